@@ -1,0 +1,39 @@
+import type { UploadMethod } from './purposes.ts'
+
+export const DOCUMENT_STATUSES = [
+  'pending',
+  'uploaded',
+  'ready',
+  'rejected',
+  'expired',
+  'deleted',
+] as const
+export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number]
+
+/** The state machine: a transition not listed here is a bug, never a silent overwrite. */
+export const TRANSITIONS: Readonly<Record<DocumentStatus, readonly DocumentStatus[]>> = {
+  pending: ['uploaded', 'rejected', 'expired', 'deleted'],
+  uploaded: ['ready', 'rejected', 'deleted'],
+  ready: ['deleted'],
+  rejected: ['deleted'],
+  expired: ['deleted'],
+  deleted: [],
+}
+
+export function canTransition(from: DocumentStatus, to: DocumentStatus): boolean {
+  return TRANSITIONS[from].includes(to)
+}
+
+/** The document as the API shows it: JSON-safe, ISO dates, never a URL. */
+export interface DocumentView {
+  id: string
+  purpose: string
+  filename: string
+  contentType: string
+  size: number
+  status: DocumentStatus
+  method: UploadMethod
+  createdAt: string
+  confirmedAt: string | null
+  rejectionReason: string | null
+}

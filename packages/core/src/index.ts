@@ -1,0 +1,6 @@
+export * from './document.ts'
+export * from './errors.ts'
+export * from './filename.ts'
+export * from './inputs.ts'
+export * from './policy-check.ts'
+export * from './purposes.ts'

@@ -1,0 +1,55 @@
+import type { TestProject } from 'vitest/node'
+import { type RunningPostgres, startPostgres } from './postgres.ts'
+import { type RunningS3, type S3Config, startVersitygw } from './versitygw.ts'
+
+export interface TestServices {
+  /** A Postgres server URL (the `postgres` database); tests create their own databases on it. */
+  databaseUrl: string
+  s3: S3Config
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    uplink: TestServices
+  }
+}
+
+/**
+ * Vitest global setup: real Postgres and real S3 for the whole run, or the ones named by
+ * DATABASE_URL / S3_ENDPOINT (+ S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_BUCKET, S3_REGION).
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const env = process.env
+  let pgServer: RunningPostgres | undefined
+  let s3Server: RunningS3 | undefined
+  try {
+    const databaseUrl = env.DATABASE_URL ?? (pgServer = await startPostgres()).url
+    let s3: S3Config
+    if (env.S3_ENDPOINT) {
+      s3 = {
+        endpoint: env.S3_ENDPOINT,
+        region: env.S3_REGION ?? 'us-east-1',
+        bucket: env.S3_BUCKET ?? 'uplink',
+        accessKeyId: required('S3_ACCESS_KEY_ID'),
+        secretAccessKey: required('S3_SECRET_ACCESS_KEY'),
+      }
+    } else {
+      s3Server = await startVersitygw()
+      const { stop: _stop, ...config } = s3Server
+      s3 = config
+    }
+    project.provide('uplink', { databaseUrl, s3 })
+  } catch (err) {
+    await Promise.allSettled([pgServer?.stop(), s3Server?.stop()])
+    throw err
+  }
+  return async () => {
+    await Promise.allSettled([pgServer?.stop(), s3Server?.stop()])
+  }
+}
+
+function required(name: string): string {
+  const value = process.env[name]
+  if (!value) throw new Error(`${name} must be set when S3_ENDPOINT is set`)
+  return value
+}

@@ -1,0 +1,12 @@
+export { freePort, waitFor } from './free-port.ts'
+export type { TestServices } from './global-setup.ts'
+export { createDatabase, type RunningPostgres, startPostgres } from './postgres.ts'
+export { testDatabase, testServices } from './services.ts'
+export {
+  type RunningS3,
+  type S3Config,
+  type StartS3Options,
+  s3Client,
+  startVersitygw,
+  versitygwBinary,
+} from './versitygw.ts'

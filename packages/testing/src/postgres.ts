@@ -1,0 +1,117 @@
+import { execFileSync, spawn } from 'node:child_process'
+import { chownSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { freePort, waitFor } from './free-port.ts'
+
+export interface RunningPostgres {
+  url: string
+  stop(): Promise<void>
+}
+
+const isRoot = process.getuid?.() === 0
+
+function pgBin(name: string): string {
+  const bindir = execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim()
+  return join(bindir, name)
+}
+
+/** initdb and postgres refuse to run as root, so run them as the postgres user then. */
+function asDbUser(cmd: string, args: string[]): [string, string[]] {
+  return isRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]
+}
+
+/**
+ * Starts a throwaway PostgreSQL server from the system binaries in a temp dir on a free port.
+ * Trust auth on loopback only; fsync off because the data dies with the test run.
+ */
+export async function startPostgres(): Promise<RunningPostgres> {
+  const dir = mkdtempSync(join(tmpdir(), 'uplink-pg-'))
+  if (isRoot) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim())
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim())
+    chownSync(dir, uid, gid)
+  }
+  const data = join(dir, 'data')
+  const [initCmd, initArgs] = asDbUser(pgBin('initdb'), [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '--no-sync',
+    '-E',
+    'UTF8',
+  ])
+  execFileSync(initCmd, initArgs, { stdio: 'pipe' })
+
+  const port = await freePort()
+  const [cmd, args] = asDbUser(pgBin('postgres'), [
+    '-D',
+    data,
+    '-p',
+    String(port),
+    '-h',
+    '127.0.0.1',
+    '-k',
+    dir,
+    '-c',
+    'fsync=off',
+    '-c',
+    'synchronous_commit=off',
+    '-c',
+    'full_page_writes=off',
+    '-c',
+    'max_connections=200',
+  ])
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000)
+  })
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`
+  try {
+    await waitFor('postgres to accept connections', async () => {
+      if (child.exitCode !== null) throw new Error(`postgres exited: ${stderr}`)
+      const client = new pg.Client({ connectionString: url })
+      try {
+        await client.connect()
+        return true
+      } finally {
+        await client.end().catch(() => {})
+      }
+    })
+  } catch (err) {
+    child.kill('SIGKILL')
+    throw err
+  }
+
+  return {
+    url,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r))
+        // runuser does not pass SIGINT on, so ask pg_ctl for a fast shutdown.
+        const [stopCmd, stopArgs] = asDbUser(pgBin('pg_ctl'), ['stop', '-D', data, '-m', 'fast', '-w'])
+        execFileSync(stopCmd, stopArgs, { stdio: 'ignore' })
+        await exited
+      }
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Creates a fresh database on the same server, so a test file can start from empty tables. */
+export async function createDatabase(serverUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: serverUrl })
+  await client.connect()
+  try {
+    await client.query(`CREATE DATABASE "${name.replace(/"/g, '')}"`)
+  } finally {
+    await client.end()
+  }
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  return url.toString()
+}

@@ -1,0 +1,143 @@
+import { execFileSync, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3'
+import { freePort, waitFor } from './free-port.ts'
+
+export interface S3Config {
+  endpoint: string
+  region: string
+  bucket: string
+  accessKeyId: string
+  secretAccessKey: string
+}
+
+export interface RunningS3 extends S3Config {
+  stop(): Promise<void>
+}
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
+
+/** Finds versitygw on PATH or in .tools/bin, installing the pinned version if needed. */
+export function versitygwBinary(): string {
+  const out = execFileSync('bash', [join(repoRoot, 'scripts/ensure-versitygw.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const bin = out.trim().split('\n').pop() ?? ''
+  if (!existsSync(bin)) throw new Error(`ensure-versitygw.sh printed no binary path: ${out}`)
+  return bin
+}
+
+export interface StartS3Options {
+  /** Where the posix backend keeps objects; a temp dir by default (removed on stop). */
+  dataDir?: string
+  port?: number
+  bucket?: string
+  accessKeyId?: string
+  secretAccessKey?: string
+  /** Extra versitygw flags, e.g. `--event-webhook-url`. */
+  extraArgs?: string[]
+}
+
+/**
+ * Starts versitygw (posix backend) on a free loopback port and creates the bucket.
+ * Falls back to a sidecar metadata dir when the filesystem has no user xattrs.
+ */
+export async function startVersitygw(options: StartS3Options = {}): Promise<RunningS3> {
+  const ownsDir = !options.dataDir
+  const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'uplink-s3-'))
+  const root = join(dir, 'root')
+  mkdirSync(root, { recursive: true })
+  const config: S3Config = {
+    endpoint: '',
+    region: 'us-east-1',
+    bucket: options.bucket ?? 'uplink',
+    accessKeyId: options.accessKeyId ?? `test${randomBytes(6).toString('hex')}`,
+    secretAccessKey: options.secretAccessKey ?? randomBytes(24).toString('hex'),
+  }
+  const bin = versitygwBinary()
+
+  for (const sidecar of [false, true]) {
+    const port = options.port ?? (await freePort())
+    config.endpoint = `http://127.0.0.1:${port}`
+    const args = [
+      '--port',
+      `127.0.0.1:${port}`,
+      '--access',
+      config.accessKeyId,
+      '--secret',
+      config.secretAccessKey,
+      '--region',
+      config.region,
+      '--quiet',
+      ...(options.extraArgs ?? []),
+      'posix',
+      ...(sidecar ? ['--sidecar', join(dir, 'meta')] : []),
+      root,
+    ]
+    if (sidecar) mkdirSync(join(dir, 'meta'), { recursive: true })
+    const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000)
+    })
+    const stop = async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r))
+        child.kill('SIGTERM')
+        await exited
+      }
+    }
+    const client = s3Client(config)
+    try {
+      await waitFor('versitygw to answer', async () => {
+        if (child.exitCode !== null) throw new Error(`versitygw exited: ${stderr}`)
+        const res = await fetch(config.endpoint).catch(() => undefined)
+        return res !== undefined
+      })
+      await client
+        .send(new CreateBucketCommand({ Bucket: config.bucket }))
+        .catch((err: { name?: string }) => {
+          if (err.name !== 'BucketAlreadyOwnedByYou' && err.name !== 'BucketAlreadyExists')
+            throw err
+        })
+      // Objects keep metadata in xattrs; a put proves the filesystem supports them.
+      await client.send(
+        new PutObjectCommand({ Bucket: config.bucket, Key: '.probe', Body: 'ok', ContentType: 'text/plain' }),
+      )
+      await client.send(new DeleteObjectCommand({ Bucket: config.bucket, Key: '.probe' }))
+      client.destroy()
+      return {
+        ...config,
+        async stop() {
+          await stop()
+          if (ownsDir) rmSync(dir, { recursive: true, force: true })
+        },
+      }
+    } catch (err) {
+      client.destroy()
+      await stop()
+      if (sidecar) throw err
+    }
+  }
+  throw new Error('unreachable')
+}
+
+/** An S3 client for test assertions (path-style, as versitygw needs). */
+export function s3Client(config: S3Config): S3Client {
+  return new S3Client({
+    endpoint: config.endpoint,
+    region: config.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
+  })
+}
