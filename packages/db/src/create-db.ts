@@ -1,0 +1,45 @@
+import { mkdirSync } from 'node:fs'
+import { PGlite } from '@electric-sql/pglite'
+import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import { PGliteDialect } from './pglite-dialect.ts'
+import type { Database } from './schema.ts'
+
+export interface DbConfig {
+  /** `postgres://…` for a pg Pool, `pglite:<dir>` for embedded file-backed PGlite, `pglite:memory`. */
+  url: string
+  /** Pool size for Postgres (ignored for PGlite). */
+  maxConnections?: number
+}
+
+const INT8 = 20
+/** Sizes fit in a JS number (< 2^53); parse bigint columns as numbers, not strings. */
+const parseInt8 = (value: string) => Number(value)
+
+/** One Kysely instance per process; call `db.destroy()` on shutdown. */
+export function createDb(config: DbConfig): Kysely<Database> {
+  const plugins = [new CamelCasePlugin()]
+  if (config.url.startsWith('pglite:')) {
+    const where = config.url.slice('pglite:'.length)
+    if (where !== 'memory') mkdirSync(where, { recursive: true })
+    const pglite = new PGlite({
+      ...(where === 'memory' ? {} : { dataDir: where }),
+      parsers: { [INT8]: parseInt8 },
+    })
+    return new Kysely<Database>({ dialect: new PGliteDialect(pglite), plugins })
+  }
+  if (!/^postgres(ql)?:\/\//.test(config.url)) {
+    throw new Error('database url must start with postgres://, postgresql:// or pglite:')
+  }
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: config.maxConnections ?? 10,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8
+          ? parseInt8
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  })
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins })
+}

@@ -1,0 +1,179 @@
+import { canTransition, DOCUMENT_STATUSES, type DocumentStatus } from '@uplink/core'
+import type { Kysely } from 'kysely'
+import type { Database, Document, DocumentUpdate, NewDocument } from './schema.ts'
+
+type Db = Kysely<Database>
+
+/** A transition the state machine does not allow; nothing was written. */
+export class DocumentTransitionError extends Error {
+  override readonly name = 'DocumentTransitionError'
+  constructor(
+    readonly documentId: string,
+    readonly from: DocumentStatus,
+    readonly to: DocumentStatus,
+  ) {
+    super(`document ${documentId} is ${from} and cannot become ${to}`)
+  }
+}
+
+export type NewPendingDocument = Omit<
+  NewDocument,
+  'status' | 'confirmedAt' | 'rejectionReason' | 'updatedAt'
+>
+
+export async function insertPendingDocument(db: Db, doc: NewPendingDocument): Promise<Document> {
+  return db
+    .insertInto('documents')
+    .values({ ...doc, status: 'pending' })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}
+
+/** The document if it exists and belongs to `ownerId`; otherwise undefined (never "forbidden"). */
+export async function findDocumentForOwner(
+  db: Db,
+  id: string,
+  ownerId: string,
+): Promise<Document | undefined> {
+  return db
+    .selectFrom('documents')
+    .selectAll()
+    .where('id', '=', id)
+    .where('ownerId', '=', ownerId)
+    .executeTakeFirst()
+}
+
+export async function findDocumentById(db: Db, id: string): Promise<Document | undefined> {
+  return db.selectFrom('documents').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export async function findDocumentByKey(db: Db, objectKey: string): Promise<Document | undefined> {
+  return db
+    .selectFrom('documents')
+    .selectAll()
+    .where('objectKey', '=', objectKey)
+    .executeTakeFirst()
+}
+
+export async function findDocumentByUploadRef(
+  db: Db,
+  uploadRef: string,
+): Promise<Document | undefined> {
+  return db
+    .selectFrom('documents')
+    .selectAll()
+    .where('uploadRef', '=', uploadRef)
+    .executeTakeFirst()
+}
+
+export interface Page<T> {
+  items: T[]
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null
+}
+
+/** The owner's documents, newest first, excluding deleted ones; keyset pagination. */
+export async function listDocumentsForOwner(
+  db: Db,
+  ownerId: string,
+  options: { cursor?: string | null; limit: number },
+): Promise<Page<Document>> {
+  let query = db
+    .selectFrom('documents')
+    .selectAll()
+    .where('ownerId', '=', ownerId)
+    .where('status', '!=', 'deleted')
+    .orderBy('createdAt', 'desc')
+    .orderBy('id', 'desc')
+    .limit(options.limit + 1)
+  if (options.cursor) {
+    const { createdAt, id } = decodeCursor(options.cursor)
+    query = query.where((eb) =>
+      eb.or([
+        eb('createdAt', '<', createdAt),
+        eb.and([eb('createdAt', '=', createdAt), eb('id', '<', id)]),
+      ]),
+    )
+  }
+  const rows = await query.execute()
+  const items = rows.slice(0, options.limit)
+  const last = items.at(-1)
+  return {
+    items,
+    nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null,
+  }
+}
+
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError'
+}
+
+function encodeCursor(doc: Document): string {
+  return Buffer.from(JSON.stringify([doc.createdAt.toISOString(), doc.id])).toString('base64url')
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[]
+    const createdAt = new Date(String(at))
+    if (typeof id !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error()
+    return { createdAt, id }
+  } catch {
+    throw new InvalidCursorError('cursor is not one this API returned')
+  }
+}
+
+export interface TransitionOptions {
+  to: DocumentStatus
+  /** Restrict further which states may move (e.g. only `pending`); the state machine always applies. */
+  from?: readonly DocumentStatus[]
+  /** Only move the row if it belongs to this owner. */
+  ownerId?: string
+  set?: Omit<DocumentUpdate, 'status' | 'id' | 'ownerId' | 'objectKey' | 'createdAt'>
+}
+
+/**
+ * Moves a document to `to` atomically, only from a state the state machine allows.
+ * Returns the updated row, undefined if there is no such document, and throws
+ * DocumentTransitionError if its current state may not move to `to`.
+ */
+export async function transitionDocument(
+  db: Db,
+  id: string,
+  options: TransitionOptions,
+): Promise<Document | undefined> {
+  const allowed = DOCUMENT_STATUSES.filter(
+    (s) => canTransition(s, options.to) && (!options.from || options.from.includes(s)),
+  )
+  let update = db
+    .updateTable('documents')
+    .set({
+      ...options.set,
+      status: options.to,
+      updatedAt: new Date(),
+      ...(options.to !== 'pending' ? { expiresAt: null } : {}),
+    })
+    .where('id', '=', id)
+  if (options.ownerId) update = update.where('ownerId', '=', options.ownerId)
+  const updated =
+    allowed.length > 0
+      ? await update.where('status', 'in', allowed).returningAll().executeTakeFirst()
+      : undefined
+  if (updated) return updated
+
+  const current = options.ownerId
+    ? await findDocumentForOwner(db, id, options.ownerId)
+    : await findDocumentById(db, id)
+  if (!current) return undefined
+  throw new DocumentTransitionError(id, current.status, options.to)
+}
+
+/** Updates in-flight bookkeeping (e.g. the tus id / UploadId) of a pending document. */
+export async function setUploadRef(db: Db, id: string, uploadRef: string): Promise<void> {
+  await db
+    .updateTable('documents')
+    .set({ uploadRef, updatedAt: new Date() })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .execute()
+}

@@ -1,0 +1,4 @@
+export { createDb, type DbConfig } from './create-db.ts'
+export * from './documents.ts'
+export { migrateToLatest } from './migrate.ts'
+export type { Database, Document, DocumentTable, DocumentUpdate, NewDocument } from './schema.ts'

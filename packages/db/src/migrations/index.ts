@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely'
+import * as documents from './2026-11-28-0001-documents.ts'
+
+/**
+ * Every migration, by name (date-prefixed, applied in name order). Imported statically rather
+ * than read from a folder, so the same list works under vitest, tsx and the bundled server.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026-11-28-0001-documents': documents,
+}

@@ -1,0 +1,35 @@
+import type { DocumentStatus, UploadMethod } from '@uplink/core'
+import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely'
+
+/**
+ * The documents table. Columns are snake_case in SQL; CamelCasePlugin maps them here.
+ * There is no URL column, ever: signed URLs are minted at the moment of use.
+ */
+export interface DocumentTable {
+  id: string
+  ownerId: string
+  purpose: string
+  objectKey: string
+  filename: string
+  contentType: string
+  /** Declared at creation, verified by HeadObject before `uploaded`. */
+  sizeBytes: number
+  status: DocumentStatus
+  method: UploadMethod
+  /** tus upload id or S3 UploadId while the upload is in flight. */
+  uploadRef: string | null
+  rejectionReason: string | null
+  createdAt: ColumnType<Date, never, never>
+  updatedAt: ColumnType<Date, never, Date>
+  confirmedAt: Date | null
+  /** When a pending upload stops being valid; null once it has left `pending`. */
+  expiresAt: Date | null
+}
+
+export interface Database {
+  documents: DocumentTable
+}
+
+export type Document = Selectable<DocumentTable>
+export type NewDocument = Insertable<DocumentTable>
+export type DocumentUpdate = Updateable<DocumentTable>

@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto'
+import { testDatabase } from '@uplink/testing'
+import type { Kysely } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  createDb,
+  type Database,
+  DocumentTransitionError,
+  findDocumentForOwner,
+  InvalidCursorError,
+  insertPendingDocument,
+  listDocumentsForOwner,
+  migrateToLatest,
+  transitionDocument,
+} from '../src/index.ts'
+
+const backends = [
+  { name: 'Postgres', url: () => testDatabase() },
+  { name: 'PGlite', url: async () => 'pglite:memory' },
+]
+
+describe.each(backends)('documents repository on $name', ({ url }) => {
+  let db: Kysely<Database>
+
+  beforeAll(async () => {
+    db = createDb({ url: await url() })
+    await migrateToLatest(db)
+  })
+  afterAll(() => db?.destroy())
+
+  function newDoc(ownerId: string) {
+    const id = randomUUID()
+    return insertPendingDocument(db, {
+      id,
+      ownerId,
+      purpose: 'document',
+      objectKey: `${ownerId}/document/${id}`,
+      filename: 'a.pdf',
+      contentType: 'application/pdf',
+      sizeBytes: 6 * 1024 ** 3,
+      method: 'put',
+      uploadRef: null,
+      expiresAt: new Date(Date.now() + 600_000),
+    })
+  }
+
+  it('creates a pending row and reads bigint sizes back as numbers', async () => {
+    const doc = await newDoc('alice')
+    expect(doc.status).toBe('pending')
+    expect(doc.sizeBytes).toBe(6 * 1024 ** 3)
+    expect(doc.createdAt).toBeInstanceOf(Date)
+  })
+
+  it("answers undefined for someone else's document, exactly like a missing one", async () => {
+    const doc = await newDoc('alice')
+    expect(await findDocumentForOwner(db, doc.id, 'bob')).toBeUndefined()
+    expect(await findDocumentForOwner(db, randomUUID(), 'alice')).toBeUndefined()
+    expect((await findDocumentForOwner(db, doc.id, 'alice'))?.id).toBe(doc.id)
+  })
+
+  it('moves pending → uploaded and clears the pending expiry', async () => {
+    const doc = await newDoc('alice')
+    const now = new Date()
+    const updated = await transitionDocument(db, doc.id, {
+      to: 'uploaded',
+      set: { confirmedAt: now },
+    })
+    expect(updated?.status).toBe('uploaded')
+    expect(updated?.expiresAt).toBeNull()
+    expect(updated?.confirmedAt?.getTime()).toBe(now.getTime())
+  })
+
+  it('refuses a transition the state machine does not allow and writes nothing', async () => {
+    const doc = await newDoc('alice')
+    await transitionDocument(db, doc.id, { to: 'deleted' })
+    await expect(transitionDocument(db, doc.id, { to: 'uploaded' })).rejects.toBeInstanceOf(
+      DocumentTransitionError,
+    )
+    expect((await findDocumentForOwner(db, doc.id, 'alice'))?.status).toBe('deleted')
+  })
+
+  it('does not move another owner’s document', async () => {
+    const doc = await newDoc('alice')
+    expect(await transitionDocument(db, doc.id, { to: 'deleted', ownerId: 'bob' })).toBeUndefined()
+    expect((await findDocumentForOwner(db, doc.id, 'alice'))?.status).toBe('pending')
+  })
+
+  it('lists an owner’s documents newest first across pages, without deleted ones', async () => {
+    const owner = `owner-${randomUUID()}`
+    const ids: string[] = []
+    for (let i = 0; i < 5; i++) ids.push((await newDoc(owner)).id)
+    await transitionDocument(db, ids[0]!, { to: 'deleted' })
+    await newDoc('someone-else')
+
+    const seen: string[] = []
+    let cursor: string | null = null
+    do {
+      const page = await listDocumentsForOwner(db, owner, { cursor, limit: 2 })
+      seen.push(...page.items.map((d) => d.id))
+      cursor = page.nextCursor
+    } while (cursor)
+    expect(seen).toHaveLength(4)
+    expect(new Set(seen)).toEqual(new Set(ids.slice(1)))
+  })
+
+  it('rejects a cursor it did not issue', async () => {
+    await expect(
+      listDocumentsForOwner(db, 'alice', { cursor: 'garbage', limit: 2 }),
+    ).rejects.toBeInstanceOf(InvalidCursorError)
+  })
+})
