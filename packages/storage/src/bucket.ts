@@ -1,0 +1,46 @@
+import {
+  CreateBucketCommand,
+  HeadBucketCommand,
+  PutBucketCorsCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3'
+
+/** Creates the bucket if it does not exist (dev and tests; production buckets are provisioned). */
+export async function ensureBucket(client: S3Client, bucket: string): Promise<void> {
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }))
+  } catch {
+    await client
+      .send(new CreateBucketCommand({ Bucket: bucket }))
+      .catch((err: { name?: string }) => {
+        if (err.name !== 'BucketAlreadyOwnedByYou' && err.name !== 'BucketAlreadyExists') throw err
+      })
+  }
+}
+
+/**
+ * Lets browsers on `origins` PUT/POST straight to the bucket and read the ETag of each part
+ * (multipart completion needs it).
+ */
+export async function configureBucketCors(
+  client: S3Client,
+  bucket: string,
+  origins: string[],
+): Promise<void> {
+  await client.send(
+    new PutBucketCorsCommand({
+      Bucket: bucket,
+      CORSConfiguration: {
+        CORSRules: [
+          {
+            AllowedOrigins: origins,
+            AllowedMethods: ['GET', 'HEAD', 'PUT', 'POST'],
+            AllowedHeaders: ['*'],
+            ExposeHeaders: ['ETag'],
+            MaxAgeSeconds: 3600,
+          },
+        ],
+      },
+    }),
+  )
+}

@@ -1,0 +1,25 @@
+import { S3Client } from '@aws-sdk/client-s3'
+
+export interface StorageConfig {
+  /** Omit for AWS; set for R2, MinIO, versitygw. */
+  endpoint?: string
+  region: string
+  bucket: string
+  credentials: { accessKeyId: string; secretAccessKey: string }
+  /** Path-style URLs (`endpoint/bucket/key`); versitygw and MinIO need it. */
+  forcePathStyle: boolean
+}
+
+/** One S3 client per process. */
+export function createS3Client(config: StorageConfig): S3Client {
+  return new S3Client({
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    region: config.region,
+    credentials: config.credentials,
+    forcePathStyle: config.forcePathStyle,
+    // Default CRC32 checksums would be baked into presigned URLs as a checksum of an
+    // empty body; only send checksums where an operation requires them.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  })
+}

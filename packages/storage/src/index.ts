@@ -1,0 +1,13 @@
+export type { StorageConfig } from './client.ts'
+export { createS3Client } from './client.ts'
+export { checkExpiry, EXPIRY_LIMITS, type ExpiryKind } from './expiry.ts'
+export { objectKey, ownerSegment } from './keys.ts'
+export {
+  type InProgressUpload,
+  MULTIPART_LIMITS,
+  planParts,
+  type UploadedPart,
+} from './multipart.ts'
+export type { ObjectHead } from './objects.ts'
+export type { PresignedGet, PresignedPost, PresignedPut } from './presign.ts'
+export { createStorage, type Storage } from './storage.ts'

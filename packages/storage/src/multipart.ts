@@ -1,0 +1,175 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3'
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
+import { checkExpiry } from './expiry.ts'
+
+const MiB = 1024 * 1024
+/** S3's multipart limits: parts of 5 MiB–5 GiB (the last may be smaller), at most 10,000. */
+export const MULTIPART_LIMITS = {
+  minPartSize: 5 * MiB,
+  maxPartSize: 5 * 1024 * MiB,
+  maxParts: 10_000,
+}
+
+/**
+ * Picks one part size for the whole upload (R2 wants all parts equal but the last):
+ * at least `preferred`, rounded up to whole MiB, large enough for ≤ 10,000 parts.
+ */
+export function planParts(
+  size: number,
+  preferred = 16 * MiB,
+): { partSize: number; partCount: number } {
+  const needed = Math.ceil(size / MULTIPART_LIMITS.maxParts)
+  let partSize = Math.max(preferred, MULTIPART_LIMITS.minPartSize, needed)
+  partSize = Math.ceil(partSize / MiB) * MiB
+  if (partSize > MULTIPART_LIMITS.maxPartSize) {
+    throw new RangeError(`a ${size}-byte object is over S3's multipart limit`)
+  }
+  return { partSize, partCount: Math.max(1, Math.ceil(size / partSize)) }
+}
+
+export interface UploadedPart {
+  partNumber: number
+  etag: string
+  size: number
+}
+
+export async function createMultipartUpload(
+  client: S3Client,
+  bucket: string,
+  input: { key: string; contentType: string },
+): Promise<string> {
+  const res = await client.send(
+    new CreateMultipartUploadCommand({
+      Bucket: bucket,
+      Key: input.key,
+      ContentType: input.contentType,
+    }),
+  )
+  if (!res.UploadId) throw new Error('S3 returned no UploadId')
+  return res.UploadId
+}
+
+/** A presigned UploadPart URL; the client PUTs the part's bytes and keeps the ETag header. */
+export async function presignUploadPart(
+  client: S3Client,
+  bucket: string,
+  input: {
+    key: string
+    uploadId: string
+    partNumber: number
+    expiresInSeconds?: number | undefined
+  },
+): Promise<string> {
+  const expiresIn = checkExpiry('upload', input.expiresInSeconds)
+  return getSignedUrl(
+    client,
+    new UploadPartCommand({
+      Bucket: bucket,
+      Key: input.key,
+      UploadId: input.uploadId,
+      PartNumber: input.partNumber,
+    }),
+    { expiresIn },
+  )
+}
+
+/** Every part S3 holds for the upload, following ListParts pagination. */
+export async function listParts(
+  client: S3Client,
+  bucket: string,
+  input: { key: string; uploadId: string },
+): Promise<UploadedPart[]> {
+  const parts: UploadedPart[] = []
+  let marker: string | undefined
+  do {
+    const res = await client.send(
+      new ListPartsCommand({
+        Bucket: bucket,
+        Key: input.key,
+        UploadId: input.uploadId,
+        ...(marker ? { PartNumberMarker: marker } : {}),
+      }),
+    )
+    for (const p of res.Parts ?? []) {
+      if (p.PartNumber && p.ETag) {
+        parts.push({ partNumber: p.PartNumber, etag: p.ETag, size: p.Size ?? 0 })
+      }
+    }
+    marker = res.IsTruncated ? res.NextPartNumberMarker : undefined
+  } while (marker)
+  return parts.sort((a, b) => a.partNumber - b.partNumber)
+}
+
+export async function completeMultipartUpload(
+  client: S3Client,
+  bucket: string,
+  input: { key: string; uploadId: string; parts: { partNumber: number; etag: string }[] },
+): Promise<void> {
+  await client.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: bucket,
+      Key: input.key,
+      UploadId: input.uploadId,
+      MultipartUpload: {
+        Parts: input.parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })),
+      },
+    }),
+  )
+}
+
+export async function abortMultipartUpload(
+  client: S3Client,
+  bucket: string,
+  input: { key: string; uploadId: string },
+): Promise<void> {
+  try {
+    await client.send(
+      new AbortMultipartUploadCommand({ Bucket: bucket, Key: input.key, UploadId: input.uploadId }),
+    )
+  } catch (err) {
+    // Aborting an upload that is already gone leaves the same outcome.
+    if ((err as { name?: string }).name !== 'NoSuchUpload') throw err
+  }
+}
+
+export interface InProgressUpload {
+  key: string
+  uploadId: string
+  initiated: Date | undefined
+}
+
+/** Incomplete multipart uploads under a prefix, all pages. */
+export async function listMultipartUploads(
+  client: S3Client,
+  bucket: string,
+  prefix = '',
+): Promise<InProgressUpload[]> {
+  const out: InProgressUpload[] = []
+  let keyMarker: string | undefined
+  let uploadIdMarker: string | undefined
+  for (;;) {
+    const res = await client.send(
+      new ListMultipartUploadsCommand({
+        Bucket: bucket,
+        Prefix: prefix,
+        ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+        ...(uploadIdMarker ? { UploadIdMarker: uploadIdMarker } : {}),
+      }),
+    )
+    for (const u of res.Uploads ?? []) {
+      if (u.Key && u.UploadId)
+        out.push({ key: u.Key, uploadId: u.UploadId, initiated: u.Initiated })
+    }
+    if (!res.IsTruncated) return out
+    keyMarker = res.NextKeyMarker
+    uploadIdMarker = res.NextUploadIdMarker
+  }
+}

@@ -1,0 +1,51 @@
+import type { S3Client } from '@aws-sdk/client-s3'
+import { configureBucketCors, ensureBucket } from './bucket.ts'
+import { createS3Client, type StorageConfig } from './client.ts'
+import * as multipart from './multipart.ts'
+import { deleteObject, headObject, readFirstBytes } from './objects.ts'
+import { presignGet, presignPost, presignPut } from './presign.ts'
+
+type Rest<F> = F extends (client: S3Client, bucket: string, ...rest: infer R) => infer T
+  ? (...args: R) => T
+  : never
+
+function bind<F extends (client: S3Client, bucket: string, ...rest: never[]) => unknown>(
+  fn: F,
+  client: S3Client,
+  bucket: string,
+): Rest<F> {
+  return ((...args: never[]) => fn(client, bucket, ...args)) as Rest<F>
+}
+
+/**
+ * The object store as Uplink uses it: one client and one bucket, every operation bound to
+ * them. Knows nothing about HTTP, tRPC or the database.
+ */
+export function createStorage(config: StorageConfig) {
+  const client = createS3Client(config)
+  const { bucket } = config
+  return {
+    client,
+    bucket,
+    config,
+    presignPut: bind(presignPut, client, bucket),
+    presignPost: bind(presignPost, client, bucket),
+    presignGet: bind(presignGet, client, bucket),
+    head: bind(headObject, client, bucket),
+    delete: bind(deleteObject, client, bucket),
+    readFirstBytes: bind(readFirstBytes, client, bucket),
+    ensureBucket: () => ensureBucket(client, bucket),
+    configureCors: bind(configureBucketCors, client, bucket),
+    multipart: {
+      create: bind(multipart.createMultipartUpload, client, bucket),
+      presignPart: bind(multipart.presignUploadPart, client, bucket),
+      listParts: bind(multipart.listParts, client, bucket),
+      complete: bind(multipart.completeMultipartUpload, client, bucket),
+      abort: bind(multipart.abortMultipartUpload, client, bucket),
+      listUploads: bind(multipart.listMultipartUploads, client, bucket),
+    },
+    destroy: () => client.destroy(),
+  }
+}
+
+export type Storage = ReturnType<typeof createStorage>
