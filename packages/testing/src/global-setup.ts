@@ -23,7 +23,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let pgServer: RunningPostgres | undefined
   let s3Server: RunningS3 | undefined
   try {
-    const databaseUrl = env.DATABASE_URL ?? (pgServer = await startPostgres()).url
+    if (!env.DATABASE_URL) pgServer = await startPostgres()
+    const databaseUrl = env.DATABASE_URL ?? pgServer?.url ?? ''
     let s3: S3Config
     if (env.S3_ENDPOINT) {
       s3 = {

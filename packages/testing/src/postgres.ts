@@ -93,7 +93,14 @@ export async function startPostgres(): Promise<RunningPostgres> {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r))
         // runuser does not pass SIGINT on, so ask pg_ctl for a fast shutdown.
-        const [stopCmd, stopArgs] = asDbUser(pgBin('pg_ctl'), ['stop', '-D', data, '-m', 'fast', '-w'])
+        const [stopCmd, stopArgs] = asDbUser(pgBin('pg_ctl'), [
+          'stop',
+          '-D',
+          data,
+          '-m',
+          'fast',
+          '-w',
+        ])
         execFileSync(stopCmd, stopArgs, { stdio: 'ignore' })
         await exited
       }

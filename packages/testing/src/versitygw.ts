@@ -112,7 +112,12 @@ export async function startVersitygw(options: StartS3Options = {}): Promise<Runn
         })
       // Objects keep metadata in xattrs; a put proves the filesystem supports them.
       await client.send(
-        new PutObjectCommand({ Bucket: config.bucket, Key: '.probe', Body: 'ok', ContentType: 'text/plain' }),
+        new PutObjectCommand({
+          Bucket: config.bucket,
+          Key: '.probe',
+          Body: 'ok',
+          ContentType: 'text/plain',
+        }),
       )
       await client.send(new DeleteObjectCommand({ Bucket: config.bucket, Key: '.probe' }))
       client.destroy()
