@@ -1,0 +1,19 @@
+// Bundles the production server into dist/main.js. Workspace packages ship TypeScript
+// source, so they are compiled in; PGlite loads its wasm from its own folder, so it stays out.
+import { build } from 'esbuild'
+
+await build({
+  entryPoints: ['src/main.ts'],
+  outfile: 'dist/main.js',
+  bundle: true,
+  platform: 'node',
+  target: 'node20.19',
+  format: 'esm',
+  sourcemap: true,
+  external: ['@electric-sql/pglite', 'pg-native'],
+  // Some CommonJS dependencies call require(); give the ESM bundle one.
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+})

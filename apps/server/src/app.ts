@@ -1,0 +1,64 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createExpressMiddleware } from '@trpc/server/adapters/express'
+import { type ApiDeps, appRouter, createContextFactory } from '@uplink/api'
+import express, { type Express } from 'express'
+import type { Logger } from 'pino'
+import { errorHandler, notFound } from './http/errors.ts'
+import { requestContext } from './http/request-context.ts'
+import { downloadRoute } from './routes/download.ts'
+
+export interface AppDeps extends Omit<ApiDeps, 'log'> {
+  log: Logger
+  /** The tus server's request handler, mounted at /files with no body parser in front. */
+  tus?: { handle(req: IncomingMessage, res: ServerResponse): Promise<void> | void }
+  trustProxy?: boolean
+  /** Extra routers (dev-only endpoints, the built web app) mounted before the 404. */
+  extraRoutes?: express.RequestHandler[]
+}
+
+/** Builds the Express app from ready dependencies (tests build it the same way). */
+export function createApp(deps: AppDeps): Express {
+  const app = express()
+  app.disable('x-powered-by')
+  if (deps.trustProxy) app.set('trust proxy', true)
+  app.use(requestContext(deps.log))
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true })
+  })
+
+  if (deps.tus) {
+    const tus = deps.tus
+    // The tus server reads the raw request stream itself: no body parser may run first.
+    app.all(['/files', '/files/*splat'], (req, res, next) => {
+      Promise.resolve(tus.handle(req, res)).catch(next)
+    })
+  }
+
+  app.use(
+    '/trpc',
+    createExpressMiddleware({
+      router: appRouter,
+      createContext: createContextFactory(deps),
+      maxBatchSize: 10,
+      onError({ error, path, req }) {
+        if (error.code === 'INTERNAL_SERVER_ERROR') {
+          ;(req as express.Request).log.error({ err: error.cause ?? error, path }, 'procedure failed')
+        }
+      },
+    }),
+  )
+
+  app.use(
+    downloadRoute({
+      db: deps.db,
+      storage: deps.storage,
+      authenticate: deps.authenticate,
+      downloadTtlSeconds: deps.expiries.download,
+    }),
+  )
+  for (const route of deps.extraRoutes ?? []) app.use(route)
+  app.use(notFound)
+  app.use(errorHandler)
+  return app
+}

@@ -1,0 +1,49 @@
+import { join } from 'node:path'
+import { signDevToken } from '@uplink/api'
+import { startEmbeddedS3 } from './dev/embedded-s3.ts'
+import { dataDir, devJwtSecret } from './dev/paths.ts'
+import { ConfigError, loadConfig } from './env.ts'
+import { createLogger } from './logger.ts'
+import { serve } from './serve.ts'
+import { createServices } from './services.ts'
+
+/** `pnpm dev`: no configuration needed. Embedded PGlite + versitygw under .data/, a dev JWT secret. */
+async function dev() {
+  const config = loadConfig('development')
+  const log = createLogger(config.logLevel)
+  const databaseUrl = config.databaseUrl ?? `pglite:${join(dataDir, 'pglite')}`
+  const embedded = config.s3 ? undefined : await startEmbeddedS3()
+  const s3 = config.s3 ?? {
+    endpoint: embedded!.endpoint,
+    region: embedded!.region,
+    bucket: embedded!.bucket,
+    credentials: { accessKeyId: embedded!.accessKeyId, secretAccessKey: embedded!.secretAccessKey },
+    forcePathStyle: true,
+  }
+  const jwtSecret = config.auth.jwtSecret ?? (config.auth.jwksUrl ? undefined : devJwtSecret())
+  try {
+    const services = await createServices(config, { databaseUrl, s3, jwtSecret }, log)
+    await serve(services, { host: config.host, port: config.port, log, onClose: () => embedded?.stop() ?? Promise.resolve() })
+  } catch (err) {
+    await embedded?.stop()
+    throw err
+  }
+
+  const base = `http://${config.host}:${config.port}`
+  const token = jwtSecret ? await signDevToken(jwtSecret, 'dev-user') : '<token from your IdP>'
+  console.log(`
+Uplink (development) at ${base}
+  database: ${databaseUrl.startsWith('pglite:') ? 'embedded PGlite' : 'Postgres'}   S3: ${s3.endpoint}
+Dev token for user "dev-user" (another user: pnpm token <userId>):
+  export UPLINK_TOKEN=${token}
+Try it:
+  curl -s -X POST ${base}/trpc/uploads.presignPut -H "Authorization: Bearer $UPLINK_TOKEN" \\
+    -H 'Content-Type: application/json' \\
+    -d '{"purpose":"document","filename":"hello.pdf","contentType":"application/pdf","size":12}'
+`)
+}
+
+dev().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : err)
+  process.exit(1)
+})

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from './env.ts'
+
+describe('loadConfig', () => {
+  it('runs development with no configuration at all', () => {
+    const config = loadConfig('development', {})
+    expect(config.databaseUrl).toBeUndefined()
+    expect(config.s3).toBeUndefined()
+    expect(config.expiries).toEqual({ upload: 600, download: 120 })
+    expect(Object.isFrozen(config)).toBe(true)
+  })
+
+  it('names every missing variable in production', () => {
+    expect(() => loadConfig('production', {})).toThrow(
+      /DATABASE_URL.*UPLINK_JWT_SECRET or UPLINK_JWKS_URL.*S3_ACCESS_KEY_ID.*S3_SECRET_ACCESS_KEY/,
+    )
+  })
+
+  it('names the bad variable and says what is wrong with it', () => {
+    const run = () => loadConfig('development', { UPLINK_DOWNLOAD_URL_TTL: '3600', PORT: 'abc' })
+    expect(run).toThrow(ConfigError)
+    expect(run).toThrow(/PORT:/)
+    expect(run).toThrow(/UPLINK_DOWNLOAD_URL_TTL:/)
+  })
+
+  it('refuses a short JWT secret and policies that are not valid JSON', () => {
+    expect(() => loadConfig('development', { UPLINK_JWT_SECRET: 'short' })).toThrow(/UPLINK_JWT_SECRET: must be at least 32/)
+    expect(() => loadConfig('development', { UPLINK_POLICIES: '{' })).toThrow(/UPLINK_POLICIES: must be JSON/)
+  })
+})

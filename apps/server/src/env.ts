@@ -1,0 +1,162 @@
+import { defaultPolicies, type Policies, policiesSchema } from '@uplink/core'
+import { z } from 'zod'
+
+export type Mode = 'development' | 'production'
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
+const seconds = z.coerce.number().int()
+const bytes = z.coerce.number().int().positive()
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.string().regex(/^(postgres(ql)?:\/\/|pglite:)/, 'must be postgres://… or pglite:<dir>').optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(20),
+  S3_ENDPOINT: z.url().optional(),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_BUCKET: z.string().min(3).default('uplink'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: bool.optional(),
+  S3_USE_TAGS: bool.default(true),
+  UPLINK_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  UPLINK_JWKS_URL: z.url().optional(),
+  UPLINK_JWT_ISSUER: z.string().optional(),
+  UPLINK_JWT_AUDIENCE: z.string().optional(),
+  UPLINK_UPLOAD_URL_TTL: seconds.min(60).max(900).default(600),
+  UPLINK_DOWNLOAD_URL_TTL: seconds.min(1).max(900).default(120),
+  UPLINK_POLICIES: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' })
+        return z.NEVER
+      }
+    })
+    .pipe(policiesSchema)
+    .optional(),
+  UPLINK_TRUST_PROXY: bool.default(false),
+  UPLINK_TUS_PART_SIZE: bytes.min(5 * 1024 * 1024).default(16 * 1024 * 1024),
+  UPLINK_TUS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  UPLINK_TUS_TEMP_DIR: z.string().optional(),
+  UPLINK_TUS_EXPIRY_HOURS: z.coerce.number().positive().default(24),
+  UPLINK_TUS_MAX_DEFERRED_LENGTH: bytes.optional(),
+  UPLINK_CLEANUP_INTERVAL_MINUTES: z.coerce.number().min(0).default(0),
+  UPLINK_WEB_ORIGINS: z
+    .string()
+    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+    .default([]),
+})
+
+export type Env = z.infer<typeof schema>
+
+export interface Config {
+  mode: Mode
+  port: number
+  host: string
+  logLevel: Env['LOG_LEVEL']
+  /** Undefined only in development, where an embedded PGlite is used. */
+  databaseUrl: string | undefined
+  databasePoolSize: number
+  /** Undefined only in development, where an embedded versitygw is started. */
+  s3:
+    | {
+        endpoint: string | undefined
+        region: string
+        bucket: string
+        credentials: { accessKeyId: string; secretAccessKey: string }
+        forcePathStyle: boolean
+        useTags: boolean
+      }
+    | undefined
+  bucket: string
+  region: string
+  auth: { jwtSecret?: string; jwksUrl?: string; issuer?: string; audience?: string }
+  expiries: { upload: number; download: number }
+  policies: Policies
+  trustProxy: boolean
+  tus: {
+    partSize: number
+    maxConcurrentPartUploads: number
+    tempDir: string | undefined
+    expirationPeriodInMilliseconds: number
+    maxDeferredLength: number | undefined
+    cleanupIntervalMinutes: number
+    useTags: boolean
+  }
+  webOrigins: string[]
+}
+
+/** A configuration error that names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+}
+
+/**
+ * Parses the environment once (the only reader of process.env) and fails fast naming the
+ * variable. Production needs real Postgres, S3 and auth settings; development has defaults.
+ */
+export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const parsed = schema.safeParse(source)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`)
+  }
+  const env = parsed.data
+  const missing: string[] = []
+  if (mode === 'production') {
+    if (!env.DATABASE_URL) missing.push('DATABASE_URL')
+    if (!env.UPLINK_JWT_SECRET && !env.UPLINK_JWKS_URL) missing.push('UPLINK_JWT_SECRET or UPLINK_JWKS_URL')
+  }
+  const hasS3 = Boolean(env.S3_ENDPOINT || env.S3_ACCESS_KEY_ID)
+  if (hasS3 || mode === 'production') {
+    if (!env.S3_ACCESS_KEY_ID) missing.push('S3_ACCESS_KEY_ID')
+    if (!env.S3_SECRET_ACCESS_KEY) missing.push('S3_SECRET_ACCESS_KEY')
+  }
+  if (missing.length) {
+    throw new ConfigError(`invalid configuration: set ${missing.join(', ')} (see README, Configuration)`)
+  }
+  return Object.freeze({
+    mode,
+    port: env.PORT,
+    host: env.HOST,
+    logLevel: env.LOG_LEVEL,
+    databaseUrl: env.DATABASE_URL,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
+    s3:
+      env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
+        ? {
+            endpoint: env.S3_ENDPOINT,
+            region: env.S3_REGION,
+            bucket: env.S3_BUCKET,
+            credentials: { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY },
+            forcePathStyle: env.S3_FORCE_PATH_STYLE ?? Boolean(env.S3_ENDPOINT),
+            useTags: env.S3_USE_TAGS,
+          }
+        : undefined,
+    bucket: env.S3_BUCKET,
+    region: env.S3_REGION,
+    auth: {
+      ...(env.UPLINK_JWT_SECRET ? { jwtSecret: env.UPLINK_JWT_SECRET } : {}),
+      ...(env.UPLINK_JWKS_URL ? { jwksUrl: env.UPLINK_JWKS_URL } : {}),
+      ...(env.UPLINK_JWT_ISSUER ? { issuer: env.UPLINK_JWT_ISSUER } : {}),
+      ...(env.UPLINK_JWT_AUDIENCE ? { audience: env.UPLINK_JWT_AUDIENCE } : {}),
+    },
+    expiries: { upload: env.UPLINK_UPLOAD_URL_TTL, download: env.UPLINK_DOWNLOAD_URL_TTL },
+    policies: env.UPLINK_POLICIES ?? defaultPolicies,
+    trustProxy: env.UPLINK_TRUST_PROXY,
+    tus: {
+      partSize: env.UPLINK_TUS_PART_SIZE,
+      maxConcurrentPartUploads: env.UPLINK_TUS_CONCURRENCY,
+      tempDir: env.UPLINK_TUS_TEMP_DIR,
+      expirationPeriodInMilliseconds: env.UPLINK_TUS_EXPIRY_HOURS * 3600_000,
+      maxDeferredLength: env.UPLINK_TUS_MAX_DEFERRED_LENGTH,
+      cleanupIntervalMinutes: env.UPLINK_CLEANUP_INTERVAL_MINUTES,
+      useTags: env.S3_USE_TAGS,
+    },
+    webOrigins: env.UPLINK_WEB_ORIGINS,
+  })
+}

@@ -1,0 +1,18 @@
+import type { NextFunction, Request, Response } from 'express'
+
+/** The one error handler, last in the chain: details go to the log, never to the client. */
+export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction) {
+  const status = (err as { status?: number; statusCode?: number }).status ?? 500
+  if (status >= 500) {
+    req.log.error({ err }, 'request failed')
+    if (!res.headersSent) res.status(500).json({ error: 'internal error', requestId: req.id })
+    else res.destroy()
+    return
+  }
+  // Errors raised by express itself (e.g. malformed URLs) carry a 4xx status.
+  if (!res.headersSent) res.status(status).json({ error: (err as Error).message, requestId: req.id })
+}
+
+export function notFound(req: Request, res: Response) {
+  res.status(404).json({ error: `no route for ${req.method} ${req.path}` })
+}

@@ -1,0 +1,66 @@
+import { documentIdInput } from '@uplink/core'
+import { findDocumentForOwner, listDocumentsForOwner, transitionDocument } from '@uplink/db'
+import { z } from 'zod'
+import { toDocumentView } from '../services/document-view.ts'
+import { mintDownloadUrl } from '../services/download-url.ts'
+import { documentNotFound, toTRPCError } from '../services/errors.ts'
+import { type Context, protectedProcedure, router } from '../trpc.ts'
+
+const byIdInput = z.object({ id: documentIdInput })
+
+async function ownDocument(ctx: Context & { user: { id: string } }, id: string) {
+  const doc = await findDocumentForOwner(ctx.db, id, ctx.user.id)
+  if (!doc || doc.status === 'deleted') throw documentNotFound(id)
+  return doc
+}
+
+export const documentsRouter = router({
+  list: protectedProcedure
+    .input(
+      z
+        .object({
+          cursor: z.string().max(200).nullish(),
+          limit: z.number().int().min(1).max(100).default(50),
+        })
+        .default({ limit: 50 }),
+    )
+    .query(async ({ ctx, input }) => {
+      try {
+        const page = await listDocumentsForOwner(ctx.db, ctx.user.id, input)
+        return { items: page.items.map(toDocumentView), nextCursor: page.nextCursor }
+      } catch (err) {
+        throw toTRPCError(err)
+      }
+    }),
+
+  byId: protectedProcedure.input(byIdInput).query(async ({ ctx, input }) => {
+    return toDocumentView(await ownDocument(ctx, input.id))
+  }),
+
+  /** A fresh, short-lived URL; fetch a new one when it expires (a 403 from S3). */
+  downloadUrl: protectedProcedure.input(byIdInput).query(async ({ ctx, input }) => {
+    const doc = await ownDocument(ctx, input.id)
+    try {
+      const signed = await mintDownloadUrl(ctx.storage, doc, ctx.expiries.download)
+      return { url: signed.url, expiresAt: signed.expiresAt.toISOString() }
+    } catch (err) {
+      throw toTRPCError(err)
+    }
+  }),
+
+  /** Deletes the object, then marks the row `deleted` (the row stays as an audit record). */
+  delete: protectedProcedure.input(byIdInput).mutation(async ({ ctx, input }) => {
+    const doc = await ownDocument(ctx, input.id)
+    try {
+      if (doc.method === 'multipart' && doc.status === 'pending' && doc.uploadRef) {
+        await ctx.storage.multipart.abort({ key: doc.objectKey, uploadId: doc.uploadRef })
+      }
+      await ctx.storage.delete(doc.objectKey)
+      const deleted = await transitionDocument(ctx.db, doc.id, { to: 'deleted', ownerId: ctx.user.id })
+      if (!deleted) throw documentNotFound(input.id)
+      return toDocumentView(deleted)
+    } catch (err) {
+      throw toTRPCError(err)
+    }
+  }),
+})

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto'
+import {
+  checkUpload,
+  documentIdInput,
+  normalizeContentType,
+  sanitizeFilename,
+  sha256Input,
+  type UploadMethod,
+  uploadRequestInput,
+} from '@uplink/core'
+import { findDocumentForOwner, insertPendingDocument } from '@uplink/db'
+import { objectKey } from '@uplink/storage'
+import { z } from 'zod'
+import { toDocumentView } from '../services/document-view.ts'
+import { documentNotFound, toTRPCError } from '../services/errors.ts'
+import { verifyUpload } from '../services/verify-upload.ts'
+import { type Context, protectedProcedure, router } from '../trpc.ts'
+
+type UploadInput = z.infer<typeof uploadRequestInput>
+
+/**
+ * Authorise before signing (rule 1): check the policy, then create the `pending` row whose
+ * server-generated key the URL will be signed for.
+ */
+export async function createPendingUpload(
+  ctx: Context & { user: { id: string } },
+  input: UploadInput,
+  method: UploadMethod,
+  uploadRef: string | null = null,
+) {
+  const contentType = normalizeContentType(input.contentType)
+  checkUpload(ctx.policies, { ...input, contentType, method })
+  const id = randomUUID()
+  return insertPendingDocument(ctx.db, {
+    id,
+    ownerId: ctx.user.id,
+    purpose: input.purpose,
+    objectKey: objectKey({ ownerId: ctx.user.id, purpose: input.purpose, documentId: id }),
+    filename: sanitizeFilename(input.filename),
+    contentType,
+    sizeBytes: input.size,
+    method,
+    uploadRef,
+    expiresAt: new Date(Date.now() + ctx.expiries.upload * 1000),
+  })
+}
+
+export const uploadsRouter = router({
+  /** Step 1 of a single PUT: a pending row and a short-lived URL with Content-Type signed. */
+  presignPut: protectedProcedure
+    .input(uploadRequestInput.extend({ sha256: sha256Input.optional() }))
+    .mutation(async ({ ctx, input }) => {
+      try {
+        const doc = await createPendingUpload(ctx, input, 'put')
+        const signed = await ctx.storage.presignPut({
+          key: doc.objectKey,
+          contentType: doc.contentType,
+          size: doc.sizeBytes,
+          sha256: input.sha256,
+          expiresInSeconds: ctx.expiries.upload,
+        })
+        return {
+          documentId: doc.id,
+          url: signed.url,
+          method: signed.method,
+          headers: signed.headers,
+          expiresAt: signed.expiresAt.toISOString(),
+        }
+      } catch (err) {
+        throw toTRPCError(err)
+      }
+    }),
+
+  /** Step 1 of a browser form POST: a policy with exact Content-Type and length range. */
+  presignPost: protectedProcedure.input(uploadRequestInput).mutation(async ({ ctx, input }) => {
+    try {
+      const doc = await createPendingUpload(ctx, input, 'post')
+      const signed = await ctx.storage.presignPost({
+        key: doc.objectKey,
+        contentType: doc.contentType,
+        size: doc.sizeBytes,
+        expiresInSeconds: ctx.expiries.upload,
+      })
+      return {
+        documentId: doc.id,
+        url: signed.url,
+        fields: signed.fields,
+        expiresAt: signed.expiresAt.toISOString(),
+      }
+    } catch (err) {
+      throw toTRPCError(err)
+    }
+  }),
+
+  /** Step 2: HeadObject decides. Idempotent. */
+  confirm: protectedProcedure
+    .input(z.object({ documentId: documentIdInput }))
+    .mutation(async ({ ctx, input }) => {
+      const doc = await findDocumentForOwner(ctx.db, input.documentId, ctx.user.id)
+      if (!doc) throw documentNotFound(input.documentId)
+      try {
+        return toDocumentView(await verifyUpload(ctx, doc))
+      } catch (err) {
+        throw toTRPCError(err)
+      }
+    }),
+})

@@ -1,0 +1,29 @@
+import type { Document } from '@uplink/db'
+import type { PresignedGet, Storage } from '@uplink/storage'
+
+/** Statuses whose bytes may be handed out. */
+const DOWNLOADABLE = new Set<Document['status']>(['uploaded', 'ready'])
+
+export class NotDownloadableError extends Error {
+  override readonly name = 'NotDownloadableError'
+}
+
+/**
+ * A fresh signed GET for a document the caller owns (the caller has checked ownership).
+ * Minted at the moment of use and returned, never stored (rule 2).
+ */
+export async function mintDownloadUrl(
+  storage: Pick<Storage, 'presignGet'>,
+  doc: Document,
+  expiresInSeconds: number,
+): Promise<PresignedGet> {
+  if (!DOWNLOADABLE.has(doc.status)) {
+    throw new NotDownloadableError(`document ${doc.id} is ${doc.status} and cannot be downloaded`)
+  }
+  return storage.presignGet({
+    key: doc.objectKey,
+    filename: doc.filename,
+    contentType: doc.contentType,
+    expiresInSeconds,
+  })
+}

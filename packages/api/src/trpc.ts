@@ -1,0 +1,74 @@
+import { initTRPC, TRPCError } from '@trpc/server'
+import type { Policies } from '@uplink/core'
+import type { Database } from '@uplink/db'
+import type { Storage } from '@uplink/storage'
+import type { Kysely } from 'kysely'
+import { ZodError } from 'zod'
+import type { Authenticate, User } from './auth.ts'
+
+/** Minimal logger shape (pino fits); the API never logs signed URLs. */
+export interface Log {
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+  error(obj: object, msg?: string): void
+}
+
+/** Everything procedures need, built once per process and shared by every request. */
+export interface ApiDeps {
+  db: Kysely<Database>
+  storage: Storage
+  policies: Policies
+  authenticate: Authenticate
+  /** Signed URL lifetimes in seconds (validated by @uplink/storage). */
+  expiries: { upload: number; download: number }
+  log: Log
+}
+
+export interface Context extends Omit<ApiDeps, 'authenticate'> {
+  user: User | undefined
+}
+
+/** Builds the per-request context from the Authorization header. */
+export function createContextFactory(deps: ApiDeps) {
+  const { authenticate, ...rest } = deps
+  return async ({ req }: { req: { headers: { authorization?: string | undefined } } }) => {
+    const user = await authenticate(req.headers.authorization)
+    return { ...rest, user } satisfies Context
+  }
+}
+
+/** "purpose: purpose is required; size: size must be greater than 0" */
+function describeZodError(error: ZodError): string {
+  return error.issues
+    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ')
+}
+
+const t = initTRPC.context<Context>().create({
+  // No transformer: plain JSON with ISO date strings, so any language can call the API.
+  errorFormatter({ shape, error }) {
+    const zod = error.cause instanceof ZodError ? error.cause : undefined
+    // Unexpected failures are logged by the server; their details never reach the client.
+    const internal = error.code === 'INTERNAL_SERVER_ERROR'
+    return {
+      ...shape,
+      message: zod ? describeZodError(zod) : internal ? 'internal error' : shape.message,
+      data: { ...shape.data, stack: undefined, fields: zod ? zod.issues.map((i) => i.path.join('.')) : undefined },
+    }
+  },
+})
+
+export const router = t.router
+export const createCallerFactory = t.createCallerFactory
+export const publicProcedure = t.procedure
+
+/** Procedures that need a signed-in user; narrows `ctx.user`. */
+export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+  if (!ctx.user) {
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: 'send a valid bearer token in the Authorization header',
+    })
+  }
+  return next({ ctx: { ...ctx, user: ctx.user } })
+})

@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { defaultPolicies, type Policies, policyFor } from '@uplink/core'
+import { type Database, transitionDocument } from '@uplink/db'
+import type { Storage } from '@uplink/storage'
+import type { Server } from '@tus/server'
+import type { Locker } from '@tus/utils'
+import type { Kysely } from 'kysely'
+import { type CleanupResult, createCleanupExpired } from './cleanup-expired.ts'
+import { isTusError } from './errors.ts'
+import { type Logger, silentLogger } from './logger.ts'
+import { createNamingFunction } from './naming.ts'
+import { createOnIncomingRequest } from './on-incoming-request.ts'
+import { createOnUploadCreate, DOCUMENT_ID_HEADER } from './on-upload-create.ts'
+import { createOnUploadFinish } from './on-upload-finish.ts'
+import { PgLocker } from './pg-locker.ts'
+import { type Authenticate, createRequestUser } from './request-user.ts'
+import { UplinkS3Store } from './s3-store.ts'
+import { parseUploadId, uploadIdFromPath } from './upload-id.ts'
+import { UplinkTusServer } from './uplink-server.ts'
+
+const MiB = 1024 * 1024
+
+export interface TusServerOptions {
+  storage: Storage
+  db: Kysely<Database>
+  /** Verifies `Authorization: Bearer …`; resolves undefined for anything invalid. */
+  authenticate: Authenticate
+  /** Upload policies per purpose (default: `defaultPolicies`). */
+  policies?: Policies
+  /** Route the server is mounted on (default `/files`). */
+  path?: string
+  /** Preferred S3 part size (default 16 MiB; S3 allows 5 MiB–5 GiB). */
+  partSize?: number
+  /** Smallest part sent as a real part (default 5 MiB); set it to partSize for R2, which wants equal parts. */
+  minPartSize?: number
+  /** Part uploads in flight at once across this process (default 8); each buffers one part on disk. */
+  maxConcurrentPartUploads?: number
+  /** Tag info objects for lifecycle rules (default true); R2 has no object tags, so set false there. */
+  useTags?: boolean
+  /** How long an unfinished upload lives (default 24 h). */
+  expirationPeriodInMilliseconds?: number
+  /** Trust Forwarded / X-Forwarded-* for the Location header (behind a proxy). */
+  respectForwardedHeaders?: boolean
+  /** Accept Upload-Defer-Length up to this many bytes; refused (400) when unset. */
+  maxDeferredLength?: number
+  /** Directory for part buffers (default `<os tmpdir>/uplink-tus`). */
+  tempDir?: string
+  /** CORS origins (default: any). */
+  allowedOrigins?: string[]
+  /** Replace the Postgres advisory locker (e.g. an in-process one). */
+  locker?: Locker
+  /** How long a request waits for another request on the same upload (default 20 s). */
+  lockTimeoutMs?: number
+  log?: Logger
+}
+
+export interface TusServer {
+  /** Mount with `app.all([path, `${path}/*splat`], (req, res) => server.handle(req, res))`. */
+  server: Server
+  store: UplinkS3Store
+  locker: Locker
+  /** Removes expired unfinished uploads from S3 and marks their rows `expired`. */
+  cleanupExpired(now?: Date): Promise<CleanupResult>
+}
+
+/**
+ * The tus 1.0 endpoint (creation, creation-with-upload, termination, expiration) on S3
+ * multipart: bearer auth and ownership on every request, purpose policies at creation, one
+ * `documents` row per upload, HeadObject verification at the end.
+ */
+export function createTusServer(options: TusServerOptions): TusServer {
+  const {
+    storage,
+    db,
+    path = '/files',
+    policies = defaultPolicies,
+    expirationPeriodInMilliseconds = 24 * 60 * 60 * 1000,
+    log = silentLogger,
+  } = options
+  const requireUser = createRequestUser(options.authenticate)
+  const locker =
+    options.locker ??
+    new PgLocker({ db, log, ...(options.lockTimeoutMs ? { acquireTimeoutMs: options.lockTimeoutMs } : {}) })
+  const allowDeferredLength = options.maxDeferredLength !== undefined
+
+  const store = new UplinkS3Store({
+    partSize: options.partSize ?? 16 * MiB,
+    ...(options.minPartSize ? { minPartSize: options.minPartSize } : {}),
+    maxConcurrentPartUploads: options.maxConcurrentPartUploads ?? 8,
+    useTags: options.useTags ?? true,
+    expirationPeriodInMilliseconds,
+    tempDir: options.tempDir ?? join(tmpdir(), 'uplink-tus'),
+    maxDeferredLength: options.maxDeferredLength,
+    allowDeferredLength,
+    afterRemove: async (id) => {
+      const parts = parseUploadId(id)
+      if (!parts) return
+      await transitionDocument(db, parts.documentId, { to: 'deleted', from: ['pending'] })
+    },
+    s3ClientConfig: {
+      bucket: storage.bucket,
+      region: storage.config.region,
+      ...(storage.config.endpoint ? { endpoint: storage.config.endpoint } : {}),
+      credentials: storage.config.credentials,
+      forcePathStyle: storage.config.forcePathStyle,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    },
+  })
+
+  const tusMaxBytes = Math.max(
+    0,
+    ...Object.values(policies)
+      .filter((p) => p.methods.includes('tus'))
+      .map((p) => p.maxBytes),
+  )
+
+  const server = new UplinkTusServer({
+    path,
+    datastore: store,
+    locker,
+    allowDeferredLength,
+    respectForwardedHeaders: options.respectForwardedHeaders ?? false,
+    ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
+    exposedHeaders: [DOCUMENT_ID_HEADER],
+    disableTerminationForFinishedUploads: true,
+    getFileIdFromRequest: (req) => uploadIdFromPath(path, new URL(req.url).pathname),
+    namingFunction: createNamingFunction({ requireUser, policies }),
+    // Sizes with Upload-Length are checked by the policy in onUploadCreate (clear 413 body);
+    // this bound applies to deferred lengths and to Tus-Max-Size in OPTIONS.
+    maxSize: (req, id) => {
+      if (!id) return tusMaxBytes
+      if (req.method === 'POST' && req.headers.get('upload-defer-length') === null) return 0
+      const purpose = parseUploadId(id)?.purpose
+      const policyMax = purpose ? safePolicyMax(policies, purpose) : 0
+      return Math.min(policyMax || tusMaxBytes, options.maxDeferredLength ?? Number.MAX_SAFE_INTEGER)
+    },
+    onIncomingRequest: createOnIncomingRequest({ db, requireUser }),
+    onUploadCreate: createOnUploadCreate({
+      db,
+      policies,
+      requireUser,
+      expirationPeriodInMilliseconds,
+    }),
+    onUploadFinish: createOnUploadFinish({ db, storage, policies, log }),
+    onResponseError: (req, err) => {
+      if (isTusError(err)) {
+        if (err.status_code >= 500) log.error({ err, method: req.method }, 'tus request failed')
+        return undefined
+      }
+      // Unknown errors: details in the log, a request id in the response.
+      const requestId = randomUUID()
+      log.error({ err, requestId, method: req.method, url: req.url }, 'tus request failed')
+      return { status_code: 500, body: `internal error (request id ${requestId})\n` }
+    },
+  })
+
+  return {
+    server,
+    store,
+    locker,
+    cleanupExpired: createCleanupExpired({ db, store, storage, locker, log }),
+  }
+}
+
+function safePolicyMax(policies: Policies, purpose: string): number {
+  try {
+    return policyFor(policies, purpose).maxBytes
+  } catch {
+    return 0
+  }
+}

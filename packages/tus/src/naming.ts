@@ -1,0 +1,27 @@
+import { randomUUID } from 'node:crypto'
+import { type Policies, PolicyError, policyFor } from '@uplink/core'
+import { objectKey } from '@uplink/storage'
+import { tusError } from './errors.ts'
+import { checkMetadataSize, readMetadata } from './metadata.ts'
+import type { RequireUser } from './request-user.ts'
+
+/**
+ * The tus namingFunction: the upload id is the object key `<ownerId>/<purpose>/<documentId>`,
+ * made by `objectKey()` from the caller's id and a fresh document id — never from client input
+ * other than a purpose that names a known policy. Runs before onIncomingRequest on POST, so
+ * it authenticates first.
+ */
+export function createNamingFunction(deps: { requireUser: RequireUser; policies: Policies }) {
+  return async (req: Request, metadata?: Record<string, string | null>): Promise<string> => {
+    const user = await deps.requireUser(req)
+    checkMetadataSize(req.headers.get('upload-metadata'))
+    const { purpose } = readMetadata(metadata)
+    try {
+      policyFor(deps.policies, purpose)
+    } catch (err) {
+      if (err instanceof PolicyError) throw tusError(400, err.message)
+      throw err
+    }
+    return objectKey({ ownerId: user.id, purpose, documentId: randomUUID() })
+  }
+}

@@ -1,0 +1,29 @@
+import { type Database, findDocumentByKey } from '@uplink/db'
+import type { Kysely } from 'kysely'
+import { GONE, NOT_FOUND } from './errors.ts'
+import type { RequireUser } from './request-user.ts'
+import { belongsTo, parseUploadId } from './upload-id.ts'
+
+/**
+ * Every tus request needs a valid bearer token (401). HEAD, PATCH and DELETE must name an
+ * upload of the caller: someone else's id answers 404 exactly like a missing one.
+ */
+export function createOnIncomingRequest(deps: { db: Kysely<Database>; requireUser: RequireUser }) {
+  return async (req: Request, uploadId: string): Promise<void> => {
+    const user = await deps.requireUser(req)
+    // POST: the id was just made by the naming function for this user.
+    if (req.method === 'POST') return
+
+    const parts = parseUploadId(uploadId)
+    if (!parts || !belongsTo(parts, user.id)) throw NOT_FOUND
+    const doc = await findDocumentByKey(deps.db, uploadId)
+    if (!doc || doc.ownerId !== user.id || doc.method !== 'tus') throw NOT_FOUND
+    // "If a Client does attempt to resume an upload which has since been removed by the
+    // Server, the Server SHOULD respond with 404 Not Found or 410 Gone."
+    if (doc.status === 'expired') throw GONE
+    if (doc.status === 'pending' && doc.expiresAt && doc.expiresAt.getTime() <= Date.now()) {
+      throw GONE
+    }
+    if (doc.status === 'deleted' || doc.status === 'rejected') throw NOT_FOUND
+  }
+}

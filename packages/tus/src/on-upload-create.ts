@@ -1,0 +1,82 @@
+import { checkUpload, type Policies, PolicyError, sanitizeFilename } from '@uplink/core'
+import { type Database, insertPendingDocument } from '@uplink/db'
+import type { Upload } from '@tus/utils'
+import type { Kysely } from 'kysely'
+import { type TusError, tusError } from './errors.ts'
+import { readMetadata } from './metadata.ts'
+import type { RequireUser } from './request-user.ts'
+import { parseUploadId } from './upload-id.ts'
+
+/** The response header that names the document of a tus upload. */
+export const DOCUMENT_ID_HEADER = 'Uplink-Document-Id'
+
+const POLICY_STATUS: Record<PolicyError['violation'], number> = {
+  unknown_purpose: 400,
+  method_not_allowed: 400,
+  type_not_allowed: 415,
+  too_large: 413,
+  empty: 400,
+}
+
+/** Maps a policy refusal to the tus error the client sees (the policy's message as body). */
+export function policyRejection(err: PolicyError): TusError {
+  return tusError(POLICY_STATUS[err.violation], err.message)
+}
+
+interface Deps {
+  db: Kysely<Database>
+  policies: Policies
+  requireUser: RequireUser
+  expirationPeriodInMilliseconds: number
+}
+
+/**
+ * Before the multipart upload exists: checks the purpose's policy (method `tus`, filetype,
+ * Upload-Length) and inserts the `pending` documents row. Returns metadata carrying
+ * `contentType`, which the S3 store puts on the multipart upload and so on the final object.
+ */
+export function createOnUploadCreate(deps: Deps) {
+  return async (req: Request, upload: Upload): Promise<{ metadata: Upload['metadata'] }> => {
+    const user = await deps.requireUser(req)
+    const meta = readMetadata(upload.metadata)
+    const parts = parseUploadId(upload.id)
+    if (!parts) throw tusError(500, 'upload id was not made by the naming function')
+    try {
+      checkUpload(deps.policies, {
+        purpose: meta.purpose,
+        contentType: meta.filetype,
+        size: upload.size,
+        method: 'tus',
+      })
+    } catch (err) {
+      if (err instanceof PolicyError) throw policyRejection(err)
+      throw err
+    }
+
+    await insertPendingDocument(deps.db, {
+      id: parts.documentId,
+      ownerId: user.id,
+      purpose: meta.purpose,
+      objectKey: upload.id,
+      filename: sanitizeFilename(meta.filename),
+      contentType: meta.filetype,
+      // Deferred length: 0 until the client declares it; set on finish from Upload-Length.
+      sizeBytes: upload.size ?? 0,
+      method: 'tus',
+      uploadRef: upload.id,
+      expiresAt: new Date(Date.now() + deps.expirationPeriodInMilliseconds),
+    })
+    // The 201 (or a later error) carries the document id; headers set on the Node response are
+    // merged into the one @tus/server writes.
+    nodeResponse(req)?.setHeader(DOCUMENT_ID_HEADER, parts.documentId)
+
+    return { metadata: { ...upload.metadata, contentType: meta.filetype } }
+  }
+}
+
+/** The Node response behind a srvx request, when running on Node. */
+function nodeResponse(req: Request): { setHeader(name: string, value: string): void } | undefined {
+  const runtime = (req as { runtime?: { node?: { res?: { setHeader(n: string, v: string): void } } } })
+    .runtime
+  return runtime?.node?.res
+}
