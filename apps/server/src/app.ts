@@ -43,7 +43,10 @@ export function createApp(deps: AppDeps): Express {
       maxBatchSize: 10,
       onError({ error, path, req }) {
         if (error.code === 'INTERNAL_SERVER_ERROR') {
-          ;(req as express.Request).log.error({ err: error.cause ?? error, path }, 'procedure failed')
+          ;(req as express.Request).log.error(
+            { err: error.cause ?? error, path },
+            'procedure failed',
+          )
         }
       },
     }),

@@ -23,7 +23,12 @@ async function dev() {
   const jwtSecret = config.auth.jwtSecret ?? (config.auth.jwksUrl ? undefined : devJwtSecret())
   try {
     const services = await createServices(config, { databaseUrl, s3, jwtSecret }, log)
-    await serve(services, { host: config.host, port: config.port, log, onClose: () => embedded?.stop() ?? Promise.resolve() })
+    await serve(services, {
+      host: config.host,
+      port: config.port,
+      log,
+      onClose: () => embedded?.stop() ?? Promise.resolve(),
+    })
   } catch (err) {
     await embedded?.stop()
     throw err

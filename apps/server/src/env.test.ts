@@ -24,7 +24,11 @@ describe('loadConfig', () => {
   })
 
   it('refuses a short JWT secret and policies that are not valid JSON', () => {
-    expect(() => loadConfig('development', { UPLINK_JWT_SECRET: 'short' })).toThrow(/UPLINK_JWT_SECRET: must be at least 32/)
-    expect(() => loadConfig('development', { UPLINK_POLICIES: '{' })).toThrow(/UPLINK_POLICIES: must be JSON/)
+    expect(() => loadConfig('development', { UPLINK_JWT_SECRET: 'short' })).toThrow(
+      /UPLINK_JWT_SECRET: must be at least 32/,
+    )
+    expect(() => loadConfig('development', { UPLINK_POLICIES: '{' })).toThrow(
+      /UPLINK_POLICIES: must be JSON/,
+    )
   })
 })

@@ -11,7 +11,10 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  DATABASE_URL: z.string().regex(/^(postgres(ql)?:\/\/|pglite:)/, 'must be postgres://… or pglite:<dir>').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(postgres(ql)?:\/\/|pglite:)/, 'must be postgres://… or pglite:<dir>')
+    .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(20),
   S3_ENDPOINT: z.url().optional(),
   S3_REGION: z.string().default('us-east-1'),
@@ -47,7 +50,12 @@ const schema = z.object({
   UPLINK_CLEANUP_INTERVAL_MINUTES: z.coerce.number().min(0).default(0),
   UPLINK_WEB_ORIGINS: z
     .string()
-    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
     .default([]),
 })
 
@@ -109,7 +117,8 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
   const missing: string[] = []
   if (mode === 'production') {
     if (!env.DATABASE_URL) missing.push('DATABASE_URL')
-    if (!env.UPLINK_JWT_SECRET && !env.UPLINK_JWKS_URL) missing.push('UPLINK_JWT_SECRET or UPLINK_JWKS_URL')
+    if (!env.UPLINK_JWT_SECRET && !env.UPLINK_JWKS_URL)
+      missing.push('UPLINK_JWT_SECRET or UPLINK_JWKS_URL')
   }
   const hasS3 = Boolean(env.S3_ENDPOINT || env.S3_ACCESS_KEY_ID)
   if (hasS3 || mode === 'production') {
@@ -117,7 +126,9 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
     if (!env.S3_SECRET_ACCESS_KEY) missing.push('S3_SECRET_ACCESS_KEY')
   }
   if (missing.length) {
-    throw new ConfigError(`invalid configuration: set ${missing.join(', ')} (see README, Configuration)`)
+    throw new ConfigError(
+      `invalid configuration: set ${missing.join(', ')} (see README, Configuration)`,
+    )
   }
   return Object.freeze({
     mode,
@@ -132,7 +143,10 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
             endpoint: env.S3_ENDPOINT,
             region: env.S3_REGION,
             bucket: env.S3_BUCKET,
-            credentials: { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY },
+            credentials: {
+              accessKeyId: env.S3_ACCESS_KEY_ID,
+              secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+            },
             forcePathStyle: env.S3_FORCE_PATH_STYLE ?? Boolean(env.S3_ENDPOINT),
             useTags: env.S3_USE_TAGS,
           }

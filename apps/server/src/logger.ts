@@ -11,7 +11,11 @@ function redactDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactSignedUrls(value)
   if (depth > 6 || value === null || typeof value !== 'object') return value
   if (value instanceof Error) {
-    return { type: value.name, message: redactSignedUrls(value.message), stack: value.stack && redactSignedUrls(value.stack) }
+    return {
+      type: value.name,
+      message: redactSignedUrls(value.message),
+      stack: value.stack && redactSignedUrls(value.stack),
+    }
   }
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1))
   const out: Record<string, unknown> = {}
@@ -29,7 +33,9 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         logMethod(args, method) {
           method.apply(
             this,
-            args.map((a) => (typeof a === 'string' ? redactSignedUrls(a) : a)) as Parameters<typeof method>,
+            args.map((a) => (typeof a === 'string' ? redactSignedUrls(a) : a)) as Parameters<
+              typeof method
+            >,
           )
         },
       },

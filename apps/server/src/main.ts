@@ -8,7 +8,11 @@ async function main() {
   const config = loadConfig('production')
   const log = createLogger(config.logLevel)
   if (!config.databaseUrl || !config.s3) throw new ConfigError('DATABASE_URL and S3_* are required')
-  const services = await createServices(config, { databaseUrl: config.databaseUrl, s3: config.s3 }, log)
+  const services = await createServices(
+    config,
+    { databaseUrl: config.databaseUrl, s3: config.s3 },
+    log,
+  )
   await serve(services, { host: config.host, port: config.port, log })
   log.info({ port: config.port, host: config.host }, 'uplink listening')
 }

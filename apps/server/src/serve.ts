@@ -20,7 +20,9 @@ export async function serve(
 ): Promise<Server> {
   const app = createApp(services)
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(options.port, options.host, (err?: Error) => (err ? reject(err) : resolve(s)))
+    const s = app.listen(options.port, options.host, (err?: Error) =>
+      err ? reject(err) : resolve(s),
+    )
   })
   // Uploads are long: no overall request timeout, but drop idle sockets.
   server.requestTimeout = 0

@@ -16,7 +16,9 @@ afterAll(async () => {
   // (CamelCasePlugin maps the result columns to tableName / columnName.)
   const textColumns = await sql<{ tableName: string; columnName: string }>`
     select table_name, column_name from information_schema.columns
-    where table_schema = 'public' and data_type in ('text', 'character varying')`.execute(h.services.db)
+    where table_schema = 'public' and data_type in ('text', 'character varying')`.execute(
+    h.services.db,
+  )
   expect(textColumns.rows.length).toBeGreaterThan(3)
   for (const { tableName, columnName } of textColumns.rows) {
     const hits = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(tableName)}
@@ -29,7 +31,12 @@ afterAll(async () => {
 })
 
 const pdf = Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n')
-const pdfRequest = { purpose: 'document', filename: 'report.pdf', contentType: 'application/pdf', size: pdf.length }
+const pdfRequest = {
+  purpose: 'document',
+  filename: 'report.pdf',
+  contentType: 'application/pdf',
+  size: pdf.length,
+}
 
 async function trpcError(promise: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
   try {
@@ -68,7 +75,12 @@ describe('direct-to-S3 upload with a presigned PUT', () => {
     const put = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: pdf })
     expect(put.status).toBe(200)
     const doc = await api.uploads.confirm.mutate({ documentId: signed.documentId })
-    expect(doc).toMatchObject({ id: signed.documentId, status: 'uploaded', size: pdf.length, method: 'put' })
+    expect(doc).toMatchObject({
+      id: signed.documentId,
+      status: 'uploaded',
+      size: pdf.length,
+      method: 'put',
+    })
 
     const redirect = await download(doc.id, 'alice', false)
     expect(redirect.status).toBe(302)
@@ -81,7 +93,11 @@ describe('direct-to-S3 upload with a presigned PUT', () => {
   it('is refused by S3 when the client sends another Content-Type than signed', async () => {
     const api = await h.client('alice')
     const signed = await api.uploads.presignPut.mutate(pdfRequest)
-    const put = await fetch(signed.url, { method: 'PUT', headers: { 'Content-Type': 'text/html' }, body: pdf })
+    const put = await fetch(signed.url, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'text/html' },
+      body: pdf,
+    })
     expect(put.status).toBe(403)
     const err = await trpcError(api.uploads.confirm.mutate({ documentId: signed.documentId }))
     expect(err.data?.code).toBe('PRECONDITION_FAILED')
@@ -127,7 +143,11 @@ describe('direct-to-S3 upload with a presigned PUT', () => {
 })
 
 describe('direct-to-S3 upload with a presigned POST', () => {
-  async function postForm(signed: { url: string; fields: Record<string, string> }, body: Buffer, type: string) {
+  async function postForm(
+    signed: { url: string; fields: Record<string, string> },
+    body: Buffer,
+    type: string,
+  ) {
     const form = new FormData()
     for (const [k, v] of Object.entries(signed.fields)) form.append(k, v)
     form.append('file', new Blob([body], { type }))

@@ -40,7 +40,9 @@ export function createAuthenticate(config: AuthConfig): Authenticate {
     } catch {
       return undefined
     }
-    return typeof payload.sub === 'string' && payload.sub.length > 0 ? { id: payload.sub } : undefined
+    return typeof payload.sub === 'string' && payload.sub.length > 0
+      ? { id: payload.sub }
+      : undefined
   }
 }
 

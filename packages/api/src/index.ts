@@ -1,4 +1,10 @@
-export { type AuthConfig, type Authenticate, createAuthenticate, signDevToken, type User } from './auth.ts'
+export {
+  type AuthConfig,
+  type Authenticate,
+  createAuthenticate,
+  signDevToken,
+  type User,
+} from './auth.ts'
 export { type AppRouter, appRouter, createCaller } from './root.ts'
 export { toDocumentView } from './services/document-view.ts'
 export { mintDownloadUrl, NotDownloadableError } from './services/download-url.ts'

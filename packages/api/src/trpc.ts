@@ -40,7 +40,9 @@ export function createContextFactory(deps: ApiDeps) {
 /** "purpose: purpose is required; size: size must be greater than 0" */
 function describeZodError(error: ZodError): string {
   return error.issues
-    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .map((issue) =>
+      issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message,
+    )
     .join('; ')
 }
 
@@ -53,7 +55,11 @@ const t = initTRPC.context<Context>().create({
     return {
       ...shape,
       message: zod ? describeZodError(zod) : internal ? 'internal error' : shape.message,
-      data: { ...shape.data, stack: undefined, fields: zod ? zod.issues.map((i) => i.path.join('.')) : undefined },
+      data: {
+        ...shape.data,
+        stack: undefined,
+        fields: zod ? zod.issues.map((i) => i.path.join('.')) : undefined,
+      },
     }
   },
 })

@@ -10,7 +10,8 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
     return
   }
   // Errors raised by express itself (e.g. malformed URLs) carry a 4xx status.
-  if (!res.headersSent) res.status(status).json({ error: (err as Error).message, requestId: req.id })
+  if (!res.headersSent)
+    res.status(status).json({ error: (err as Error).message, requestId: req.id })
 }
 
 export function notFound(req: Request, res: Response) {

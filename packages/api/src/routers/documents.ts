@@ -56,7 +56,10 @@ export const documentsRouter = router({
         await ctx.storage.multipart.abort({ key: doc.objectKey, uploadId: doc.uploadRef })
       }
       await ctx.storage.delete(doc.objectKey)
-      const deleted = await transitionDocument(ctx.db, doc.id, { to: 'deleted', ownerId: ctx.user.id })
+      const deleted = await transitionDocument(ctx.db, doc.id, {
+        to: 'deleted',
+        ownerId: ctx.user.id,
+      })
       if (!deleted) throw documentNotFound(input.id)
       return toDocumentView(deleted)
     } catch (err) {

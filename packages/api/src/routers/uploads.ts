@@ -20,13 +20,15 @@ type UploadInput = z.infer<typeof uploadRequestInput>
 
 /**
  * Authorise before signing (rule 1): check the policy, then create the `pending` row whose
- * server-generated key the URL will be signed for.
+ * server-generated key the URL will be signed for. The row expires after the upload URL TTL
+ * unless `rowTtlSeconds` says otherwise (a multipart upload outlives any one signed URL).
  */
 export async function createPendingUpload(
   ctx: Context & { user: { id: string } },
   input: UploadInput,
   method: UploadMethod,
   uploadRef: string | null = null,
+  rowTtlSeconds: number = ctx.expiries.upload,
 ) {
   const contentType = normalizeContentType(input.contentType)
   checkUpload(ctx.policies, { ...input, contentType, method })
@@ -41,7 +43,7 @@ export async function createPendingUpload(
     sizeBytes: input.size,
     method,
     uploadRef,
-    expiresAt: new Date(Date.now() + ctx.expiries.upload * 1000),
+    expiresAt: new Date(Date.now() + rowTtlSeconds * 1000),
   })
 }
 

@@ -12,7 +12,11 @@ export function documentNotFound(id: string): TRPCError {
 /** Maps domain errors to tRPC errors with messages a person can act on. */
 export function toTRPCError(err: unknown): unknown {
   if (err instanceof TRPCError) return err
-  if (err instanceof PolicyError || err instanceof InvalidCursorError || err instanceof RangeError) {
+  if (
+    err instanceof PolicyError ||
+    err instanceof InvalidCursorError ||
+    err instanceof RangeError
+  ) {
     return new TRPCError({ code: 'BAD_REQUEST', message: err.message, cause: err })
   }
   if (err instanceof UploadRejectedError) {

@@ -26,8 +26,14 @@ interface Deps {
 }
 
 /** Why the stored object does not match what was promised, or undefined if it does. */
-function findProblem(doc: Document, head: { size: number; contentType?: string | undefined }, policies: Policies) {
-  const maxBytes = Object.hasOwn(policies, doc.purpose) ? policies[doc.purpose]?.maxBytes : undefined
+function findProblem(
+  doc: Document,
+  head: { size: number; contentType?: string | undefined },
+  policies: Policies,
+) {
+  const maxBytes = Object.hasOwn(policies, doc.purpose)
+    ? policies[doc.purpose]?.maxBytes
+    : undefined
   if (maxBytes !== undefined && head.size > maxBytes) {
     return `the uploaded object is ${head.size} bytes, over the ${formatBytes(maxBytes)} limit for purpose "${doc.purpose}"`
   }
@@ -49,7 +55,9 @@ function findProblem(doc: Document, head: { size: number; contentType?: string |
 export async function verifyUpload(deps: Deps, doc: Document): Promise<Document> {
   if (doc.status === 'uploaded' || doc.status === 'ready') return doc
   if (doc.status === 'rejected') {
-    throw new UploadRejectedError(`this upload was rejected: ${doc.rejectionReason ?? 'unknown reason'}`)
+    throw new UploadRejectedError(
+      `this upload was rejected: ${doc.rejectionReason ?? 'unknown reason'}`,
+    )
   }
   if (doc.status !== 'pending') {
     throw new DocumentTransitionError(doc.id, doc.status, 'uploaded')
