@@ -1,6 +1,7 @@
 import { createAuthenticate } from '@uplink/api'
 import { createDb, migrateToLatest } from '@uplink/db'
 import { createStorage } from '@uplink/storage'
+import { createTusServer, type TusServer } from '@uplink/tus'
 import type { Logger } from 'pino'
 import type { AppDeps } from './app.ts'
 import type { Config } from './env.ts'
@@ -14,6 +15,7 @@ export interface S3Settings {
 }
 
 export interface Services extends AppDeps {
+  tusServer: TusServer
   close(): Promise<void>
 }
 
@@ -42,17 +44,49 @@ export async function createServices(
     ...config.auth,
     ...(resolved.jwtSecret ? { jwtSecret: resolved.jwtSecret } : {}),
   })
+  const tusServer = createTusServer({
+    storage,
+    db,
+    authenticate,
+    policies: config.policies,
+    partSize: config.tus.partSize,
+    maxConcurrentPartUploads: config.tus.maxConcurrentPartUploads,
+    useTags: config.tus.useTags,
+    expirationPeriodInMilliseconds: config.tus.expirationPeriodInMilliseconds,
+    respectForwardedHeaders: config.trustProxy,
+    ...(config.tus.maxDeferredLength ? { maxDeferredLength: config.tus.maxDeferredLength } : {}),
+    ...(config.tus.tempDir ? { tempDir: config.tus.tempDir } : {}),
+    ...(config.webOrigins.length ? { allowedOrigins: config.webOrigins } : {}),
+    log,
+  })
+  const cleanupTimer = startCleanupInterval(tusServer, config.tus.cleanupIntervalMinutes, log)
   return {
     db,
     storage,
     authenticate,
+    tus: tusServer.server,
+    tusServer,
     policies: config.policies,
     expiries: config.expiries,
     log,
     trustProxy: config.trustProxy,
     async close() {
+      if (cleanupTimer) clearInterval(cleanupTimer)
       await db.destroy()
       storage.destroy()
     },
   }
+}
+
+/** Optional in-process expiry sweep; `pnpm --filter @uplink/server cleanup` does the same once. */
+function startCleanupInterval(tus: TusServer, minutes: number, log: Logger) {
+  if (minutes <= 0) return undefined
+  const timer = setInterval(() => {
+    tus.cleanupExpired().then(
+      (result) => log.info({ result }, 'expired tus uploads cleaned up'),
+      (err: unknown) => log.error({ err }, 'tus cleanup failed'),
+    )
+  }, minutes * 60_000)
+  timer.unref()
+  return timer
 }

@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto'
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose'
 
 export interface User {
@@ -19,9 +20,10 @@ export type Authenticate = (authorization: string | undefined) => Promise<User |
 
 /** Builds the one token check used by tRPC, tus and the download route. */
 export function createAuthenticate(config: AuthConfig): Authenticate {
-  let key: Uint8Array | JWTVerifyGetKey
+  // A KeyObject made once: jose would otherwise import the raw secret on every request.
+  let key: KeyObject | JWTVerifyGetKey
   if (config.jwksUrl) key = createRemoteJWKSet(new URL(config.jwksUrl))
-  else if (config.jwtSecret) key = new TextEncoder().encode(config.jwtSecret)
+  else if (config.jwtSecret) key = createSecretKey(Buffer.from(config.jwtSecret, 'utf8'))
   else throw new Error('auth needs a JWT secret or a JWKS URL')
 
   return async (authorization) => {
@@ -34,9 +36,9 @@ export function createAuthenticate(config: AuthConfig): Authenticate {
         ...(config.audience ? { audience: config.audience } : {}),
       }
       payload =
-        key instanceof Uint8Array
-          ? (await jwtVerify(match[1], key, { ...options, algorithms: ['HS256'] })).payload
-          : (await jwtVerify(match[1], key, options)).payload
+        typeof key === 'function'
+          ? (await jwtVerify(match[1], key, options)).payload
+          : (await jwtVerify(match[1], key, { ...options, algorithms: ['HS256'] })).payload
     } catch {
       return undefined
     }

@@ -1,0 +1,126 @@
+import autocannon from 'autocannon'
+import type { Stack } from './stack.ts'
+
+export interface LatencyResult {
+  name: string
+  requestsPerSecond: number
+  p50: number
+  p99: number
+  errors: number
+}
+
+interface Target {
+  name: string
+  method: 'GET' | 'POST'
+  path: string
+  body?: string
+  /** The status a successful call answers with. */
+  expect: number
+}
+
+/** Keep-alive load on one endpoint; counts anything but the expected status as an error. */
+async function hammer(
+  stack: Stack,
+  token: string,
+  target: Target,
+  load: { connections: number; durationSeconds: number },
+): Promise<LatencyResult> {
+  const result = await autocannon({
+    url: `${stack.baseUrl}${target.path}`,
+    method: target.method,
+    connections: load.connections,
+    duration: load.durationSeconds,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(target.body ? { body: target.body } : {}),
+  })
+  const statuses =
+    (result as unknown as { statusCodeStats?: Record<string, { count: number }> })
+      .statusCodeStats ?? {}
+  const good = statuses[String(target.expect)]?.count ?? 0
+  return {
+    name: target.name,
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors:
+      result.errors +
+      result.timeouts +
+      (result.requests.total - good - result.errors - result.timeouts),
+  }
+}
+
+/** A confirmed document to confirm again, fetch URLs for and download. */
+async function seedDocument(stack: Stack, token: string): Promise<string> {
+  const body = Buffer.from('%PDF-1.7\n%%EOF\n')
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+  const presign = await fetch(`${stack.baseUrl}/trpc/uploads.presignPut`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      purpose: 'document',
+      filename: 'a.pdf',
+      contentType: 'application/pdf',
+      size: body.length,
+    }),
+  }).then(
+    (r) =>
+      r.json() as Promise<{
+        result: { data: { documentId: string; url: string; headers: Record<string, string> } }
+      }>,
+  )
+  const { documentId, url, headers: putHeaders } = presign.result.data
+  const put = await fetch(url, { method: 'PUT', headers: putHeaders, body })
+  if (!put.ok) throw new Error(`seed PUT failed: ${put.status}`)
+  const confirm = await fetch(`${stack.baseUrl}/trpc/uploads.confirm`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ documentId }),
+  })
+  if (!confirm.ok) throw new Error(`seed confirm failed: ${confirm.status}`)
+  return documentId
+}
+
+export async function measureLatency(
+  stack: Stack,
+  load: { connections: number; durationSeconds: number },
+): Promise<LatencyResult[]> {
+  const token = await stack.token('bench-latency')
+  const id = await seedDocument(stack, token)
+  const input = encodeURIComponent(JSON.stringify({ id }))
+  const targets: Target[] = [
+    {
+      name: 'uploads.presignPut',
+      method: 'POST',
+      path: '/trpc/uploads.presignPut',
+      body: JSON.stringify({
+        purpose: 'document',
+        filename: 'a.pdf',
+        contentType: 'application/pdf',
+        size: 1000,
+      }),
+      expect: 200,
+    },
+    {
+      name: 'uploads.confirm',
+      method: 'POST',
+      path: '/trpc/uploads.confirm',
+      body: JSON.stringify({ documentId: id }),
+      expect: 200,
+    },
+    {
+      name: 'documents.downloadUrl',
+      method: 'GET',
+      path: `/trpc/documents.downloadUrl?input=${input}`,
+      expect: 200,
+    },
+    {
+      name: 'GET /documents/:id/download',
+      method: 'GET',
+      path: `/documents/${id}/download`,
+      expect: 302,
+    },
+  ]
+  const results: LatencyResult[] = []
+  for (const target of targets) results.push(await hammer(stack, token, target, load))
+  return results
+}

@@ -1,0 +1,154 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { measureLatency } from './latency.ts'
+import { readOptions } from './options.ts'
+import { machine, markdownTable, type Row, writeResults } from './report.ts'
+import { dirBytes, peakSampler, rssBytes } from './sampler.ts'
+import { makeSourceFile } from './source-file.ts'
+import { startStack } from './stack.ts'
+import { MiB, mbPerSecond, median, round } from './stats.ts'
+import { clientMultipart, directMultipart, tusUpload } from './uploaders.ts'
+
+const options = readOptions(process.argv.slice(2))
+const settings = { partSize: options.partSize, concurrency: options.concurrency }
+const scratch = mkdtempSync(join(tmpdir(), 'uplink-bench-src-'))
+const stack = await startStack({ logLevel: options.logLevel })
+const rows: Row[] = []
+const results: Record<string, unknown> = {
+  machine: machine(),
+  options: { ...options, sections: [...options.sections] },
+}
+const say = (text: string) => console.error(`bench: ${text}`)
+
+async function timed(run: () => Promise<void>): Promise<number> {
+  const started = performance.now()
+  await run()
+  const ms = performance.now() - started
+  await stack.emptyBucket()
+  return ms
+}
+
+try {
+  let tusMBps: number | undefined
+
+  if (options.sections.has('throughput')) {
+    const size = options.size
+    const file = await makeSourceFile(scratch, size)
+    const runners: Record<string, () => Promise<void>> = {
+      'direct multipart (ceiling)': () => directMultipart(stack, file, size, settings),
+      'tus, one PATCH': () => tusUpload(stack, file, size, { userId: 'bench-tus' }),
+      'tus, 64 MiB PATCHes': () =>
+        tusUpload(stack, file, size, { userId: 'bench-tus', chunkSize: 64 * MiB }),
+      'presigned multipart (@uplink/client)': () =>
+        clientMultipart(stack, file, settings, 'bench-mp'),
+    }
+    const names = Object.keys(runners)
+    const speeds: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]))
+    for (let r = 0; r < options.rounds; r++) {
+      // Alternate the order each round so drift on a shared machine hits every side alike.
+      const order = r % 2 === 0 ? names : [...names].reverse()
+      for (const name of order) {
+        const ms = await timed(runners[name]!)
+        speeds[name]!.push(mbPerSecond(size, ms))
+        say(`round ${r + 1} ${name}: ${round(mbPerSecond(size, ms))} MB/s`)
+      }
+    }
+    const medians = Object.fromEntries(names.map((n) => [n, median(speeds[n]!)]))
+    const ceiling = medians[names[0]!]!
+    tusMBps = medians['tus, one PATCH']
+    for (const name of names) {
+      const ratio = medians[name]! / ceiling
+      const isTus = name.startsWith('tus')
+      rows.push({
+        measure: `${name}, ${size / MiB} MiB (median of ${options.rounds})`,
+        value: `${round(medians[name]!)} MB/s (${round(ratio * 100, 0)} %)`,
+        ...(isTus ? { target: '≥ 90 % of ceiling', pass: ratio >= 0.9 } : {}),
+      })
+    }
+    results.throughput = { sizeBytes: size, runsMBps: speeds, medianMBps: medians }
+  }
+
+  if (options.sections.has('memory')) {
+    const peaks: { size: number; rss: number; disk: number }[] = []
+    for (const size of options.memorySizes) {
+      const file = await makeSourceFile(scratch, size)
+      const rss = peakSampler(() => rssBytes(stack.serverPid))
+      const disk = peakSampler(() => dirBytes(stack.tusTempDir), 200)
+      await timed(() => tusUpload(stack, file, size, { userId: 'bench-mem' }))
+      peaks.push({ size, rss: await rss.stop(), disk: await disk.stop() })
+      rmSync(file)
+      say(`memory ${size / MiB} MiB: rss ${round(peaks.at(-1)!.rss / MiB)} MiB`)
+    }
+    const first = peaks[0]!
+    for (const p of peaks) {
+      const growth = p.rss / first.rss - 1
+      rows.push({
+        measure: `server peak RSS, tus ${p.size / MiB} MiB`,
+        value: `${round(p.rss / MiB)} MiB (temp disk peak ${round(p.disk / MiB)} MiB)`,
+        target: p === first ? '< 256 MB' : '< 256 MB, within 15 % of the first',
+        pass: p.rss < 256e6 && (p === first || growth <= 0.15),
+      })
+    }
+    results.memory = peaks
+  }
+
+  if (options.sections.has('concurrency')) {
+    const n = options.concurrentUploads
+    const size = options.concurrentSize
+    const file = await makeSourceFile(scratch, size)
+    if (tusMBps === undefined) {
+      tusMBps = mbPerSecond(
+        size,
+        await timed(() => tusUpload(stack, file, size, { userId: 'bench-c' })),
+      )
+    }
+    const rss = peakSampler(() => rssBytes(stack.serverPid))
+    const ms = await timed(async () => {
+      await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          tusUpload(stack, file, size, { userId: `bench-c${i}` }),
+        ),
+      )
+    })
+    const aggregate = mbPerSecond(n * size, ms)
+    const peak = await rss.stop()
+    rows.push({
+      measure: `${n} simultaneous tus uploads of ${size / MiB} MiB`,
+      value: `${round(aggregate)} MB/s aggregate (${round((aggregate / tusMBps) * 100, 0)} % of one upload), peak RSS ${round(peak / MiB)} MiB`,
+    })
+    results.concurrency = {
+      uploads: n,
+      sizeBytes: size,
+      aggregateMBps: aggregate,
+      singleMBps: tusMBps,
+      peakRss: peak,
+    }
+  }
+
+  if (options.sections.has('latency')) {
+    const load = { connections: options.connections, durationSeconds: options.durationSeconds }
+    const latency = await measureLatency(stack, load)
+    for (const l of latency) {
+      const isPresign = l.name === 'uploads.presignPut'
+      rows.push({
+        measure: `${l.name} (${load.connections} conns, ${load.durationSeconds} s)`,
+        value: `${round(l.requestsPerSecond, 0)} req/s, p50 ${l.p50} ms, p99 ${l.p99} ms, ${l.errors} errors`,
+        ...(isPresign
+          ? {
+              target: '≥ 1,500 req/s, p99 < 20 ms',
+              pass: l.requestsPerSecond >= 1500 && l.p99 < 20 && l.errors === 0,
+            }
+          : {}),
+      })
+    }
+    results.latency = latency
+  }
+
+  results.rows = rows
+  const file = writeResults(results)
+  console.log(`\n${machine()}\n\n${markdownTable(rows)}\n\nresults: ${file}`)
+} finally {
+  await stack.stop()
+  rmSync(scratch, { recursive: true, force: true })
+}

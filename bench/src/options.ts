@@ -1,0 +1,87 @@
+import { parseArgs } from 'node:util'
+import { MiB } from './stats.ts'
+
+export interface BenchOptions {
+  /** Bytes per throughput comparison upload. */
+  size: number
+  rounds: number
+  memorySizes: number[]
+  concurrentUploads: number
+  concurrentSize: number
+  connections: number
+  durationSeconds: number
+  partSize: number
+  concurrency: number
+  logLevel: string
+  sections: Set<string>
+}
+
+const SECTIONS = ['throughput', 'memory', 'concurrency', 'latency']
+
+const HELP = `pnpm bench [options]
+  --quick                 smoke run, under 2 minutes
+  --size <MiB>            bytes per throughput upload (default 1024)
+  --rounds <n>            alternating rounds per comparison (default 3)
+  --memory <MiB,MiB>      tus uploads whose server RSS is sampled (default 1024,4096)
+  --concurrent <n>        simultaneous tus uploads (default 20)
+  --concurrent-size <MiB> size of each (default 256)
+  --connections <n>       API load connections (default 50)
+  --duration <s>          API load seconds per endpoint (default 20)
+  --part-size <MiB>       part size for every multipart path (default 16)
+  --part-concurrency <n>  parallel parts (default 4)
+  --log-level <level>     server log level (default info)
+  --only <a,b>            sections: ${SECTIONS.join(', ')}`
+
+/** Reads the command line; every size and duration is a flag. */
+export function readOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean' },
+      help: { type: 'boolean' },
+      size: { type: 'string' },
+      rounds: { type: 'string' },
+      memory: { type: 'string' },
+      concurrent: { type: 'string' },
+      'concurrent-size': { type: 'string' },
+      connections: { type: 'string' },
+      duration: { type: 'string' },
+      'part-size': { type: 'string' },
+      'part-concurrency': { type: 'string' },
+      'log-level': { type: 'string' },
+      only: { type: 'string' },
+    },
+  })
+  if (values.help) {
+    console.log(HELP)
+    process.exit(0)
+  }
+  const quick = values.quick === true
+  const num = (name: string, value: string | undefined, fallback: number) => {
+    if (value === undefined) return fallback
+    const n = Number(value)
+    if (!Number.isFinite(n) || n <= 0)
+      throw new Error(`--${name} must be a positive number, got "${value}"`)
+    return n
+  }
+  const sections = new Set((values.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim()))
+  for (const s of sections) {
+    if (!SECTIONS.includes(s))
+      throw new Error(`--only: unknown section "${s}" (use ${SECTIONS.join(', ')})`)
+  }
+  return {
+    size: num('size', values.size, quick ? 64 : 1024) * MiB,
+    rounds: num('rounds', values.rounds, quick ? 1 : 3),
+    memorySizes: (values.memory ?? (quick ? '128,256' : '1024,4096'))
+      .split(',')
+      .map((v) => num('memory', v, 0) * MiB),
+    concurrentUploads: num('concurrent', values.concurrent, quick ? 4 : 20),
+    concurrentSize: num('concurrent-size', values['concurrent-size'], quick ? 32 : 256) * MiB,
+    connections: num('connections', values.connections, quick ? 20 : 50),
+    durationSeconds: num('duration', values.duration, quick ? 3 : 20),
+    partSize: num('part-size', values['part-size'], 16) * MiB,
+    concurrency: num('part-concurrency', values['part-concurrency'], 4),
+    logLevel: values['log-level'] ?? 'info',
+    sections,
+  }
+}

@@ -1,0 +1,105 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
+import { signDevToken } from '@uplink/api'
+import {
+  freePort,
+  type RunningPostgres,
+  type RunningS3,
+  s3Client,
+  startPostgres,
+  startVersitygw,
+  waitFor,
+} from '@uplink/testing'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const JWT_SECRET = 'bench-secret-that-is-at-least-32-characters'
+
+export interface Stack {
+  baseUrl: string
+  serverPid: number
+  tusTempDir: string
+  s3: RunningS3
+  s3Client: S3Client
+  token(userId: string): Promise<string>
+  /** Deletes every object (keeps the disk from filling between runs). */
+  emptyBucket(): Promise<void>
+  stop(): Promise<void>
+}
+
+/**
+ * Real Postgres, real versitygw and the production server bundle as its own process, so its
+ * memory can be read from /proc without the benchmark's own allocations.
+ */
+export async function startStack(options: { logLevel: string }): Promise<Stack> {
+  execFileSync('node', ['build.mjs'], { cwd: join(root, 'apps/server'), stdio: 'inherit' })
+  const work = mkdtempSync(join(tmpdir(), 'uplink-bench-'))
+  const tusTempDir = join(work, 'tus-tmp')
+  let pg: RunningPostgres | undefined
+  let s3: RunningS3 | undefined
+  let server: ChildProcess | undefined
+  try {
+    pg = await startPostgres()
+    s3 = await startVersitygw({ dataDir: join(work, 's3') })
+    const port = await freePort()
+    server = spawn('node', ['--enable-source-maps', join(root, 'apps/server/dist/main.js')], {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: options.logLevel,
+        DATABASE_URL: pg.url,
+        S3_ENDPOINT: s3.endpoint,
+        S3_REGION: s3.region,
+        S3_BUCKET: s3.bucket,
+        S3_ACCESS_KEY_ID: s3.accessKeyId,
+        S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+        UPLINK_JWT_SECRET: JWT_SECRET,
+        UPLINK_TUS_TEMP_DIR: tusTempDir,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    })
+    const baseUrl = `http://127.0.0.1:${port}`
+    await waitFor('the server', async () => (await fetch(`${baseUrl}/healthz`)).ok)
+    const client = s3Client(s3)
+    const running = { pg, s3, server }
+    return {
+      baseUrl,
+      serverPid: server.pid!,
+      tusTempDir,
+      s3,
+      s3Client: client,
+      token: (userId) => signDevToken(JWT_SECRET, userId),
+      emptyBucket: () => emptyBucket(client, running.s3.bucket),
+      async stop() {
+        const exited = new Promise((r) => running.server.once('exit', r))
+        running.server.kill('SIGTERM')
+        await exited
+        client.destroy()
+        await Promise.allSettled([running.s3.stop(), running.pg.stop()])
+        rmSync(work, { recursive: true, force: true })
+      },
+    }
+  } catch (err) {
+    server?.kill('SIGKILL')
+    await Promise.allSettled([s3?.stop(), pg?.stop()])
+    rmSync(work, { recursive: true, force: true })
+    throw err
+  }
+}
+
+async function emptyBucket(client: S3Client, bucket: string): Promise<void> {
+  let token: string | undefined
+  do {
+    const page = await client.send(
+      new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }),
+    )
+    const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []))
+    if (keys.length)
+      await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }))
+    token = page.IsTruncated ? page.NextContinuationToken : undefined
+  } while (token)
+}

@@ -1,0 +1,38 @@
+import { SignJWT } from 'jose'
+import { describe, expect, it } from 'vitest'
+import { createAuthenticate, signDevToken } from './auth.ts'
+
+const secret = 'a-test-secret-that-is-long-enough-000'
+const authenticate = createAuthenticate({ jwtSecret: secret })
+
+describe('createAuthenticate', () => {
+  it('accepts a bearer token signed with the secret and returns its subject', async () => {
+    const token = await signDevToken(secret, 'alice')
+    expect(await authenticate(`Bearer ${token}`)).toEqual({ id: 'alice' })
+  })
+
+  it('refuses a token signed with another secret, a malformed header and no header', async () => {
+    const other = await signDevToken('another-secret-that-is-long-enough-11', 'alice')
+    expect(await authenticate(`Bearer ${other}`)).toBeUndefined()
+    expect(await authenticate(`Basic ${await signDevToken(secret, 'alice')}`)).toBeUndefined()
+    expect(await authenticate(undefined)).toBeUndefined()
+  })
+
+  it('refuses an expired token and one without a subject', async () => {
+    const key = new TextEncoder().encode(secret)
+    const expired = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(key)
+    const anonymous = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).sign(key)
+    expect(await authenticate(`Bearer ${expired}`)).toBeUndefined()
+    expect(await authenticate(`Bearer ${anonymous}`)).toBeUndefined()
+  })
+
+  it('refuses the "none" algorithm', async () => {
+    const header = Buffer.from('{"alg":"none"}').toString('base64url')
+    const body = Buffer.from('{"sub":"alice"}').toString('base64url')
+    expect(await authenticate(`Bearer ${header}.${body}.`)).toBeUndefined()
+  })
+})
