@@ -1,6 +1,6 @@
+import type { Locker } from '@tus/utils'
 import { type Database, transitionDocument } from '@uplink/db'
 import type { Storage } from '@uplink/storage'
-import type { Locker } from '@tus/utils'
 import type { Kysely } from 'kysely'
 import type { Logger } from './logger.ts'
 import type { UplinkS3Store } from './s3-store.ts'

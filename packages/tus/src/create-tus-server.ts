@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Server } from '@tus/server'
+import type { Locker } from '@tus/utils'
 import { defaultPolicies, type Policies, policyFor } from '@uplink/core'
 import { type Database, transitionDocument } from '@uplink/db'
 import type { Storage } from '@uplink/storage'
-import type { Server } from '@tus/server'
-import type { Locker } from '@tus/utils'
 import type { Kysely } from 'kysely'
 import { type CleanupResult, createCleanupExpired } from './cleanup-expired.ts'
 import { isTusError } from './errors.ts'
@@ -17,8 +17,8 @@ import { createOnUploadFinish } from './on-upload-finish.ts'
 import { PgLocker } from './pg-locker.ts'
 import { type Authenticate, createRequestUser } from './request-user.ts'
 import { UplinkS3Store } from './s3-store.ts'
-import { parseUploadId, uploadIdFromPath } from './upload-id.ts'
 import { UplinkTusServer } from './uplink-server.ts'
+import { parseUploadId, uploadIdFromPath } from './upload-id.ts'
 
 const MiB = 1024 * 1024
 
@@ -82,7 +82,11 @@ export function createTusServer(options: TusServerOptions): TusServer {
   const requireUser = createRequestUser(options.authenticate)
   const locker =
     options.locker ??
-    new PgLocker({ db, log, ...(options.lockTimeoutMs ? { acquireTimeoutMs: options.lockTimeoutMs } : {}) })
+    new PgLocker({
+      db,
+      log,
+      ...(options.lockTimeoutMs ? { acquireTimeoutMs: options.lockTimeoutMs } : {}),
+    })
   const allowDeferredLength = options.maxDeferredLength !== undefined
 
   const store = new UplinkS3Store({
@@ -135,7 +139,10 @@ export function createTusServer(options: TusServerOptions): TusServer {
       if (req.method === 'POST' && req.headers.get('upload-defer-length') === null) return 0
       const purpose = parseUploadId(id)?.purpose
       const policyMax = purpose ? safePolicyMax(policies, purpose) : 0
-      return Math.min(policyMax || tusMaxBytes, options.maxDeferredLength ?? Number.MAX_SAFE_INTEGER)
+      return Math.min(
+        policyMax || tusMaxBytes,
+        options.maxDeferredLength ?? Number.MAX_SAFE_INTEGER,
+      )
     },
     onIncomingRequest: createOnIncomingRequest({ db, requireUser }),
     onUploadCreate: createOnUploadCreate({

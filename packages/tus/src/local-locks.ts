@@ -52,7 +52,12 @@ export class LocalLocks {
 
   async acquire(
     id: string,
-    opts: { signal: AbortSignal; deadline: number; timeoutMs: number; requestRelease: RequestRelease },
+    opts: {
+      signal: AbortSignal
+      deadline: number
+      timeoutMs: number
+      requestRelease: RequestRelease
+    },
   ): Promise<() => void> {
     for (;;) {
       const holder = this.holders.get(id)

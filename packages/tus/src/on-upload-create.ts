@@ -1,6 +1,6 @@
+import type { Upload } from '@tus/utils'
 import { checkUpload, type Policies, PolicyError, sanitizeFilename } from '@uplink/core'
 import { type Database, insertPendingDocument } from '@uplink/db'
-import type { Upload } from '@tus/utils'
 import type { Kysely } from 'kysely'
 import { type TusError, tusError } from './errors.ts'
 import { readMetadata } from './metadata.ts'
@@ -76,7 +76,8 @@ export function createOnUploadCreate(deps: Deps) {
 
 /** The Node response behind a srvx request, when running on Node. */
 function nodeResponse(req: Request): { setHeader(name: string, value: string): void } | undefined {
-  const runtime = (req as { runtime?: { node?: { res?: { setHeader(n: string, v: string): void } } } })
-    .runtime
+  const runtime = (
+    req as { runtime?: { node?: { res?: { setHeader(n: string, v: string): void } } } }
+  ).runtime
   return runtime?.node?.res
 }

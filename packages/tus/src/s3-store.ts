@@ -59,9 +59,9 @@ export class UplinkS3Store extends S3Store {
   }
 
   /**
-   * Streams the request body into part-sized temp files and uploads each as it fills, at most
-   * `maxConcurrentPartUploads` at a time across the store: the next file is not started until a
-   * permit is free, so memory stays flat and disk holds at most that many parts.
+   * Streams the request body into part-sized temp files and uploads each as it fills. A permit
+   * from the store-wide semaphore (`maxConcurrentPartUploads`) is taken before a file is started,
+   * so memory stays flat and disk holds at most that many parts.
    */
   protected override async uploadParts(
     metadata: MetadataValue,
@@ -81,6 +81,7 @@ export class UplinkS3Store extends S3Store {
     let position = offset
     let permit: Permit | undefined
     let openFile: string | undefined
+    let previous: Promise<void> = Promise.resolve()
 
     splitter.on('beforeChunkStarted', async () => {
       permit = await this.partUploadSemaphore.acquire()
@@ -98,7 +99,12 @@ export class UplinkS3Store extends S3Store {
       permit = undefined
       const partNumber = nextPart++
       position += bytes
-      const task = this.sendChunk(metadata, path, bytes, partNumber, size === position)
+      const isLast = size === position
+      // Parts of one upload go to S3 in order, one at a time: a crash can then never leave a
+      // gap in the part list (the offset is the sum of the consecutive parts). A failed part
+      // stops the ones after it.
+      const task = previous
+        .then(() => this.sendChunk(metadata, path, bytes, partNumber, isLast))
         .then(() => {
           uploaded += bytes
         })
@@ -106,7 +112,11 @@ export class UplinkS3Store extends S3Store {
           splitter.destroy(err as Error)
           throw err
         })
-        .finally(() => held?.release())
+        .finally(async () => {
+          await rm(path, { force: true }).catch(() => {})
+          await held?.release()
+        })
+      previous = task
       task.catch(() => {})
       uploads.push(task)
     })
@@ -123,7 +133,7 @@ export class UplinkS3Store extends S3Store {
     return uploaded
   }
 
-  /** One temp file to S3, then deleted. S3: "each part must be at least 5 MB, except the last". */
+  /** One temp file to S3. S3: "each part must be at least 5 MB in size, except the last part". */
   private async sendChunk(
     metadata: MetadataValue,
     path: string,
@@ -131,13 +141,24 @@ export class UplinkS3Store extends S3Store {
     partNumber: number,
     isLast: boolean,
   ): Promise<void> {
-    try {
-      const body = createReadStream(path)
-      if (bytes >= this.minPartSize || isLast) await this.uploadPart(metadata, body, partNumber)
-      else await this.uploadIncompletePart(metadata.file.id, body)
-    } finally {
-      await rm(path, { force: true }).catch(() => {})
+    const body = createReadStream(path)
+    if (bytes >= this.minPartSize || isLast) await this.uploadPart(metadata, body, partNumber)
+    else await this.uploadIncompletePart(metadata.file.id, body)
+  }
+
+  /**
+   * Only the consecutive parts 1…n count: a part left behind after a gap (by a process that
+   * died mid-upload) must not move the offset; the next PATCH overwrites its number.
+   */
+  protected override async retrieveParts(id: string, partNumberMarker?: string) {
+    const parts = await super.retrieveParts(id, partNumberMarker)
+    if (partNumberMarker) return parts
+    const consecutive: typeof parts = []
+    for (const part of parts) {
+      if (part.PartNumber !== consecutive.length + 1) break
+      consecutive.push(part)
     }
+    return consecutive
   }
 
   /** Termination: aborts the multipart upload, deletes the info and incomplete-part objects. */

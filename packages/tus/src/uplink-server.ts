@@ -29,9 +29,10 @@ export class UplinkTusServer extends Server {
     const headers: Record<string, string> = {
       'Tus-Resumable': TUS_RESUMABLE,
       'Content-Type': 'text/plain; charset=utf-8',
-      'Access-Control-Expose-Headers': [EXPOSED_HEADERS, ...(this.options.exposedHeaders ?? [])].join(
-        ', ',
-      ),
+      'Access-Control-Expose-Headers': [
+        EXPOSED_HEADERS,
+        ...(this.options.exposedHeaders ?? []),
+      ].join(', '),
       ...corsOrigin(this.options.allowedOrigins, req.headers.origin),
       ...refusal.headers,
     }

@@ -1,0 +1,123 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { testDatabase, testServices } from '@uplink/testing'
+import { DetailedError, Upload, type UploadOptions } from 'tus-js-client'
+import type { AppConfig } from './fixtures/app.ts'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const MiB = 1024 * 1024
+
+export { MiB }
+
+export const bearer = (userId: string) => `Bearer user:${userId}`
+
+export async function freshConfig(tus?: AppConfig['tus']): Promise<AppConfig> {
+  return { databaseUrl: await testDatabase(), s3: testServices().s3, ...(tus ? { tus } : {}) }
+}
+
+export const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
+
+/** Random bytes (incompressible, so nothing in between can cheat). */
+export const randomFile = (bytes: number) => randomBytes(bytes)
+
+export async function objectSha256(client: S3Client, bucket: string, key: string) {
+  const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+  const hash = createHash('sha256')
+  for await (const chunk of res.Body as AsyncIterable<Uint8Array>) hash.update(chunk)
+  return { sha256: hash.digest('hex'), contentType: res.ContentType, size: res.ContentLength }
+}
+
+export interface TusResult {
+  url: string
+  documentId: string | undefined
+}
+
+type ClientOptions = Omit<UploadOptions, 'onSuccess' | 'onError'> & { userId: string }
+
+/** Starts a tus-js-client upload; `done` settles with the upload URL or the client's error. */
+export function tusUpload(data: Buffer, options: ClientOptions) {
+  const { userId, headers, ...rest } = options
+  let documentId: string | undefined
+  let resolve!: (r: TusResult) => void
+  let reject!: (e: Error) => void
+  const done = new Promise<TusResult>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  const upload = new Upload(data, {
+    retryDelays: null,
+    storeFingerprintForResuming: false,
+    metadata: { filename: 'clip.mp4', filetype: 'video/mp4', purpose: 'video' },
+    ...rest,
+    headers: { Authorization: bearer(userId), ...headers },
+    onAfterResponse: (req, res) => {
+      documentId ??= res.getHeader('Uplink-Document-Id') ?? undefined
+      return rest.onAfterResponse?.(req, res)
+    },
+    onSuccess: () => resolve({ url: upload.url ?? '', documentId }),
+    onError: (err) => reject(err),
+  })
+  upload.start()
+  return { upload, done }
+}
+
+export function statusOf(err: unknown): number | undefined {
+  return err instanceof DetailedError ? err.originalResponse?.getStatus() : undefined
+}
+
+/** The object key behind a tus upload URL (the path after /files/). */
+export const keyOf = (uploadUrl: string) => new URL(uploadUrl).pathname.replace(/^\/files\//, '')
+
+export interface ServerProcess {
+  port: number
+  child: ChildProcess
+  stop(signal?: NodeJS.Signals): Promise<void>
+}
+
+// `node --import tsx` keeps the server in one process, so SIGKILL really kills it
+// (the tsx CLI would run it in a child that outlives the kill).
+const tsxLoader = pathToFileURL(
+  join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs'),
+).href
+
+/** Spawns test/fixtures/serve.ts with tsx; resolves once it listens. */
+export async function spawnServer(config: AppConfig): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', tsxLoader, join(here, 'fixtures/serve.ts')], {
+    env: { ...process.env, UPLINK_TUS_TEST_CONFIG: JSON.stringify(config) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000)
+  })
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 30_000)
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString()
+      const match = /listening (\d+)/.exec(out)
+      if (match) {
+        clearTimeout(timer)
+        resolve(Number(match[1]))
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`server exited with ${code}: ${stderr}`))
+    })
+  })
+  return {
+    port,
+    child,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill(signal)
+      await exited
+    },
+  }
+}
