@@ -1,10 +1,12 @@
 import { documentsRouter } from './routers/documents.ts'
+import { multipartRouter } from './routers/multipart.ts'
 import { uploadsRouter } from './routers/uploads.ts'
 import { createCallerFactory, router } from './trpc.ts'
 
 export const appRouter = router({
   uploads: uploadsRouter,
   documents: documentsRouter,
+  multipart: multipartRouter,
 })
 
 /** The API's type: clients import it with `import type` only. */

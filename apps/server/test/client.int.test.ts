@@ -1,0 +1,257 @@
+import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { Readable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { createUplinkClient, fetchSigned, UplinkError } from '@uplink/client'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Harness, startHarness } from './support/harness.ts'
+
+const MiB = 1024 * 1024
+const serverDir = join(dirname(fileURLToPath(import.meta.url)), '..')
+let h: Harness
+let dir: string
+beforeAll(async () => {
+  h = await startHarness()
+  dir = await mkdtemp(join(tmpdir(), 'uplink-client-'))
+})
+afterAll(async () => {
+  await h.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+/** A fetch that counts the part PUTs it sends to S3 and can act after each one. */
+function countingFetch(afterPart?: (partNumber: number) => void) {
+  const counter = {
+    partPuts: [] as number[],
+    fetch: (async (input: string | URL | Request, init?: RequestInit) => {
+      const url = new URL(input instanceof Request ? input.url : input)
+      const part = init?.method === 'PUT' ? Number(url.searchParams.get('partNumber')) : 0
+      if (part) counter.partPuts.push(part)
+      const res = await fetch(input, init)
+      if (part && res.ok) afterPart?.(part)
+      return res
+    }) as typeof fetch,
+  }
+  return counter
+}
+
+async function client(userId: string, options: { fetch?: typeof fetch } = {}) {
+  return createUplinkClient({ url: h.baseUrl, token: await h.token(userId), ...options })
+}
+
+async function videoFile(name: string, size: number) {
+  const bytes = randomBytes(size)
+  const path = join(dir, name)
+  await writeFile(path, bytes)
+  return { path, bytes }
+}
+
+describe('uploadFile', () => {
+  it('uploads 40 MiB with multipart in parallel parts and downloads the same bytes', async () => {
+    const { path, bytes } = await videoFile('big.mp4', 40 * MiB)
+    const counter = countingFetch()
+    const progress: number[] = []
+    const uplink = await client('alice', { fetch: counter.fetch })
+    const doc = await uplink.uploadFile(path, {
+      purpose: 'video',
+      stateDir: join(dir, 'state'),
+      onProgress: (p) => progress.push(p.bytesUploaded),
+    })
+    expect(doc).toMatchObject({
+      status: 'uploaded',
+      method: 'multipart',
+      size: 40 * MiB,
+      filename: 'big.mp4',
+    })
+    expect(counter.partPuts.sort()).toEqual([1, 2, 3])
+    expect(progress.at(-1)).toBe(40 * MiB)
+    const out = join(dir, 'big.out')
+    expect(await uplink.download(doc.id, out)).toBe(40 * MiB)
+    expect((await readFile(out)).equals(bytes)).toBe(true)
+  })
+
+  it('resumes an interrupted upload in a new process without sending finished parts again', async () => {
+    const { path, bytes } = await videoFile('resume.mp4', 40 * MiB)
+    const stateDir = join(dir, 'resume-state')
+    const stop = new AbortController()
+    const first = countingFetch(() => stop.abort())
+    const uplink = await client('alice', { fetch: first.fetch })
+    const interrupted = uplink.uploadFile(path, {
+      purpose: 'video',
+      stateDir,
+      partConcurrency: 1,
+      signal: stop.signal,
+    })
+    await expect(interrupted).rejects.toMatchObject({ code: 'ABORTED' })
+    expect(first.partPuts).toEqual([1])
+
+    const script = `
+      import { createUplinkClient } from '@uplink/client'
+      const partPuts = []
+      const countingFetch = (input, init) => {
+        const part = new URL(String(input)).searchParams.get('partNumber')
+        if (init?.method === 'PUT' && part) partPuts.push(Number(part))
+        return fetch(input, init)
+      }
+      const uplink = createUplinkClient({ url: process.env.URL, token: process.env.TOKEN, fetch: countingFetch })
+      const doc = await uplink.uploadFile(process.env.FILE, { purpose: 'video', stateDir: process.env.STATE_DIR })
+      console.log(JSON.stringify({ doc, partPuts }))`
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        cwd: serverDir,
+        env: {
+          ...process.env,
+          URL: h.baseUrl,
+          TOKEN: await h.token('alice'),
+          FILE: path,
+          STATE_DIR: stateDir,
+        },
+      },
+    )
+    const { doc, partPuts } = JSON.parse(stdout.trim().split('\n').pop() ?? '{}')
+    expect(partPuts.sort()).toEqual([2, 3])
+    expect(doc).toMatchObject({ status: 'uploaded', size: 40 * MiB })
+    // One document: the resumed one, not a second upload.
+    const mine = (await uplink.list()).filter((d) => d.filename === 'resume.mp4')
+    expect(mine.map((d) => d.id)).toEqual([doc.id])
+    const out = join(dir, 'resume.out')
+    await uplink.download(doc.id, out)
+    expect((await readFile(out)).equals(bytes)).toBe(true)
+  }, 90_000)
+
+  it('uploads a small Buffer with one PUT and a sized stream with multipart', async () => {
+    const uplink = await client('carol')
+    const pdf = Buffer.from('%PDF-1.7\n%%EOF\n')
+    const small = await uplink.uploadFile(pdf, { purpose: 'document', filename: 'a.pdf' })
+    expect(small).toMatchObject({
+      method: 'put',
+      status: 'uploaded',
+      contentType: 'application/pdf',
+    })
+
+    const bytes = randomBytes(17 * MiB)
+    const stream = Readable.from(
+      (function* () {
+        for (let i = 0; i < bytes.length; i += MiB) yield bytes.subarray(i, i + MiB)
+      })(),
+    )
+    const doc = await uplink.uploadFile(stream, {
+      purpose: 'video',
+      filename: 's.webm',
+      size: bytes.length,
+    })
+    expect(doc).toMatchObject({
+      method: 'multipart',
+      contentType: 'video/webm',
+      size: bytes.length,
+    })
+    const chunks: Buffer[] = []
+    const sink = new (await import('node:stream')).Writable({
+      write(chunk, _enc, done) {
+        chunks.push(chunk)
+        done()
+      },
+    })
+    await uplink.download(doc.id, sink)
+    expect(Buffer.concat(chunks).equals(bytes)).toBe(true)
+  })
+
+  it('fails with typed errors that say what to do', async () => {
+    const uplink = await client('carol')
+    const rejected = await uplink
+      .uploadFile(Buffer.from('<html>'), { purpose: 'document', filename: 'x.html' })
+      .catch((e: unknown) => e)
+    expect(rejected).toBeInstanceOf(UplinkError)
+    expect(rejected).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/text\/html.* not allowed/),
+    })
+    await expect(uplink.info('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    })
+    const forged = createUplinkClient({ url: h.baseUrl, token: 'not-a-token' })
+    await expect(forged.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' })
+    const offline = createUplinkClient({ url: 'http://127.0.0.1:9', token: 't' })
+    await expect(offline.list()).rejects.toMatchObject({ code: 'NETWORK' })
+  })
+})
+
+describe('uploadFile with tus', () => {
+  it('uploads through /files, resumes after an abort, and downloads the same bytes', async () => {
+    const { path, bytes } = await videoFile('tus.mp4', 24 * MiB)
+    const stateDir = join(dir, 'tus-state')
+    const uplink = await client('gina')
+    const stop = new AbortController()
+    const interrupted = uplink.uploadFile(path, {
+      purpose: 'video',
+      method: 'tus',
+      stateDir,
+      signal: stop.signal,
+      onProgress: (p) => {
+        if (p.bytesUploaded > 8 * MiB) stop.abort()
+      },
+    })
+    await expect(interrupted).rejects.toMatchObject({ code: 'ABORTED' })
+
+    let resumedFrom = -1
+    const doc = await uplink.uploadFile(path, {
+      purpose: 'video',
+      method: 'tus',
+      stateDir,
+      onProgress: (p) => {
+        if (resumedFrom < 0) resumedFrom = p.bytesUploaded
+      },
+    })
+    expect(doc).toMatchObject({
+      status: 'uploaded',
+      method: 'tus',
+      size: 24 * MiB,
+      filename: 'tus.mp4',
+    })
+    expect(resumedFrom).toBeGreaterThanOrEqual(8 * MiB)
+    expect((await uplink.list()).filter((d) => d.filename === 'tus.mp4')).toHaveLength(1)
+    const out = join(dir, 'tus.out')
+    await uplink.download(doc.id, out)
+    expect((await readFile(out)).equals(bytes)).toBe(true)
+  })
+})
+
+describe('fetchSigned', () => {
+  let short: Harness
+  beforeAll(async () => {
+    short = await startHarness({ UPLINK_DOWNLOAD_URL_TTL: '1' })
+  })
+  afterAll(async () => {
+    await short.close()
+  })
+
+  it('gets a 403 from an expired URL and succeeds with a fresh one', async () => {
+    const uplink = createUplinkClient({ url: short.baseUrl, token: await short.token('dave') })
+    const pdf = Buffer.from('%PDF-1.7\n% expiring\n%%EOF\n')
+    const doc = await uplink.uploadFile(pdf, { purpose: 'document', filename: 'e.pdf' })
+    const stale = (await uplink.trpc.documents.downloadUrl.query({ id: doc.id })).url
+    await new Promise((r) => setTimeout(r, 2100))
+    expect((await fetch(stale)).status).toBe(403)
+
+    const urls: string[] = []
+    const res = await fetchSigned(async () => {
+      if (urls.length === 0) {
+        urls.push(stale)
+        return stale
+      }
+      // Signatures carry whole seconds: mint right after a tick so that 1 s is really 1 s.
+      await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 20))
+      const fresh = (await uplink.trpc.documents.downloadUrl.query({ id: doc.id })).url
+      urls.push(fresh)
+      return fresh
+    })
+    expect(urls).toHaveLength(2)
+    expect(Buffer.from(await res.arrayBuffer()).equals(pdf)).toBe(true)
+  })
+})

@@ -1,0 +1,201 @@
+import { randomBytes } from 'node:crypto'
+import { TRPCClientError } from '@trpc/client'
+import type { AppRouter } from '@uplink/api'
+import { findDocumentById } from '@uplink/db'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Harness, startHarness } from './support/harness.ts'
+
+let h: Harness
+beforeAll(async () => {
+  h = await startHarness()
+})
+afterAll(async () => {
+  // Rule 2: part URLs are signed on demand and never logged.
+  expect(h.logs.join('\n')).not.toContain('X-Amz-Signature')
+  await h.close()
+})
+
+const MiB = 1024 * 1024
+/** Two parts: 16 MiB and 1 MiB. */
+const video = randomBytes(17 * MiB)
+const videoRequest = {
+  purpose: 'video',
+  filename: 'clip.mp4',
+  contentType: 'video/mp4',
+  size: video.length,
+}
+
+type Api = Awaited<ReturnType<Harness['client']>>
+
+async function trpcError(promise: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
+  try {
+    await promise
+  } catch (err) {
+    if (err instanceof TRPCClientError)
+      return err as TRPCClientError<never> & { data?: { code?: string } }
+    throw err
+  }
+  throw new Error('expected the call to fail')
+}
+
+/** Starts an upload and PUTs every part; returns the ETags S3 gave back. */
+async function uploadParts(api: Api) {
+  const created = await api.multipart.create.mutate(videoRequest)
+  const numbers = Array.from({ length: created.partCount }, (_, i) => i + 1)
+  const { parts } = await api.multipart.signParts.mutate({
+    documentId: created.documentId,
+    partNumbers: numbers,
+  })
+  const etags: { partNumber: number; etag: string }[] = []
+  for (const { partNumber, url } of parts) {
+    const start = (partNumber - 1) * created.partSize
+    const res = await fetch(url, {
+      method: 'PUT',
+      body: video.subarray(start, start + created.partSize),
+    })
+    expect(res.status).toBe(200)
+    etags.push({ partNumber, etag: res.headers.get('etag') ?? '' })
+  }
+  return { created, etags }
+}
+
+describe('presigned multipart upload', () => {
+  it('goes create → sign → PUT parts → listParts → complete → download with the same bytes', async () => {
+    const api = await h.client('alice')
+    const { created, etags } = await uploadParts(api)
+    expect(created).toMatchObject({ partSize: 16 * MiB, partCount: 2 })
+    // The row outlives the upload of a large file; each part URL does not.
+    expect(new Date(created.expiresAt).getTime() - Date.now()).toBeGreaterThan(23 * 3600_000)
+    const listed = await api.multipart.listParts.query({ documentId: created.documentId })
+    expect(listed.parts.map((p) => [p.partNumber, p.size])).toEqual([
+      [1, 16 * MiB],
+      [2, 1 * MiB],
+    ])
+    const doc = await api.multipart.complete.mutate({
+      documentId: created.documentId,
+      parts: etags,
+    })
+    expect(doc).toMatchObject({ status: 'uploaded', method: 'multipart', size: video.length })
+    const { url } = await api.documents.downloadUrl.query({ id: doc.id })
+    expect(Buffer.from(await (await fetch(url)).arrayBuffer()).equals(video)).toBe(true)
+    // Idempotent: a second complete answers with the same document.
+    expect(await api.multipart.complete.mutate({ documentId: doc.id, parts: etags })).toEqual(doc)
+  })
+
+  it('answers a wrong ETag with BAD_REQUEST naming the part, and can still be completed after', async () => {
+    const api = await h.client('alice')
+    const { created, etags } = await uploadParts(api)
+    const documentId = created.documentId
+    const wrong = etags.map((p) => (p.partNumber === 2 ? { ...p, etag: '"0123456789abcdef"' } : p))
+    const err = await trpcError(api.multipart.complete.mutate({ documentId, parts: wrong }))
+    expect(err.data?.code).toBe('BAD_REQUEST')
+    expect(err.message).toMatch(/^part 2 has ETag "0123456789abcdef" but S3 holds ETag/)
+
+    const missing = await trpcError(
+      api.multipart.complete.mutate({ documentId, parts: etags.slice(0, 1) }),
+    )
+    expect(missing.message).toMatch(/^part 2 is missing from the list/)
+    // Nothing was aborted: the parts are still there.
+    expect((await api.multipart.listParts.query({ documentId })).parts).toHaveLength(2)
+    expect((await api.documents.byId.query({ id: documentId })).status).toBe('pending')
+    const doc = await api.multipart.complete.mutate({ documentId, parts: etags })
+    expect(doc.status).toBe('uploaded')
+  })
+
+  it('names a part number outside the upload, and refuses more than 100 at once', async () => {
+    const api = await h.client('alice')
+    const { documentId } = await api.multipart.create.mutate(videoRequest)
+    const err = await trpcError(api.multipart.signParts.mutate({ documentId, partNumbers: [1, 3] }))
+    expect(err.data?.code).toBe('BAD_REQUEST')
+    expect(err.message).toBe('part number 3 is out of range: this upload has parts 1..2')
+    const many = Array.from({ length: 101 }, () => 1)
+    expect(
+      (await trpcError(api.multipart.signParts.mutate({ documentId, partNumbers: many }))).message,
+    ).toMatch(/^partNumbers: ask for at most 100/)
+    const early = await trpcError(
+      api.multipart.complete.mutate({ documentId, parts: [{ partNumber: 1, etag: 'x' }] }),
+    )
+    expect(early.message).toMatch(/^part 1 has not been uploaded yet/)
+  })
+
+  it('applies the purpose policy: multipart must be allowed and the size within the maximum', async () => {
+    const api = await h.client('alice')
+    const pdf = {
+      purpose: 'document',
+      filename: 'a.pdf',
+      contentType: 'application/pdf',
+      size: 6 * MiB,
+    }
+    const method = await trpcError(api.multipart.create.mutate(pdf))
+    expect(method.data?.code).toBe('BAD_REQUEST')
+    expect(method.message).toMatch(/does not allow multipart uploads/)
+    const huge = await trpcError(
+      api.multipart.create.mutate({ ...videoRequest, size: 51 * 1024 * MiB }),
+    )
+    expect(huge.message).toMatch(/over the 50 GiB limit/)
+  })
+
+  it('aborts: the row is deleted and S3 holds no unfinished upload for it', async () => {
+    const api = await h.client('alice')
+    const { created } = await uploadParts(api)
+    const doc = await api.multipart.abort.mutate({ documentId: created.documentId })
+    expect(doc.status).toBe('deleted')
+    const row = await findDocumentById(h.services.db, created.documentId)
+    const unfinished = await h.services.storage.multipart.listUploads(row!.objectKey)
+    expect(unfinished).toEqual([])
+    const err = await trpcError(api.multipart.listParts.query({ documentId: created.documentId }))
+    expect(err.data?.code).toBe('NOT_FOUND')
+  })
+
+  it('refuses multipart calls on a document that is not a multipart upload in progress', async () => {
+    const api = await h.client('alice')
+    const put = await api.uploads.presignPut.mutate({
+      ...videoRequest,
+      purpose: 'image',
+      contentType: 'image/png',
+      size: 10,
+    })
+    const wrongMethod = await trpcError(
+      api.multipart.listParts.query({ documentId: put.documentId }),
+    )
+    expect(wrongMethod.data?.code).toBe('BAD_REQUEST')
+    expect(wrongMethod.message).toMatch(/is a put upload, not multipart/)
+
+    const { created, etags } = await uploadParts(api)
+    await api.multipart.complete.mutate({ documentId: created.documentId, parts: etags })
+    const done = await trpcError(
+      api.multipart.signParts.mutate({ documentId: created.documentId, partNumbers: [1] }),
+    )
+    expect(done.data?.code).toBe('PRECONDITION_FAILED')
+    expect(done.message).toMatch(/is uploaded, not an upload in progress/)
+  })
+})
+
+describe('ownership', () => {
+  it("answers NOT_FOUND to another user for every multipart call on someone else's upload", async () => {
+    const alice = await h.client('alice')
+    const { created, etags } = await uploadParts(alice)
+    const documentId = created.documentId
+    const bob = await h.client('bob')
+    for (const call of [
+      () => bob.multipart.signParts.mutate({ documentId, partNumbers: [1] }),
+      () => bob.multipart.listParts.query({ documentId }),
+      () => bob.multipart.complete.mutate({ documentId, parts: etags }),
+      () => bob.multipart.abort.mutate({ documentId }),
+    ]) {
+      const err = await trpcError(call())
+      expect(err.data?.code).toBe('NOT_FOUND')
+      expect(err.message).toBe(`document ${documentId} was not found`)
+    }
+    // Alice's upload is untouched and completes.
+    expect((await alice.multipart.complete.mutate({ documentId, parts: etags })).status).toBe(
+      'uploaded',
+    )
+  })
+
+  it('needs a token', async () => {
+    const anonymous = await h.client()
+    const err = await trpcError(anonymous.multipart.create.mutate(videoRequest))
+    expect(err.data?.code).toBe('UNAUTHORIZED')
+  })
+})

@@ -1,0 +1,193 @@
+import { TRPCError } from '@trpc/server'
+import { documentIdInput, uploadRequestInput } from '@uplink/core'
+import { setUploadRef, transitionDocument } from '@uplink/db'
+import { planParts } from '@uplink/storage'
+import { z } from 'zod'
+import { toDocumentView } from '../services/document-view.ts'
+import { documentNotFound, toTRPCError } from '../services/errors.ts'
+import { ownMultipart, pendingMultipart, plan } from '../services/multipart-document.ts'
+import { badPartNumber, checkPartList, PartListError } from '../services/multipart-parts.ts'
+import { verifyUpload } from '../services/verify-upload.ts'
+import { protectedProcedure, router } from '../trpc.ts'
+import { createPendingUpload } from './uploads.ts'
+
+/**
+ * How long a pending multipart row stays valid: a multi-GB upload takes far longer than one
+ * signed URL lives, so the row allows a day while each part URL stays short-lived (rule 3).
+ */
+export const MULTIPART_ROW_TTL_SECONDS = 24 * 60 * 60
+
+const byDocument = z.object({ documentId: documentIdInput })
+
+function mapError(err: unknown): unknown {
+  if (err instanceof PartListError) {
+    return new TRPCError({ code: 'BAD_REQUEST', message: err.message, cause: err })
+  }
+  return toTRPCError(err)
+}
+
+/**
+ * Presigned multipart upload straight to S3 (pattern B for large files). The shapes map onto
+ * `@uppy/aws-s3` (v5) multipart callbacks, with Uppy's `key` carrying our `documentId`:
+ * - `createMultipartUpload(file)` → `create({ purpose, filename: file.name, contentType: file.type,
+ *   size: file.size })`, return `{ uploadId, key: documentId }`; `getChunkSize` must return the
+ *   same `partSize` (16 MiB, grown to whole MiB so that there are ≤ 10,000 parts).
+ * - `signPart(file, { key, partNumber })` → `signParts({ documentId: key, partNumbers: [partNumber] })`,
+ *   return `{ url: parts[0].url }`.
+ * - `listParts(file, { key })` → `listParts({ documentId: key })`, map each part to
+ *   `{ PartNumber: partNumber, ETag: etag, Size: size }`.
+ * - `completeMultipartUpload(file, { key, parts })` → `complete({ documentId: key, parts: parts.map(
+ *   (p) => ({ partNumber: p.PartNumber, etag: p.ETag })) })`, return `{}`.
+ * - `abortMultipartUpload(file, { key })` → `abort({ documentId: key })`.
+ * The bucket's CORS must expose `ETag` (see `configureBucketCors`).
+ */
+export const multipartRouter = router({
+  /** Checks the policy, starts the S3 multipart upload and creates the pending row. */
+  create: protectedProcedure.input(uploadRequestInput).mutation(async ({ ctx, input }) => {
+    try {
+      const parts = planParts(input.size)
+      const doc = await createPendingUpload(
+        ctx,
+        input,
+        'multipart',
+        null,
+        MULTIPART_ROW_TTL_SECONDS,
+      )
+      let uploadId: string
+      try {
+        uploadId = await ctx.storage.multipart.create({
+          key: doc.objectKey,
+          contentType: doc.contentType,
+        })
+        await setUploadRef(ctx.db, doc.id, uploadId)
+      } catch (err) {
+        await transitionDocument(ctx.db, doc.id, { to: 'deleted', from: ['pending'] })
+        throw err
+      }
+      return {
+        documentId: doc.id,
+        uploadId,
+        partSize: parts.partSize,
+        partCount: parts.partCount,
+        expiresAt: (doc.expiresAt ?? new Date()).toISOString(),
+      }
+    } catch (err) {
+      throw mapError(err)
+    }
+  }),
+
+  /** Short-lived UploadPart URLs for up to 100 parts; PUT each part's bytes, keep the ETag. */
+  signParts: protectedProcedure
+    .input(
+      byDocument.extend({
+        partNumbers: z
+          .array(z.number().int('part numbers are whole numbers'))
+          .min(1, 'ask for at least one part')
+          .max(100, 'ask for at most 100 parts at a time'),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const doc = await pendingMultipart(ctx, input.documentId)
+      const { partCount } = plan(doc)
+      const bad = badPartNumber(plan(doc), input.partNumbers)
+      if (bad !== undefined) {
+        throw new TRPCError({
+          code: 'BAD_REQUEST',
+          message: `part number ${bad} is out of range: this upload has parts 1..${partCount}`,
+        })
+      }
+      try {
+        const numbers = [...new Set(input.partNumbers)]
+        const signedAt = Date.now()
+        const parts = await Promise.all(
+          numbers.map(async (partNumber) => ({
+            partNumber,
+            url: await ctx.storage.multipart.presignPart({
+              key: doc.objectKey,
+              uploadId: doc.uploadRef,
+              partNumber,
+              expiresInSeconds: ctx.expiries.upload,
+            }),
+          })),
+        )
+        return { parts, expiresAt: new Date(signedAt + ctx.expiries.upload * 1000).toISOString() }
+      } catch (err) {
+        throw mapError(err)
+      }
+    }),
+
+  /** The parts S3 already holds (all pages): what a resumed upload need not send again. */
+  listParts: protectedProcedure.input(byDocument).query(async ({ ctx, input }) => {
+    const doc = await pendingMultipart(ctx, input.documentId)
+    try {
+      const parts = await ctx.storage.multipart.listParts({
+        key: doc.objectKey,
+        uploadId: doc.uploadRef,
+      })
+      return { parts }
+    } catch (err) {
+      throw mapError(err)
+    }
+  }),
+
+  /**
+   * Checks the part list against ListParts, completes, then verifies with HeadObject (rule 6).
+   * A bad list is a BAD_REQUEST naming the part and aborts nothing. Idempotent.
+   */
+  complete: protectedProcedure
+    .input(
+      byDocument.extend({
+        parts: z
+          .array(z.object({ partNumber: z.number().int(), etag: z.string().min(1).max(200) }))
+          .min(1, 'send at least one part')
+          .max(10_000),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const current = await ownMultipart(ctx, input.documentId)
+      try {
+        if (current.status !== 'pending') return toDocumentView(await verifyUpload(ctx, current))
+        const doc = await pendingMultipart(ctx, input.documentId)
+        const upload = { key: doc.objectKey, uploadId: doc.uploadRef }
+        const stored = await ctx.storage.multipart
+          .listParts(upload)
+          .catch((err: { name?: string }) => {
+            // Completed by an earlier call that died before the row moved: HeadObject decides.
+            if (err.name === 'NoSuchUpload') return undefined
+            throw err
+          })
+        if (stored) {
+          const parts = checkPartList(plan(doc), input.parts, stored)
+          await ctx.storage.multipart.complete({ ...upload, parts })
+        }
+        return toDocumentView(await verifyUpload(ctx, doc))
+      } catch (err) {
+        throw mapError(err)
+      }
+    }),
+
+  /** Aborts the S3 upload (its parts are freed) and marks the row `deleted`. */
+  abort: protectedProcedure.input(byDocument).mutation(async ({ ctx, input }) => {
+    const doc = await ownMultipart(ctx, input.documentId)
+    if (doc.status !== 'pending') {
+      throw new TRPCError({
+        code: 'PRECONDITION_FAILED',
+        message: `document ${doc.id} is ${doc.status}, not an upload in progress; delete it with documents.delete`,
+      })
+    }
+    try {
+      if (doc.uploadRef) {
+        await ctx.storage.multipart.abort({ key: doc.objectKey, uploadId: doc.uploadRef })
+      }
+      const deleted = await transitionDocument(ctx.db, doc.id, {
+        to: 'deleted',
+        from: ['pending'],
+        ownerId: ctx.user.id,
+      })
+      if (!deleted) throw documentNotFound(doc.id)
+      return toDocumentView(deleted)
+    } catch (err) {
+      throw mapError(err)
+    }
+  }),
+})

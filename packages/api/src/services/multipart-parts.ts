@@ -1,0 +1,88 @@
+import type { UploadedPart } from '@uplink/storage'
+
+/** How a multipart upload is cut: every part `partSize` bytes except a shorter last one. */
+export interface PartPlan {
+  size: number
+  partSize: number
+  partCount: number
+}
+
+/** The part list a client sends to `complete` does not match what S3 holds. */
+export class PartListError extends Error {
+  override readonly name = 'PartListError'
+}
+
+/** S3 ETags are quoted (`"abc"`); clients may or may not keep the quotes. */
+export function normalizeEtag(etag: string): string {
+  return etag
+    .trim()
+    .replace(/^W\//, '')
+    .replace(/^"(.*)"$/, '$1')
+}
+
+/** The size part `partNumber` must have under `plan`. */
+export function expectedPartSize(plan: PartPlan, partNumber: number): number {
+  return partNumber < plan.partCount
+    ? plan.partSize
+    : plan.size - plan.partSize * (plan.partCount - 1)
+}
+
+/** A part number outside 1..partCount, or undefined when all are valid. */
+export function badPartNumber(plan: PartPlan, partNumbers: readonly number[]): number | undefined {
+  return partNumbers.find((n) => !Number.isInteger(n) || n < 1 || n > plan.partCount)
+}
+
+/**
+ * Checks the client's part list against ListParts before CompleteMultipartUpload, so a wrong
+ * or missing part is a clear error naming the part and the upload stays resumable.
+ * Returns the parts to complete with, in order, carrying the ETags S3 reported.
+ */
+export function checkPartList(
+  plan: PartPlan,
+  claimed: readonly { partNumber: number; etag: string }[],
+  stored: readonly UploadedPart[],
+): { partNumber: number; etag: string }[] {
+  const bad = badPartNumber(
+    plan,
+    claimed.map((p) => p.partNumber),
+  )
+  if (bad !== undefined) {
+    throw new PartListError(`part ${bad} is not a part of this upload (parts 1..${plan.partCount})`)
+  }
+  const byNumber = new Map<number, string>()
+  for (const p of claimed) {
+    if (byNumber.has(p.partNumber)) {
+      throw new PartListError(`part ${p.partNumber} is listed twice`)
+    }
+    byNumber.set(p.partNumber, p.etag)
+  }
+  const held = new Map(stored.map((p) => [p.partNumber, p]))
+  const out: { partNumber: number; etag: string }[] = []
+  for (let n = 1; n <= plan.partCount; n++) {
+    const etag = byNumber.get(n)
+    const part = held.get(n)
+    if (!part) {
+      throw new PartListError(
+        `part ${n} has not been uploaded yet; upload it (multipart.signParts), then complete again`,
+      )
+    }
+    if (etag === undefined) {
+      throw new PartListError(
+        `part ${n} is missing from the list; send all ${plan.partCount} parts`,
+      )
+    }
+    if (normalizeEtag(etag) !== normalizeEtag(part.etag)) {
+      throw new PartListError(
+        `part ${n} has ETag ${etag} but S3 holds ETag ${part.etag}; send the ETag the part's PUT returned (or re-upload the part)`,
+      )
+    }
+    const expected = expectedPartSize(plan, n)
+    if (part.size !== expected) {
+      throw new PartListError(
+        `part ${n} is ${part.size} bytes but must be ${expected} bytes (part size ${plan.partSize}); re-upload it`,
+      )
+    }
+    out.push({ partNumber: n, etag: part.etag })
+  }
+  return out
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest'
+import { chooseMethod, guessContentType, PUT_MAX_BYTES } from './choose-method.ts'
+
+describe('chooseMethod', () => {
+  it('uses one PUT for a small file when the purpose allows it', () => {
+    expect(chooseMethod('document', 1000)).toBe('put')
+    expect(chooseMethod('document', PUT_MAX_BYTES)).toBe('put')
+  })
+
+  it('uses multipart or tus for large files, as the purpose allows', () => {
+    expect(chooseMethod('video', 1000)).toBe('multipart')
+    expect(chooseMethod('document', PUT_MAX_BYTES + 1)).toBe('tus')
+  })
+
+  it('picks by size for a purpose it does not know, and keeps an explicit method', () => {
+    expect(chooseMethod('custom', 10)).toBe('put')
+    expect(chooseMethod('custom', PUT_MAX_BYTES + 1)).toBe('multipart')
+    expect(chooseMethod('document', 10, 'tus')).toBe('tus')
+  })
+})
+
+describe('guessContentType', () => {
+  it('maps known extensions case-insensitively and falls back to octet-stream', () => {
+    expect(guessContentType('Clip.MP4')).toBe('video/mp4')
+    expect(guessContentType('scan.pdf')).toBe('application/pdf')
+    expect(guessContentType('README')).toBe('application/octet-stream')
+  })
+})

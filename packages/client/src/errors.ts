@@ -1,0 +1,119 @@
+import { TRPCClientError } from '@trpc/client'
+
+/** What went wrong, in a form a program can branch on. */
+export type UplinkErrorCode =
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'BAD_REQUEST'
+  | 'PRECONDITION_FAILED'
+  | 'CONFLICT'
+  | 'TOO_LARGE'
+  | 'NETWORK'
+  | 'ABORTED'
+  | 'SERVER'
+  | 'INVALID_SOURCE'
+
+const HINTS: Record<UplinkErrorCode, string> = {
+  UNAUTHORIZED:
+    'check the token (UPLINK_TOKEN): it is missing, expired or not valid for this server',
+  FORBIDDEN: 'the signed URL was refused; ask for a fresh one',
+  NOT_FOUND: 'check the document id; documents of other users are not visible',
+  BAD_REQUEST: 'fix the input named in the message',
+  PRECONDITION_FAILED: 'the document is not in a state that allows this',
+  CONFLICT: 'the document changed meanwhile; fetch it again',
+  TOO_LARGE: 'the file is over the limit for this purpose',
+  NETWORK: 'check the server URL (UPLINK_URL) and the network, then try again',
+  ABORTED: 'run the same upload again to resume it',
+  SERVER: 'the server failed; try again later',
+  INVALID_SOURCE: 'pass a path, Buffer, Blob, or a Readable with its size',
+}
+
+/** Every failure of the client: a `code`, a message that says what happened, and a `hint`. */
+export class UplinkError extends Error {
+  override readonly name = 'UplinkError'
+  /** What to do about it, in one line. */
+  readonly hint: string
+  /** The HTTP status behind the error, when there was one. */
+  readonly status: number | undefined
+  constructor(
+    readonly code: UplinkErrorCode,
+    message: string,
+    options: { cause?: unknown; status?: number } = {},
+  ) {
+    super(message, { cause: options.cause })
+    this.hint = HINTS[code]
+    this.status = options.status
+  }
+}
+
+const TRPC_CODES: Record<string, UplinkErrorCode> = {
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  BAD_REQUEST: 'BAD_REQUEST',
+  PARSE_ERROR: 'BAD_REQUEST',
+  PRECONDITION_FAILED: 'PRECONDITION_FAILED',
+  CONFLICT: 'CONFLICT',
+  PAYLOAD_TOO_LARGE: 'TOO_LARGE',
+  CLIENT_CLOSED_REQUEST: 'ABORTED',
+}
+
+/** True for an AbortSignal's rejection, whatever wrapped it. */
+export function isAbort(err: unknown): boolean {
+  for (let e = err; e; e = (e as { cause?: unknown }).cause) {
+    const name = (e as { name?: string }).name
+    if (name === 'AbortError' || (e instanceof UplinkError && e.code === 'ABORTED')) return true
+    if (e === (e as { cause?: unknown }).cause) break
+  }
+  return false
+}
+
+/** Turns anything thrown by tRPC, fetch or the file system into an UplinkError. */
+export function toUplinkError(err: unknown): UplinkError {
+  if (err instanceof UplinkError) return err
+  if (isAbort(err)) return new UplinkError('ABORTED', 'the operation was cancelled', { cause: err })
+  if (err instanceof TRPCClientError) {
+    const data = err.data as { code?: string; httpStatus?: number } | undefined
+    const code = data?.code ? TRPC_CODES[data.code] : undefined
+    if (code) return new UplinkError(code, err.message, { cause: err, status: data?.httpStatus })
+    if (!data) {
+      return new UplinkError('NETWORK', `cannot reach the server: ${causeMessage(err)}`, {
+        cause: err,
+      })
+    }
+    return new UplinkError('SERVER', err.message, { cause: err, status: data.httpStatus })
+  }
+  if (err instanceof TypeError && /fetch failed/i.test(err.message)) {
+    return new UplinkError('NETWORK', `network error: ${causeMessage(err)}`, { cause: err })
+  }
+  const code = (err as { code?: string }).code
+  if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES') {
+    return new UplinkError('INVALID_SOURCE', (err as Error).message, { cause: err })
+  }
+  return new UplinkError('SERVER', err instanceof Error ? err.message : String(err), { cause: err })
+}
+
+/** The innermost message, e.g. `connect ECONNREFUSED 127.0.0.1:1`. */
+function causeMessage(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown }
+  while (e.cause && typeof e.cause === 'object') e = e.cause as typeof e
+  return e.message ?? String(err)
+}
+
+/** Maps an HTTP status from S3 (or our server) to an UplinkError. */
+export function httpError(status: number, what: string): UplinkError {
+  const code: UplinkErrorCode =
+    status === 401
+      ? 'UNAUTHORIZED'
+      : status === 403
+        ? 'FORBIDDEN'
+        : status === 404
+          ? 'NOT_FOUND'
+          : status === 413
+            ? 'TOO_LARGE'
+            : status >= 500
+              ? 'SERVER'
+              : 'BAD_REQUEST'
+  return new UplinkError(code, `${what} failed with HTTP ${status}`, { status })
+}

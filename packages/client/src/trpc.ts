@@ -1,0 +1,32 @@
+import { createTRPCClient, httpLink } from '@trpc/client'
+import type { AppRouter } from '@uplink/api'
+
+/** The fully typed tRPC client of the Uplink API. */
+export type UplinkTrpc = ReturnType<typeof createTRPCClient<AppRouter>>
+
+/** Plain JSON over `httpLink` (the API has no transformer), bearer token on every call. */
+export function createTrpc(options: {
+  url: string
+  token: string
+  fetch: typeof fetch
+}): UplinkTrpc {
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpLink({
+        url: `${options.url}/trpc`,
+        headers: { authorization: `Bearer ${options.token}` },
+        fetch: options.fetch,
+      }),
+    ],
+  })
+}
+
+/** What the upload and download helpers share. */
+export interface ClientContext {
+  /** The server's base URL, without a trailing slash. */
+  url: string
+  token: string
+  trpc: UplinkTrpc
+  /** Used for every request to S3 and the server (tests pass a counting wrapper). */
+  fetch: typeof fetch
+}
