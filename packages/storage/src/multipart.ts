@@ -5,10 +5,7 @@ import {
   ListMultipartUploadsCommand,
   ListPartsCommand,
   type S3Client,
-  UploadPartCommand,
 } from '@aws-sdk/client-s3'
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
-import { checkExpiry } from './expiry.ts'
 
 const MiB = 1024 * 1024
 /** S3's multipart limits: parts of 5 MiB–5 GiB (the last may be smaller), at most 10,000. */
@@ -55,30 +52,6 @@ export async function createMultipartUpload(
   )
   if (!res.UploadId) throw new Error('S3 returned no UploadId')
   return res.UploadId
-}
-
-/** A presigned UploadPart URL; the client PUTs the part's bytes and keeps the ETag header. */
-export async function presignUploadPart(
-  client: S3Client,
-  bucket: string,
-  input: {
-    key: string
-    uploadId: string
-    partNumber: number
-    expiresInSeconds?: number | undefined
-  },
-): Promise<string> {
-  const expiresIn = checkExpiry('upload', input.expiresInSeconds)
-  return getSignedUrl(
-    client,
-    new UploadPartCommand({
-      Bucket: bucket,
-      Key: input.key,
-      UploadId: input.uploadId,
-      PartNumber: input.partNumber,
-    }),
-    { expiresIn },
-  )
 }
 
 /** Every part S3 holds for the upload, following ListParts pagination. */

@@ -1,8 +1,8 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import type { S3Client } from '@aws-sdk/client-s3'
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post'
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { contentDisposition, dispositionTypeFor } from '@uplink/core'
 import { checkExpiry } from './expiry.ts'
+import type { ObjectSigner } from './object-signer.ts'
 
 export interface PresignedPut {
   url: string
@@ -24,15 +24,14 @@ export interface PresignedGet {
   expiresAt: Date
 }
 
-const expiresAt = (seconds: number) => new Date(Date.now() + seconds * 1000)
+const after = (from: Date, seconds: number) => new Date(from.getTime() + seconds * 1000)
 
 /**
  * Presigned PUT with Content-Type and Content-Length signed (rule 5), and the SHA-256
  * checksum too when the client supplied one: S3 then refuses any other body.
  */
-export async function presignPut(
-  client: S3Client,
-  bucket: string,
+export function presignPut(
+  signer: ObjectSigner,
   input: {
     key: string
     contentType: string
@@ -42,28 +41,20 @@ export async function presignPut(
     /** The signing clock; defaults to now. */
     signedAt?: Date | undefined
   },
-): Promise<PresignedPut> {
-  const expiresIn = checkExpiry('upload', input.expiresInSeconds)
-  const command = new PutObjectCommand({
-    Bucket: bucket,
-    Key: input.key,
-    ContentType: input.contentType,
-    ContentLength: input.size,
-    ...(input.sha256 ? { ChecksumSHA256: input.sha256 } : {}),
-  })
-  const signed = new Set(['content-type', 'content-length'])
-  if (input.sha256) signed.add('x-amz-checksum-sha256')
+): PresignedPut {
+  const expiresInSeconds = checkExpiry('upload', input.expiresInSeconds)
   const signedAt = input.signedAt ?? new Date()
-  const url = await getSignedUrl(client, command, {
-    expiresIn,
-    signingDate: signedAt,
-    signableHeaders: signed,
-    // Keep the checksum a header the client must send, not a query parameter.
-    unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
-  })
   const headers: Record<string, string> = { 'Content-Type': input.contentType }
   if (input.sha256) headers['x-amz-checksum-sha256'] = input.sha256
-  return { url, method: 'PUT', headers, expiresAt: new Date(signedAt.getTime() + expiresIn * 1000) }
+  const url = signer.presign({
+    method: 'PUT',
+    url: signer.url(input.key),
+    // Content-Length is signed but not returned: clients (browsers) set it from the body.
+    headers: { ...headers, 'Content-Length': String(input.size) },
+    expiresInSeconds,
+    signedAt,
+  })
+  return { url, method: 'PUT', headers, expiresAt: after(signedAt, expiresInSeconds) }
 }
 
 /**
@@ -86,33 +77,54 @@ export async function presignPost(
       ['eq', '$Content-Type', input.contentType],
     ],
   })
-  return { url, fields, expiresAt: expiresAt(expiresIn) }
+  return { url, fields, expiresAt: after(new Date(), expiresIn) }
 }
 
 /**
  * Presigned GET that makes the browser save (or, for a safe type, show) the file under its
  * original name, with our Content-Type rather than whatever the object carries.
  */
-export async function presignGet(
-  client: S3Client,
-  bucket: string,
+export function presignGet(
+  signer: ObjectSigner,
   input: {
     key: string
     filename: string
     contentType: string
     expiresInSeconds?: number | undefined
   },
-): Promise<PresignedGet> {
-  const expiresIn = checkExpiry('download', input.expiresInSeconds)
-  const command = new GetObjectCommand({
-    Bucket: bucket,
-    Key: input.key,
-    ResponseContentDisposition: contentDisposition(
-      dispositionTypeFor(input.contentType),
-      input.filename,
-    ),
-    ResponseContentType: input.contentType,
+): PresignedGet {
+  const expiresInSeconds = checkExpiry('download', input.expiresInSeconds)
+  const signedAt = new Date()
+  const url = signer.presign({
+    method: 'GET',
+    url: signer.url(input.key, {
+      'response-content-disposition': contentDisposition(
+        dispositionTypeFor(input.contentType),
+        input.filename,
+      ),
+      'response-content-type': input.contentType,
+    }),
+    expiresInSeconds,
+    signedAt,
   })
-  const url = await getSignedUrl(client, command, { expiresIn })
-  return { url, expiresAt: expiresAt(expiresIn) }
+  return { url, expiresAt: after(signedAt, expiresInSeconds) }
+}
+
+/** A presigned UploadPart URL; the client PUTs the part's bytes and keeps the ETag header. */
+export function presignUploadPart(
+  signer: ObjectSigner,
+  input: {
+    key: string
+    uploadId: string
+    partNumber: number
+    expiresInSeconds?: number | undefined
+  },
+): string {
+  const expiresInSeconds = checkExpiry('upload', input.expiresInSeconds)
+  return signer.presign({
+    method: 'PUT',
+    url: signer.url(input.key, { partNumber: String(input.partNumber), uploadId: input.uploadId }),
+    expiresInSeconds,
+    signedAt: new Date(),
+  })
 }

@@ -2,8 +2,9 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { configureBucketCors, ensureBucket } from './bucket.ts'
 import { createS3Client, type StorageConfig } from './client.ts'
 import * as multipart from './multipart.ts'
+import { createObjectSigner } from './object-signer.ts'
 import { deleteObject, headObject, readFirstBytes } from './objects.ts'
-import { presignGet, presignPost, presignPut } from './presign.ts'
+import { presignGet, presignPost, presignPut, presignUploadPart } from './presign.ts'
 
 type Rest<F> = F extends (client: S3Client, bucket: string, ...rest: infer R) => infer T
   ? (...args: R) => T
@@ -24,13 +25,15 @@ function bind<F extends (client: S3Client, bucket: string, ...rest: never[]) => 
 export function createStorage(config: StorageConfig) {
   const client = createS3Client(config)
   const { bucket } = config
+  const signer = createObjectSigner(config)
   return {
     client,
     bucket,
     config,
-    presignPut: bind(presignPut, client, bucket),
+    /** Signed locally (no I/O); async so callers need not care. */
+    presignPut: async (input: Parameters<typeof presignPut>[1]) => presignPut(signer, input),
     presignPost: bind(presignPost, client, bucket),
-    presignGet: bind(presignGet, client, bucket),
+    presignGet: async (input: Parameters<typeof presignGet>[1]) => presignGet(signer, input),
     head: bind(headObject, client, bucket),
     delete: bind(deleteObject, client, bucket),
     readFirstBytes: bind(readFirstBytes, client, bucket),
@@ -38,7 +41,8 @@ export function createStorage(config: StorageConfig) {
     configureCors: bind(configureBucketCors, client, bucket),
     multipart: {
       create: bind(multipart.createMultipartUpload, client, bucket),
-      presignPart: bind(multipart.presignUploadPart, client, bucket),
+      presignPart: async (input: Parameters<typeof presignUploadPart>[1]) =>
+        presignUploadPart(signer, input),
       listParts: bind(multipart.listParts, client, bucket),
       complete: bind(multipart.completeMultipartUpload, client, bucket),
       abort: bind(multipart.abortMultipartUpload, client, bucket),
