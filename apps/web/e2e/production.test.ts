@@ -1,0 +1,70 @@
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium } from './support/browser.ts'
+import { JWT_SECRET, type RunningServer, startServer } from './support/server.ts'
+
+let server: RunningServer
+let browser: Browser
+
+beforeAll(async () => {
+  ;[server, browser] = await Promise.all([startServer({}, 'production'), launchChromium()])
+})
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+async function get(path: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${server.baseUrl}${path}`, { headers, redirect: 'manual' })
+  return { status: res.status, type: res.headers.get('content-type') ?? '', body: await res.text() }
+}
+
+describe('the production server', () => {
+  it('serves the built web app at / and for client routes, never over API paths', async () => {
+    const html = { accept: 'text/html' }
+    const index = await get('/', html)
+    expect(index.status).toBe(200)
+    expect(index.body).toContain('<div id="root">')
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(index.body)?.[1]
+    expect((await get(script ?? '/missing')).status).toBe(200)
+    expect((await get('/some/client/route', html)).body).toContain('<div id="root">')
+
+    for (const path of [
+      '/trpc/documents.list',
+      '/files/abc',
+      '/documents/abc/download',
+      '/dev/auth',
+    ]) {
+      const res = await get(path, html)
+      expect(res.type, path).not.toContain('text/html')
+      expect(res.body, path).not.toContain('<div id="root">')
+      expect(res.status, path).toBeGreaterThanOrEqual(400)
+    }
+    expect(await get('/healthz', html)).toMatchObject({ status: 200, body: '{"ok":true}' })
+  })
+
+  it('has no dev sign-in: /dev/token is a 404 and the page asks for the host app', async () => {
+    const res = await fetch(`${server.baseUrl}/dev/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: 'mallory' }),
+    })
+    expect(res.status).toBe(404)
+    const page = await browser.newPage()
+    await page.goto(server.baseUrl)
+    await page.getByText('Open Uplink from your application').waitFor()
+    expect(await page.getByLabel('Sign in as').count()).toBe(0)
+    await page.close()
+  })
+
+  it('signs in with a token handed over in the URL fragment, then drops it from the address', async () => {
+    const { signDevToken } = await import('@uplink/api')
+    const token = await signDevToken(JWT_SECRET, 'hank')
+    const page = await browser.newPage()
+    await page.goto(`${server.baseUrl}/#token=${token}`)
+    await page.getByText('Signed in as hank').waitFor()
+    await page.getByText('No documents yet').waitFor()
+    expect(page.url()).toBe(`${server.baseUrl}/`)
+    await page.close()
+  })
+})

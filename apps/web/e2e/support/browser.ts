@@ -1,0 +1,36 @@
+import { type Browser, chromium, type Page } from 'playwright-core'
+
+/** Debian's Chromium (never a downloaded browser), headless. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+    ],
+  })
+}
+
+/** Signs in through the dev "sign in as…" form and waits for the documents section. */
+export async function signIn(page: Page, baseUrl: string, userId: string): Promise<void> {
+  await page.goto(baseUrl)
+  await page.getByLabel('Sign in as').fill(userId)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByText(`Signed in as ${userId}`).waitFor()
+  await page.getByRole('heading', { name: 'My documents' }).waitFor()
+}
+
+/** Picks files through the Dashboard's "browse files" button, as a person would. */
+export async function chooseFiles(page: Page, paths: string[]): Promise<void> {
+  const chooser = page.waitForEvent('filechooser')
+  await page.getByRole('button', { name: 'browse files' }).click()
+  await (await chooser).setFiles(paths)
+}
+
+/** The documents table row of `filename`. */
+export function documentRow(page: Page, filename: string) {
+  return page.getByRole('row', { name: filename })
+}

@@ -1,0 +1,276 @@
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createTRPCClient, httpLink } from '@trpc/client'
+import type { AppRouter } from '@uplink/api'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { chooseFiles, documentRow, launchChromium, signIn } from './support/browser.ts'
+import { makeFiles } from './support/files.ts'
+import { type RunningServer, startServer } from './support/server.ts'
+
+const artifacts = join(dirname(fileURLToPath(import.meta.url)), 'artifacts')
+/** Download URLs live 2 s here, so a test can hold one past its expiry. */
+const DOWNLOAD_TTL_SECONDS = 2
+
+let server: RunningServer
+let browser: Browser
+let context: BrowserContext
+let page: Page
+const files = makeFiles()
+
+beforeAll(async () => {
+  ;[server, browser] = await Promise.all([
+    startServer({ UPLINK_DOWNLOAD_URL_TTL: String(DOWNLOAD_TTL_SECONDS) }),
+    launchChromium(),
+  ])
+})
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+beforeEach(async () => {
+  context = await browser.newContext({
+    acceptDownloads: true,
+    viewport: { width: 1200, height: 900 },
+  })
+  page = await context.newPage()
+})
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail') {
+    await page.screenshot({ path: join(artifacts, `failed-${ctx.task.name.slice(0, 40)}.png`) })
+    console.error(server.output())
+  }
+  await context.close()
+})
+
+async function api(userId: string) {
+  const token = await server.token(userId)
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpLink({ url: `${server.baseUrl}/trpc`, headers: { authorization: `Bearer ${token}` } }),
+    ],
+  })
+}
+
+/** Seeds a document for `userId` through the API (presign → PUT → confirm), not the page. */
+async function seedPdf(userId: string) {
+  const client = await api(userId)
+  const body = new Uint8Array(files.pdf.bytes)
+  const signed = await client.uploads.presignPut.mutate({
+    purpose: 'document',
+    filename: files.pdf.name,
+    contentType: 'application/pdf',
+    size: body.length,
+  })
+  const put = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body })
+  expect(put.status).toBe(200)
+  return client.uploads.confirm.mutate({ documentId: signed.documentId })
+}
+
+async function startUpload(count: number) {
+  await page.getByRole('button', { name: `Upload ${count} file${count > 1 ? 's' : ''}` }).click()
+}
+
+async function expectUploaded(filename: string) {
+  await documentRow(page, filename)
+    .getByText('uploaded', { exact: true })
+    .waitFor({ timeout: 60_000 })
+}
+
+async function downloadBytes(filename: string): Promise<Buffer> {
+  const download = page.waitForEvent('download')
+  await documentRow(page, filename).getByRole('button', { name: 'Download' }).click()
+  const file = await download
+  expect(file.suggestedFilename()).toBe(filename)
+  return readFileSync((await file.path()) ?? '')
+}
+
+describe('the web app', () => {
+  it('uploads a 30 MB video through tus that survives a dropped connection', async () => {
+    await signIn(page, server.baseUrl, 'alice')
+    // Cut the connection twice mid-upload: the 2nd and 3rd PATCH requests are aborted.
+    let patches = 0
+    let aborted = 0
+    await page.route('**/files/**', async (route) => {
+      if (route.request().method() !== 'PATCH') return route.continue()
+      patches++
+      if (patches === 2 || patches === 3) {
+        aborted++
+        return route.abort('connectionreset')
+      }
+      return route.continue()
+    })
+    await chooseFiles(page, [files.video.path])
+    await startUpload(1)
+    await expectUploaded(files.video.name)
+    expect(aborted).toBe(2)
+    expect(patches).toBeGreaterThan(4)
+
+    const docs = await (await api('alice')).documents.list.query()
+    expect(docs.items).toEqual([
+      expect.objectContaining({
+        filename: 'clip.mp4',
+        status: 'uploaded',
+        method: 'tus',
+        size: files.video.bytes.length,
+      }),
+    ])
+    expect((await downloadBytes(files.video.name)).equals(files.video.bytes)).toBe(true)
+  })
+
+  it('resumes an interrupted tus upload after a reload when the same file is chosen again', async () => {
+    await signIn(page, server.baseUrl, 'frank')
+    // The first 8 MiB chunk gets through, then the connection stays down.
+    let patches = 0
+    await page.route('**/files/**', async (route) => {
+      if (route.request().method() !== 'PATCH') return route.continue()
+      patches++
+      return patches === 1 ? route.continue() : route.abort('connectionreset')
+    })
+    await chooseFiles(page, [files.video2.path])
+    await startUpload(1)
+    await expect.poll(() => patches, { timeout: 20_000 }).toBeGreaterThan(1)
+
+    await page.reload()
+    await page.unrouteAll({ behavior: 'ignoreErrors' })
+    await page.getByText('Signed in as frank').waitFor()
+    const requests: string[] = []
+    page.on('request', (req) => {
+      if (new URL(req.url()).pathname.startsWith('/files')) {
+        const offset = req.headers()['upload-offset']
+        requests.push(offset === undefined ? req.method() : `${req.method()} @${offset}`)
+      }
+    })
+    await chooseFiles(page, [files.video2.path])
+    await startUpload(1)
+    await expectUploaded(files.video2.name)
+    // No new upload: the stored URL is asked for its offset and only the rest is sent.
+    expect(requests[0]).toBe('HEAD')
+    expect(requests).not.toContain('POST')
+    expect(requests[1]).toBe(`PATCH @${8 * 1024 * 1024}`)
+
+    const client = await api('frank')
+    const docs = (await client.documents.list.query()).items
+    expect(docs).toEqual([expect.objectContaining({ filename: 'holiday.mp4', status: 'uploaded' })])
+    const { url } = await client.documents.downloadUrl.query({ id: docs[0]?.id ?? '' })
+    expect(Buffer.from(await (await fetch(url)).arrayBuffer()).equals(files.video2.bytes)).toBe(
+      true,
+    )
+  })
+
+  it('uploads a PDF with a presigned PUT and an image with a POST, straight to S3', async () => {
+    await signIn(page, server.baseUrl, 'alice')
+    const s3Requests: string[] = []
+    page.on('request', (req) => {
+      if (!req.url().startsWith(server.baseUrl)) s3Requests.push(req.method())
+    })
+    await chooseFiles(page, [files.pdf.path, files.png.path])
+    await startUpload(2)
+    await expectUploaded(files.pdf.name)
+    await expectUploaded(files.png.name)
+    expect(s3Requests.filter((m) => m === 'PUT' || m === 'POST').sort()).toEqual(['POST', 'PUT'])
+
+    const docs = await (await api('alice')).documents.list.query()
+    const byName = Object.fromEntries(docs.items.map((d) => [d.filename, d]))
+    expect(byName['report.pdf']).toMatchObject({
+      status: 'uploaded',
+      method: 'put',
+      purpose: 'document',
+    })
+    expect(byName['photo.png']).toMatchObject({
+      status: 'uploaded',
+      method: 'post',
+      purpose: 'image',
+    })
+    expect((await downloadBytes(files.pdf.name)).equals(files.pdf.bytes)).toBe(true)
+
+    await page.screenshot({ path: join(artifacts, 'documents.png'), fullPage: true })
+  })
+
+  it('shows the policy message for a disallowed type and uploads nothing', async () => {
+    await signIn(page, server.baseUrl, 'carol')
+    const apiCalls: string[] = []
+    page.on('request', (req) => {
+      const url = new URL(req.url())
+      if (url.pathname.startsWith('/files') || url.pathname.startsWith('/trpc/uploads'))
+        apiCalls.push(url.pathname)
+    })
+    await chooseFiles(page, [files.html.path])
+    const alert = page.getByRole('list', { name: 'Files not added' }).getByRole('alert')
+    await expect.poll(() => alert.textContent()).toContain('"text/html" is not allowed')
+    await expect.poll(() => page.getByRole('button', { name: /^Upload \d+ file/ }).count()).toBe(0)
+    await page.getByText('No documents yet').waitFor()
+    expect(apiCalls).toEqual([])
+    expect((await (await api('carol')).documents.list.query()).items).toEqual([])
+  })
+
+  it('downloads with a URL that expired: storage says 403, the page gets a fresh URL', async () => {
+    await seedPdf('dave')
+    await signIn(page, server.baseUrl, 'dave')
+    // What the page asked of storage, and how often it asked us for a URL.
+    const s3: (number | 'failed')[] = []
+    let urlRequests = 0
+    page.on('response', (res) => {
+      if (!res.url().startsWith(server.baseUrl)) s3.push(res.status())
+    })
+    // versitygw sends its 403 without CORS headers: the browser reports a failed request then.
+    page.on('requestfailed', (req) => {
+      if (!req.url().startsWith(server.baseUrl)) s3.push('failed')
+    })
+    page.on('request', (req) => {
+      if (req.url().includes('documents.downloadUrl')) urlRequests++
+    })
+    expect((await downloadBytes(files.pdf.name)).equals(files.pdf.bytes)).toBe(true)
+    expect(urlRequests).toBe(1)
+    // Hold the URL the page fetched past its lifetime.
+    await new Promise((r) => setTimeout(r, (DOWNLOAD_TTL_SECONDS + 1) * 1000))
+    s3.length = 0
+    expect((await downloadBytes(files.pdf.name)).equals(files.pdf.bytes)).toBe(true)
+    expect(s3).toHaveLength(2)
+    expect([403, 'failed']).toContain(s3[0])
+    expect(s3[1]).toBe(200)
+    expect(urlRequests).toBe(2)
+    await expect.poll(() => documentRow(page, files.pdf.name).getByRole('alert').count()).toBe(0)
+  })
+
+  it('deletes a document after a second confirming click', async () => {
+    const doc = await seedPdf('gina')
+    await signIn(page, server.baseUrl, 'gina')
+    const row = documentRow(page, files.pdf.name)
+    await row.getByRole('button', { name: 'Delete' }).click()
+    await row.getByRole('button', { name: 'Confirm delete' }).click()
+    await page.getByText('No documents yet').waitFor()
+    const client = await api('gina')
+    await expect(client.documents.byId.query({ id: doc.id })).rejects.toThrow(/not found/)
+  })
+
+  it("never shows one user's documents to another, whose download route answers 404", async () => {
+    await seedPdf('erin')
+    const erinsDocs = (await (await api('erin')).documents.list.query()).items
+    expect(erinsDocs).toHaveLength(1)
+    const erinsPage = await context.newPage()
+    await signIn(erinsPage, server.baseUrl, 'erin')
+    await documentRow(erinsPage, files.pdf.name).waitFor()
+    await signIn(page, server.baseUrl, 'bob')
+    await page.getByText('No documents yet').waitFor()
+    for (const doc of erinsDocs)
+      await expect.poll(() => documentRow(page, doc.filename).count()).toBe(0)
+
+    const bobToken = await server.token('bob')
+    const statuses = await page.evaluate(
+      async ({ ids, token }) =>
+        Promise.all(
+          ids.map(async (id) => {
+            const res = await fetch(`/documents/${id}/download`, {
+              headers: { authorization: `Bearer ${token}` },
+              redirect: 'manual',
+            })
+            return res.status
+          }),
+        ),
+      { ids: erinsDocs.map((d) => d.id), token: bobToken },
+    )
+    expect(statuses).toEqual(erinsDocs.map(() => 404))
+  })
+})

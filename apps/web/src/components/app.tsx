@@ -1,0 +1,24 @@
+import { useCallback, useState } from 'react'
+import { clearToken, saveToken, takeHandedOverToken } from '../auth/token-store.ts'
+import { SignInPage } from './sign-in-page.tsx'
+import { Workspace } from './workspace.tsx'
+
+/** Signed out → the sign-in page; signed in → uploads and documents for that token. */
+export function App() {
+  const [token, setToken] = useState(() => takeHandedOverToken())
+  const [notice, setNotice] = useState<string>()
+
+  const signIn = useCallback((next: string) => {
+    saveToken(next)
+    setNotice(undefined)
+    setToken(next)
+  }, [])
+  const signOut = useCallback((reason?: string) => {
+    clearToken()
+    setNotice(reason)
+    setToken(undefined)
+  }, [])
+
+  if (!token) return <SignInPage notice={notice} onToken={signIn} />
+  return <Workspace key={token} token={token} onSignOut={signOut} />
+}

@@ -1,0 +1,89 @@
+import type { AwsS3Options, AwsS3Part, AwsS3UploadParameters } from '@uppy/aws-s3'
+import type { Body, Uppy } from '@uppy/core'
+import type { ApiClient } from '../api/client.ts'
+import { sha256Base64 } from './sha256.ts'
+import type { UplinkFile, UplinkMeta } from './uplink-meta.ts'
+
+const MiB = 1024 * 1024
+
+/** Mirrors the server's part plan: 16 MiB, grown to whole MiB so there are ≤ 10,000 parts. */
+export function partSizeFor(size: number): number {
+  return Math.ceil(Math.max(16 * MiB, Math.ceil(size / 10_000)) / MiB) * MiB
+}
+
+function uploadRequest(file: UplinkFile) {
+  return {
+    purpose: file.meta.purpose,
+    filename: file.meta.filename,
+    contentType: file.meta.filetype,
+    size: file.size ?? 0,
+  }
+}
+
+/**
+ * `@uppy/aws-s3` callbacks on our tRPC procedures: presigned PUT (with a signed SHA-256) or
+ * POST for small files, `multipart.*` for large ones. Uppy's multipart `key` is our documentId.
+ */
+export function s3Options(
+  uppy: Uppy<UplinkMeta, Body>,
+  api: ApiClient,
+): AwsS3Options<UplinkMeta, Body> {
+  return {
+    limit: 4,
+    retryDelays: [0, 1000, 3000, 5000],
+    shouldUseMultipart: (file) => file.meta.method === 'multipart',
+    getChunkSize: (file) => partSizeFor(file.size),
+
+    async getUploadParameters(file): Promise<AwsS3UploadParameters> {
+      if (file.meta.method === 'post') {
+        const signed = await api.uploads.presignPost.mutate(uploadRequest(file))
+        uppy.setFileMeta(file.id, { ...file.meta, documentId: signed.documentId })
+        return { method: 'POST', url: signed.url, fields: signed.fields }
+      }
+      const sha256 = file.data instanceof Blob ? await sha256Base64(file.data) : undefined
+      const signed = await api.uploads.presignPut.mutate({ ...uploadRequest(file), sha256 })
+      uppy.setFileMeta(file.id, { ...file.meta, documentId: signed.documentId })
+      return { method: 'PUT', url: signed.url, headers: signed.headers }
+    },
+
+    async createMultipartUpload(file) {
+      const created = await api.multipart.create.mutate(uploadRequest(file))
+      uppy.setFileMeta(file.id, { ...file.meta, documentId: created.documentId })
+      return { uploadId: created.uploadId, key: created.documentId }
+    },
+
+    async signPart(_file, { key, partNumber, signal }) {
+      const signed = await api.multipart.signParts.mutate(
+        { documentId: key, partNumbers: [partNumber] },
+        { signal },
+      )
+      const part = signed.parts[0]
+      if (!part) throw new Error(`the server signed no URL for part ${partNumber}`)
+      return { method: 'PUT', url: part.url }
+    },
+
+    async listParts(_file, { key, signal }): Promise<AwsS3Part[]> {
+      const { parts } = await api.multipart.listParts.query({ documentId: key }, { signal })
+      return parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag, Size: p.size }))
+    },
+
+    async completeMultipartUpload(_file, { key, parts, signal }) {
+      await api.multipart.complete.mutate(
+        {
+          documentId: key,
+          parts: parts.flatMap((p) =>
+            p.PartNumber !== undefined && p.ETag
+              ? [{ partNumber: p.PartNumber, etag: p.ETag }]
+              : [],
+          ),
+        },
+        { signal },
+      )
+      return {}
+    },
+
+    async abortMultipartUpload(_file, { key }) {
+      await api.multipart.abort.mutate({ documentId: key })
+    },
+  }
+}

@@ -1,0 +1,16 @@
+import type { UploadMethod } from '@uplink/core'
+import type { Body, UppyFile } from '@uppy/core'
+
+/** What each file in the Uppy instance carries; `filename/filetype/purpose` go to tus as-is. */
+export type UplinkMeta = {
+  name: string
+  type: string
+  filename: string
+  filetype: string
+  purpose: string
+  method: UploadMethod
+  /** Set once the server has made the pending row (direct uploads). */
+  documentId?: string
+}
+
+export type UplinkFile = UppyFile<UplinkMeta, Body>

@@ -1,0 +1,64 @@
+import { defaultPolicies, type Policies, PolicyError } from '@uplink/core'
+import { describe, expect, it } from 'vitest'
+import { LARGE_FILE_BYTES, planUpload } from './upload-plan.ts'
+
+const MiB = 1024 * 1024
+
+function refusal(file: { type: string; size: number }): PolicyError {
+  try {
+    planUpload(defaultPolicies, file)
+  } catch (err) {
+    if (err instanceof PolicyError) return err
+    throw err
+  }
+  throw new Error('expected a PolicyError')
+}
+
+describe('planUpload', () => {
+  it('sends videos through tus', () => {
+    expect(planUpload(defaultPolicies, { type: 'video/mp4', size: 30 * MiB })).toEqual({
+      purpose: 'video',
+      contentType: 'video/mp4',
+      method: 'tus',
+    })
+  })
+
+  it('sends a PDF as a document with a presigned PUT and an image with a POST', () => {
+    expect(planUpload(defaultPolicies, { type: 'application/pdf', size: 1000 })).toMatchObject({
+      purpose: 'document',
+      method: 'put',
+    })
+    expect(planUpload(defaultPolicies, { type: 'image/PNG', size: 1000 })).toMatchObject({
+      purpose: 'image',
+      contentType: 'image/png',
+      method: 'post',
+    })
+  })
+
+  it('uses presigned multipart for a large file whose purpose allows it but not tus', () => {
+    const policies = {
+      archive: {
+        contentTypes: ['application/zip'],
+        maxBytes: 10 * 1024 * MiB,
+        methods: ['put', 'multipart'],
+      },
+    } satisfies Policies
+    expect(planUpload(policies, { type: 'application/zip', size: 1000 }).method).toBe('put')
+    expect(planUpload(policies, { type: 'application/zip', size: LARGE_FILE_BYTES })).toEqual({
+      purpose: 'archive',
+      contentType: 'application/zip',
+      method: 'multipart',
+    })
+  })
+
+  it('refuses a type no purpose accepts with the policy message', () => {
+    const err = refusal({ type: 'text/html', size: 10 })
+    expect(err.violation).toBe('type_not_allowed')
+    expect(err.message).toContain('"text/html" is not allowed')
+  })
+
+  it('refuses an image over its purpose limit and an empty file', () => {
+    expect(refusal({ type: 'image/gif', size: 11 * MiB }).message).toContain('10 MiB limit')
+    expect(refusal({ type: 'application/pdf', size: 0 }).violation).toBe('empty')
+  })
+})

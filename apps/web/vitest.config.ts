@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'e2e/**/*.test.ts'],
+    globalSetup: ['@uplink/testing/global-setup', './e2e/support/build-web.ts'],
+    // Each browser test file starts its own server and Chromium: one at a time on 2 cores.
+    fileParallelism: false,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+})
