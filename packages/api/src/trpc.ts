@@ -1,6 +1,6 @@
 import { initTRPC, TRPCError } from '@trpc/server'
 import type { Policies } from '@uplink/core'
-import type { Database } from '@uplink/db'
+import type { Database, Document } from '@uplink/db'
 import type { Storage } from '@uplink/storage'
 import type { Kysely } from 'kysely'
 import { ZodError } from 'zod'
@@ -22,6 +22,8 @@ export interface ApiDeps {
   /** Signed URL lifetimes in seconds (validated by @uplink/storage). */
   expiries: { upload: number; download: number }
   log: Log
+  /** Statuses that may be downloaded (default `uploaded` and `ready`). */
+  downloadable?: readonly Document['status'][]
 }
 
 export interface Context extends Omit<ApiDeps, 'authenticate'> {

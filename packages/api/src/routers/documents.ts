@@ -41,7 +41,12 @@ export const documentsRouter = router({
   downloadUrl: protectedProcedure.input(byIdInput).query(async ({ ctx, input }) => {
     const doc = await ownDocument(ctx, input.id)
     try {
-      const signed = await mintDownloadUrl(ctx.storage, doc, ctx.expiries.download)
+      const signed = await mintDownloadUrl(
+        ctx.storage,
+        doc,
+        ctx.expiries.download,
+        ctx.downloadable,
+      )
       return { url: signed.url, expiresAt: signed.expiresAt.toISOString() }
     } catch (err) {
       throw toTRPCError(err)

@@ -1,8 +1,8 @@
 import type { Document } from '@uplink/db'
 import type { PresignedGet, Storage } from '@uplink/storage'
 
-/** Statuses whose bytes may be handed out. */
-const DOWNLOADABLE = new Set<Document['status']>(['uploaded', 'ready'])
+/** Statuses whose bytes may be handed out by default (only `ready` once a scanner runs). */
+export const DEFAULT_DOWNLOADABLE: readonly Document['status'][] = ['uploaded', 'ready']
 
 export class NotDownloadableError extends Error {
   override readonly name = 'NotDownloadableError'
@@ -16,8 +16,9 @@ export async function mintDownloadUrl(
   storage: Pick<Storage, 'presignGet'>,
   doc: Document,
   expiresInSeconds: number,
+  downloadable: readonly Document['status'][] = DEFAULT_DOWNLOADABLE,
 ): Promise<PresignedGet> {
-  if (!DOWNLOADABLE.has(doc.status)) {
+  if (!downloadable.includes(doc.status)) {
     throw new NotDownloadableError(`document ${doc.id} is ${doc.status} and cannot be downloaded`)
   }
   return storage.presignGet({

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely'
 import * as documents from './2026-11-28-0001-documents.ts'
+import * as jobs from './2026-11-28-0002-jobs.ts'
 
 /**
  * Every migration, by name (date-prefixed, applied in name order). Imported statically rather
@@ -7,4 +8,5 @@ import * as documents from './2026-11-28-0001-documents.ts'
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-28-0001-documents': documents,
+  '2026-11-28-0002-jobs': jobs,
 }

@@ -1,0 +1,204 @@
+import { UploadRejectedError, verifyUpload } from '@uplink/api'
+import type { Policies } from '@uplink/core'
+import {
+  type Database,
+  type Document,
+  DocumentTransitionError,
+  transitionDocument,
+} from '@uplink/db'
+import type { Storage } from '@uplink/storage'
+import type { Kysely } from 'kysely'
+import { listObjects } from './list-objects.ts'
+import type { Log } from './log.ts'
+import { enqueueContentCheck } from './object-created.ts'
+import { withReconcileLock } from './reconcile-lock.ts'
+
+export interface ReconcileDeps {
+  db: Kysely<Database>
+  storage: Pick<Storage, 'head' | 'delete' | 'bucket' | 'client' | 'multipart'>
+  policies: Policies
+  log: Log
+}
+
+export interface ReconcileOptions {
+  /** Report what would change, change nothing. */
+  dryRun?: boolean
+  /** Objects with no document are deleted once older than this (ms). */
+  orphanGraceMs: number
+  /** Incomplete multipart uploads with no live document are aborted once older than this (ms). */
+  multipartMaxAgeMs: number
+  /** Rows handled per step and run. */
+  batchSize?: number
+}
+
+export interface ReconcileSummary {
+  /** Another run held the lock; nothing was done. */
+  skipped: boolean
+  dryRun: boolean
+  /** Expired pending documents whose object was there and valid → uploaded (ids). */
+  confirmed: string[]
+  /** Expired pending documents whose object broke the rules → rejected (ids). */
+  rejected: string[]
+  /** Pending documents past their expiry with no object → expired (ids). */
+  expired: string[]
+  /** Aborted multipart uploads (`key uploadId`). */
+  multipartAborted: string[]
+  /** Deleted orphan object keys. */
+  orphansDeleted: string[]
+  /** Uploaded documents whose content checks were queued. */
+  checksQueued: number
+}
+
+/** `<owner>/<purpose>/<uuid>` plus the tus store's `.info` / `.part` companions. */
+const UPLINK_KEY =
+  /^[^/]+\/([a-z][a-z0-9-]{0,31})\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\.info|\.part)?$/
+
+/** Documents in these states no longer own an object. */
+const DEAD = ['expired', 'rejected', 'deleted'] as const
+
+/**
+ * Brings the database and the bucket back in line so no document stays in limbo: expires or
+ * confirms pending rows past their expiry, aborts abandoned multipart uploads, deletes objects
+ * no document owns, and queues content checks for uploaded documents. Safe to run
+ * concurrently: only one run at a time does anything.
+ */
+export async function reconcile(
+  deps: ReconcileDeps,
+  options: ReconcileOptions,
+): Promise<ReconcileSummary> {
+  const summary: ReconcileSummary = {
+    skipped: false,
+    dryRun: options.dryRun ?? false,
+    confirmed: [],
+    rejected: [],
+    expired: [],
+    multipartAborted: [],
+    orphansDeleted: [],
+    checksQueued: 0,
+  }
+  const done = await withReconcileLock(deps.db, async () => {
+    await settleExpired(deps, options, summary)
+    await abortAbandonedMultipart(deps, options, summary)
+    await deleteOrphans(deps, options, summary)
+    if (!summary.dryRun) await queueChecks(deps, options, summary)
+    return true
+  })
+  if (!done) summary.skipped = true
+  return summary
+}
+
+async function settleExpired(deps: ReconcileDeps, o: ReconcileOptions, s: ReconcileSummary) {
+  const rows = await deps.db
+    .selectFrom('documents')
+    .selectAll()
+    .where('status', '=', 'pending')
+    .where('expiresAt', '<', new Date())
+    .orderBy('expiresAt')
+    .limit(o.batchSize ?? 500)
+    .execute()
+  for (const doc of rows) {
+    const head = await deps.storage.head(doc.objectKey)
+    if (s.dryRun) {
+      ;(head ? s.confirmed : s.expired).push(doc.id)
+      continue
+    }
+    if (head) {
+      // The client uploaded but never confirmed: confirm for it (HeadObject is the truth).
+      try {
+        const confirmed = await verifyUpload(deps, doc)
+        if (confirmed.status === 'uploaded') s.confirmed.push(doc.id)
+      } catch (err) {
+        if (err instanceof UploadRejectedError) s.rejected.push(doc.id)
+        else if (!(err instanceof DocumentTransitionError)) throw err
+      }
+      continue
+    }
+    await expire(deps, doc, s)
+  }
+}
+
+async function expire(deps: ReconcileDeps, doc: Document, s: ReconcileSummary) {
+  if (doc.method === 'multipart' && doc.uploadRef) {
+    await deps.storage.multipart.abort({ key: doc.objectKey, uploadId: doc.uploadRef })
+  }
+  try {
+    const moved = await transitionDocument(deps.db, doc.id, { to: 'expired', from: ['pending'] })
+    if (moved) s.expired.push(doc.id)
+  } catch (err) {
+    // Confirmed (or deleted) concurrently: not ours to expire any more.
+    if (!(err instanceof DocumentTransitionError)) throw err
+  }
+}
+
+async function abortAbandonedMultipart(
+  deps: ReconcileDeps,
+  o: ReconcileOptions,
+  s: ReconcileSummary,
+) {
+  const cutoff = Date.now() - o.multipartMaxAgeMs
+  const old = (await deps.storage.multipart.listUploads()).filter(
+    (u) => (u.initiated?.getTime() ?? 0) <= cutoff,
+  )
+  if (!old.length) return
+  const live = await liveKeys(
+    deps,
+    old.map((u) => u.key),
+    { pendingOnly: true },
+  )
+  for (const u of old) {
+    if (live.has(u.key)) continue
+    if (!s.dryRun) await deps.storage.multipart.abort({ key: u.key, uploadId: u.uploadId })
+    s.multipartAborted.push(`${u.key} ${u.uploadId}`)
+  }
+}
+
+async function deleteOrphans(deps: ReconcileDeps, o: ReconcileOptions, s: ReconcileSummary) {
+  const cutoff = Date.now() - o.orphanGraceMs
+  for await (const page of listObjects(deps.storage)) {
+    const candidates = page.filter((obj) => {
+      const m = UPLINK_KEY.exec(obj.key)
+      return (
+        m?.[1] !== undefined &&
+        Object.hasOwn(deps.policies, m[1]) &&
+        (obj.lastModified?.getTime() ?? 0) <= cutoff
+      )
+    })
+    if (!candidates.length) continue
+    const owners = candidates.map((c) => baseKey(c.key))
+    const live = await liveKeys(deps, owners, { pendingOnly: false })
+    for (const c of candidates) {
+      if (live.has(baseKey(c.key))) continue
+      if (!s.dryRun) await deps.storage.delete(c.key)
+      s.orphansDeleted.push(c.key)
+    }
+  }
+}
+
+async function queueChecks(deps: ReconcileDeps, o: ReconcileOptions, s: ReconcileSummary) {
+  const rows = await deps.db
+    .selectFrom('documents')
+    .select('id')
+    .where('status', '=', 'uploaded')
+    .limit(o.batchSize ?? 500)
+    .execute()
+  for (const { id } of rows) if (await enqueueContentCheck(deps.db, id)) s.checksQueued++
+}
+
+const baseKey = (key: string) => key.replace(/\.(info|part)$/, '')
+
+/** Which of `keys` belong to a document that still owns its object (or upload). */
+async function liveKeys(
+  deps: ReconcileDeps,
+  keys: string[],
+  options: { pendingOnly: boolean },
+): Promise<Set<string>> {
+  if (!keys.length) return new Set()
+  let query = deps.db.selectFrom('documents').select('objectKey').where('objectKey', 'in', keys)
+  query = options.pendingOnly
+    ? query
+        .where('status', '=', 'pending')
+        .where((eb) => eb.or([eb('expiresAt', 'is', null), eb('expiresAt', '>', new Date())]))
+    : query.where('status', 'not in', DEAD)
+  const rows = await query.execute()
+  return new Set(rows.map((r) => r.objectKey))
+}

@@ -1,0 +1,147 @@
+import type { Policies } from '@uplink/core'
+import type { Database } from '@uplink/db'
+import type { Storage } from '@uplink/storage'
+import type { Kysely } from 'kysely'
+import { createClamavScanner, parseClamdAddress } from './clamav.ts'
+import { checkContent } from './content-check.ts'
+import type { Log } from './log.ts'
+import {
+  enqueueContentCheck,
+  enqueueObjectCreated,
+  JOB_CHECK_CONTENT,
+  JOB_OBJECT_CREATED,
+  onObjectCreated,
+} from './object-created.ts'
+import { type ReconcileSummary, reconcile } from './reconcile.ts'
+import { type ObjectCreatedEvent, parseS3Notification } from './s3-event.ts'
+import type { Scanner } from './scanner.ts'
+import { createSqsConsumer, type SqsConsumer, type SqsConsumerOptions } from './sqs-consumer.ts'
+import { createWorker, type Worker } from './worker.ts'
+
+export interface EventsConfig {
+  /** Run the job worker (and the reconcile interval) in this process. */
+  worker: boolean
+  /** clamd address (`host:port` or a socket path); no scanning when undefined. */
+  clamd?: string | undefined
+  /** Consume S3 events from this SQS queue (in the process that runs the worker). */
+  sqs?: Pick<SqsConsumerOptions, 'queueUrl' | 'endpoint' | 'region' | 'credentials'> | undefined
+  /** 0 turns the interval off. */
+  reconcileIntervalMinutes: number
+  orphanGraceMs: number
+  multipartMaxAgeMs: number
+  pollIntervalMs?: number
+}
+
+export interface EventsRuntime {
+  /** Queues S3 events durably and wakes the worker; returns how many were new. */
+  receive(events: readonly ObjectCreatedEvent[]): Promise<number>
+  /** One reconciliation run now. */
+  reconcile(options?: { dryRun?: boolean }): Promise<ReconcileSummary>
+  /** The in-process worker, when this process runs one. */
+  worker: Worker | undefined
+  scanner: Scanner | undefined
+  start(): void
+  close(): Promise<void>
+}
+
+/** Wires the job handlers, worker, SQS consumer and reconcile timer from one config. */
+export function createEventsRuntime(
+  deps: { db: Kysely<Database>; storage: Storage; policies: Policies; log: Log },
+  config: EventsConfig,
+): EventsRuntime {
+  const { db, log } = deps
+  const scanner = config.clamd
+    ? createClamavScanner({ address: parseClamdAddress(config.clamd), storage: deps.storage })
+    : undefined
+  const checkDeps = { ...deps, scanner }
+
+  const worker = config.worker
+    ? createWorker({
+        db,
+        log,
+        ...(config.pollIntervalMs ? { pollIntervalMs: config.pollIntervalMs } : {}),
+        handlers: {
+          async [JOB_OBJECT_CREATED](payload) {
+            const { outcome, documentId } = await onObjectCreated(
+              deps,
+              payload as ObjectCreatedEvent,
+            )
+            if (documentId && (outcome === 'confirmed' || outcome === 'already-confirmed')) {
+              await enqueueContentCheck(db, documentId)
+            }
+          },
+          async [JOB_CHECK_CONTENT](payload, job) {
+            const { documentId } = payload as { documentId: string }
+            await checkContent(checkDeps, documentId, {
+              finalAttempt: job.attempts >= job.maxAttempts,
+            })
+          },
+        },
+      })
+    : undefined
+
+  const receive = async (events: readonly ObjectCreatedEvent[]) => {
+    const queued = await enqueueObjectCreated(db, events)
+    worker?.wake()
+    return queued
+  }
+
+  const consumer: SqsConsumer | undefined =
+    config.worker && config.sqs
+      ? createSqsConsumer({
+          ...config.sqs,
+          log,
+          handle: async (body) => {
+            await receive(parseS3Notification(JSON.parse(body)))
+          },
+        })
+      : undefined
+
+  const runReconcile = async (options: { dryRun?: boolean } = {}) => {
+    const summary = await reconcile(deps, {
+      ...options,
+      orphanGraceMs: config.orphanGraceMs,
+      multipartMaxAgeMs: config.multipartMaxAgeMs,
+    })
+    if (summary.checksQueued || summary.confirmed.length) worker?.wake()
+    return summary
+  }
+
+  let timer: NodeJS.Timeout | undefined
+  return {
+    receive,
+    reconcile: runReconcile,
+    worker,
+    scanner,
+    start() {
+      worker?.start()
+      consumer?.start()
+      if (worker && config.reconcileIntervalMinutes > 0) {
+        timer = setInterval(() => {
+          runReconcile()
+            .then((s) => {
+              if (!s.skipped) log.info({ reconcile: counts(s) }, 'reconciled')
+            })
+            .catch((err: unknown) => log.error({ err }, 'reconcile failed'))
+        }, config.reconcileIntervalMinutes * 60_000)
+        timer.unref()
+      }
+    },
+    async close() {
+      clearInterval(timer)
+      await Promise.all([consumer?.stop(), worker?.stop()])
+    },
+  }
+}
+
+/** The summary as counts, for logs. */
+export function counts(s: ReconcileSummary) {
+  return {
+    confirmed: s.confirmed.length,
+    rejected: s.rejected.length,
+    expired: s.expired.length,
+    multipartAborted: s.multipartAborted.length,
+    orphansDeleted: s.orphansDeleted.length,
+    checksQueued: s.checksQueued,
+  }
+}

@@ -1,0 +1,82 @@
+import { defaultPolicies } from '@uplink/core'
+import { findDocumentById, transitionDocument } from '@uplink/db'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createClamavScanner } from '../src/clamav.ts'
+import { checkContent, ScanFailedError } from '../src/content-check.ts'
+import { EICAR, type RunningClamd, startClamd } from './support/clamd.ts'
+import { pdf, pendingDocument, putObject, windowsExecutable } from './support/documents.ts'
+import { type TestEnv, testEnv } from './support/env.ts'
+
+let env: TestEnv
+let clamd: RunningClamd
+beforeAll(async () => {
+  ;[env, clamd] = await Promise.all([testEnv(), startClamd()])
+})
+afterAll(async () => {
+  await Promise.all([env.close(), clamd.stop()])
+})
+
+/** An uploaded document (confirmed) holding `body`. */
+async function uploaded(body: Uint8Array, contentType: string, purpose = 'document') {
+  const doc = await pendingDocument(env.db, { body, contentType, purpose })
+  await putObject(env.storage, doc.objectKey, body, contentType)
+  await transitionDocument(env.db, doc.id, { to: 'uploaded', set: { confirmedAt: new Date() } })
+  return doc
+}
+
+const deps = (scanner?: ReturnType<typeof createClamavScanner>) => ({
+  ...env,
+  policies: defaultPolicies,
+  scanner,
+})
+
+describe('content checks', () => {
+  it('rejects a Windows executable uploaded as video/mp4 and deletes the object', async () => {
+    const doc = await uploaded(windowsExecutable(), 'video/mp4', 'video')
+    expect(await checkContent(deps(), doc.id)).toBe('rejected')
+    const row = await findDocumentById(env.db, doc.id)
+    expect(row?.status).toBe('rejected')
+    expect(row?.rejectionReason).toBe(
+      'the content is application/x-msdownload (.exe), not the declared video/mp4',
+    )
+    expect(await env.storage.head(doc.objectKey)).toBeUndefined()
+  })
+
+  it('makes a PDF whose bytes are a PDF ready without a scanner, and leaves other states alone', async () => {
+    const doc = await uploaded(pdf, 'application/pdf')
+    expect(await checkContent(deps(), doc.id)).toBe('ready')
+    expect((await findDocumentById(env.db, doc.id))?.status).toBe('ready')
+    expect(await checkContent(deps(), doc.id)).toBe('skipped')
+  })
+
+  it('rejects the EICAR test string inside a PDF as infected with ClamAV on (TCP)', async () => {
+    const body = Buffer.from(`%PDF-1.4\n% ${EICAR}\n%%EOF\n`)
+    const doc = await uploaded(body, 'application/pdf')
+    const scanner = createClamavScanner({ address: clamd.tcp, storage: env.storage })
+    expect(await checkContent(deps(scanner), doc.id)).toBe('rejected')
+    const row = await findDocumentById(env.db, doc.id)
+    expect(row?.rejectionReason).toMatch(/^malware found \(Uplink\.Test\.EICAR/)
+    expect(await env.storage.head(doc.objectKey)).toBeUndefined()
+  })
+
+  it('passes a clean PDF through ClamAV (unix socket) to ready', async () => {
+    const doc = await uploaded(pdf, 'application/pdf')
+    const scanner = createClamavScanner({ address: clamd.socket, storage: env.storage })
+    expect(await checkContent(deps(scanner), doc.id)).toBe('ready')
+  })
+
+  it('retries when the scanner cannot answer, and rejects on the final attempt', async () => {
+    const doc = await uploaded(pdf, 'application/pdf')
+    // A port nobody listens on: a real connection failure, not a stand-in scanner.
+    const scanner = createClamavScanner({
+      address: { host: '127.0.0.1', port: 1 },
+      storage: env.storage,
+    })
+    await expect(checkContent(deps(scanner), doc.id)).rejects.toThrow(ScanFailedError)
+    expect((await findDocumentById(env.db, doc.id))?.status).toBe('uploaded')
+    expect(await checkContent(deps(scanner), doc.id, { finalAttempt: true })).toBe('rejected')
+    expect((await findDocumentById(env.db, doc.id))?.rejectionReason).toMatch(
+      /^the virus scan failed/,
+    )
+  })
+})

@@ -1,0 +1,41 @@
+import { createDb, type Database, migrateToLatest } from '@uplink/db'
+import { createStorage, type Storage } from '@uplink/storage'
+import { type S3Config, testDatabase, testServices } from '@uplink/testing'
+import type { Kysely } from 'kysely'
+import type { Log } from '../../src/log.ts'
+
+export interface TestEnv {
+  db: Kysely<Database>
+  storage: Storage
+  log: Log & { lines: { level: string; msg?: string; obj: object }[] }
+  close(): Promise<void>
+}
+
+/** A fresh migrated database and a storage client on the test S3 (or on `s3`). */
+export async function testEnv(
+  options: { s3?: S3Config; migrate?: boolean } = {},
+): Promise<TestEnv> {
+  const s3 = options.s3 ?? testServices().s3
+  const db = createDb({ url: await testDatabase() })
+  if (options.migrate !== false) await migrateToLatest(db)
+  const storage = createStorage({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    bucket: s3.bucket,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    forcePathStyle: true,
+  })
+  const lines: { level: string; msg?: string; obj: object }[] = []
+  const at = (level: string) => (obj: object, msg?: string) => {
+    lines.push({ level, obj, ...(msg ? { msg } : {}) })
+  }
+  return {
+    db,
+    storage,
+    log: { info: at('info'), warn: at('warn'), error: at('error'), lines },
+    async close() {
+      await db.destroy()
+      storage.destroy()
+    },
+  }
+}
