@@ -58,6 +58,7 @@ export function createApp(deps: AppDeps): Express {
       storage: deps.storage,
       authenticate: deps.authenticate,
       downloadTtlSeconds: deps.expiries.download,
+      ...(deps.downloadable ? { downloadable: deps.downloadable } : {}),
     }),
   )
   for (const route of deps.extraRoutes ?? []) app.use(route)

@@ -1,15 +1,22 @@
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { signDevToken } from '@uplink/api'
 import { startEmbeddedS3 } from './dev/embedded-s3.ts'
 import { dataDir, devJwtSecret } from './dev/paths.ts'
 import { ConfigError, loadConfig } from './env.ts'
 import { createLogger } from './logger.ts'
+import { devAuthRoute } from './routes/dev-auth.ts'
+import { hasWebApp, webAppRoute } from './routes/web-app.ts'
 import { serve } from './serve.ts'
 import { createServices } from './services.ts'
 
 /** `pnpm dev`: no configuration needed. Embedded PGlite + versitygw under .data/, a dev JWT secret. */
 async function dev() {
-  const config = loadConfig('development')
+  const loaded = loadConfig('development')
+  // The Vite dev server (apps/web) PUTs/POSTs straight to the bucket: let it, unless configured.
+  const config = loaded.webOrigins.length
+    ? loaded
+    : { ...loaded, webOrigins: ['http://localhost:5173', 'http://127.0.0.1:5173'] }
   const log = createLogger(config.logLevel)
   const databaseUrl = config.databaseUrl ?? `pglite:${join(dataDir, 'pglite')}`
   const embedded = config.s3 ? undefined : await startEmbeddedS3()
@@ -23,12 +30,21 @@ async function dev() {
   const jwtSecret = config.auth.jwtSecret ?? (config.auth.jwksUrl ? undefined : devJwtSecret())
   try {
     const services = await createServices(config, { databaseUrl, s3, jwtSecret }, log)
-    await serve(services, {
-      host: config.host,
-      port: config.port,
-      log,
-      onClose: () => embedded?.stop() ?? Promise.resolve(),
-    })
+    const webDist = resolve(dirname(fileURLToPath(import.meta.url)), '../../web/dist')
+    const extraRoutes = [
+      ...(services.extraRoutes ?? []),
+      ...(jwtSecret ? [devAuthRoute({ jwtSecret })] : []),
+      ...(hasWebApp(webDist) ? [webAppRoute(webDist)] : []),
+    ]
+    await serve(
+      { ...services, extraRoutes },
+      {
+        host: config.host,
+        port: config.port,
+        log,
+        onClose: () => embedded?.stop() ?? Promise.resolve(),
+      },
+    )
   } catch (err) {
     await embedded?.stop()
     throw err

@@ -15,7 +15,7 @@ const schema = z.object({
     .string()
     .regex(/^(postgres(ql)?:\/\/|pglite:)/, 'must be postgres://… or pglite:<dir>')
     .optional(),
-  DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(20),
+  DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(50),
   S3_ENDPOINT: z.url().optional(),
   S3_REGION: z.string().default('us-east-1'),
   S3_BUCKET: z.string().min(3).default('uplink'),
@@ -48,6 +48,16 @@ const schema = z.object({
   UPLINK_TUS_EXPIRY_HOURS: z.coerce.number().positive().default(24),
   UPLINK_TUS_MAX_DEFERRED_LENGTH: bytes.optional(),
   UPLINK_CLEANUP_INTERVAL_MINUTES: z.coerce.number().min(0).default(0),
+  UPLINK_S3_EVENTS_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  UPLINK_SQS_QUEUE_URL: z.url().optional(),
+  UPLINK_SQS_ENDPOINT: z.url().optional(),
+  UPLINK_SQS_REGION: z.string().optional(),
+  UPLINK_CLAMD: z.string().min(1).optional(),
+  UPLINK_WORKER: bool.default(true),
+  UPLINK_RECONCILE_INTERVAL_MINUTES: z.coerce.number().min(0).default(10),
+  UPLINK_ORPHAN_GRACE_HOURS: z.coerce.number().min(0).default(24),
+  UPLINK_MULTIPART_MAX_AGE_HOURS: z.coerce.number().min(0).default(24),
+  UPLINK_DOWNLOAD_REQUIRES_READY: bool.optional(),
   UPLINK_WEB_ORIGINS: z
     .string()
     .transform((s) =>
@@ -96,6 +106,18 @@ export interface Config {
     useTags: boolean
   }
   webOrigins: string[]
+  events: {
+    /** Shared secret of POST /hooks/s3-events; the route is off without one. */
+    webhookSecret: string | undefined
+    sqs: { queueUrl: string; endpoint: string | undefined; region: string } | undefined
+    worker: boolean
+    clamd: string | undefined
+    reconcileIntervalMinutes: number
+    orphanGraceMs: number
+    multipartMaxAgeMs: number
+    /** Only `ready` documents may be downloaded (default: when a scanner is configured). */
+    downloadRequiresReady: boolean
+  }
 }
 
 /** A configuration error that names every bad variable. */
@@ -172,5 +194,21 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
       useTags: env.S3_USE_TAGS,
     },
     webOrigins: env.UPLINK_WEB_ORIGINS,
+    events: {
+      webhookSecret: env.UPLINK_S3_EVENTS_SECRET,
+      sqs: env.UPLINK_SQS_QUEUE_URL
+        ? {
+            queueUrl: env.UPLINK_SQS_QUEUE_URL,
+            endpoint: env.UPLINK_SQS_ENDPOINT,
+            region: env.UPLINK_SQS_REGION ?? env.S3_REGION,
+          }
+        : undefined,
+      worker: env.UPLINK_WORKER,
+      clamd: env.UPLINK_CLAMD,
+      reconcileIntervalMinutes: env.UPLINK_RECONCILE_INTERVAL_MINUTES,
+      orphanGraceMs: env.UPLINK_ORPHAN_GRACE_HOURS * 3600_000,
+      multipartMaxAgeMs: env.UPLINK_MULTIPART_MAX_AGE_HOURS * 3600_000,
+      downloadRequiresReady: env.UPLINK_DOWNLOAD_REQUIRES_READY ?? Boolean(env.UPLINK_CLAMD),
+    },
   })
 }

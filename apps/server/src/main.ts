@@ -1,5 +1,8 @@
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { ConfigError, loadConfig } from './env.ts'
 import { createLogger } from './logger.ts'
+import { hasWebApp, webAppRoute } from './routes/web-app.ts'
 import { serve } from './serve.ts'
 import { createServices } from './services.ts'
 
@@ -13,7 +16,12 @@ async function main() {
     { databaseUrl: config.databaseUrl, s3: config.s3 },
     log,
   )
-  await serve(services, { host: config.host, port: config.port, log })
+  // The built web app (apps/web/dist), two levels up from src/main.ts and from dist/main.js.
+  const webDist = resolve(dirname(fileURLToPath(import.meta.url)), '../../web/dist')
+  const webApp = hasWebApp(webDist) ? [webAppRoute(webDist)] : []
+  const extraRoutes = [...(services.extraRoutes ?? []), ...webApp]
+  if (!webApp.length) log.warn({ webDist }, 'no built web app: run pnpm build to serve it')
+  await serve({ ...services, extraRoutes }, { host: config.host, port: config.port, log })
   log.info({ port: config.port, host: config.host }, 'uplink listening')
 }
 

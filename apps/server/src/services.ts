@@ -1,10 +1,12 @@
 import { createAuthenticate } from '@uplink/api'
 import { createDb, migrateToLatest } from '@uplink/db'
+import { createEventsRuntime, type EventsRuntime } from '@uplink/events'
 import { createStorage } from '@uplink/storage'
 import { createTusServer, type TusServer } from '@uplink/tus'
 import type { Logger } from 'pino'
 import type { AppDeps } from './app.ts'
 import type { Config } from './env.ts'
+import { s3EventsRoute } from './routes/s3-events.ts'
 
 export interface S3Settings {
   endpoint: string | undefined
@@ -16,6 +18,8 @@ export interface S3Settings {
 
 export interface Services extends AppDeps {
   tusServer: TusServer
+  /** S3 events, job worker, content checks and reconciliation. */
+  events: EventsRuntime
   close(): Promise<void>
 }
 
@@ -60,6 +64,9 @@ export async function createServices(
     log,
   })
   const cleanupTimer = startCleanupInterval(tusServer, config.tus.cleanupIntervalMinutes, log)
+  const events = createEventsRuntime({ db, storage, policies: config.policies, log }, config.events)
+  events.start()
+  const { webhookSecret } = config.events
   return {
     db,
     storage,
@@ -70,8 +77,14 @@ export async function createServices(
     expiries: config.expiries,
     log,
     trustProxy: config.trustProxy,
+    events,
+    downloadable: config.events.downloadRequiresReady ? ['ready'] : ['uploaded', 'ready'],
+    extraRoutes: webhookSecret
+      ? [s3EventsRoute({ secret: webhookSecret, receive: events.receive })]
+      : [],
     async close() {
       if (cleanupTimer) clearInterval(cleanupTimer)
+      await events.close()
       await db.destroy()
       storage.destroy()
     },

@@ -1,6 +1,6 @@
 import { type Authenticate, mintDownloadUrl, NotDownloadableError } from '@uplink/api'
 import { documentIdInput } from '@uplink/core'
-import { type Database, findDocumentForOwner } from '@uplink/db'
+import { type Database, type Document, findDocumentForOwner } from '@uplink/db'
 import type { Storage } from '@uplink/storage'
 import { type Request, type Response, Router } from 'express'
 import type { Kysely } from 'kysely'
@@ -10,6 +10,7 @@ interface Deps {
   storage: Storage
   authenticate: Authenticate
   downloadTtlSeconds: number
+  downloadable?: readonly Document['status'][]
 }
 
 /**
@@ -33,7 +34,12 @@ export function downloadRoute(deps: Deps): Router {
       return
     }
     try {
-      const signed = await mintDownloadUrl(deps.storage, doc, deps.downloadTtlSeconds)
+      const signed = await mintDownloadUrl(
+        deps.storage,
+        doc,
+        deps.downloadTtlSeconds,
+        deps.downloadable,
+      )
       res.setHeader('Referrer-Policy', 'no-referrer')
       res.redirect(302, signed.url)
     } catch (err) {
