@@ -36,3 +36,18 @@ describe('createAuthenticate', () => {
     expect(await authenticate(`Bearer ${header}.${body}.`)).toBeUndefined()
   })
 })
+
+describe('verified-token cache', () => {
+  it('still refuses a token once it has expired, even after it was accepted', async () => {
+    const key = new TextEncoder().encode(secret)
+    const exp = Math.floor(Date.now() / 1000) + 2
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('bob')
+      .setExpirationTime(exp)
+      .sign(key)
+    expect(await authenticate(`Bearer ${token}`)).toEqual({ id: 'bob' })
+    await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 50))
+    expect(await authenticate(`Bearer ${token}`)).toBeUndefined()
+  })
+})

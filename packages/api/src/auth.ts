@@ -26,25 +26,60 @@ export function createAuthenticate(config: AuthConfig): Authenticate {
   else if (config.jwtSecret) key = createSecretKey(Buffer.from(config.jwtSecret, 'utf8'))
   else throw new Error('auth needs a JWT secret or a JWKS URL')
 
-  return async (authorization) => {
-    const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')
-    if (!match?.[1]) return undefined
-    let payload: JWTPayload
+  const options = {
+    ...(config.issuer ? { issuer: config.issuer } : {}),
+    ...(config.audience ? { audience: config.audience } : {}),
+  }
+  async function verify(token: string): Promise<JWTPayload | undefined> {
     try {
-      const options = {
-        ...(config.issuer ? { issuer: config.issuer } : {}),
-        ...(config.audience ? { audience: config.audience } : {}),
-      }
-      payload =
-        typeof key === 'function'
-          ? (await jwtVerify(match[1], key, options)).payload
-          : (await jwtVerify(match[1], key, { ...options, algorithms: ['HS256'] })).payload
+      return typeof key === 'function'
+        ? (await jwtVerify(token, key, options)).payload
+        : (await jwtVerify(token, key, { ...options, algorithms: ['HS256'] })).payload
     } catch {
       return undefined
     }
-    return typeof payload.sub === 'string' && payload.sub.length > 0
-      ? { id: payload.sub }
-      : undefined
+  }
+  const verified = new VerifiedTokens()
+
+  return async (authorization) => {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')
+    const token = match?.[1]
+    if (!token) return undefined
+    const cached = verified.get(token)
+    if (cached) return cached
+    const payload = await verify(token)
+    if (typeof payload?.sub !== 'string' || payload.sub.length === 0) return undefined
+    const user = { id: payload.sub }
+    verified.set(token, user, payload.exp)
+    return user
+  }
+}
+
+/**
+ * Tokens already verified, for at most a minute and never past their `exp`: clients send the
+ * same token with every request, and verifying it is most of the cost of a cheap procedure.
+ */
+class VerifiedTokens {
+  private readonly entries = new Map<string, { user: User; until: number }>()
+  private static readonly MAX_ENTRIES = 10_000
+  private static readonly MAX_AGE_MS = 60_000
+
+  get(token: string): User | undefined {
+    const entry = this.entries.get(token)
+    if (!entry) return undefined
+    if (entry.until > Date.now()) return entry.user
+    this.entries.delete(token)
+    return undefined
+  }
+
+  set(token: string, user: User, exp: number | undefined): void {
+    const until = Math.min(Date.now() + VerifiedTokens.MAX_AGE_MS, exp ? exp * 1000 : Infinity)
+    if (this.entries.size >= VerifiedTokens.MAX_ENTRIES) {
+      // Maps iterate in insertion order: drop the oldest.
+      const oldest = this.entries.keys().next().value
+      if (oldest !== undefined) this.entries.delete(oldest)
+    }
+    this.entries.set(token, { user, until })
   }
 }
 
