@@ -1,16 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto'
-import { testServices } from '@uplink/testing'
+import { storageSettings, testServices } from '@uplink/testing'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createStorage, objectKey, planParts } from '../src/index.ts'
 
 const { s3 } = testServices()
-const storage = createStorage({
-  endpoint: s3.endpoint,
-  region: s3.region,
-  bucket: s3.bucket,
-  credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-  forcePathStyle: true,
-})
+const storage = createStorage(storageSettings(s3))
 afterAll(() => storage.destroy())
 
 const key = () => objectKey({ ownerId: 'alice', purpose: 'document', documentId: randomUUID() })

@@ -8,5 +8,6 @@ export {
   type StartS3Options,
   s3Client,
   startVersitygw,
+  storageSettings,
   versitygwBinary,
 } from './versitygw.ts'

@@ -146,3 +146,14 @@ export function s3Client(config: S3Config): S3Client {
     credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
   })
 }
+
+/** Storage settings (as `createStorage` takes them) for a test S3 server. */
+export function storageSettings(config: S3Config) {
+  return {
+    endpoint: config.endpoint,
+    region: config.region,
+    bucket: config.bucket,
+    credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
+    forcePathStyle: true,
+  }
+}

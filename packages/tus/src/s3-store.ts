@@ -81,7 +81,6 @@ export class UplinkS3Store extends S3Store {
     let position = offset
     let permit: Permit | undefined
     let openFile: string | undefined
-    let previous: Promise<void> = Promise.resolve()
 
     splitter.on('beforeChunkStarted', async () => {
       permit = await this.partUploadSemaphore.acquire()
@@ -100,11 +99,10 @@ export class UplinkS3Store extends S3Store {
       const partNumber = nextPart++
       position += bytes
       const isLast = size === position
-      // Parts of one upload go to S3 in order, one at a time: a crash can then never leave a
-      // gap in the part list (the offset is the sum of the consecutive parts). A failed part
-      // stops the ones after it.
-      const task = previous
-        .then(() => this.sendChunk(metadata, path, bytes, partNumber, isLast))
+      // Parts go to S3 concurrently (bounded by the permits). A crash can leave a gap in the
+      // part list; retrieveParts counts only the consecutive parts, and a resumed PATCH
+      // re-sends from the gap, overwriting any stray later part with the same bytes.
+      const task = this.sendChunk(metadata, path, bytes, partNumber, isLast)
         .then(() => {
           uploaded += bytes
         })
@@ -116,7 +114,6 @@ export class UplinkS3Store extends S3Store {
           await rm(path, { force: true }).catch(() => {})
           await held?.release()
         })
-      previous = task
       task.catch(() => {})
       uploads.push(task)
     })
@@ -141,7 +138,8 @@ export class UplinkS3Store extends S3Store {
     partNumber: number,
     isLast: boolean,
   ): Promise<void> {
-    const body = createReadStream(path)
+    // Large reads: fewer, bigger writes to the S3 socket (the default is 64 KiB).
+    const body = createReadStream(path, { highWaterMark: 1024 * 1024 })
     if (bytes >= this.minPartSize || isLast) await this.uploadPart(metadata, body, partNumber)
     else await this.uploadIncompletePart(metadata.file.id, body)
   }

@@ -4,19 +4,13 @@ import { Upload } from '@tus/utils'
 import { defaultPolicies } from '@uplink/core'
 import { createDb, findDocumentById, insertPendingDocument, migrateToLatest } from '@uplink/db'
 import { createStorage, objectKey } from '@uplink/storage'
-import { testDatabase, testServices } from '@uplink/testing'
+import { storageSettings, testDatabase, testServices } from '@uplink/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '../src/logger.ts'
 import { createOnUploadFinish } from '../src/on-upload-finish.ts'
 
 const { s3 } = testServices()
-const storage = createStorage({
-  endpoint: s3.endpoint,
-  region: s3.region,
-  bucket: s3.bucket,
-  credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-  forcePathStyle: true,
-})
+const storage = createStorage(storageSettings(s3))
 let db: ReturnType<typeof createDb>
 let onUploadFinish: ReturnType<typeof createOnUploadFinish>
 beforeAll(async () => {

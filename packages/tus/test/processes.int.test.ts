@@ -1,6 +1,6 @@
 import { createDb, findDocumentById } from '@uplink/db'
 import { createStorage } from '@uplink/storage'
-import { freePort } from '@uplink/testing'
+import { freePort, storageSettings } from '@uplink/testing'
 import { DefaultHttpStack, type HttpStack } from 'tus-js-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AppConfig } from './fixtures/app.ts'
@@ -24,13 +24,7 @@ const running: ServerProcess[] = []
 beforeAll(async () => {
   config = await freshConfig()
   db = createDb({ url: config.databaseUrl })
-  storage = createStorage({
-    endpoint: config.s3.endpoint,
-    region: config.s3.region,
-    bucket: config.s3.bucket,
-    credentials: { accessKeyId: config.s3.accessKeyId, secretAccessKey: config.s3.secretAccessKey },
-    forcePathStyle: true,
-  })
+  storage = createStorage(storageSettings(config.s3))
 })
 afterAll(async () => {
   await Promise.all(running.map((p) => p.stop('SIGKILL')))

@@ -1,6 +1,6 @@
 import { createDb, type Database, migrateToLatest } from '@uplink/db'
 import { createStorage, type Storage } from '@uplink/storage'
-import { type S3Config, testDatabase, testServices } from '@uplink/testing'
+import { type S3Config, storageSettings, testDatabase, testServices } from '@uplink/testing'
 import type { Kysely } from 'kysely'
 import type { Log } from '../../src/log.ts'
 
@@ -18,13 +18,7 @@ export async function testEnv(
   const s3 = options.s3 ?? testServices().s3
   const db = createDb({ url: await testDatabase() })
   if (options.migrate !== false) await migrateToLatest(db)
-  const storage = createStorage({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    bucket: s3.bucket,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-    forcePathStyle: true,
-  })
+  const storage = createStorage(storageSettings(s3))
   const lines: { level: string; msg?: string; obj: object }[] = []
   const at = (level: string) => (obj: object, msg?: string) => {
     lines.push({ level, obj, ...(msg ? { msg } : {}) })
