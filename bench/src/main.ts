@@ -13,7 +13,13 @@ import { clientMultipart, directMultipart, tusUpload } from './uploaders.ts'
 const options = readOptions(process.argv.slice(2))
 const settings = { partSize: options.partSize, concurrency: options.concurrency }
 const scratch = mkdtempSync(join(tmpdir(), 'uplink-bench-src-'))
-const stack = await startStack({ logLevel: options.logLevel })
+const stack = await startStack({
+  logLevel: options.logLevel,
+  processes: options.processes,
+  ...(options.cpuProfileDir
+    ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] }
+    : {}),
+})
 const rows: Row[] = []
 const results: Record<string, unknown> = {
   machine: machine(),

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { MiB } from './stats.ts'
 
@@ -13,6 +14,9 @@ export interface BenchOptions {
   partSize: number
   concurrency: number
   logLevel: string
+  /** Directory for the server's V8 CPU profile, when asked for. */
+  cpuProfileDir: string | undefined
+  processes: number
   sections: Set<string>
 }
 
@@ -30,6 +34,8 @@ const HELP = `pnpm bench [options]
   --part-size <MiB>       part size for every multipart path (default 16)
   --part-concurrency <n>  parallel parts (default 4)
   --log-level <level>     server log level (default info)
+  --processes <n>         server processes for the API latency run (default 1)
+  --cpu-prof              write the server's CPU profile to bench/results/profiles
   --only <a,b>            sections: ${SECTIONS.join(', ')}`
 
 /** Reads the command line; every size and duration is a flag. */
@@ -49,6 +55,8 @@ export function readOptions(argv: string[]): BenchOptions {
       'part-size': { type: 'string' },
       'part-concurrency': { type: 'string' },
       'log-level': { type: 'string' },
+      'cpu-prof': { type: 'boolean' },
+      processes: { type: 'string' },
       only: { type: 'string' },
     },
   })
@@ -69,6 +77,12 @@ export function readOptions(argv: string[]): BenchOptions {
     if (!SECTIONS.includes(s))
       throw new Error(`--only: unknown section "${s}" (use ${SECTIONS.join(', ')})`)
   }
+  const processes = num('processes', values.processes, 1)
+  if (processes > 1 && [...sections].some((s) => s !== 'latency')) {
+    throw new Error(
+      '--processes > 1 is for API latency only (RSS is per process): add --only latency',
+    )
+  }
   return {
     size: num('size', values.size, quick ? 64 : 1024) * MiB,
     rounds: num('rounds', values.rounds, quick ? 1 : 3),
@@ -82,6 +96,10 @@ export function readOptions(argv: string[]): BenchOptions {
     partSize: num('part-size', values['part-size'], 16) * MiB,
     concurrency: num('part-concurrency', values['part-concurrency'], 4),
     logLevel: values['log-level'] ?? 'info',
+    processes,
+    cpuProfileDir: values['cpu-prof']
+      ? fileURLToPath(new URL('../results/profiles', import.meta.url))
+      : undefined,
     sections,
   }
 }

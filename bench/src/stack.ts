@@ -34,7 +34,13 @@ export interface Stack {
  * Real Postgres, real versitygw and the production server bundle as its own process, so its
  * memory can be read from /proc without the benchmark's own allocations.
  */
-export async function startStack(options: { logLevel: string }): Promise<Stack> {
+export async function startStack(options: {
+  logLevel: string
+  /** Extra node flags for the server, e.g. --cpu-prof. */
+  nodeArgs?: string[]
+  /** Server processes (UPLINK_PROCESSES); RSS is read from the first process only. */
+  processes?: number
+}): Promise<Stack> {
   execFileSync('node', ['build.mjs'], { cwd: join(root, 'apps/server'), stdio: 'inherit' })
   const work = mkdtempSync(join(tmpdir(), 'uplink-bench-'))
   const tusTempDir = join(work, 'tus-tmp')
@@ -45,23 +51,28 @@ export async function startStack(options: { logLevel: string }): Promise<Stack> 
     pg = await startPostgres()
     s3 = await startVersitygw({ dataDir: join(work, 's3') })
     const port = await freePort()
-    server = spawn('node', ['--enable-source-maps', join(root, 'apps/server/dist/main.js')], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: options.logLevel,
-        DATABASE_URL: pg.url,
-        S3_ENDPOINT: s3.endpoint,
-        S3_REGION: s3.region,
-        S3_BUCKET: s3.bucket,
-        S3_ACCESS_KEY_ID: s3.accessKeyId,
-        S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-        UPLINK_JWT_SECRET: JWT_SECRET,
-        UPLINK_TUS_TEMP_DIR: tusTempDir,
+    server = spawn(
+      'node',
+      [...(options.nodeArgs ?? []), '--enable-source-maps', join(root, 'apps/server/dist/main.js')],
+      {
+        env: {
+          ...process.env,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          LOG_LEVEL: options.logLevel,
+          DATABASE_URL: pg.url,
+          S3_ENDPOINT: s3.endpoint,
+          S3_REGION: s3.region,
+          S3_BUCKET: s3.bucket,
+          S3_ACCESS_KEY_ID: s3.accessKeyId,
+          S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+          UPLINK_JWT_SECRET: JWT_SECRET,
+          UPLINK_TUS_TEMP_DIR: tusTempDir,
+          UPLINK_PROCESSES: String(options.processes ?? 1),
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
       },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    })
+    )
     const baseUrl = `http://127.0.0.1:${port}`
     await waitFor('the server', async () => (await fetch(`${baseUrl}/healthz`)).ok)
     const client = s3Client(s3)

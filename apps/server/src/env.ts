@@ -10,6 +10,7 @@ const bytes = z.coerce.number().int().positive()
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
+  UPLINK_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: z
     .string()
@@ -75,6 +76,8 @@ export interface Config {
   mode: Mode
   port: number
   host: string
+  /** Server processes sharing the port (node:cluster); production only. */
+  processes: number
   logLevel: Env['LOG_LEVEL']
   /** Undefined only in development, where an embedded PGlite is used. */
   databaseUrl: string | undefined
@@ -156,6 +159,7 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
     mode,
     port: env.PORT,
     host: env.HOST,
+    processes: env.UPLINK_PROCESSES,
     logLevel: env.LOG_LEVEL,
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,

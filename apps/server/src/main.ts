@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { forkWorkers } from './cluster.ts'
 import { ConfigError, loadConfig } from './env.ts'
 import { createLogger } from './logger.ts'
 import { hasWebApp, webAppRoute } from './routes/web-app.ts'
@@ -11,6 +12,7 @@ async function main() {
   const config = loadConfig('production')
   const log = createLogger(config.logLevel)
   if (!config.databaseUrl || !config.s3) throw new ConfigError('DATABASE_URL and S3_* are required')
+  if ((await forkWorkers(config.processes, log)) === 'primary') return
   const services = await createServices(
     config,
     { databaseUrl: config.databaseUrl, s3: config.s3 },
