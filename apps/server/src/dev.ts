@@ -1,7 +1,8 @@
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { signDevToken } from '@uplink/api'
-import { s3SettingsOf, startEmbeddedS3 } from './dev/embedded-s3.ts'
+import { storageSettings } from '@uplink/testing'
+import { startEmbeddedS3 } from './dev/embedded-s3.ts'
 import { dataDir, devJwtSecret } from './dev/paths.ts'
 import { ConfigError, loadConfig } from './env.ts'
 import { createLogger } from './logger.ts'
@@ -20,7 +21,7 @@ async function dev() {
   const log = createLogger(config.logLevel)
   const databaseUrl = config.databaseUrl ?? `pglite:${join(dataDir, 'pglite')}`
   const embedded = config.s3 ? undefined : await startEmbeddedS3()
-  const s3 = config.s3 ?? s3SettingsOf(embedded!)
+  const s3 = config.s3 ?? storageSettings(embedded!)
   const jwtSecret = config.auth.jwtSecret ?? (config.auth.jwksUrl ? undefined : devJwtSecret())
   try {
     const services = await createServices(config, { databaseUrl, s3, jwtSecret }, log)

@@ -102,18 +102,21 @@ function causeMessage(err: unknown): string {
 }
 
 /** Maps an HTTP status from S3 (or our server) to an UplinkError. */
+/** The error code for an HTTP status. */
+export function codeForStatus(status: number): UplinkErrorCode {
+  return status === 401
+    ? 'UNAUTHORIZED'
+    : status === 403
+      ? 'FORBIDDEN'
+      : status === 404
+        ? 'NOT_FOUND'
+        : status === 413
+          ? 'TOO_LARGE'
+          : status >= 500
+            ? 'SERVER'
+            : 'BAD_REQUEST'
+}
+
 export function httpError(status: number, what: string): UplinkError {
-  const code: UplinkErrorCode =
-    status === 401
-      ? 'UNAUTHORIZED'
-      : status === 403
-        ? 'FORBIDDEN'
-        : status === 404
-          ? 'NOT_FOUND'
-          : status === 413
-            ? 'TOO_LARGE'
-            : status >= 500
-              ? 'SERVER'
-              : 'BAD_REQUEST'
-  return new UplinkError(code, `${what} failed with HTTP ${status}`, { status })
+  return new UplinkError(codeForStatus(status), `${what} failed with HTTP ${status}`, { status })
 }

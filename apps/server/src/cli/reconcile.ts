@@ -2,7 +2,8 @@ import { join } from 'node:path'
 import { createDb, migrateToLatest } from '@uplink/db'
 import { counts, reconcile } from '@uplink/events'
 import { createStorage } from '@uplink/storage'
-import { s3SettingsOf, startEmbeddedS3 } from '../dev/embedded-s3.ts'
+import { storageSettings } from '@uplink/testing'
+import { startEmbeddedS3 } from '../dev/embedded-s3.ts'
 import { dataDir } from '../dev/paths.ts'
 import { loadConfig } from '../env.ts'
 import { createLogger } from '../logger.ts'
@@ -16,7 +17,7 @@ const dryRun = process.argv.includes('--dry-run')
 const config = loadConfig('development')
 const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel)
 const embedded = config.s3 ? undefined : await startEmbeddedS3()
-const s3 = config.s3 ?? s3SettingsOf(embedded!)
+const s3 = config.s3 ?? storageSettings(embedded!)
 const db = createDb({ url: config.databaseUrl ?? `pglite:${join(dataDir, 'pglite')}` })
 const storage = createStorage(s3)
 try {

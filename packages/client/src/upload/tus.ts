@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs'
 import type { DocumentView } from '@uplink/core'
 import { type PreviousUpload, Upload, type UrlStorage } from 'tus-js-client'
-import { toUplinkError, UplinkError } from '../errors.ts'
+import { codeForStatus, toUplinkError, UplinkError } from '../errors.ts'
 import { aborted } from '../retry.ts'
 import type { ResolvedSource } from '../source.ts'
 import type { StateStore } from '../state-store.ts'
@@ -128,16 +128,7 @@ function tusError(
   if (!res) return new UplinkError('NETWORK', `tus upload failed: ${err.message}`, { cause: err })
   const status = res.getStatus()
   const body = res.getBody()?.trim() || err.message
-  const code =
-    status === 401
-      ? 'UNAUTHORIZED'
-      : status === 404
-        ? 'NOT_FOUND'
-        : status === 413
-          ? 'TOO_LARGE'
-          : status >= 500
-            ? 'SERVER'
-            : 'BAD_REQUEST'
+  const code = codeForStatus(status)
   return new UplinkError(code, `tus upload refused (HTTP ${status}): ${body}`, {
     cause: err,
     status,
