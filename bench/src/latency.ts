@@ -53,7 +53,7 @@ async function hammer(
 
 /** A confirmed document to confirm again, fetch URLs for and download. */
 async function seedDocument(stack: Stack, token: string): Promise<string> {
-  const body = Buffer.from('%PDF-1.7\n%%EOF\n')
+  const body = Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n')
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
   const presign = await fetch(`${stack.baseUrl}/trpc/uploads.presignPut`, {
     method: 'POST',

@@ -48,6 +48,9 @@ export async function createServices(
     ...config.auth,
     ...(resolved.jwtSecret ? { jwtSecret: resolved.jwtSecret } : {}),
   })
+  const events = createEventsRuntime({ db, storage, policies: config.policies, log }, config.events)
+  // Content checks start as soon as a document is uploaded, whichever way it arrived.
+  const onUploaded = (documentId: string) => events.uploaded(documentId)
   const tusServer = createTusServer({
     storage,
     db,
@@ -62,9 +65,9 @@ export async function createServices(
     ...(config.tus.tempDir ? { tempDir: config.tus.tempDir } : {}),
     ...(config.webOrigins.length ? { allowedOrigins: config.webOrigins } : {}),
     log,
+    onUploaded,
   })
   const cleanupTimer = startCleanupInterval(tusServer, config.tus.cleanupIntervalMinutes, log)
-  const events = createEventsRuntime({ db, storage, policies: config.policies, log }, config.events)
   events.start()
   const { webhookSecret } = config.events
   return {
@@ -78,6 +81,7 @@ export async function createServices(
     log,
     trustProxy: config.trustProxy,
     events,
+    onUploaded,
     downloadable: config.events.downloadRequiresReady ? ['ready'] : ['uploaded', 'ready'],
     extraRoutes: webhookSecret
       ? [s3EventsRoute({ secret: webhookSecret, receive: events.receive })]

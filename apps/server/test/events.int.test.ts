@@ -22,6 +22,7 @@ beforeAll(async () => {
     S3_ACCESS_KEY_ID: creds.accessKeyId,
     S3_SECRET_ACCESS_KEY: creds.secretAccessKey,
     UPLINK_S3_EVENTS_SECRET: secret,
+    UPLINK_WORKER: 'true',
     UPLINK_DOWNLOAD_REQUIRES_READY: 'true',
   })
   s3 = await startVersitygw({

@@ -24,6 +24,8 @@ export interface ApiDeps {
   log: Log
   /** Statuses that may be downloaded (default `uploaded` and `ready`). */
   downloadable?: readonly Document['status'][]
+  /** Called once a document has become `uploaded` (queues its content checks). */
+  onUploaded?: ((documentId: string) => Promise<void>) | undefined
 }
 
 export interface Context extends Omit<ApiDeps, 'authenticate'> {

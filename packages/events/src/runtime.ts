@@ -35,6 +35,8 @@ export interface EventsConfig {
 export interface EventsRuntime {
   /** Queues S3 events durably and wakes the worker; returns how many were new. */
   receive(events: readonly ObjectCreatedEvent[]): Promise<number>
+  /** Queues the content checks of a document that has just become `uploaded`. */
+  uploaded(documentId: string): Promise<void>
   /** One reconciliation run now. */
   reconcile(options?: { dryRun?: boolean }): Promise<ReconcileSummary>
   /** The in-process worker, when this process runs one. */
@@ -110,6 +112,10 @@ export function createEventsRuntime(
   let timer: NodeJS.Timeout | undefined
   return {
     receive,
+    async uploaded(documentId) {
+      await enqueueContentCheck(db, documentId)
+      worker?.wake()
+    },
     reconcile: runReconcile,
     worker,
     scanner,

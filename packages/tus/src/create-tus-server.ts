@@ -54,6 +54,8 @@ export interface TusServerOptions {
   /** How long a request waits for another request on the same upload (default 20 s). */
   lockTimeoutMs?: number
   log?: Logger
+  /** Called once an upload's document has become `uploaded` (e.g. to queue content checks). */
+  onUploaded?: (documentId: string) => Promise<void>
 }
 
 export interface TusServer {
@@ -151,7 +153,13 @@ export function createTusServer(options: TusServerOptions): TusServer {
       requireUser,
       expirationPeriodInMilliseconds,
     }),
-    onUploadFinish: createOnUploadFinish({ db, storage, policies, log }),
+    onUploadFinish: createOnUploadFinish({
+      db,
+      storage,
+      policies,
+      log,
+      ...(options.onUploaded ? { onUploaded: options.onUploaded } : {}),
+    }),
     onResponseError: (req, err) => {
       if (isTusError(err)) {
         if (err.status_code >= 500) log.error({ err, method: req.method }, 'tus request failed')

@@ -16,6 +16,7 @@ interface Deps {
   storage: Pick<Storage, 'head' | 'delete' | 'client' | 'bucket'>
   policies: Policies
   log: Logger
+  onUploaded?: (documentId: string) => Promise<void>
 }
 
 type FinishResponse = { headers: Record<string, string> }
@@ -52,6 +53,7 @@ export function createOnUploadFinish(deps: Deps) {
       set: { confirmedAt: new Date(), sizeBytes: upload.size ?? doc.sizeBytes },
     })
     deps.log.info({ documentId: doc.id, size: upload.size }, 'tus upload finished')
+    await deps.onUploaded?.(doc.id)
     return done
   }
 }

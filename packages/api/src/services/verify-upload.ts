@@ -23,6 +23,8 @@ interface Deps {
   db: Kysely<Database>
   storage: Pick<Storage, 'head' | 'delete'>
   policies: Policies
+  /** Told after this call moved a document to `uploaded`. */
+  onUploaded?: ((documentId: string) => Promise<void>) | undefined
 }
 
 /** Why the stored object does not match what was promised, or undefined if it does. */
@@ -86,6 +88,7 @@ export async function verifyUpload(deps: Deps, doc: Document): Promise<Document>
       set: { confirmedAt: new Date() },
     })
     if (!updated) throw new UploadMissingError(`document ${doc.id} no longer exists`)
+    await deps.onUploaded?.(updated.id)
     return updated
   } catch (err) {
     // A concurrent confirm got there first: answer with its outcome.
