@@ -89,6 +89,7 @@ export async function createServices(
     async close() {
       if (cleanupTimer) clearInterval(cleanupTimer)
       await events.close()
+      await tusServer.close()
       await db.destroy()
       storage.destroy()
     },

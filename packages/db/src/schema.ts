@@ -26,8 +26,21 @@ export interface DocumentTable {
   expiresAt: Date | null
 }
 
+/** A part the tus store sent and S3 acknowledged with the checksum it was sent with. */
+export interface TusPartTable {
+  uploadId: string
+  /** 0 for the incomplete part object, else the multipart part number. */
+  partNumber: number
+  size: ColumnType<number, number, number>
+  /** Base64 SHA-256 of the part's bytes. */
+  sha256: string
+  etag: string
+  createdAt: ColumnType<Date, never, never>
+}
+
 export interface Database {
   documents: DocumentTable
+  tusParts: TusPartTable
 }
 
 export type Document = Selectable<DocumentTable>

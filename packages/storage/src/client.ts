@@ -8,6 +8,11 @@ export interface StorageConfig {
   credentials: { accessKeyId: string; secretAccessKey: string }
   /** Path-style URLs (`endpoint/bucket/key`); versitygw and MinIO need it. */
   forcePathStyle: boolean
+  /**
+   * SHA-256 checksums on every upload S3 verifies (default true). Turn off only for a store
+   * that cannot take `x-amz-checksum-*` headers.
+   */
+  checksums?: boolean
 }
 
 /** One S3 client per process. */

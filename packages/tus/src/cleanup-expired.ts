@@ -11,6 +11,8 @@ interface Deps {
   storage: Pick<Storage, 'multipart'>
   locker: Locker
   log: Logger
+  /** How long a finished upload keeps answering HEAD before its `.info` object goes. */
+  expirationPeriodInMilliseconds: number
 }
 
 export interface CleanupResult {
@@ -18,6 +20,10 @@ export interface CleanupResult {
   expired: number
   /** Uploads skipped this time (busy or failing); a later run retries them. */
   skipped: number
+  /** Finished uploads past the expiry period whose `.info` object was deleted. */
+  finished: number
+  /** Part files of dead processes deleted from the temp dir. */
+  tempFiles: number
 }
 
 const BATCH = 200
@@ -40,7 +46,7 @@ export function createCleanupExpired(deps: Deps) {
       .limit(BATCH)
       .execute()
 
-    const result: CleanupResult = { expired: 0, skipped: 0 }
+    const result: CleanupResult = { expired: 0, skipped: 0, finished: 0, tempFiles: 0 }
     for (const row of rows) {
       const lock = deps.locker.newLock(row.objectKey)
       try {
@@ -65,7 +71,42 @@ export function createCleanupExpired(deps: Deps) {
         await lock.unlock()
       }
     }
-    if (result.expired > 0) deps.log.info({ ...result }, 'expired tus uploads removed')
+    result.finished = await forgetFinishedUploads(deps, now)
+    result.tempFiles = await deps.store.sweepTempFiles()
+    if (result.expired + result.finished + result.tempFiles > 0) {
+      deps.log.info({ ...result }, 'expired tus uploads removed')
+    }
     return result
   }
+}
+
+/**
+ * A finished upload keeps its `.info` object so that HEAD still answers (offset = length) for
+ * the expiry period; then the object goes and `upload_ref` is cleared, so each is done once.
+ */
+async function forgetFinishedUploads(deps: Deps, now: Date): Promise<number> {
+  const rows = await deps.db
+    .selectFrom('documents')
+    .select(['id', 'objectKey'])
+    .where('method', '=', 'tus')
+    .where('status', '!=', 'pending')
+    .where('uploadRef', 'is not', null)
+    .where('updatedAt', '<=', new Date(now.getTime() - deps.expirationPeriodInMilliseconds))
+    .limit(BATCH)
+    .execute()
+  let done = 0
+  for (const row of rows) {
+    try {
+      await deps.store.forgetFinished(row.objectKey)
+      await deps.db
+        .updateTable('documents')
+        .set({ uploadRef: null })
+        .where('id', '=', row.id)
+        .execute()
+      done++
+    } catch (err) {
+      deps.log.error({ err, documentId: row.id }, "removing a finished upload's info failed")
+    }
+  }
+  return done
 }

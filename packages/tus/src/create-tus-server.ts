@@ -14,6 +14,7 @@ import { createNamingFunction } from './naming.ts'
 import { createOnIncomingRequest } from './on-incoming-request.ts'
 import { createOnUploadCreate, DOCUMENT_ID_HEADER } from './on-upload-create.ts'
 import { createOnUploadFinish } from './on-upload-finish.ts'
+import { createPgPartLedger, type PartLedger } from './part-ledger.ts'
 import { PgLocker } from './pg-locker.ts'
 import { type Authenticate, createRequestUser } from './request-user.ts'
 import { UplinkS3Store } from './s3-store.ts'
@@ -49,6 +50,10 @@ export interface TusServerOptions {
   tempDir?: string
   /** CORS origins (default: any). */
   allowedOrigins?: string[]
+  /** Where acknowledged parts are recorded (default: the `tus_parts` table). */
+  ledger?: PartLedger
+  /** Send parts with SHA-256 checksums S3 verifies (default: the storage config's `checksums`). */
+  checksums?: boolean
   /** Replace the Postgres advisory locker (e.g. an in-process one). */
   locker?: Locker
   /** How long a request waits for another request on the same upload (default 20 s). */
@@ -65,6 +70,8 @@ export interface TusServer {
   locker: Locker
   /** Removes expired unfinished uploads from S3 and marks their rows `expired`. */
   cleanupExpired(now?: Date): Promise<CleanupResult>
+  /** Releases the lock session's connection; call before `db.destroy()`. */
+  close(): Promise<void>
 }
 
 /**
@@ -98,6 +105,8 @@ export function createTusServer(options: TusServerOptions): TusServer {
     useTags: options.useTags ?? true,
     expirationPeriodInMilliseconds,
     tempDir: options.tempDir ?? join(tmpdir(), 'uplink-tus'),
+    ledger: options.ledger ?? createPgPartLedger(db),
+    checksums: options.checksums ?? storage.config.checksums ?? true,
     maxDeferredLength: options.maxDeferredLength,
     allowDeferredLength,
     afterRemove: async (id) => {
@@ -176,7 +185,17 @@ export function createTusServer(options: TusServerOptions): TusServer {
     server,
     store,
     locker,
-    cleanupExpired: createCleanupExpired({ db, store, storage, locker, log }),
+    close: async () => {
+      if (locker instanceof PgLocker) await locker.close()
+    },
+    cleanupExpired: createCleanupExpired({
+      db,
+      store,
+      storage,
+      locker,
+      log,
+      expirationPeriodInMilliseconds,
+    }),
   }
 }
 

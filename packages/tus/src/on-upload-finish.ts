@@ -1,4 +1,3 @@
-import { CopyObjectCommand } from '@aws-sdk/client-s3'
 import type { Upload } from '@tus/utils'
 import { formatBytes, normalizeContentType, type Policies } from '@uplink/core'
 import { type Database, type Document, findDocumentByKey, transitionDocument } from '@uplink/db'
@@ -8,12 +7,9 @@ import { NOT_FOUND, tusError } from './errors.ts'
 import type { Logger } from './logger.ts'
 import { DOCUMENT_ID_HEADER } from './on-upload-create.ts'
 
-/** S3: "You can store individual objects of up to 5 TB … copy objects up to 5 GB in a single operation." */
-const MAX_COPY_BYTES = 5 * 1024 ** 3
-
 interface Deps {
   db: Kysely<Database>
-  storage: Pick<Storage, 'head' | 'delete' | 'client' | 'bucket'>
+  storage: Pick<Storage, 'head' | 'delete'>
   policies: Policies
   log: Logger
   onUploaded?: (documentId: string) => Promise<void>
@@ -23,7 +19,7 @@ type FinishResponse = { headers: Record<string, string> }
 
 /**
  * After the last byte: HeadObject is the truth. The object must be Upload-Length bytes (and
- * within the policy) with the declared Content-Type; then the row becomes `uploaded`. Otherwise
+ * within the policy); then the row becomes `uploaded`. Otherwise
  * the object is deleted, the row `rejected` with the reason, and the client gets a 422 saying why.
  */
 export function createOnUploadFinish(deps: Deps) {
@@ -58,7 +54,11 @@ export function createOnUploadFinish(deps: Deps) {
   }
 }
 
-/** Why the stored object does not match the upload, or undefined when it does. */
+/**
+ * Why the stored object does not match the upload, or undefined when it does. The Content-Type
+ * was set when the multipart upload was created; a store that dropped it is only logged, since
+ * downloads are signed with the document's type (`response-content-type`) whatever the object has.
+ */
 async function verifyObject(deps: Deps, doc: Document, upload: Upload) {
   const head = await deps.storage.head(doc.objectKey)
   if (!head) return 'the upload finished but no object is in storage'
@@ -69,25 +69,11 @@ async function verifyObject(deps: Deps, doc: Document, upload: Upload) {
   if (policy && head.size > policy.maxBytes) {
     return `the object is ${head.size} bytes, over the ${formatBytes(policy.maxBytes)} limit for purpose "${doc.purpose}"`
   }
-  if (normalizeContentType(head.contentType ?? '') === doc.contentType) return undefined
-
-  // The multipart upload was created with the declared type; a store that dropped it gets
-  // it set again. S3: copying an object onto itself needs MetadataDirective REPLACE.
-  if (head.size > MAX_COPY_BYTES) {
-    return `the object has Content-Type "${head.contentType ?? '(none)'}" instead of "${doc.contentType}"`
-  }
-  await deps.storage.client.send(
-    new CopyObjectCommand({
-      Bucket: deps.storage.bucket,
-      Key: doc.objectKey,
-      CopySource: `${deps.storage.bucket}/${encodeURI(doc.objectKey)}`,
-      MetadataDirective: 'REPLACE',
-      ContentType: doc.contentType,
-    }),
-  )
-  const fixed = await deps.storage.head(doc.objectKey)
-  if (normalizeContentType(fixed?.contentType ?? '') !== doc.contentType) {
-    return `the object's Content-Type could not be set to "${doc.contentType}"`
+  if (normalizeContentType(head.contentType ?? '') !== doc.contentType) {
+    deps.log.warn(
+      { documentId: doc.id, stored: head.contentType, declared: doc.contentType },
+      'the store did not keep the Content-Type of the multipart upload',
+    )
   }
   return undefined
 }

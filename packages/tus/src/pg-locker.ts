@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/utils'
 import { type Kysely, sql } from 'kysely'
 import { LocalLocks, lockTimeout, waitUntil } from './local-locks.ts'
+import { LockSession } from './lock-session.ts'
 import type { Logger } from './logger.ts'
 import { silentLogger } from './logger.ts'
 
@@ -28,10 +29,9 @@ export function advisoryKey(id: string): string {
 
 /**
  * A tus Locker that lets several server instances serve one upload: an in-process lock first
- * (same-process waiters can ask the holder to release), then a transaction-scoped Postgres
- * advisory lock. The transaction pins one pool connection while the lock is held — size the
- * pool for the number of concurrent PATCHes — and ends (releasing the lock) on unlock, on any
- * error, and when the process dies and its connection drops.
+ * (same-process waiters can ask the holder to release), then a session-level Postgres advisory
+ * lock held on the process's one lock session (one connection, however many uploads). Released
+ * on unlock, and by Postgres when the process dies and its connection drops.
  */
 export class PgLocker implements Locker {
   readonly local = new LocalLocks()
@@ -40,6 +40,7 @@ export class PgLocker implements Locker {
   readonly timeoutMs: number
   readonly pollMs: number
   readonly log: Logger
+  readonly session: LockSession
   private modeResolved: Promise<'advisory' | 'in-process'> | undefined
 
   constructor(options: PgLockerOptions) {
@@ -47,7 +48,13 @@ export class PgLocker implements Locker {
     this.timeoutMs = options.acquireTimeoutMs ?? 20_000
     this.pollMs = options.pollIntervalMs ?? 100
     this.log = options.log ?? silentLogger
+    this.session = new LockSession(this.db, this.log)
     if (options.mode && options.mode !== 'auto') this.modeResolved = Promise.resolve(options.mode)
+  }
+
+  /** Releases every advisory lock this process holds (shutdown). */
+  close(): Promise<void> {
+    return this.session.close()
   }
 
   newLock(id: string): Lock {
@@ -101,55 +108,20 @@ class PgLock implements Lock {
     }
   }
 
-  /** Holds `pg_try_advisory_xact_lock` in an open transaction; resolves to its release. */
+  /** Polls `pg_try_advisory_lock` on the process's lock session until held or out of time. */
   private async acquireAdvisory(
     signal: AbortSignal,
     deadline: number,
   ): Promise<() => Promise<void>> {
-    const { db, pollMs, timeoutMs } = this.locker
+    const { session, pollMs, timeoutMs } = this.locker
     const key = advisoryKey(this.id)
-    let gaveUp = false
-    let release!: () => void
-    const held = new Promise<void>((resolve) => {
-      release = resolve
-    })
-    let acquired!: () => void
-    const locked = new Promise<void>((resolve) => {
-      acquired = resolve
-    })
-
-    const transaction = db.transaction().execute(async (trx) => {
-      for (;;) {
-        if (gaveUp) return
-        const { rows } = await sql<{
-          locked: boolean
-        }>`select pg_try_advisory_xact_lock(${key}::bigint) as locked`.execute(trx)
-        if (rows[0]?.locked) break
-        if (Date.now() >= deadline || signal.aborted) return
-        await new Promise((r) => setTimeout(r, pollMs))
-      }
-      if (gaveUp) return
-      acquired()
-      // "Transaction-level locks are released automatically at the end of the transaction."
-      await held
-    })
-
-    transaction.catch(() => {})
-
-    const state = Promise.race([locked.then(() => true), transaction.then(() => false)])
-    state.catch(() => {})
-    try {
-      await waitUntil(state, signal, deadline, timeoutMs)
-      if (!(await state)) throw signal.aborted ? ERRORS.ABORTED : lockTimeout(timeoutMs)
-    } catch (err) {
-      gaveUp = true
-      release()
-      await transaction.catch(() => {})
-      throw err
-    }
-    return async () => {
-      release()
-      await transaction
+    for (;;) {
+      if (signal.aborted) throw ERRORS.ABORTED
+      if (await session.tryLock(key)) return () => session.unlock(key)
+      if (Date.now() >= deadline) throw lockTimeout(timeoutMs)
+      await waitUntil(sleep(pollMs), signal, deadline + pollMs, timeoutMs)
     }
   }
 }
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))

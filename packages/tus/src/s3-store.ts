@@ -4,12 +4,28 @@ import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import type {
+  CreateMultipartUploadCommandInput,
+  HeadObjectCommandOutput,
+  Part,
+} from '@aws-sdk/client-s3'
 import { type MetadataValue, type Options, S3Store } from '@tus/s3-store'
-import { ERRORS, StreamSplitter } from '@tus/utils'
+import { ERRORS, StreamSplitter, TUS_RESUMABLE, type Upload } from '@tus/utils'
+import { normalizeContentType } from '@uplink/core'
+import { fileSha256 } from './file-sha256.ts'
+import { isPartAsWritten, type PartLedger } from './part-ledger.ts'
+import { processTempDir, sweepTempDirs } from './temp-dirs.ts'
 
 export interface UplinkS3StoreOptions extends Options {
-  /** Where parts are buffered on disk before they go to S3. */
+  /** Where parts are buffered on disk before they go to S3 (each process uses a subfolder). */
   tempDir: string
+  /** Records acknowledged parts; a resume counts only parts found here as written. */
+  ledger: PartLedger
+  /**
+   * Send every part with `x-amz-checksum-sha256` (multipart uploads are created with the
+   * SHA256 algorithm). Off only for stores that cannot take checksums.
+   */
+  checksums: boolean
   /** Part size used while the upload length is still deferred (bounded by this length). */
   maxDeferredLength?: number | undefined
   /** Accept `Upload-Defer-Length` (creation-defer-length extension). */
@@ -20,21 +36,45 @@ export interface UplinkS3StoreOptions extends Options {
 
 type Permit = { release(): Promise<void> }
 
+/** The incomplete part (`<id>.part`) is number 0 in the ledger. */
+const INCOMPLETE_PART = 0
+
+/** S3 acknowledged a part with a checksum other than the one sent: it was not stored as sent. */
+export class PartChecksumError extends Error {
+  override readonly name = 'PartChecksumError'
+}
+
 /**
- * @tus/s3-store with Uplink's needs: parts buffered under a configurable directory, the
- * incomplete `.part` object removed on termination, and creation-defer-length only on request.
+ * @tus/s3-store with Uplink's needs: every part carries a SHA-256 the store verifies and is
+ * recorded once acknowledged, and a resume counts only the parts S3 lists exactly as they were
+ * written (so a part a store kept after a cut-short body never moves the offset). Parts are
+ * buffered under a per-process temp folder swept of dead processes' leftovers, the incomplete
+ * `.part` object is removed on termination, and creation-defer-length is offered only on request.
  */
 export class UplinkS3Store extends S3Store {
+  readonly tempBase: string
   readonly tempDir: string
+  private readonly ledger: PartLedger
+  private readonly checksums: boolean
   private readonly deferredLengthBound: number | undefined
   private readonly afterRemove: ((id: string) => Promise<void>) | undefined
   private tempDirReady: Promise<unknown> | undefined
 
   constructor(options: UplinkS3StoreOptions) {
-    const { tempDir, maxDeferredLength, allowDeferredLength, afterRemove, ...storeOptions } =
-      options
+    const {
+      tempDir,
+      ledger,
+      checksums,
+      maxDeferredLength,
+      allowDeferredLength,
+      afterRemove,
+      ...storeOptions
+    } = options
     super(storeOptions)
-    this.tempDir = tempDir
+    this.tempBase = tempDir
+    this.tempDir = processTempDir(tempDir)
+    this.ledger = ledger
+    this.checksums = checksums
     this.deferredLengthBound = maxDeferredLength
     this.afterRemove = afterRemove
     // tus: "If the Server does not support creation-defer-length it MUST NOT list it".
@@ -43,9 +83,18 @@ export class UplinkS3Store extends S3Store {
     )
   }
 
+  /** Our folder starts empty: anything in it is from a dead process that had our pid. */
   private ensureTempDir(): Promise<unknown> {
-    this.tempDirReady ??= mkdir(this.tempDir, { recursive: true })
+    this.tempDirReady ??= rm(this.tempDir, { recursive: true, force: true }).then(() =>
+      mkdir(this.tempDir, { recursive: true }),
+    )
     return this.tempDirReady
+  }
+
+  /** Deletes part files of processes that died (SIGKILL, OOM); safe while others run. */
+  async sweepTempFiles(): Promise<number> {
+    await this.ensureTempDir()
+    return sweepTempDirs(this.tempBase, this.tempDir)
   }
 
   /** Temp files for a resumed incomplete part live in tempDir too. */
@@ -56,6 +105,28 @@ export class UplinkS3Store extends S3Store {
 
   protected override calcOptimalPartSize(size?: number): number {
     return super.calcOptimalPartSize(size ?? this.deferredLengthBound)
+  }
+
+  /**
+   * The multipart upload carries the declared Content-Type from the start (no copy needed at
+   * the end, whatever the size) and, with checksums on, the SHA256 algorithm. S3: "each part
+   * uploaded … must include the checksum" once the upload declares an algorithm.
+   */
+  override async create(upload: Upload): Promise<Upload> {
+    const request: CreateMultipartUploadCommandInput = {
+      Bucket: this.bucket,
+      Key: upload.id,
+      Metadata: { 'tus-version': TUS_RESUMABLE },
+      ...(this.checksums ? { ChecksumAlgorithm: 'SHA256' } : {}),
+    }
+    const type = upload.metadata?.contentType ?? upload.metadata?.filetype
+    if (type) request.ContentType = normalizeContentType(type)
+    upload.creation_date = new Date().toISOString()
+    const res = await this.client.createMultipartUpload(request)
+    if (!res.UploadId) throw new Error('S3 returned no UploadId')
+    upload.storage = { type: 's3', path: res.Key ?? upload.id, bucket: this.bucket }
+    await this.saveMetadata(upload, res.UploadId)
+    return upload
   }
 
   /**
@@ -100,9 +171,9 @@ export class UplinkS3Store extends S3Store {
       position += bytes
       const isLast = size === position
       // Parts go to S3 concurrently (bounded by the permits). A crash can leave a gap in the
-      // part list; retrieveParts counts only the consecutive parts, and a resumed PATCH
-      // re-sends from the gap, overwriting any stray later part with the same bytes.
-      const task = this.sendChunk(metadata, path, bytes, partNumber, isLast)
+      // part list; retrieveParts counts only the verified consecutive parts, and a resumed
+      // PATCH re-sends from the gap, overwriting any stray later part.
+      const task = this.sendPartFile(metadata, path, bytes, partNumber, isLast)
         .then(() => {
           uploaded += bytes
         })
@@ -130,39 +201,163 @@ export class UplinkS3Store extends S3Store {
     return uploaded
   }
 
-  /** One temp file to S3. S3: "each part must be at least 5 MB in size, except the last part". */
-  private async sendChunk(
+  /**
+   * One temp file to S3 with its SHA-256, recorded once S3 acknowledged it.
+   * S3: "each part must be at least 5 MB in size, except the last part".
+   */
+  private async sendPartFile(
     metadata: MetadataValue,
     path: string,
     bytes: number,
     partNumber: number,
     isLast: boolean,
   ): Promise<void> {
+    const id = metadata.file.id
+    const sha256 = await fileSha256(path)
     // Large reads: fewer, bigger writes to the S3 socket (the default is 64 KiB).
     const body = createReadStream(path, { highWaterMark: 1024 * 1024 })
-    if (bytes >= this.minPartSize || isLast) await this.uploadPart(metadata, body, partNumber)
-    else await this.uploadIncompletePart(metadata.file.id, body)
+    const checksum = this.checksums ? { ChecksumSHA256: sha256 } : {}
+    if (bytes >= this.minPartSize || isLast) {
+      const res = await this.client.uploadPart({
+        Bucket: this.bucket,
+        Key: id,
+        UploadId: metadata['upload-id'],
+        PartNumber: partNumber,
+        Body: body,
+        ContentLength: bytes,
+        ...checksum,
+      })
+      checkAcknowledged(res.ChecksumSHA256, sha256, `part ${partNumber}`)
+      await this.ledger.record(id, { partNumber, size: bytes, sha256, etag: res.ETag ?? '' })
+      return
+    }
+    const res = await this.client.putObject({
+      Bucket: this.bucket,
+      Key: this.partKey(id, true),
+      Body: body,
+      ContentLength: bytes,
+      Tagging: this.useCompleteTag('false'),
+      ...checksum,
+    })
+    checkAcknowledged(res.ChecksumSHA256, sha256, 'the incomplete part')
+    await this.ledger.record(id, {
+      partNumber: INCOMPLETE_PART,
+      size: bytes,
+      sha256,
+      etag: res.ETag ?? '',
+    })
   }
 
   /**
-   * Only the consecutive parts 1…n count: a part left behind after a gap (by a process that
-   * died mid-upload) must not move the offset; the next PATCH overwrites its number.
+   * Only the consecutive parts 1…n that S3 lists exactly as the ledger recorded them count:
+   * a part left after a gap, or one a store kept from a cut-short body, never moves the offset;
+   * the next PATCH overwrites its number.
    */
   protected override async retrieveParts(id: string, partNumberMarker?: string) {
     const parts = await super.retrieveParts(id, partNumberMarker)
     if (partNumberMarker) return parts
-    const consecutive: typeof parts = []
+    const written = await this.ledger.list(id)
+    const verified: Part[] = []
     for (const part of parts) {
-      if (part.PartNumber !== consecutive.length + 1) break
-      consecutive.push(part)
+      if (part.PartNumber !== verified.length + 1) break
+      if (!isPartAsWritten(part, written.get(part.PartNumber))) break
+      verified.push(part)
     }
-    return consecutive
+    return verified
+  }
+
+  /** The incomplete part counts only when S3 holds it exactly as it was written. */
+  protected override async getIncompletePartSize(id: string): Promise<number | undefined> {
+    let head: HeadObjectCommandOutput
+    try {
+      head = await this.client.headObject({
+        Bucket: this.bucket,
+        Key: this.partKey(id, true),
+        ...(this.checksums ? { ChecksumMode: 'ENABLED' } : {}),
+      })
+    } catch (err) {
+      if (isNotFound(err)) return undefined
+      throw err
+    }
+    const written = (await this.ledger.list(id)).get(INCOMPLETE_PART)
+    const listed = {
+      Size: head.ContentLength,
+      ChecksumSHA256: head.ChecksumSHA256,
+      ETag: head.ETag,
+    }
+    return isPartAsWritten(listed, written) ? head.ContentLength : undefined
+  }
+
+  /** Prepends the incomplete part only if its bytes hash to what was written; else drops it. */
+  protected override async downloadIncompletePart(id: string) {
+    const part = await super.downloadIncompletePart(id)
+    if (!part) return undefined
+    const written = (await this.ledger.list(id)).get(INCOMPLETE_PART)
+    if (written && written.size === part.size && written.sha256 === (await fileSha256(part.path))) {
+      return part
+    }
+    await rm(part.path, { force: true })
+    await this.deleteIncompletePart(id)
+    return undefined
+  }
+
+  protected override async deleteIncompletePart(id: string): Promise<void> {
+    await super.deleteIncompletePart(id)
+    await this.ledger.forget(id, INCOMPLETE_PART)
+  }
+
+  /**
+   * Completes only when the verified parts add up to the upload's length, with each part's
+   * checksum (S3 requires them once the upload declares an algorithm).
+   */
+  protected override async finishMultipartUpload(
+    metadata: MetadataValue,
+    parts: Part[],
+  ): Promise<string | undefined> {
+    const id = metadata.file.id
+    const total = parts.reduce((sum, p) => sum + (p.Size ?? 0), 0)
+    if (total !== metadata.file.size) {
+      throw new PartChecksumError(
+        `upload ${id}: the verified parts hold ${total} of ${metadata.file.size} bytes`,
+      )
+    }
+    // S3 needs at least one part; an empty upload sends one empty part.
+    if (parts.length === 0) parts.push(await this.sendEmptyPart(metadata))
+    const res = await this.client.completeMultipartUpload({
+      Bucket: this.bucket,
+      Key: id,
+      UploadId: metadata['upload-id'],
+      MultipartUpload: {
+        Parts: parts.map((p) => ({
+          ETag: p.ETag,
+          PartNumber: p.PartNumber,
+          ...(this.checksums && p.ChecksumSHA256 ? { ChecksumSHA256: p.ChecksumSHA256 } : {}),
+        })),
+      },
+    })
+    await this.ledger.forget(id)
+    return res.Location
+  }
+
+  private async sendEmptyPart(metadata: MetadataValue): Promise<Part> {
+    const ChecksumSHA256 = EMPTY_SHA256
+    const res = await this.client.uploadPart({
+      Bucket: this.bucket,
+      Key: metadata.file.id,
+      UploadId: metadata['upload-id'],
+      PartNumber: 1,
+      Body: Buffer.alloc(0),
+      ContentLength: 0,
+      ...(this.checksums ? { ChecksumSHA256 } : {}),
+    })
+    return { PartNumber: 1, ETag: res.ETag, Size: 0, ChecksumSHA256 }
   }
 
   /** Termination: aborts the multipart upload, deletes the info and incomplete-part objects. */
   override async remove(id: string): Promise<void> {
     await super.remove(id)
     await this.client.deleteObject({ Bucket: this.bucket, Key: this.partKey(id, true) })
+    await this.ledger.forget(id)
     await this.afterRemove?.(id)
   }
 
@@ -176,10 +371,32 @@ export class UplinkS3Store extends S3Store {
     } catch (err) {
       if (err !== ERRORS.FILE_NOT_FOUND) throw err
     }
+    await this.forgetFinished(id)
+  }
+
+  /** Deletes the info and incomplete-part objects and the ledger of an upload. */
+  async forgetFinished(id: string): Promise<void> {
     await this.client.deleteObjects({
       Bucket: this.bucket,
       Delete: { Objects: [{ Key: this.infoKey(id) }, { Key: this.partKey(id, true) }] },
     })
+    await this.ledger.forget(id)
     await this.clearCache(id)
   }
+}
+
+/** Base64 SHA-256 of zero bytes. */
+const EMPTY_SHA256 = '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='
+
+function checkAcknowledged(acknowledged: string | undefined, sent: string, what: string): void {
+  if (acknowledged && acknowledged !== sent) {
+    throw new PartChecksumError(
+      `S3 acknowledged ${what} with SHA-256 ${acknowledged} but ${sent} was sent`,
+    )
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  const name = (err as { name?: string }).name
+  return name === 'NotFound' || name === 'NoSuchKey'
 }

@@ -1,8 +1,9 @@
 import { ERRORS } from '@tus/utils'
 import { createDb } from '@uplink/db'
 import { testDatabase } from '@uplink/testing'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PgLocker } from '../src/index.ts'
+import { PgLocker, type PgLockerOptions } from '../src/index.ts'
 
 const never = () => new AbortController().signal
 const noop = () => {}
@@ -18,11 +19,20 @@ describe('PgLocker on Postgres', () => {
   beforeAll(async () => {
     url = await testDatabase()
   })
-  afterAll(() => Promise.all(dbs.map((d) => d.destroy())))
+  const lockers: PgLocker[] = []
+  const locker = (options: Omit<PgLockerOptions, 'db'>): PgLocker => {
+    const l = new PgLocker({ db: db(), ...options })
+    lockers.push(l)
+    return l
+  }
+  afterAll(async () => {
+    await Promise.all(lockers.map((l) => l.close()))
+    await Promise.all(dbs.map((d) => d.destroy()))
+  })
 
   it('keeps a second instance out until the first unlocks, and times out with a 423', async () => {
-    const one = new PgLocker({ db: db(), acquireTimeoutMs: 400, pollIntervalMs: 20 })
-    const two = new PgLocker({ db: db(), acquireTimeoutMs: 400, pollIntervalMs: 20 })
+    const one = locker({ acquireTimeoutMs: 400, pollIntervalMs: 20 })
+    const two = locker({ acquireTimeoutMs: 400, pollIntervalMs: 20 })
     expect(await one.mode()).toBe('advisory')
     const held = one.newLock('owner/video/1')
     await held.lock(never(), noop)
@@ -47,8 +57,8 @@ describe('PgLocker on Postgres', () => {
   })
 
   it('gives up waiting when the request is aborted and leaves nothing held', async () => {
-    const one = new PgLocker({ db: db(), acquireTimeoutMs: 5000, pollIntervalMs: 20 })
-    const two = new PgLocker({ db: db(), acquireTimeoutMs: 5000, pollIntervalMs: 20 })
+    const one = locker({ acquireTimeoutMs: 5000, pollIntervalMs: 20 })
+    const two = locker({ acquireTimeoutMs: 5000, pollIntervalMs: 20 })
     const held = one.newLock('k')
     await held.lock(never(), noop)
     const controller = new AbortController()
@@ -65,18 +75,45 @@ describe('PgLocker on Postgres', () => {
   })
 
   it('asks an in-process holder to release and hands over the lock', async () => {
-    const locker = new PgLocker({ db: db(), acquireTimeoutMs: 2000 })
-    const first = locker.newLock('same')
+    const same = locker({ acquireTimeoutMs: 2000 })
+    const first = same.newLock('same')
     let asked = 0
     await first.lock(never(), () => {
       asked++
       setTimeout(() => void first.unlock(), 50)
     })
-    const second = locker.newLock('same')
+    const second = same.newLock('same')
     await second.lock(never(), noop)
     expect(asked).toBe(1)
     await second.unlock()
-    expect(locker.local.size).toBe(0)
+    expect(same.local.size).toBe(0)
+  })
+
+  it('holds the locks of many uploads on one connection, leaving the pool free', async () => {
+    const many = locker({ acquireTimeoutMs: 1000 })
+    const other = locker({ acquireTimeoutMs: 200, pollIntervalMs: 20 })
+    const held = Array.from({ length: 20 }, (_, i) => many.newLock(`upload/${i}`))
+    for (const lock of held) await lock.lock(never(), noop)
+    // A pool of 2 still answers queries while 20 uploads are locked.
+    const { rows } = await sql<{ n: number }>`select 1 as n`.execute(many.db)
+    expect(rows).toEqual([{ n: 1 }])
+    await expect(other.newLock('upload/7').lock(never(), noop)).rejects.toMatchObject({
+      status_code: 423,
+    })
+    for (const lock of held) await lock.unlock()
+    const again = other.newLock('upload/7')
+    await again.lock(never(), noop)
+    await again.unlock()
+  })
+
+  it('releases every lock of a process whose lock session closes', async () => {
+    const dying = locker({ acquireTimeoutMs: 1000 })
+    const other = locker({ acquireTimeoutMs: 1000, pollIntervalMs: 20 })
+    await dying.newLock('crash/1').lock(never(), noop)
+    await dying.close()
+    const next = other.newLock('crash/1')
+    await next.lock(never(), noop)
+    await next.unlock()
   })
 })
 

@@ -125,9 +125,9 @@ describe('expiry', () => {
       const documentId = created.headers.get('uplink-document-id') ?? ''
       expect((await short.storage.multipart.listUploads(key)).map((u) => u.key)).toContain(key)
 
-      expect(await short.tus.cleanupExpired()).toEqual({ expired: 0, skipped: 0 })
+      expect(await short.tus.cleanupExpired()).toMatchObject({ expired: 0, skipped: 0 })
       await new Promise((r) => setTimeout(r, 1600))
-      expect(await short.tus.cleanupExpired()).toEqual({ expired: 1, skipped: 0 })
+      expect(await short.tus.cleanupExpired()).toMatchObject({ expired: 1, skipped: 0 })
 
       expect((await short.storage.multipart.listUploads(key)).map((u) => u.key)).not.toContain(key)
       await expect(

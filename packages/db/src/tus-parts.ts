@@ -1,0 +1,45 @@
+import type { Kysely } from 'kysely'
+import type { Database } from './schema.ts'
+
+type Db = Kysely<Database>
+
+/** A part as the tus store wrote it: what a resume compares S3's listing against. */
+export interface LedgerPart {
+  partNumber: number
+  size: number
+  /** Base64 SHA-256 of the bytes sent. */
+  sha256: string
+  etag: string
+}
+
+/** Records (or replaces) a part S3 acknowledged for `uploadId`. */
+export async function recordTusPart(db: Db, uploadId: string, part: LedgerPart): Promise<void> {
+  await db
+    .insertInto('tusParts')
+    .values({ uploadId, ...part })
+    .onConflict((oc) =>
+      oc.columns(['uploadId', 'partNumber']).doUpdateSet({
+        size: part.size,
+        sha256: part.sha256,
+        etag: part.etag,
+      }),
+    )
+    .execute()
+}
+
+/** Every recorded part of an upload, by part number. */
+export async function listTusParts(db: Db, uploadId: string): Promise<Map<number, LedgerPart>> {
+  const rows = await db
+    .selectFrom('tusParts')
+    .select(['partNumber', 'size', 'sha256', 'etag'])
+    .where('uploadId', '=', uploadId)
+    .execute()
+  return new Map(rows.map((r) => [r.partNumber, { ...r, size: Number(r.size) }]))
+}
+
+/** Forgets one part (`partNumber`) or all parts of an upload. */
+export async function forgetTusParts(db: Db, uploadId: string, partNumber?: number): Promise<void> {
+  let q = db.deleteFrom('tusParts').where('uploadId', '=', uploadId)
+  if (partNumber !== undefined) q = q.where('partNumber', '=', partNumber)
+  await q.execute()
+}
