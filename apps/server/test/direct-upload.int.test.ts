@@ -2,6 +2,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { TRPCClientError } from '@trpc/client'
 import type { AppRouter } from '@uplink/api'
 import { findDocumentById } from '@uplink/db'
+import { uploadKey } from '@uplink/storage'
 import { s3Client, testServices } from '@uplink/testing'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -177,7 +178,7 @@ describe('direct-to-S3 upload with a presigned POST', () => {
     const res = await postForm(signed, Buffer.alloc(max + 1), 'image/png')
     expect(res.status).toBeGreaterThanOrEqual(400)
     const row = await findDocumentById(h.services.db, signed.documentId)
-    expect(await h.services.storage.head(row!.objectKey)).toBeUndefined()
+    expect(await h.services.storage.head(uploadKey(row!))).toBeUndefined()
   })
 })
 

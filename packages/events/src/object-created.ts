@@ -1,7 +1,7 @@
 import { UploadMissingError, UploadRejectedError, verifyUpload } from '@uplink/api'
 import type { Policies } from '@uplink/core'
 import { type Database, findDocumentByKey } from '@uplink/db'
-import type { Storage } from '@uplink/storage'
+import { parseStagingKey, type Storage } from '@uplink/storage'
 import type { Kysely } from 'kysely'
 import { enqueueJob } from './job-queue.ts'
 import type { Log } from './log.ts'
@@ -9,7 +9,7 @@ import type { ObjectCreatedEvent } from './s3-event.ts'
 
 export interface ObjectCreatedDeps {
   db: Kysely<Database>
-  storage: Pick<Storage, 'head' | 'delete' | 'bucket'>
+  storage: Pick<Storage, 'head' | 'delete' | 'copy' | 'bucket'>
   policies: Policies
   log: Log
 }
@@ -30,20 +30,29 @@ export type ObjectCreatedOutcome =
 
 /**
  * Handles an ObjectCreated event exactly as `uploads.confirm` would: the event is only a hint,
- * HeadObject decides (verifyUpload). Idempotent, so at-least-once delivery is safe.
+ * HeadObject decides (verifyUpload). An event for a staging key (a put/post upload) belongs to
+ * the document of its served key. Idempotent, so at-least-once delivery is safe.
  * Returns the document id with the outcome when a document matched.
  */
 export async function onObjectCreated(
   deps: ObjectCreatedDeps,
   event: ObjectCreatedEvent,
 ): Promise<{ outcome: ObjectCreatedOutcome; documentId?: string }> {
+  const servedKey = parseStagingKey(event.key)
   const doc =
-    event.bucket === deps.storage.bucket ? await findDocumentByKey(deps.db, event.key) : undefined
+    event.bucket === deps.storage.bucket
+      ? await findDocumentByKey(deps.db, servedKey ?? event.key)
+      : undefined
   if (!doc) {
     deps.log.info({ bucket: event.bucket, key: event.key }, 'S3 event for an unknown key dropped')
     return { outcome: 'unknown-key' }
   }
   const documentId = doc.id
+  if (servedKey !== undefined && doc.status !== 'pending') {
+    // Written with a still-valid URL after confirm: it can never be served, so drop it now.
+    await deps.storage.delete(event.key)
+    deps.log.info({ documentId }, 'staging object of a settled document deleted')
+  }
   if (doc.status === 'uploaded' || doc.status === 'ready') {
     return { outcome: 'already-confirmed', documentId }
   }

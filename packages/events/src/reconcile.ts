@@ -6,7 +6,7 @@ import {
   DocumentTransitionError,
   transitionDocument,
 } from '@uplink/db'
-import type { Storage } from '@uplink/storage'
+import { isStagedMethod, parseStagingKey, type Storage, stagingKey } from '@uplink/storage'
 import type { Kysely } from 'kysely'
 import { listObjects } from './list-objects.ts'
 import type { Log } from './log.ts'
@@ -15,7 +15,7 @@ import { withReconcileLock } from './reconcile-lock.ts'
 
 export interface ReconcileDeps {
   db: Kysely<Database>
-  storage: Pick<Storage, 'head' | 'delete' | 'bucket' | 'client' | 'multipart'>
+  storage: Pick<Storage, 'head' | 'delete' | 'copy' | 'bucket' | 'client' | 'multipart'>
   policies: Policies
   log: Log
 }
@@ -49,7 +49,7 @@ export interface ReconcileSummary {
   checksQueued: number
 }
 
-/** `<owner>/<purpose>/<uuid>` plus the tus store's `.info` / `.part` companions. */
+/** `<owner>/<purpose>/<uuid>` plus the tus store's `.info` / `.part` companions (also after `staging/`). */
 const UPLINK_KEY =
   /^[^/]+\/([a-z][a-z0-9-]{0,31})\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\.info|\.part)?$/
 
@@ -97,7 +97,9 @@ async function settleExpired(deps: ReconcileDeps, o: ReconcileOptions, s: Reconc
     .limit(o.batchSize ?? 500)
     .execute()
   for (const doc of rows) {
-    const head = await deps.storage.head(doc.objectKey)
+    const head =
+      (await deps.storage.head(doc.objectKey)) ??
+      (isStagedMethod(doc.method) ? await deps.storage.head(stagingKey(doc.objectKey)) : undefined)
     if (s.dryRun) {
       ;(head ? s.confirmed : s.expired).push(doc.id)
       continue
@@ -152,11 +154,16 @@ async function abortAbandonedMultipart(
   }
 }
 
+/**
+ * Deletes objects past the grace period that no document owns. A served key (and its tus
+ * companions) belongs to any document not dead; a staging key only to a pending one, since
+ * confirm moves its bytes away and nothing else may read it.
+ */
 async function deleteOrphans(deps: ReconcileDeps, o: ReconcileOptions, s: ReconcileSummary) {
   const cutoff = Date.now() - o.orphanGraceMs
   for await (const page of listObjects(deps.storage)) {
     const candidates = page.filter((obj) => {
-      const m = UPLINK_KEY.exec(obj.key)
+      const m = UPLINK_KEY.exec(parseStagingKey(obj.key) ?? obj.key)
       return (
         m?.[1] !== undefined &&
         Object.hasOwn(deps.policies, m[1]) &&
@@ -164,10 +171,14 @@ async function deleteOrphans(deps: ReconcileDeps, o: ReconcileOptions, s: Reconc
       )
     })
     if (!candidates.length) continue
-    const owners = candidates.map((c) => baseKey(c.key))
-    const live = await liveKeys(deps, owners, { pendingOnly: false })
+    const staged = candidates.flatMap((c) => parseStagingKey(c.key) ?? [])
+    const served = candidates.filter((c) => !parseStagingKey(c.key)).map((c) => baseKey(c.key))
+    const liveServed = await liveKeys(deps, served, { pendingOnly: false })
+    const liveStaged = await liveKeys(deps, staged, { pendingOnly: true, anyExpiry: true })
     for (const c of candidates) {
-      if (live.has(baseKey(c.key))) continue
+      const stagedFor = parseStagingKey(c.key)
+      const live = stagedFor ? liveStaged.has(stagedFor) : liveServed.has(baseKey(c.key))
+      if (live) continue
       if (!s.dryRun) await deps.storage.delete(c.key)
       s.orphansDeleted.push(c.key)
     }
@@ -186,19 +197,26 @@ async function queueChecks(deps: ReconcileDeps, o: ReconcileOptions, s: Reconcil
 
 const baseKey = (key: string) => key.replace(/\.(info|part)$/, '')
 
-/** Which of `keys` belong to a document that still owns its object (or upload). */
+/**
+ * Which of `keys` belong to a document that still owns its object (or upload). `pendingOnly`:
+ * only pending documents count, and unless `anyExpiry`, only those not yet past their expiry.
+ */
 async function liveKeys(
   deps: ReconcileDeps,
   keys: string[],
-  options: { pendingOnly: boolean },
+  options: { pendingOnly: boolean; anyExpiry?: boolean },
 ): Promise<Set<string>> {
   if (!keys.length) return new Set()
   let query = deps.db.selectFrom('documents').select('objectKey').where('objectKey', 'in', keys)
-  query = options.pendingOnly
-    ? query
-        .where('status', '=', 'pending')
-        .where((eb) => eb.or([eb('expiresAt', 'is', null), eb('expiresAt', '>', new Date())]))
-    : query.where('status', 'not in', DEAD)
+  if (!options.pendingOnly) query = query.where('status', 'not in', DEAD)
+  else {
+    query = query.where('status', '=', 'pending')
+    if (!options.anyExpiry) {
+      query = query.where((eb) =>
+        eb.or([eb('expiresAt', 'is', null), eb('expiresAt', '>', new Date())]),
+      )
+    }
+  }
   const rows = await query.execute()
   return new Set(rows.map((r) => r.objectKey))
 }

@@ -1,5 +1,6 @@
 import { defaultPolicies } from '@uplink/core'
 import { findDocumentById } from '@uplink/db'
+import { stagingKey } from '@uplink/storage'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { jobsDb } from '../src/job-queue.ts'
 import { enqueueObjectCreated, onObjectCreated } from '../src/object-created.ts'
@@ -102,5 +103,35 @@ describe('onObjectCreated', () => {
     expect(row?.status).toBe('rejected')
     expect(row?.rejectionReason).toMatch(/bytes were declared/)
     expect(await env.storage.head(doc.objectKey)).toBeUndefined()
+  })
+
+  it('confirms a put upload from the event for its staging key, moving the bytes to the served key', async () => {
+    const doc = await pendingDocument(env.db, { body: pdf, contentType: 'application/pdf' })
+    await putObject(env.storage, stagingKey(doc.objectKey), pdf, 'application/pdf')
+    const deps = { ...env, policies: defaultPolicies }
+    expect(await onObjectCreated(deps, eventFor(stagingKey(doc.objectKey)))).toEqual({
+      outcome: 'confirmed',
+      documentId: doc.id,
+    })
+    expect((await findDocumentById(env.db, doc.id))?.status).toBe('uploaded')
+    expect(await env.storage.head(doc.objectKey)).toMatchObject({ size: pdf.length })
+    expect(await env.storage.head(stagingKey(doc.objectKey))).toBeUndefined()
+  })
+
+  it('deletes a staging object written after its document was confirmed, keeping the served bytes', async () => {
+    const doc = await pendingDocument(env.db, { body: pdf, contentType: 'application/pdf' })
+    await putObject(env.storage, stagingKey(doc.objectKey), pdf, 'application/pdf')
+    const deps = { ...env, policies: defaultPolicies }
+    await onObjectCreated(deps, eventFor(stagingKey(doc.objectKey)))
+    const served = await env.storage.head(doc.objectKey)
+    // A still-valid signed URL used again after confirm.
+    const other = Buffer.from(pdf).fill(0x41, 9)
+    await putObject(env.storage, stagingKey(doc.objectKey), other, 'application/pdf')
+    expect(await onObjectCreated(deps, eventFor(stagingKey(doc.objectKey)))).toEqual({
+      outcome: 'already-confirmed',
+      documentId: doc.id,
+    })
+    expect(await env.storage.head(stagingKey(doc.objectKey))).toBeUndefined()
+    expect(await env.storage.head(doc.objectKey)).toEqual(served)
   })
 })

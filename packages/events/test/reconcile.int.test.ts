@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { defaultPolicies } from '@uplink/core'
 import { findDocumentById } from '@uplink/db'
+import { stagingKey } from '@uplink/storage'
 import { type RunningS3, startVersitygw } from '@uplink/testing'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -116,5 +117,35 @@ describe('reconcile', () => {
       }
     })
     expect((await reconcile(deps(), now)).skipped).toBe(false)
+  })
+
+  it('confirms staged uploads of expired rows, keeps those of pending rows and deletes orphaned ones', async () => {
+    const forgot = await pendingDocument(env.db, {
+      body: pdf,
+      contentType: 'application/pdf',
+      expiresAt: past(),
+    })
+    await putObject(env.storage, stagingKey(forgot.objectKey), pdf, 'application/pdf')
+    const uploading = await pendingDocument(env.db, { body: pdf, contentType: 'application/pdf' })
+    await putObject(env.storage, stagingKey(uploading.objectKey), pdf, 'application/pdf')
+    // A staging object whose document is gone (or was never there), and one of a settled document.
+    const orphan = stagingKey(`dave/document/${randomUUID()}`)
+    await putObject(env.storage, orphan, pdf, 'application/pdf')
+    const settled = await pendingDocument(env.db, { body: pdf, contentType: 'application/pdf' })
+    await putObject(env.storage, settled.objectKey, pdf, 'application/pdf')
+    await sql`update documents set status = 'uploaded' where id = ${settled.id}`.execute(env.db)
+    await putObject(env.storage, stagingKey(settled.objectKey), pdf, 'application/pdf')
+
+    const hour = 3600_000
+    const young = await reconcile(deps(), { orphanGraceMs: hour, multipartMaxAgeMs: hour })
+    expect(young).toMatchObject({ confirmed: [forgot.id], orphansDeleted: [] })
+    expect(await env.storage.head(orphan)).toBeDefined()
+
+    const run = await reconcile(deps(), now)
+    expect(run.orphansDeleted.sort()).toEqual([orphan, stagingKey(settled.objectKey)].sort())
+    expect(await env.storage.head(forgot.objectKey)).toMatchObject({ size: pdf.length })
+    expect(await env.storage.head(stagingKey(forgot.objectKey))).toBeUndefined()
+    expect(await env.storage.head(stagingKey(uploading.objectKey))).toBeDefined()
+    expect(await env.storage.head(settled.objectKey)).toBeDefined()
   })
 })

@@ -1,7 +1,15 @@
 export type { StorageConfig } from './client.ts'
 export { createS3Client } from './client.ts'
+export { MAX_COPY_OBJECT_BYTES } from './copy.ts'
 export { checkExpiry, EXPIRY_LIMITS, type ExpiryKind } from './expiry.ts'
-export { objectKey, ownerSegment } from './keys.ts'
+export {
+  isStagedMethod,
+  objectKey,
+  ownerSegment,
+  parseStagingKey,
+  stagingKey,
+  uploadKey,
+} from './keys.ts'
 export {
   type InProgressUpload,
   MULTIPART_LIMITS,

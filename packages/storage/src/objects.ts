@@ -12,7 +12,8 @@ export interface ObjectHead {
   lastModified: Date | undefined
 }
 
-function isNotFound(err: unknown): boolean {
+/** S3 answered "no such object" (HEAD gives a bare 404, GET and copy NoSuchKey). */
+export function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } }
   return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404
 }

@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { configureBucketCors, ensureBucket } from './bucket.ts'
 import { createS3Client, type StorageConfig } from './client.ts'
+import { copyObject } from './copy.ts'
 import * as multipart from './multipart.ts'
 import { createObjectSigner } from './object-signer.ts'
 import { deleteObject, headObject, readFirstBytes } from './objects.ts'
@@ -36,6 +37,7 @@ export function createStorage(config: StorageConfig) {
     presignGet: async (input: Parameters<typeof presignGet>[1]) => presignGet(signer, input),
     head: bind(headObject, client, bucket),
     delete: bind(deleteObject, client, bucket),
+    copy: bind(copyObject, client, bucket),
     readFirstBytes: bind(readFirstBytes, client, bucket),
     ensureBucket: () => ensureBucket(client, bucket),
     configureCors: bind(configureBucketCors, client, bucket),

@@ -180,3 +180,22 @@ describe('multipart', () => {
     expect((await storage.head(k))?.size).toBe(data.length)
   })
 })
+
+describe('copy', () => {
+  it('copies an object server-side with its Content-Type, and answers false for a missing source', async () => {
+    const from = key()
+    const to = key()
+    const signed = await storage.presignPut({
+      key: from,
+      contentType: 'application/pdf',
+      size: pdf.length,
+    })
+    expect((await putWith(signed.url, signed.headers, pdf)).status).toBe(200)
+    expect(await storage.copy({ from, to })).toBe(true)
+    expect(await storage.head(to)).toMatchObject({
+      size: pdf.length,
+      contentType: 'application/pdf',
+    })
+    expect(await storage.copy({ from: key(), to: key() })).toBe(false)
+  })
+})

@@ -1,5 +1,6 @@
 import { documentIdInput } from '@uplink/core'
 import { findDocumentForOwner, listDocumentsForOwner, transitionDocument } from '@uplink/db'
+import { isStagedMethod, stagingKey } from '@uplink/storage'
 import { z } from 'zod'
 import { toDocumentView } from '../services/document-view.ts'
 import { mintDownloadUrl } from '../services/download-url.ts'
@@ -61,6 +62,10 @@ export const documentsRouter = router({
         await ctx.storage.multipart.abort({ key: doc.objectKey, uploadId: doc.uploadRef })
       }
       await ctx.storage.delete(doc.objectKey)
+      // A pending put/post may have bytes waiting on its staging key.
+      if (doc.status === 'pending' && isStagedMethod(doc.method)) {
+        await ctx.storage.delete(stagingKey(doc.objectKey))
+      }
       const deleted = await transitionDocument(ctx.db, doc.id, {
         to: 'deleted',
         ownerId: ctx.user.id,

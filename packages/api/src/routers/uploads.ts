@@ -9,7 +9,7 @@ import {
   uploadRequestInput,
 } from '@uplink/core'
 import { findDocumentForOwner, insertPendingDocument } from '@uplink/db'
-import { objectKey } from '@uplink/storage'
+import { objectKey, uploadKey } from '@uplink/storage'
 import { z } from 'zod'
 import { toDocumentView } from '../services/document-view.ts'
 import { documentNotFound, toTRPCError } from '../services/errors.ts'
@@ -48,14 +48,17 @@ export async function createPendingUpload(
 }
 
 export const uploadsRouter = router({
-  /** Step 1 of a single PUT: a pending row and a short-lived URL with Content-Type signed. */
+  /**
+   * Step 1 of a single PUT: a pending row and a short-lived URL with Content-Type signed. The
+   * URL writes the staging key; confirm moves the bytes to the served key, out of its reach.
+   */
   presignPut: protectedProcedure
     .input(uploadRequestInput.extend({ sha256: sha256Input.optional() }))
     .mutation(async ({ ctx, input }) => {
       try {
         const doc = await createPendingUpload(ctx, input, 'put')
         const signed = await ctx.storage.presignPut({
-          key: doc.objectKey,
+          key: uploadKey(doc),
           contentType: doc.contentType,
           size: doc.sizeBytes,
           sha256: input.sha256,
@@ -73,12 +76,12 @@ export const uploadsRouter = router({
       }
     }),
 
-  /** Step 1 of a browser form POST: a policy with exact Content-Type and length range. */
+  /** Step 1 of a browser form POST: a policy with exact Content-Type and length range, for the staging key. */
   presignPost: protectedProcedure.input(uploadRequestInput).mutation(async ({ ctx, input }) => {
     try {
       const doc = await createPendingUpload(ctx, input, 'post')
       const signed = await ctx.storage.presignPost({
-        key: doc.objectKey,
+        key: uploadKey(doc),
         contentType: doc.contentType,
         size: doc.sizeBytes,
         expiresInSeconds: ctx.expiries.upload,
@@ -94,7 +97,7 @@ export const uploadsRouter = router({
     }
   }),
 
-  /** Step 2: HeadObject decides. Idempotent. */
+  /** Step 2: HeadObject decides, then the staged bytes move to the served key. Idempotent. */
   confirm: protectedProcedure
     .input(z.object({ documentId: documentIdInput }))
     .mutation(async ({ ctx, input }) => {
