@@ -121,6 +121,29 @@ describe('whole-object SHA-256 of documents', () => {
     expect((await settled('alice', doc.id)).sha256).toBe(sha256(body))
   })
 
+  it('rejects a PUT upload whose object was replaced before confirm with other bytes than declared', async () => {
+    const body = pdf()
+    const api = await h.client('alice')
+    const signed = await api.uploads.presignPut.mutate({
+      purpose: 'document',
+      filename: 'file.pdf',
+      contentType: 'application/pdf',
+      size: body.length,
+      sha256: sha256(body),
+    })
+    expect((await fetch(signed.url, { method: 'PUT', headers: signed.headers, body })).status).toBe(
+      200,
+    )
+    const other = pdf(body.length)
+    await overwrite(signed.documentId, other)
+    await api.uploads.confirm.mutate({ documentId: signed.documentId })
+    const checked = await settled('alice', signed.documentId)
+    expect(checked.status).toBe('rejected')
+    expect(checked.rejectionReason).toBe(
+      `the stored bytes have SHA-256 ${sha256(other)} but the client declared ${sha256(body)}`,
+    )
+  })
+
   it('rejects a tus upload whose bytes differ from the sha256 in its metadata', async () => {
     const body = pdf()
     const declared = sha256(pdf())
