@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
-import { Readable, type Writable } from 'node:stream'
+import { Readable, Transform, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { httpError, toUplinkError } from './errors.ts'
+import { httpError, toUplinkError, UplinkError } from './errors.ts'
 import type { ClientContext } from './trpc.ts'
 
 /**
@@ -33,7 +34,10 @@ export async function fetchSigned(
 
 /**
  * Streams a document to `dest` (a path, written via a temp file and renamed when complete,
- * or a Writable) from a fresh signed URL. Returns the number of bytes written.
+ * or a Writable) from a fresh signed URL, hashing the bytes as they are written. When the
+ * document has a verified SHA-256, different bytes fail with an `INTEGRITY` UplinkError and a
+ * path destination is left untouched (the partial file is removed); a Writable has already
+ * received them. Returns the number of bytes written.
  */
 export async function download(
   ctx: ClientContext,
@@ -41,27 +45,43 @@ export async function download(
   dest: string | Writable,
   options: { signal?: AbortSignal } = {},
 ): Promise<number> {
+  let expected: string | null = null
   const res = await fetchSigned(
     async () => {
       try {
-        return (await ctx.trpc.documents.downloadUrl.query({ id: documentId })).url
+        const signed = await ctx.trpc.documents.downloadUrl.query({ id: documentId })
+        expected = signed.sha256
+        return signed.url
       } catch (err) {
         throw toUplinkError(err)
       }
     },
     { fetch: ctx.fetch, signal: options.signal ?? null },
   )
-  if (!res.body) return 0
+  const body = res.body
+    ? Readable.fromWeb(res.body as Parameters<typeof Readable.fromWeb>[0])
+    : Readable.from([])
+  const hash = createHash('sha256')
   let bytes = 0
-  const body = Readable.fromWeb(res.body as Parameters<typeof Readable.fromWeb>[0])
-  body.on('data', (chunk: Buffer) => {
-    bytes += chunk.length
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk)
+      bytes += chunk.length
+      done(null, chunk)
+    },
   })
   const target = typeof dest === 'string' ? `${dest}.uplink-part` : dest
   try {
-    await pipeline(body, typeof target === 'string' ? createWriteStream(target) : target, {
+    await pipeline(body, tap, typeof target === 'string' ? createWriteStream(target) : target, {
       ...(options.signal ? { signal: options.signal } : {}),
     })
+    const actual = hash.digest('base64')
+    if (expected !== null && actual !== expected) {
+      throw new UplinkError(
+        'INTEGRITY',
+        `the downloaded bytes of document ${documentId} have SHA-256 ${actual}, not the verified ${expected}`,
+      )
+    }
     if (typeof target === 'string' && typeof dest === 'string') await rename(target, dest)
   } catch (err) {
     if (typeof target === 'string') await rm(target, { force: true })

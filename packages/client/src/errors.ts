@@ -13,6 +13,7 @@ export type UplinkErrorCode =
   | 'ABORTED'
   | 'SERVER'
   | 'INVALID_SOURCE'
+  | 'INTEGRITY'
 
 const HINTS: Record<UplinkErrorCode, string> = {
   UNAUTHORIZED:
@@ -27,6 +28,8 @@ const HINTS: Record<UplinkErrorCode, string> = {
   ABORTED: 'run the same upload again to resume it',
   SERVER: 'the server failed; try again later',
   INVALID_SOURCE: 'pass a path, Buffer, Blob, or a Readable with its size',
+  INTEGRITY:
+    'the bytes differ from the ones Uplink verified: the stored object was changed or damaged; do not use them and report it',
 }
 
 /** Every failure of the client: a `code`, a message that says what happened, and a `hint`. */

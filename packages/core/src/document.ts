@@ -36,4 +36,6 @@ export interface DocumentView {
   createdAt: string
   confirmedAt: string | null
   rejectionReason: string | null
+  /** Whole-object SHA-256 (base64) computed from the stored bytes; null until the content check. */
+  sha256: string | null
 }

@@ -16,11 +16,13 @@ export class DocumentTransitionError extends Error {
   }
 }
 
+/** A new upload's row; `declaredSha256` is optional (base64 SHA-256 the client declared). */
 export type NewPendingDocument = Omit<
   NewDocument,
   'status' | 'confirmedAt' | 'rejectionReason' | 'updatedAt'
 >
 
+/** Inserts a `pending` document (the verified `sha256` is never set here, only by the content check). */
 export async function insertPendingDocument(db: Db, doc: NewPendingDocument): Promise<Document> {
   return db
     .insertInto('documents')

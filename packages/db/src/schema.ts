@@ -24,6 +24,10 @@ export interface DocumentTable {
   confirmedAt: Date | null
   /** When a pending upload stops being valid; null once it has left `pending`. */
   expiresAt: Date | null
+  /** Whole-object SHA-256 (base64) of the stored bytes, set only by the content check. */
+  sha256: ColumnType<string | null, never, string | null>
+  /** Whole-object SHA-256 (base64) the client declared; the content check must match it. */
+  declaredSha256: ColumnType<string | null, string | null | undefined, never>
 }
 
 /** A part the tus store sent and S3 acknowledged with the checksum it was sent with. */

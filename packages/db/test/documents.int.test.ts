@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { testDatabase } from '@uplink/testing'
 import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -28,7 +28,7 @@ describe.each(backends)('documents repository on $name', ({ url }) => {
   })
   afterAll(() => db?.destroy())
 
-  function newDoc(ownerId: string) {
+  function newDoc(ownerId: string, declaredSha256?: string) {
     const id = randomUUID()
     return insertPendingDocument(db, {
       id,
@@ -41,6 +41,7 @@ describe.each(backends)('documents repository on $name', ({ url }) => {
       method: 'put',
       uploadRef: null,
       expiresAt: new Date(Date.now() + 600_000),
+      ...(declaredSha256 ? { declaredSha256 } : {}),
     })
   }
 
@@ -49,6 +50,19 @@ describe.each(backends)('documents repository on $name', ({ url }) => {
     expect(doc.status).toBe('pending')
     expect(doc.sizeBytes).toBe(6 * 1024 ** 3)
     expect(doc.createdAt).toBeInstanceOf(Date)
+  })
+
+  it('stores a declared SHA-256 and leaves the verified one empty until it is set', async () => {
+    const declared = createHash('sha256').update('declared bytes').digest('base64')
+    const doc = await newDoc('alice', declared)
+    expect(doc.declaredSha256).toBe(declared)
+    expect(doc.sha256).toBeNull()
+    expect((await newDoc('alice')).declaredSha256).toBeNull()
+
+    await transitionDocument(db, doc.id, { to: 'uploaded' })
+    const ready = await transitionDocument(db, doc.id, { to: 'ready', set: { sha256: declared } })
+    expect(ready?.sha256).toBe(declared)
+    expect((await findDocumentForOwner(db, doc.id, 'alice'))?.sha256).toBe(declared)
   })
 
   it("answers undefined for someone else's document, exactly like a missing one", async () => {

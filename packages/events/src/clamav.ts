@@ -1,6 +1,4 @@
 import { connect, type Socket } from 'node:net'
-import { GetObjectCommand } from '@aws-sdk/client-s3'
-import type { Storage } from '@uplink/storage'
 import type { Scanner, ScanResult } from './scanner.ts'
 
 /** Where clamd listens: TCP or a unix socket. */
@@ -43,9 +41,13 @@ function reply(socket: Socket): Promise<string> {
   })
 }
 
+/** clamd stopped taking bytes; its reply says why. */
+class HungUp extends Error {}
+
 /**
  * Streams bytes to clamd with INSTREAM: "chunks ... prefixed with their length as 4-byte
  * unsigned int in network byte order; a zero-length chunk marks the end of the stream".
+ * An error reading `body` is thrown (the bytes are unknown, there is no verdict).
  */
 export async function clamdScan(
   address: ClamdAddress,
@@ -58,8 +60,8 @@ export async function clamdScan(
   answer.catch(() => {})
   const write = (buf: Uint8Array) =>
     new Promise<void>((resolve, reject) => {
-      if (socket.destroyed) return reject(new Error('clamd closed the connection'))
-      socket.write(buf, (err) => (err ? reject(err) : resolve()))
+      if (socket.destroyed) return reject(new HungUp())
+      socket.write(buf, (err) => (err ? reject(new HungUp()) : resolve()))
     })
   try {
     await write(Buffer.from('zINSTREAM\0'))
@@ -72,8 +74,12 @@ export async function clamdScan(
       }
     }
     await write(Buffer.alloc(4))
-  } catch {
+  } catch (err) {
     // clamd may hang up early (e.g. "INSTREAM size limit exceeded"); its reply says why.
+    if (!(err instanceof HungUp)) {
+      socket.destroy()
+      throw err
+    }
   }
   try {
     return interpret(await answer)
@@ -107,25 +113,12 @@ export async function clamdPing(address: ClamdAddress, timeoutMs = 2000): Promis
   }
 }
 
-/** A Scanner that streams each document's object from S3 into clamd. */
+/** A Scanner that streams the bytes it is given into clamd. */
 export function createClamavScanner(options: {
   address: ClamdAddress
-  storage: Pick<Storage, 'client' | 'bucket'>
   timeoutMs?: number
 }): Scanner {
   return {
-    async scan(doc) {
-      const res = await options.storage.client.send(
-        new GetObjectCommand({ Bucket: options.storage.bucket, Key: doc.objectKey }),
-      )
-      const body = res.Body as (AsyncIterable<Uint8Array> & { destroy?(): void }) | undefined
-      if (!body) return { verdict: 'error', message: 'the object has no body' }
-      try {
-        return await clamdScan(options.address, body, options.timeoutMs)
-      } finally {
-        // Unread when clamd hung up early: release the S3 connection.
-        body.destroy?.()
-      }
-    },
+    scan: (body) => clamdScan(options.address, body, options.timeoutMs),
   }
 }

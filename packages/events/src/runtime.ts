@@ -53,7 +53,7 @@ export function createEventsRuntime(
 ): EventsRuntime {
   const { db, log } = deps
   const scanner = config.clamd
-    ? createClamavScanner({ address: parseClamdAddress(config.clamd), storage: deps.storage })
+    ? createClamavScanner({ address: parseClamdAddress(config.clamd) })
     : undefined
   const checkDeps = { ...deps, scanner }
 

@@ -4,7 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClamavScanner } from '../src/clamav.ts'
 import { checkContent, ScanFailedError } from '../src/content-check.ts'
 import { EICAR, type RunningClamd, startClamd } from './support/clamd.ts'
-import { pdf, pendingDocument, putObject, windowsExecutable } from './support/documents.ts'
+import {
+  largePdf,
+  pdf,
+  pendingDocument,
+  putObject,
+  sha256,
+  windowsExecutable,
+} from './support/documents.ts'
 import { type TestEnv, testEnv } from './support/env.ts'
 
 let env: TestEnv
@@ -17,8 +24,18 @@ afterAll(async () => {
 })
 
 /** An uploaded document (confirmed) holding `body`. */
-async function uploaded(body: Uint8Array, contentType: string, purpose = 'document') {
-  const doc = await pendingDocument(env.db, { body, contentType, purpose })
+async function uploaded(
+  body: Uint8Array,
+  contentType: string,
+  purpose = 'document',
+  declaredSha256?: string,
+) {
+  const doc = await pendingDocument(env.db, {
+    body,
+    contentType,
+    purpose,
+    ...(declaredSha256 ? { declaredSha256 } : {}),
+  })
   await putObject(env.storage, doc.objectKey, body, contentType)
   await transitionDocument(env.db, doc.id, { to: 'uploaded', set: { confirmedAt: new Date() } })
   return doc
@@ -52,7 +69,7 @@ describe('content checks', () => {
   it('rejects the EICAR test string inside a PDF as infected with ClamAV on (TCP)', async () => {
     const body = Buffer.from(`%PDF-1.4\n% ${EICAR}\n%%EOF\n`)
     const doc = await uploaded(body, 'application/pdf')
-    const scanner = createClamavScanner({ address: clamd.tcp, storage: env.storage })
+    const scanner = createClamavScanner({ address: clamd.tcp })
     expect(await checkContent(deps(scanner), doc.id)).toBe('rejected')
     const row = await findDocumentById(env.db, doc.id)
     expect(row?.rejectionReason).toMatch(/^malware found \(Uplink\.Test\.EICAR/)
@@ -61,22 +78,77 @@ describe('content checks', () => {
 
   it('passes a clean PDF through ClamAV (unix socket) to ready', async () => {
     const doc = await uploaded(pdf, 'application/pdf')
-    const scanner = createClamavScanner({ address: clamd.socket, storage: env.storage })
+    const scanner = createClamavScanner({ address: clamd.socket })
     expect(await checkContent(deps(scanner), doc.id)).toBe('ready')
   })
 
   it('retries when the scanner cannot answer, and rejects on the final attempt', async () => {
     const doc = await uploaded(pdf, 'application/pdf')
     // A port nobody listens on: a real connection failure, not a stand-in scanner.
-    const scanner = createClamavScanner({
-      address: { host: '127.0.0.1', port: 1 },
-      storage: env.storage,
-    })
+    const scanner = createClamavScanner({ address: { host: '127.0.0.1', port: 1 } })
     await expect(checkContent(deps(scanner), doc.id)).rejects.toThrow(ScanFailedError)
     expect((await findDocumentById(env.db, doc.id))?.status).toBe('uploaded')
     expect(await checkContent(deps(scanner), doc.id, { finalAttempt: true })).toBe('rejected')
     expect((await findDocumentById(env.db, doc.id))?.rejectionReason).toMatch(
       /^the virus scan failed/,
+    )
+  })
+})
+
+describe('whole-object SHA-256', () => {
+  const MiB = 1024 * 1024
+
+  it('stores the SHA-256 of the stored bytes when a document becomes ready', async () => {
+    const body = largePdf(3 * MiB + 17)
+    const doc = await uploaded(body, 'application/pdf')
+    expect((await findDocumentById(env.db, doc.id))?.sha256).toBeNull()
+    expect(await checkContent(deps(), doc.id)).toBe('ready')
+    expect((await findDocumentById(env.db, doc.id))?.sha256).toBe(sha256(body))
+  })
+
+  it('hashes the same single read that ClamAV scans, head included', async () => {
+    const body = largePdf(3 * MiB + 5)
+    const doc = await uploaded(body, 'application/pdf')
+    const scanner = createClamavScanner({ address: clamd.tcp })
+    expect(await checkContent(deps(scanner), doc.id)).toBe('ready')
+    expect((await findDocumentById(env.db, doc.id))?.sha256).toBe(sha256(body))
+  })
+
+  it('finds EICAR far past the sniffed head, so the scanner sees every byte of the one read', async () => {
+    const body = largePdf(3 * MiB, { text: EICAR, at: 2 * MiB })
+    const doc = await uploaded(body, 'application/pdf')
+    const scanner = createClamavScanner({ address: clamd.socket })
+    expect(await checkContent(deps(scanner), doc.id)).toBe('rejected')
+    expect((await findDocumentById(env.db, doc.id))?.rejectionReason).toMatch(
+      /^malware found \(Uplink\.Test\.EICAR/,
+    )
+  })
+
+  it('accepts bytes whose SHA-256 is the declared one', async () => {
+    const doc = await uploaded(pdf, 'application/pdf', 'document', sha256(pdf))
+    expect(await checkContent(deps(), doc.id)).toBe('ready')
+    expect((await findDocumentById(env.db, doc.id))?.sha256).toBe(sha256(pdf))
+  })
+
+  it('rejects bytes whose SHA-256 differs from the declared one and deletes the object', async () => {
+    const declared = sha256(Buffer.from('the bytes the client meant to send'))
+    const doc = await uploaded(pdf, 'application/pdf', 'document', declared)
+    expect(await checkContent(deps(), doc.id)).toBe('rejected')
+    const row = await findDocumentById(env.db, doc.id)
+    expect(row?.rejectionReason).toBe(
+      `the stored bytes have SHA-256 ${sha256(pdf)} but the client declared ${declared}`,
+    )
+    expect(row?.sha256).toBeNull()
+    expect(await env.storage.head(doc.objectKey)).toBeUndefined()
+  })
+
+  it('rejects an object whose size changed after confirm', async () => {
+    const doc = await uploaded(pdf, 'application/pdf')
+    const shorter = pdf.subarray(0, pdf.length - 1)
+    await putObject(env.storage, doc.objectKey, shorter, 'application/pdf')
+    expect(await checkContent(deps(), doc.id)).toBe('rejected')
+    expect((await findDocumentById(env.db, doc.id))?.rejectionReason).toBe(
+      `the stored object has ${shorter.length} bytes, not the confirmed ${pdf.length}`,
     )
   })
 })

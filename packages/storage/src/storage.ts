@@ -6,6 +6,7 @@ import * as multipart from './multipart.ts'
 import { createObjectSigner } from './object-signer.ts'
 import { deleteObject, headObject, readFirstBytes } from './objects.ts'
 import { presignGet, presignPost, presignPut, presignUploadPart } from './presign.ts'
+import { readStream } from './read-stream.ts'
 
 type Rest<F> = F extends (client: S3Client, bucket: string, ...rest: infer R) => infer T
   ? (...args: R) => T
@@ -39,6 +40,7 @@ export function createStorage(config: StorageConfig) {
     delete: bind(deleteObject, client, bucket),
     copy: bind(copyObject, client, bucket),
     readFirstBytes: bind(readFirstBytes, client, bucket),
+    readStream: bind(readStream, client, bucket),
     ensureBucket: () => ensureBucket(client, bucket),
     configureCors: bind(configureBucketCors, client, bucket),
     multipart: {

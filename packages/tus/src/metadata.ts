@@ -1,4 +1,4 @@
-import { MAX_FILENAME_INPUT, normalizeContentType } from '@uplink/core'
+import { MAX_FILENAME_INPUT, normalizeContentType, sha256Input } from '@uplink/core'
 import { tusError } from './errors.ts'
 
 /** Upload-Metadata larger than this is refused before anything is parsed further. */
@@ -9,6 +9,8 @@ export interface UploadMetadata {
   /** Normalised media type, e.g. `video/mp4`. */
   filetype: string
   purpose: string
+  /** Whole-object SHA-256 (base64) the client declares; the content check must match it. */
+  sha256?: string
 }
 
 const MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+$/
@@ -25,8 +27,8 @@ export function checkMetadataSize(header: string | null): void {
 }
 
 /**
- * The keys Uplink needs from Upload-Metadata (`filename`, `filetype`, `purpose`), each required;
- * a missing or invalid one is a 400 naming the key.
+ * The keys Uplink needs from Upload-Metadata (`filename`, `filetype`, `purpose`), each required,
+ * and the optional `sha256`; a missing or invalid one is a 400 naming the key.
  */
 export function readMetadata(metadata: Record<string, string | null> | undefined): UploadMetadata {
   const value = (key: keyof UploadMetadata): string => {
@@ -47,5 +49,12 @@ export function readMetadata(metadata: Record<string, string | null> | undefined
   if (!MEDIA_TYPE.test(filetype)) {
     throw tusError(400, 'Upload-Metadata "filetype" must be a media type such as video/mp4')
   }
-  return { filename, filetype, purpose: value('purpose') }
+  const sha256 = metadata && Object.hasOwn(metadata, 'sha256') ? metadata.sha256 : undefined
+  if (sha256 !== undefined && !sha256Input.safeParse(sha256).success) {
+    throw tusError(
+      400,
+      'Upload-Metadata "sha256" must be the base64 SHA-256 digest of the whole file (44 characters)',
+    )
+  }
+  return { filename, filetype, purpose: value('purpose'), ...(sha256 ? { sha256 } : {}) }
 }

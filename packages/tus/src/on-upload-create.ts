@@ -65,6 +65,7 @@ export function createOnUploadCreate(deps: Deps) {
       method: 'tus',
       uploadRef: upload.id,
       expiresAt: new Date(Date.now() + deps.expirationPeriodInMilliseconds),
+      declaredSha256: meta.sha256 ?? null,
     })
     // The 201 (or a later error) carries the document id; headers set on the Node response are
     // merged into the one @tus/server writes.

@@ -1,4 +1,4 @@
-import { type Authenticate, mintDownloadUrl, NotDownloadableError } from '@uplink/api'
+import { type Authenticate, mintDownloadUrl, NotDownloadableError, reprDigest } from '@uplink/api'
 import { documentIdInput } from '@uplink/core'
 import { type Database, type Document, findDocumentForOwner } from '@uplink/db'
 import type { Storage } from '@uplink/storage'
@@ -15,7 +15,8 @@ interface Deps {
 
 /**
  * GET /documents/:id/download — a stable URL to share inside the app: checks the caller owns
- * the document, then redirects to a freshly signed GET that is never cached or stored.
+ * the document, then redirects to a freshly signed GET that is never cached or stored. Carries
+ * `Repr-Digest: sha-256=:<base64>:` (RFC 9530) once the content check has verified the bytes.
  */
 export function downloadRoute(deps: Deps): Router {
   const router = Router()
@@ -41,6 +42,8 @@ export function downloadRoute(deps: Deps): Router {
         deps.downloadable,
       )
       res.setHeader('Referrer-Policy', 'no-referrer')
+      // The verified digest of the bytes behind the redirect, so a client can check what it gets.
+      if (doc.sha256) res.setHeader('Repr-Digest', reprDigest(doc.sha256))
       res.redirect(302, signed.url)
     } catch (err) {
       if (!(err instanceof NotDownloadableError)) throw err

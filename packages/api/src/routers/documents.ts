@@ -38,7 +38,10 @@ export const documentsRouter = router({
     return toDocumentView(await ownDocument(ctx, input.id))
   }),
 
-  /** A fresh, short-lived URL; fetch a new one when it expires (a 403 from S3). */
+  /**
+   * A fresh, short-lived URL; fetch a new one when it expires (a 403 from S3). `sha256` is the
+   * verified whole-object digest (base64) to check the downloaded bytes against, when known.
+   */
   downloadUrl: protectedProcedure.input(byIdInput).query(async ({ ctx, input }) => {
     const doc = await ownDocument(ctx, input.id)
     try {
@@ -48,7 +51,11 @@ export const documentsRouter = router({
         ctx.expiries.download,
         ctx.downloadable,
       )
-      return { url: signed.url, expiresAt: signed.expiresAt.toISOString() }
+      return {
+        url: signed.url,
+        expiresAt: signed.expiresAt.toISOString(),
+        sha256: doc.sha256,
+      }
     } catch (err) {
       throw toTRPCError(err)
     }

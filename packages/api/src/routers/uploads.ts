@@ -16,7 +16,8 @@ import { documentNotFound, toTRPCError } from '../services/errors.ts'
 import { verifyUpload } from '../services/verify-upload.ts'
 import { type Context, protectedProcedure, router } from '../trpc.ts'
 
-type UploadInput = z.infer<typeof uploadRequestInput>
+/** An upload request; `sha256` (base64) is the whole-object digest the client declares, if any. */
+type UploadInput = z.infer<typeof uploadRequestInput> & { sha256?: string | undefined }
 
 /**
  * Authorise before signing (rule 1): check the policy, then create the `pending` row whose
@@ -44,6 +45,7 @@ export async function createPendingUpload(
     method,
     uploadRef,
     expiresAt: new Date(Date.now() + rowTtlSeconds * 1000),
+    declaredSha256: input.sha256 ?? null,
   })
 }
 

@@ -14,5 +14,6 @@ export function toDocumentView(doc: Document): DocumentView {
     createdAt: doc.createdAt.toISOString(),
     confirmedAt: doc.confirmedAt?.toISOString() ?? null,
     rejectionReason: doc.rejectionReason,
+    sha256: doc.sha256,
   }
 }

@@ -28,3 +28,11 @@ export async function mintDownloadUrl(
     expiresInSeconds,
   })
 }
+
+/**
+ * The RFC 9530 `Repr-Digest` field value for a base64 SHA-256: `sha-256=:<base64>:`
+ * ("the digest ... is encoded as a Byte Sequence", RFC 9530 §3 / RFC 8941 §3.3.5).
+ */
+export function reprDigest(sha256: string): string {
+  return `sha-256=:${sha256}:`
+}

@@ -10,7 +10,8 @@ Commands:
                          same command again, resumes a multipart or tus upload.
   ls                     list my documents
   info <id>              show one document (JSON)
-  download <id> [dest]   save a document (default: its filename, in this directory)
+  download <id> [dest]   save a document (default: its filename, in this directory),
+                         checked against its verified SHA-256
   rm <id>                delete a document
 
 Options:

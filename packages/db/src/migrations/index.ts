@@ -2,6 +2,7 @@ import type { Migration } from 'kysely'
 import * as documents from './2026-11-28-0001-documents.ts'
 import * as jobs from './2026-11-28-0002-jobs.ts'
 import * as tusParts from './2026-11-29-0001-tus-parts.ts'
+import * as documentSha256 from './2026-11-29-0002-document-sha256.ts'
 
 /**
  * Every migration, by name (date-prefixed, applied in name order). Imported statically rather
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-28-0001-documents': documents,
   '2026-11-28-0002-jobs': jobs,
   '2026-11-29-0001-tus-parts': tusParts,
+  '2026-11-29-0002-document-sha256': documentSha256,
 }

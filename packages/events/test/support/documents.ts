@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { type Database, type Document, insertPendingDocument } from '@uplink/db'
 import { objectKey, type Storage } from '@uplink/storage'
@@ -13,6 +13,8 @@ export async function pendingDocument(
     purpose?: string
     expiresAt?: Date
     method?: Document['method']
+    /** The whole-object SHA-256 (base64) the client declared. */
+    declaredSha256?: string
   },
 ): Promise<Document> {
   const id = randomUUID()
@@ -28,6 +30,7 @@ export async function pendingDocument(
     method: input.method ?? 'put',
     uploadRef: null,
     expiresAt: input.expiresAt ?? new Date(Date.now() + 600_000),
+    declaredSha256: input.declaredSha256 ?? null,
   })
 }
 
@@ -59,4 +62,18 @@ export function windowsExecutable(): Buffer {
   b.writeUInt16LE(0x14c, 0x44) // Machine: i386
   b.writeUInt16LE(1, 0x46) // NumberOfSections
   return b
+}
+
+/** Base64 SHA-256, as documents store it. */
+export function sha256(body: Uint8Array): string {
+  return createHash('sha256').update(body).digest('base64')
+}
+
+/** A PDF of `size` bytes (random filler between header and trailer), with `inside` at `at`. */
+export function largePdf(size: number, inside?: { text: string; at: number }): Buffer {
+  const body = randomBytes(size)
+  body.write('%PDF-1.7\n', 0, 'latin1')
+  if (inside) body.write(inside.text, inside.at, 'latin1')
+  body.write('\n%%EOF\n', size - 7, 'latin1')
+  return body
 }
