@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { createUplinkClient, UplinkError } from '@uplink/client'
 import { findDocumentById } from '@uplink/db'
+import { stagingKey } from '@uplink/storage'
 import * as tus from 'tus-js-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Harness, startHarness } from './support/harness.ts'
@@ -90,13 +91,14 @@ async function tusUpload(userId: string, body: Buffer, metadata: Record<string, 
 }
 
 /** Replaces a document's object in S3 directly, behind Uplink's back. */
-async function overwrite(documentId: string, body: Buffer) {
+/** Replaces the object behind Uplink's back: the served key, or the staging key before confirm. */
+async function overwrite(documentId: string, body: Buffer, where: 'served' | 'staged' = 'served') {
   const row = await findDocumentById(h.services.db, documentId)
   const { storage } = h.services
   await storage.client.send(
     new PutObjectCommand({
       Bucket: storage.bucket,
-      Key: row!.objectKey,
+      Key: where === 'staged' ? stagingKey(row!.objectKey) : row!.objectKey,
       Body: body,
       ContentType: 'application/pdf',
     }),
@@ -135,7 +137,7 @@ describe('whole-object SHA-256 of documents', () => {
       200,
     )
     const other = pdf(body.length)
-    await overwrite(signed.documentId, other)
+    await overwrite(signed.documentId, other, 'staged')
     await api.uploads.confirm.mutate({ documentId: signed.documentId })
     const checked = await settled('alice', signed.documentId)
     expect(checked.status).toBe('rejected')

@@ -32,8 +32,8 @@ interface Deps {
 
 /**
  * Before the multipart upload exists: checks the purpose's policy (method `tus`, filetype,
- * Upload-Length) and inserts the `pending` documents row. Returns metadata carrying
- * `contentType`, which the S3 store puts on the multipart upload and so on the final object.
+ * Upload-Length) and inserts the `pending` documents row. The metadata stays as the client sent
+ * it (tus: HEAD returns it unchanged); the store takes the object's Content-Type from `filetype`.
  */
 export function createOnUploadCreate(deps: Deps) {
   return async (req: Request, upload: Upload): Promise<{ metadata: Upload['metadata'] }> => {
@@ -71,7 +71,7 @@ export function createOnUploadCreate(deps: Deps) {
     // merged into the one @tus/server writes.
     nodeResponse(req)?.setHeader(DOCUMENT_ID_HEADER, parts.documentId)
 
-    return { metadata: { ...upload.metadata, contentType: meta.filetype } }
+    return { metadata: upload.metadata ?? {} }
   }
 }
 

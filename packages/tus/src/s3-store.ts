@@ -119,7 +119,7 @@ export class UplinkS3Store extends S3Store {
       Metadata: { 'tus-version': TUS_RESUMABLE },
       ...(this.checksums ? { ChecksumAlgorithm: 'SHA256' } : {}),
     }
-    const type = upload.metadata?.contentType ?? upload.metadata?.filetype
+    const type = upload.metadata?.filetype
     if (type) request.ContentType = normalizeContentType(type)
     upload.creation_date = new Date().toISOString()
     const res = await this.client.createMultipartUpload(request)
