@@ -4,6 +4,7 @@ import { type ApiDeps, appRouter, createContextFactory } from '@uplink/api'
 import express, { type Express } from 'express'
 import type { Logger } from 'pino'
 import { errorHandler, notFound } from './http/errors.ts'
+import { readinessRoute } from './http/readiness.ts'
 import { requestContext } from './http/request-context.ts'
 import { downloadRoute } from './routes/download.ts'
 
@@ -12,9 +13,14 @@ export interface AppDeps extends Omit<ApiDeps, 'log'> {
   /** The tus server's request handler, mounted at /files with no body parser in front. */
   tus?: { handle(req: IncomingMessage, res: ServerResponse): Promise<void> | void }
   trustProxy?: boolean
+  /** True while the server shuts down: `/readyz` answers 503 so balancers stop sending. */
+  draining?: () => boolean
   /** Extra routers (dev-only endpoints, the built web app) mounted before the 404. */
   extraRoutes?: express.RequestHandler[]
 }
+
+/** The largest tRPC request body accepted (a batch of 10 signParts calls is ~20 KiB). */
+export const MAX_TRPC_BODY_BYTES = 64 * 1024
 
 /** Builds the Express app from ready dependencies (tests build it the same way). */
 export function createApp(deps: AppDeps): Express {
@@ -23,9 +29,27 @@ export function createApp(deps: AppDeps): Express {
   if (deps.trustProxy) app.set('trust proxy', true)
   app.use(requestContext(deps.log))
 
+  app.use((_req, res, next) => {
+    // Responses are what they say they are; API answers (signed URLs) are never cached.
+    res.set('X-Content-Type-Options', 'nosniff')
+    next()
+  })
+  app.use(['/trpc', '/documents'], (_req, res, next) => {
+    res.set('Cache-Control', 'no-store')
+    next()
+  })
+
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true })
   })
+  app.get(
+    '/readyz',
+    readinessRoute({
+      db: deps.db,
+      storage: deps.storage,
+      ...(deps.draining ? { draining: deps.draining } : {}),
+    }),
+  )
 
   if (deps.tus) {
     const tus = deps.tus
@@ -41,8 +65,14 @@ export function createApp(deps: AppDeps): Express {
       router: appRouter,
       createContext: createContextFactory(deps),
       maxBatchSize: 10,
+      // Inputs are small JSON; a larger body is refused (413) before it is read into memory.
+      maxBodySize: MAX_TRPC_BODY_BYTES,
+      responseMeta({ errors }) {
+        const down = errors.some((e) => e.code === 'SERVICE_UNAVAILABLE')
+        return down ? { headers: new Headers({ 'Retry-After': '5' }) } : {}
+      },
       onError({ error, path, req }) {
-        if (error.code === 'INTERNAL_SERVER_ERROR') {
+        if (error.code === 'INTERNAL_SERVER_ERROR' || error.code === 'SERVICE_UNAVAILABLE') {
           ;(req as express.Request).log.error(
             { err: error.cause ?? error, path },
             'procedure failed',

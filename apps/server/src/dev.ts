@@ -37,6 +37,7 @@ async function dev() {
         host: config.host,
         port: config.port,
         log,
+        idleTimeoutSeconds: config.idleTimeoutSeconds,
         onClose: () => embedded?.stop() ?? Promise.resolve(),
       },
     )

@@ -43,6 +43,7 @@ const schema = z.object({
     .pipe(policiesSchema)
     .optional(),
   UPLINK_TRUST_PROXY: bool.default(false),
+  UPLINK_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   UPLINK_TUS_PART_SIZE: bytes.min(5 * 1024 * 1024).default(16 * 1024 * 1024),
   UPLINK_TUS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   UPLINK_TUS_TEMP_DIR: z.string().optional(),
@@ -99,6 +100,8 @@ export interface Config {
   expiries: { upload: number; download: number }
   policies: Policies
   trustProxy: boolean
+  /** A connection that moves no bytes for this long is closed (slow or stalled clients). */
+  idleTimeoutSeconds: number
   tus: {
     partSize: number
     maxConcurrentPartUploads: number
@@ -188,6 +191,7 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
     expiries: { upload: env.UPLINK_UPLOAD_URL_TTL, download: env.UPLINK_DOWNLOAD_URL_TTL },
     policies: env.UPLINK_POLICIES ?? defaultPolicies,
     trustProxy: env.UPLINK_TRUST_PROXY,
+    idleTimeoutSeconds: env.UPLINK_IDLE_TIMEOUT_SECONDS,
     tus: {
       partSize: env.UPLINK_TUS_PART_SIZE,
       maxConcurrentPartUploads: env.UPLINK_TUS_CONCURRENCY,

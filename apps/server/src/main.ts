@@ -23,7 +23,10 @@ async function main() {
   const webApp = hasWebApp(webDist) ? [webAppRoute(webDist)] : []
   const extraRoutes = [...(services.extraRoutes ?? []), ...webApp]
   if (!webApp.length) log.warn({ webDist }, 'no built web app: run pnpm build to serve it')
-  await serve({ ...services, extraRoutes }, { host: config.host, port: config.port, log })
+  await serve(
+    { ...services, extraRoutes },
+    { host: config.host, port: config.port, log, idleTimeoutSeconds: config.idleTimeoutSeconds },
+  )
   log.info({ port: config.port, host: config.host }, 'uplink listening')
 }
 

@@ -16,19 +16,24 @@ export async function serve(
     onClose?: () => Promise<void>
     /** Install SIGINT/SIGTERM handlers (off in tests). */
     handleSignals?: boolean
+    /** Close connections that move no bytes for this long (default 60 s). */
+    idleTimeoutSeconds?: number
   },
 ): Promise<Server> {
-  const app = createApp(services)
+  let closing = false
+  const app = createApp({ ...services, draining: () => closing })
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(options.port, options.host, (err?: Error) =>
       err ? reject(err) : resolve(s),
     )
   })
-  // Uploads are long: no overall request timeout, but drop idle sockets.
+  // Uploads are long: no overall request timeout. But headers must arrive promptly, and a
+  // connection that moves no bytes (a PATCH that stalls, a client that sends headers only) is
+  // closed, so stalled clients cannot hold sockets, locks and part permits for ever.
   server.requestTimeout = 0
+  server.headersTimeout = 30_000
+  server.timeout = (options.idleTimeoutSeconds ?? 60) * 1000
   server.keepAliveTimeout = 65_000
-
-  let closing = false
   const shutdown = async (signal: string) => {
     if (closing) return
     closing = true

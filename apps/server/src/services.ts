@@ -32,7 +32,11 @@ export async function createServices(
   resolved: { databaseUrl: string; s3: S3Settings; jwtSecret?: string | undefined },
   log: Logger,
 ): Promise<Services> {
-  const db = createDb({ url: resolved.databaseUrl, maxConnections: config.databasePoolSize })
+  const db = createDb({
+    url: resolved.databaseUrl,
+    maxConnections: config.databasePoolSize,
+    onIdleError: (err) => log.warn({ err }, 'a Postgres connection failed; reconnecting on demand'),
+  })
   const storage = createStorage(resolved.s3)
   try {
     const applied = await migrateToLatest(db)

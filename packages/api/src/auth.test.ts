@@ -25,9 +25,21 @@ describe('createAuthenticate', () => {
       .setSubject('alice')
       .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
       .sign(key)
-    const anonymous = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).sign(key)
+    const anonymous = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('1h')
+      .sign(key)
     expect(await authenticate(`Bearer ${expired}`)).toBeUndefined()
     expect(await authenticate(`Bearer ${anonymous}`)).toBeUndefined()
+  })
+
+  it('refuses a token without exp, which would otherwise be valid forever', async () => {
+    const key = new TextEncoder().encode(secret)
+    const forever = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .sign(key)
+    expect(await authenticate(`Bearer ${forever}`)).toBeUndefined()
   })
 
   it('refuses the "none" algorithm', async () => {

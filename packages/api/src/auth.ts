@@ -26,7 +26,9 @@ export function createAuthenticate(config: AuthConfig): Authenticate {
   else if (config.jwtSecret) key = createSecretKey(Buffer.from(config.jwtSecret, 'utf8'))
   else throw new Error('auth needs a JWT secret or a JWKS URL')
 
+  // A token without `exp` would be valid forever: refuse it.
   const options = {
+    requiredClaims: ['exp'],
     ...(config.issuer ? { issuer: config.issuer } : {}),
     ...(config.audience ? { audience: config.audience } : {}),
   }

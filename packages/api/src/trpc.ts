@@ -5,6 +5,7 @@ import type { Storage } from '@uplink/storage'
 import type { Kysely } from 'kysely'
 import { ZodError } from 'zod'
 import type { Authenticate, User } from './auth.ts'
+import { isDependencyUnavailable } from './services/unavailable.ts'
 
 /** Minimal logger shape (pino fits); the API never logs signed URLs. */
 export interface Log {
@@ -70,10 +71,24 @@ const t = initTRPC.context<Context>().create({
 
 export const router = t.router
 export const createCallerFactory = t.createCallerFactory
-export const publicProcedure = t.procedure
+
+/** Postgres or S3 down → 503 (with Retry-After, set by the HTTP adapter), never a 500. */
+const unavailable = t.middleware(async ({ next }) => {
+  const result = await next()
+  if (!result.ok && isDependencyUnavailable(result.error)) {
+    throw new TRPCError({
+      code: 'SERVICE_UNAVAILABLE',
+      message: 'storage or database is unavailable right now; retry in a few seconds',
+      cause: result.error,
+    })
+  }
+  return result
+})
+
+export const publicProcedure = t.procedure.use(unavailable)
 
 /** Procedures that need a signed-in user; narrows `ctx.user`. */
-export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) {
     throw new TRPCError({
       code: 'UNAUTHORIZED',

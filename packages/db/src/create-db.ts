@@ -10,6 +10,10 @@ export interface DbConfig {
   url: string
   /** Pool size for Postgres (ignored for PGlite). */
   maxConnections?: number
+  /** How long a query waits for a free pool connection before failing (default 10 s). */
+  connectionTimeoutMs?: number
+  /** Told about errors of idle connections (Postgres restarted or unreachable). */
+  onIdleError?: (err: Error) => void
 }
 
 const INT8 = 20
@@ -34,6 +38,8 @@ export function createDb(config: DbConfig): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: config.url,
     max: config.maxConnections ?? 10,
+    // A query waits this long for a connection, then fails (503) instead of hanging.
+    connectionTimeoutMillis: config.connectionTimeoutMs ?? 10_000,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8
@@ -41,5 +47,9 @@ export function createDb(config: DbConfig): Kysely<Database> {
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   })
+  // pg: "the pool will emit an error … when an idle client … experiences an error"; without a
+  // listener that 'error' event kills the process when Postgres goes away. The pool drops the
+  // client; the next query connects again.
+  pool.on('error', (err) => config.onIdleError?.(err))
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins })
 }

@@ -44,3 +44,8 @@ export async function configureBucketCors(
     }),
   )
 }
+
+/** HeadBucket: resolves when S3 answers and the bucket is there (readiness checks). */
+export async function checkBucket(client: S3Client, bucket: string): Promise<void> {
+  await client.send(new HeadBucketCommand({ Bucket: bucket }))
+}

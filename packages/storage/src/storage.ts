@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3'
-import { configureBucketCors, ensureBucket } from './bucket.ts'
+import { checkBucket, configureBucketCors, ensureBucket } from './bucket.ts'
 import { createS3Client, type StorageConfig } from './client.ts'
 import { copyObject } from './copy.ts'
 import * as multipart from './multipart.ts'
@@ -42,6 +42,8 @@ export function createStorage(config: StorageConfig) {
     readFirstBytes: bind(readFirstBytes, client, bucket),
     readStream: bind(readStream, client, bucket),
     ensureBucket: () => ensureBucket(client, bucket),
+    /** Throws unless S3 answers and the bucket exists. */
+    ensureReachable: () => checkBucket(client, bucket),
     configureCors: bind(configureBucketCors, client, bucket),
     multipart: {
       create: bind(multipart.createMultipartUpload, client, bucket),

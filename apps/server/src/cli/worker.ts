@@ -15,7 +15,11 @@ async function worker() {
   if (!config.databaseUrl?.startsWith('postgres') || !config.s3) {
     throw new ConfigError('the worker needs DATABASE_URL=postgres://… and S3_* (see README)')
   }
-  const db = createDb({ url: config.databaseUrl, maxConnections: config.databasePoolSize })
+  const db = createDb({
+    url: config.databaseUrl,
+    maxConnections: config.databasePoolSize,
+    onIdleError: (err) => log.warn({ err }, 'a Postgres connection failed; reconnecting on demand'),
+  })
   const storage = createStorage(config.s3)
   await migrateToLatest(db)
   const events = createEventsRuntime(

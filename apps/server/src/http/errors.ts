@@ -1,7 +1,20 @@
+import { isDependencyUnavailable } from '@uplink/api'
 import type { NextFunction, Request, Response } from 'express'
 
 /** The one error handler, last in the chain: details go to the log, never to the client. */
 export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction) {
+  if (isDependencyUnavailable(err)) {
+    req.log.warn({ err }, 'a dependency is unavailable')
+    if (res.headersSent) return void res.destroy()
+    res.set('Retry-After', '5')
+    res
+      .status(503)
+      .json({
+        error: 'storage or database is unavailable right now; retry in a few seconds',
+        requestId: req.id,
+      })
+    return
+  }
   const status = (err as { status?: number; statusCode?: number }).status ?? 500
   if (status >= 500) {
     req.log.error({ err }, 'request failed')

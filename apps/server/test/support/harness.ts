@@ -47,7 +47,11 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     },
   })
   const log = createLogger(config.logLevel, sink)
-  const services = await createServices(config, { databaseUrl, s3: config.s3! }, log)
+  const services = await createServices(
+    config,
+    { databaseUrl: config.databaseUrl ?? databaseUrl, s3: config.s3! },
+    log,
+  )
   const server = await serve(services, { host: '127.0.0.1', port: 0, log, handleSignals: false })
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const token = (userId: string) => signDevToken(JWT_SECRET, userId)
