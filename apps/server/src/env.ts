@@ -46,6 +46,7 @@ const schema = z.object({
   UPLINK_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   UPLINK_TUS_PART_SIZE: bytes.min(5 * 1024 * 1024).default(16 * 1024 * 1024),
   UPLINK_TUS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  UPLINK_TUS_MAX_PART_UPLOADS: z.coerce.number().int().min(1).max(1024).default(16),
   UPLINK_TUS_TEMP_DIR: z.string().optional(),
   UPLINK_TUS_EXPIRY_HOURS: z.coerce.number().positive().default(24),
   UPLINK_TUS_MAX_DEFERRED_LENGTH: bytes.optional(),
@@ -105,6 +106,7 @@ export interface Config {
   tus: {
     partSize: number
     maxConcurrentPartUploads: number
+    partsPerUpload: number
     tempDir: string | undefined
     expirationPeriodInMilliseconds: number
     maxDeferredLength: number | undefined
@@ -194,7 +196,8 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
     idleTimeoutSeconds: env.UPLINK_IDLE_TIMEOUT_SECONDS,
     tus: {
       partSize: env.UPLINK_TUS_PART_SIZE,
-      maxConcurrentPartUploads: env.UPLINK_TUS_CONCURRENCY,
+      partsPerUpload: env.UPLINK_TUS_CONCURRENCY,
+      maxConcurrentPartUploads: env.UPLINK_TUS_MAX_PART_UPLOADS,
       tempDir: env.UPLINK_TUS_TEMP_DIR,
       expirationPeriodInMilliseconds: env.UPLINK_TUS_EXPIRY_HOURS * 3600_000,
       maxDeferredLength: env.UPLINK_TUS_MAX_DEFERRED_LENGTH,

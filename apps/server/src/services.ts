@@ -62,6 +62,7 @@ export async function createServices(
     policies: config.policies,
     partSize: config.tus.partSize,
     maxConcurrentPartUploads: config.tus.maxConcurrentPartUploads,
+    partsPerUpload: config.tus.partsPerUpload,
     useTags: config.tus.useTags,
     expirationPeriodInMilliseconds: config.tus.expirationPeriodInMilliseconds,
     respectForwardedHeaders: config.trustProxy,

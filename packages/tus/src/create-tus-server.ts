@@ -36,8 +36,10 @@ export interface TusServerOptions {
   partSize?: number
   /** Smallest part sent as a real part (default 5 MiB); set it to partSize for R2, which wants equal parts. */
   minPartSize?: number
-  /** Part uploads in flight at once across this process (default 8); each buffers one part on disk. */
+  /** Part uploads to S3 in flight at once across this process (default 16). */
   maxConcurrentPartUploads?: number
+  /** Parts of one upload being filled or sent at once (default 4); each is one part file on disk. */
+  partsPerUpload?: number
   /** Tag info objects for lifecycle rules (default true); R2 has no object tags, so set false there. */
   useTags?: boolean
   /** How long an unfinished upload lives (default 24 h). */
@@ -101,7 +103,8 @@ export function createTusServer(options: TusServerOptions): TusServer {
   const store = new UplinkS3Store({
     partSize: options.partSize ?? 16 * MiB,
     ...(options.minPartSize ? { minPartSize: options.minPartSize } : {}),
-    maxConcurrentPartUploads: options.maxConcurrentPartUploads ?? 8,
+    maxConcurrentPartUploads: options.maxConcurrentPartUploads ?? 16,
+    partsPerUpload: options.partsPerUpload ?? 4,
     useTags: options.useTags ?? true,
     expirationPeriodInMilliseconds,
     tempDir: options.tempDir ?? join(tmpdir(), 'uplink-tus'),
@@ -141,6 +144,8 @@ export function createTusServer(options: TusServerOptions): TusServer {
     ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
     exposedHeaders: [DOCUMENT_ID_HEADER],
     disableTerminationForFinishedUploads: true,
+    // tus: the Location "MAY be absolute or relative"; relative never trusts the client's Host.
+    generateUrl: (_req, { path: base, id }) => `${base}/${id}`,
     getFileIdFromRequest: (req) => uploadIdFromPath(path, new URL(req.url).pathname),
     namingFunction: createNamingFunction({ requireUser, policies }),
     // Sizes with Upload-Length are checked by the policy in onUploadCreate (clear 413 body);
@@ -170,6 +175,13 @@ export function createTusServer(options: TusServerOptions): TusServer {
       ...(options.onUploaded ? { onUploaded: options.onUploaded } : {}),
     }),
     onResponseError: (req, err) => {
+      if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
+        log.error({ err }, 'tus temp dir is full')
+        return {
+          status_code: 507,
+          body: 'the server has no disk space to buffer this upload right now; retry later, the upload resumes where it stopped\n',
+        }
+      }
       if (isTusError(err)) {
         if (err.status_code >= 500) log.error({ err, method: req.method }, 'tus request failed')
         return undefined

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -14,6 +14,7 @@ import { ERRORS, StreamSplitter, TUS_RESUMABLE, type Upload } from '@tus/utils'
 import { normalizeContentType } from '@uplink/core'
 import { fileSha256 } from './file-sha256.ts'
 import { isPartAsWritten, type PartLedger } from './part-ledger.ts'
+import { Slots } from './slots.ts'
 import { processTempDir, sweepTempDirs } from './temp-dirs.ts'
 
 export interface UplinkS3StoreOptions extends Options {
@@ -28,13 +29,13 @@ export interface UplinkS3StoreOptions extends Options {
   checksums: boolean
   /** Part size used while the upload length is still deferred (bounded by this length). */
   maxDeferredLength?: number | undefined
+  /** Parts of one upload being filled or sent at once (default 4). */
+  partsPerUpload?: number
   /** Accept `Upload-Defer-Length` (creation-defer-length extension). */
   allowDeferredLength: boolean
   /** Called after a tus DELETE removed the upload from S3. */
   afterRemove?: (id: string) => Promise<void>
 }
-
-type Permit = { release(): Promise<void> }
 
 /** The incomplete part (`<id>.part`) is number 0 in the ledger. */
 const INCOMPLETE_PART = 0
@@ -58,6 +59,7 @@ export class UplinkS3Store extends S3Store {
   private readonly checksums: boolean
   private readonly deferredLengthBound: number | undefined
   private readonly afterRemove: ((id: string) => Promise<void>) | undefined
+  private readonly partsPerUpload: number
   private tempDirReady: Promise<unknown> | undefined
 
   constructor(options: UplinkS3StoreOptions) {
@@ -68,6 +70,7 @@ export class UplinkS3Store extends S3Store {
       maxDeferredLength,
       allowDeferredLength,
       afterRemove,
+      partsPerUpload,
       ...storeOptions
     } = options
     super(storeOptions)
@@ -77,6 +80,7 @@ export class UplinkS3Store extends S3Store {
     this.checksums = checksums
     this.deferredLengthBound = maxDeferredLength
     this.afterRemove = afterRemove
+    this.partsPerUpload = partsPerUpload ?? 4
     // tus: "If the Server does not support creation-defer-length it MUST NOT list it".
     this.extensions = this.extensions.filter(
       (e) => e !== 'creation-defer-length' || allowDeferredLength,
@@ -130,9 +134,12 @@ export class UplinkS3Store extends S3Store {
   }
 
   /**
-   * Streams the request body into part-sized temp files and uploads each as it fills. A permit
-   * from the store-wide semaphore (`maxConcurrentPartUploads`) is taken before a file is started,
-   * so memory stays flat and disk holds at most that many parts.
+   * Streams the request body into part-sized temp files and uploads each as it fills. Each
+   * upload has `partsPerUpload` slots (a part being filled or sent holds one), and a part takes
+   * a permit of the process-wide semaphore (`maxConcurrentPartUploads`) only while it is sent:
+   * a client that stalls mid-part holds one slot of its own, never a permit others need.
+   * When the request ends early (client gone, idle timeout), the bytes already received are
+   * still stored, as a part or as the `.part` object, so the resume starts after them.
    */
   protected override async uploadParts(
     metadata: MetadataValue,
@@ -146,59 +153,79 @@ export class UplinkS3Store extends S3Store {
       chunkSize: this.calcOptimalPartSize(size),
       directory: this.tempDir,
     })
+    const slots = new Slots(this.partsPerUpload)
     const uploads: Promise<void>[] = []
     let uploaded = 0
     let nextPart = firstPartNumber
     let position = offset
-    let permit: Permit | undefined
+    let releaseSlot: (() => void) | undefined
     let openFile: string | undefined
+    let sendFailed = false
 
-    splitter.on('beforeChunkStarted', async () => {
-      permit = await this.partUploadSemaphore.acquire()
-    })
-    splitter.on('chunkStarted', (path: string) => {
-      openFile = path
-    })
-    splitter.on('chunkError', () => {
-      void permit?.release()
-      permit = undefined
-    })
-    splitter.on('chunkFinished', ({ path, size: bytes }: { path: string; size: number }) => {
-      openFile = undefined
-      const held = permit
-      permit = undefined
+    const send = (path: string, bytes: number, release: (() => void) | undefined) => {
       const partNumber = nextPart++
       position += bytes
       const isLast = size === position
-      // Parts go to S3 concurrently (bounded by the permits). A crash can leave a gap in the
-      // part list; retrieveParts counts only the verified consecutive parts, and a resumed
-      // PATCH re-sends from the gap, overwriting any stray later part.
-      const task = this.sendPartFile(metadata, path, bytes, partNumber, isLast)
+      // Parts go to S3 concurrently. A crash can leave a gap in the part list; retrieveParts
+      // counts only the verified consecutive parts, and a resumed PATCH re-sends from the gap.
+      const task = this.withPermit(() =>
+        this.sendPartFile(metadata, path, bytes, partNumber, isLast),
+      )
         .then(() => {
           uploaded += bytes
         })
         .catch((err: unknown) => {
+          sendFailed = true
           splitter.destroy(err as Error)
           throw err
         })
         .finally(async () => {
           await rm(path, { force: true }).catch(() => {})
-          await held?.release()
+          release?.()
         })
       task.catch(() => {})
       uploads.push(task)
+    }
+
+    splitter.on('beforeChunkStarted', async () => {
+      releaseSlot = await slots.acquire()
+    })
+    splitter.on('chunkStarted', (path: string) => {
+      openFile = path
+    })
+    splitter.on('chunkFinished', ({ path, size: bytes }: { path: string; size: number }) => {
+      openFile = undefined
+      const release = releaseSlot
+      releaseSlot = undefined
+      send(path, bytes, release)
     })
 
     try {
       await pipeline(source, splitter)
     } catch (err) {
-      if (openFile) await rm(openFile, { force: true }).catch(() => {})
+      const partial = openFile
+      openFile = undefined
+      const bytes = partial ? await fileSize(partial) : 0
+      if (partial && bytes > 0 && !sendFailed) send(partial, bytes, releaseSlot)
+      else {
+        if (partial) await rm(partial, { force: true }).catch(() => {})
+        releaseSlot?.()
+      }
       uploads.push(Promise.reject(err))
     }
     // Never return while a part upload still runs in the background.
     await Promise.allSettled(uploads)
     await Promise.all(uploads)
     return uploaded
+  }
+
+  private async withPermit(send: () => Promise<void>): Promise<void> {
+    const permit = await this.partUploadSemaphore.acquire()
+    try {
+      await send()
+    } finally {
+      await permit.release()
+    }
   }
 
   /**
@@ -213,9 +240,11 @@ export class UplinkS3Store extends S3Store {
     isLast: boolean,
   ): Promise<void> {
     const id = metadata.file.id
-    const sha256 = await fileSha256(path)
+    if (bytes === 0) return
+    // Exactly `bytes`: a part cut short by an aborted request is a prefix of its file.
+    const sha256 = await fileSha256(path, bytes)
     // Large reads: fewer, bigger writes to the S3 socket (the default is 64 KiB).
-    const body = createReadStream(path, { highWaterMark: 1024 * 1024 })
+    const body = createReadStream(path, { highWaterMark: 1024 * 1024, end: bytes - 1 })
     const checksum = this.checksums ? { ChecksumSHA256: sha256 } : {}
     if (bytes >= this.minPartSize || isLast) {
       const res = await this.client.uploadPart({
@@ -395,6 +424,12 @@ function checkAcknowledged(acknowledged: string | undefined, sent: string, what:
     )
   }
 }
+
+const fileSize = (path: string) =>
+  stat(path).then(
+    (s) => s.size,
+    () => 0,
+  )
 
 function isNotFound(err: unknown): boolean {
   const name = (err as { name?: string }).name

@@ -70,7 +70,8 @@ export function statusOf(err: unknown): number | undefined {
 }
 
 /** The object key behind a tus upload URL (the path after /files/). */
-export const keyOf = (uploadUrl: string) => new URL(uploadUrl).pathname.replace(/^\/files\//, '')
+export const keyOf = (uploadUrl: string) =>
+  new URL(uploadUrl, 'http://localhost').pathname.replace(/^\/files\//, '')
 
 export interface ServerProcess {
   port: number

@@ -57,6 +57,8 @@ describe('creation', () => {
     const documentId = res.headers.get('uplink-document-id')
     expect(res.headers.get('access-control-expose-headers')).toContain('Uplink-Document-Id')
     const location = res.headers.get('location') ?? ''
+    // tus: the URL "MAY be absolute or relative"; relative, it cannot carry a forged Host.
+    expect(location).toBe(`/files/alice/video/${documentId}`)
     expect(keyOf(location)).toBe(`alice/video/${documentId}`)
     const doc = await findDocumentById(app.db, documentId ?? '')
     expect(doc).toMatchObject({
@@ -150,7 +152,7 @@ describe('creation', () => {
 describe('ownership', () => {
   async function aliceUpload() {
     const res = await create({ 'Upload-Length': String(6 * MiB) })
-    const url = res.headers.get('location') ?? ''
+    const url = new URL(res.headers.get('location') ?? '', app.url).toString()
     const patch = await fetch(url, {
       method: 'PATCH',
       headers: {

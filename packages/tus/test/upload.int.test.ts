@@ -120,7 +120,7 @@ describe('expiry', () => {
       })
       expect(created.status).toBe(201)
       expect(created.headers.get('upload-offset')).toBe(String(6 * MiB))
-      const url = created.headers.get('location') ?? ''
+      const url = new URL(created.headers.get('location') ?? '', short.url).toString()
       const key = keyOf(url)
       const documentId = created.headers.get('uplink-document-id') ?? ''
       expect((await short.storage.multipart.listUploads(key)).map((u) => u.key)).toContain(key)
