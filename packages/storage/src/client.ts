@@ -8,6 +8,12 @@ export interface StorageConfig {
   credentials: { accessKeyId: string; secretAccessKey: string }
   /** Path-style URLs (`endpoint/bucket/key`); versitygw and MinIO need it. */
   forcePathStyle: boolean
+  /**
+   * SHA-256 checksums on every presigned part and PUT, verified by the store (default true).
+   * Turn off only for a store that cannot take `x-amz-checksum-sha256`: parts are then checked
+   * by size and ETag alone.
+   */
+  checksums?: boolean | undefined
 }
 
 /** One S3 client per process. */
