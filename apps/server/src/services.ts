@@ -33,7 +33,7 @@ export async function createServices(
   log: Logger,
 ): Promise<Services> {
   const db = createDb({ url: resolved.databaseUrl, maxConnections: config.databasePoolSize })
-  const storage = createStorage(resolved.s3)
+  const storage = createStorage({ ...resolved.s3, checksums: config.s3Checksums })
   try {
     const applied = await migrateToLatest(db)
     if (applied.length) log.info({ applied }, 'database migrated')
