@@ -178,6 +178,57 @@ describe('uploadFile', () => {
     expect(sha256(await readFile(out))).toBe(sha256(bytes))
   }, 90_000)
 
+  it('checks a resumed stream part by part: a listed part with other bytes is sent again', async () => {
+    const bytes = randomBytes(17 * MiB)
+    const stateDir = join(dir, 'stream-state')
+    const options = {
+      purpose: 'video',
+      filename: 'stream.webm',
+      size: bytes.length,
+      stateDir,
+      resumeKey: 'stream.webm#1',
+    }
+    const stream = () =>
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < bytes.length; i += MiB) yield bytes.subarray(i, i + MiB)
+        })(),
+      )
+    const stop = new AbortController()
+    const first = countingFetch(() => stop.abort())
+    const interrupted = (await client('alice', { fetch: first.fetch })).uploadFile(stream(), {
+      ...options,
+      partConcurrency: 1,
+      signal: stop.signal,
+    })
+    await expect(interrupted).rejects.toMatchObject({ code: 'ABORTED' })
+    // Overwrite part 1 with 16 MiB of zeros, signed for those zeros.
+    const uplink = await client('alice')
+    const [pending] = (await uplink.list()).filter((d) => d.filename === 'stream.webm')
+    const zeros = Buffer.alloc(16 * MiB)
+    const { parts } = await uplink.trpc.multipart.signParts.mutate({
+      documentId: pending!.id,
+      parts: [{ partNumber: 1, sha256: sha256(zeros) }],
+    })
+    const planted = await fetch(parts[0]!.url, {
+      method: 'PUT',
+      headers: parts[0]!.headers,
+      body: zeros,
+    })
+    expect(planted.status).toBe(200)
+
+    const resumed = countingFetch()
+    const doc = await (await client('alice', { fetch: resumed.fetch })).uploadFile(
+      stream(),
+      options,
+    )
+    expect(doc.id).toBe(pending!.id)
+    expect(resumed.partPuts.sort()).toEqual([1, 2])
+    const out = join(dir, 'stream.out')
+    await uplink.download(doc.id, out)
+    expect(sha256(await readFile(out))).toBe(sha256(bytes))
+  })
+
   it('uploads a small Buffer with one PUT and a sized stream with multipart', async () => {
     const checksums: (string | null)[] = []
     const uplink = await client('carol', {

@@ -112,7 +112,9 @@ export async function uploadMultipart(
 ): Promise<DocumentView> {
   try {
     const session = (await resume(ctx, ctl, source.size)) ?? (await create(ctx, ctl, req))
+    if (source.read) await verifyListed(session, source.read, source.size)
     let uploaded = 0
+    for (const n of session.done.keys()) uploaded += expectedSize(session, source.size, n)
     ctl.progress(uploaded)
 
     // One failure stops the other workers; the caller's signal stops all of them.
@@ -168,20 +170,39 @@ export async function uploadMultipart(
   }
 }
 
-/** Hands out every part in order (a stream is read once); the worker decides what to send. */
+/**
+ * Moves the listed parts that hold exactly the local bytes into `done` before any upload
+ * starts, so progress starts from them. (A stream is checked part by part as it is read.)
+ */
+async function verifyListed(
+  session: Session,
+  read: (start: number, end: number) => Promise<Buffer>,
+  size: number,
+): Promise<void> {
+  for (const [n, listed] of session.listed) {
+    const start = (n - 1) * session.partSize
+    const body = await read(start, Math.min(start + session.partSize, size))
+    const sha256 = sha256Base64(body)
+    if (partMatches(listed, body, sha256)) session.done.set(n, { etag: listed.etag, sha256 })
+  }
+  session.listed.clear()
+}
+
+/** Hands out the parts still to send, in order; a stream is read once, skipping done parts. */
 function nextPart(
   session: Session,
   source: ResolvedSource,
 ): () => Promise<{ partNumber: number; body: () => Promise<Buffer> } | undefined> {
   const { read } = source
   if (read) {
-    let n = 0
+    const todo: number[] = []
+    for (let n = 1; n <= session.partCount; n++) if (!session.done.has(n)) todo.push(n)
     return async () => {
-      if (++n > session.partCount) return undefined
+      const n = todo.shift()
+      if (n === undefined) return undefined
       const start = (n - 1) * session.partSize
-      const partNumber = n
       return {
-        partNumber,
+        partNumber: n,
         body: () => read(start, Math.min(start + session.partSize, source.size)),
       }
     }
