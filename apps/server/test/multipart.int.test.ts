@@ -128,6 +128,15 @@ describe('presigned multipart upload', () => {
     expect(early.message).toMatch(/^part 1 has not been uploaded yet/)
   })
 
+  it('takes an optional whole-file SHA-256 at create and names a malformed one', async () => {
+    const api = await h.client('alice')
+    const created = await api.multipart.create.mutate({ ...videoRequest, sha256: sha256(video) })
+    expect(created.partCount).toBe(2)
+    const bad = await trpcError(api.multipart.create.mutate({ ...videoRequest, sha256: 'abc' }))
+    expect(bad.data?.code).toBe('BAD_REQUEST')
+    expect(bad.message).toMatch(/^sha256: sha256 must be the base64 SHA-256/)
+  })
+
   it('asks for the SHA-256 of every part it signs', async () => {
     const api = await h.client('alice')
     const { documentId } = await api.multipart.create.mutate(videoRequest)
