@@ -50,7 +50,10 @@ function mapError(err: unknown): unknown {
  * The bucket's CORS must allow `x-amz-checksum-sha256` and expose `ETag` (`configureBucketCors`).
  */
 export const multipartRouter = router({
-  /** Checks the policy, starts the S3 multipart upload and creates the pending row. */
+  /**
+   * Checks the policy, starts the S3 multipart upload (SHA-256 per part unless checksums are
+   * off) and creates the pending row, with the optional whole-file `sha256` the client declares.
+   */
   create: protectedProcedure
     .input(uploadRequestInput.extend({ sha256: sha256Input.optional() }))
     .mutation(async ({ ctx, input }) => {
