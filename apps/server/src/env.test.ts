@@ -31,4 +31,10 @@ describe('loadConfig', () => {
       /UPLINK_POLICIES: must be JSON/,
     )
   })
+
+  it('keeps S3 checksums on unless S3_CHECKSUMS=false opts out', () => {
+    expect(loadConfig('development', {}).s3Checksums).toBe(true)
+    expect(loadConfig('development', { S3_CHECKSUMS: 'false' }).s3Checksums).toBe(false)
+    expect(() => loadConfig('development', { S3_CHECKSUMS: 'off' })).toThrow(/S3_CHECKSUMS:/)
+  })
 })

@@ -24,6 +24,7 @@ const schema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   S3_FORCE_PATH_STYLE: bool.optional(),
   S3_USE_TAGS: bool.default(true),
+  S3_CHECKSUMS: bool.default(true),
   UPLINK_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   UPLINK_JWKS_URL: z.url().optional(),
   UPLINK_JWT_ISSUER: z.string().optional(),
@@ -97,6 +98,11 @@ export interface Config {
     | undefined
   bucket: string
   region: string
+  /**
+   * SHA-256 on every presigned part and PUT, verified by the store. Off only for a store that
+   * cannot take `x-amz-checksum-sha256` (S3_CHECKSUMS=false): parts are then checked by size.
+   */
+  s3Checksums: boolean
   auth: { jwtSecret?: string; jwksUrl?: string; issuer?: string; audience?: string }
   expiries: { upload: number; download: number }
   policies: Policies
@@ -184,6 +190,7 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
         : undefined,
     bucket: env.S3_BUCKET,
     region: env.S3_REGION,
+    s3Checksums: env.S3_CHECKSUMS,
     auth: {
       ...(env.UPLINK_JWT_SECRET ? { jwtSecret: env.UPLINK_JWT_SECRET } : {}),
       ...(env.UPLINK_JWKS_URL ? { jwksUrl: env.UPLINK_JWKS_URL } : {}),

@@ -37,7 +37,7 @@ export async function createServices(
     maxConnections: config.databasePoolSize,
     onIdleError: (err) => log.warn({ err }, 'a Postgres connection failed; reconnecting on demand'),
   })
-  const storage = createStorage(resolved.s3)
+  const storage = createStorage({ ...resolved.s3, checksums: config.s3Checksums })
   try {
     const applied = await migrateToLatest(db)
     if (applied.length) log.info({ applied }, 'database migrated')

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -41,6 +41,25 @@ function countingFetch(afterPart?: (partNumber: number) => void) {
 
 async function client(userId: string, options: { fetch?: typeof fetch } = {}) {
   return createUplinkClient({ url: h.baseUrl, token: await h.token(userId), ...options })
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('base64')
+
+/** Uploads part 1 of `path`, then aborts: a multipart upload left to resume. */
+async function interruptedUpload(
+  server: { baseUrl: string; token: string },
+  path: string,
+  stateDir: string,
+) {
+  const stop = new AbortController()
+  const counter = countingFetch(() => stop.abort())
+  const interrupted = createUplinkClient({
+    url: server.baseUrl,
+    token: server.token,
+    fetch: counter.fetch,
+  }).uploadFile(path, { purpose: 'video', stateDir, partConcurrency: 1, signal: stop.signal })
+  await expect(interrupted).rejects.toMatchObject({ code: 'ABORTED' })
+  expect(counter.partPuts).toEqual([1])
 }
 
 async function videoFile(name: string, size: number) {
@@ -125,8 +144,100 @@ describe('uploadFile', () => {
     expect((await readFile(out)).equals(bytes)).toBe(true)
   }, 90_000)
 
+  it('sends again a part S3 holds with the right size but other bytes, and the download is the file', async () => {
+    const { path, bytes } = await videoFile('planted.mp4', 40 * MiB)
+    const stateDir = join(dir, 'planted-state')
+    const uplink = await client('alice')
+    await interruptedUpload({ baseUrl: h.baseUrl, token: await h.token('alice') }, path, stateDir)
+    // Plant part 2 as a store that padded a cut body would keep it: right size, zeros inside.
+    const [pending] = (await uplink.list()).filter((d) => d.filename === 'planted.mp4')
+    const zeros = Buffer.concat([bytes.subarray(16 * MiB, 21 * MiB), Buffer.alloc(11 * MiB)])
+    const { parts } = await uplink.trpc.multipart.signParts.mutate({
+      documentId: pending!.id,
+      parts: [{ partNumber: 2, sha256: sha256(zeros) }],
+    })
+    const planted = await fetch(parts[0]!.url, {
+      method: 'PUT',
+      headers: parts[0]!.headers,
+      body: zeros,
+    })
+    expect(planted.status).toBe(200)
+    const listed = await uplink.trpc.multipart.listParts.query({ documentId: pending!.id })
+    expect(listed.parts.map((p) => [p.partNumber, p.size])).toEqual([
+      [1, 16 * MiB],
+      [2, 16 * MiB],
+    ])
+
+    const resumed = countingFetch()
+    const again = await client('alice', { fetch: resumed.fetch })
+    const doc = await again.uploadFile(path, { purpose: 'video', stateDir })
+    expect(doc.id).toBe(pending!.id)
+    expect(resumed.partPuts.sort()).toEqual([2, 3])
+    const out = join(dir, 'planted.out')
+    await uplink.download(doc.id, out)
+    expect(sha256(await readFile(out))).toBe(sha256(bytes))
+  }, 90_000)
+
+  it('checks a resumed stream part by part: a listed part with other bytes is sent again', async () => {
+    const bytes = randomBytes(17 * MiB)
+    const stateDir = join(dir, 'stream-state')
+    const options = {
+      purpose: 'video',
+      filename: 'stream.webm',
+      size: bytes.length,
+      stateDir,
+      resumeKey: 'stream.webm#1',
+    }
+    const stream = () =>
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < bytes.length; i += MiB) yield bytes.subarray(i, i + MiB)
+        })(),
+      )
+    const stop = new AbortController()
+    const first = countingFetch(() => stop.abort())
+    const interrupted = (await client('alice', { fetch: first.fetch })).uploadFile(stream(), {
+      ...options,
+      partConcurrency: 1,
+      signal: stop.signal,
+    })
+    await expect(interrupted).rejects.toMatchObject({ code: 'ABORTED' })
+    // Overwrite part 1 with 16 MiB of zeros, signed for those zeros.
+    const uplink = await client('alice')
+    const [pending] = (await uplink.list()).filter((d) => d.filename === 'stream.webm')
+    const zeros = Buffer.alloc(16 * MiB)
+    const { parts } = await uplink.trpc.multipart.signParts.mutate({
+      documentId: pending!.id,
+      parts: [{ partNumber: 1, sha256: sha256(zeros) }],
+    })
+    const planted = await fetch(parts[0]!.url, {
+      method: 'PUT',
+      headers: parts[0]!.headers,
+      body: zeros,
+    })
+    expect(planted.status).toBe(200)
+
+    const resumed = countingFetch()
+    const doc = await (await client('alice', { fetch: resumed.fetch })).uploadFile(
+      stream(),
+      options,
+    )
+    expect(doc.id).toBe(pending!.id)
+    expect(resumed.partPuts.sort()).toEqual([1, 2])
+    const out = join(dir, 'stream.out')
+    await uplink.download(doc.id, out)
+    expect(sha256(await readFile(out))).toBe(sha256(bytes))
+  })
+
   it('uploads a small Buffer with one PUT and a sized stream with multipart', async () => {
-    const uplink = await client('carol')
+    const checksums: (string | null)[] = []
+    const uplink = await client('carol', {
+      fetch: (input, init) => {
+        if (init?.method === 'PUT')
+          checksums.push(new Headers(init.headers).get('x-amz-checksum-sha256'))
+        return fetch(input, init)
+      },
+    })
     const pdf = Buffer.from('%PDF-1.7\n%%EOF\n')
     const small = await uplink.uploadFile(pdf, { purpose: 'document', filename: 'a.pdf' })
     expect(small).toMatchObject({
@@ -134,6 +245,8 @@ describe('uploadFile', () => {
       status: 'uploaded',
       contentType: 'application/pdf',
     })
+    // The PUT carries the file's SHA-256, signed into the URL: S3 stores these bytes or nothing.
+    expect(checksums).toEqual([sha256(pdf)])
 
     const bytes = randomBytes(17 * MiB)
     const stream = Readable.from(
@@ -220,6 +333,46 @@ describe('uploadFile with tus', () => {
     await uplink.download(doc.id, out)
     expect((await readFile(out)).equals(bytes)).toBe(true)
   })
+})
+
+describe('with S3_CHECKSUMS=false', () => {
+  let plain: Harness
+  beforeAll(async () => {
+    plain = await startHarness({ S3_CHECKSUMS: 'false' })
+  })
+  afterAll(async () => {
+    await plain.close()
+  })
+
+  it('uploads by PUT and resumes a multipart upload, trusting a listed part by its ETag (MD5)', async () => {
+    const uplink = createUplinkClient({ url: plain.baseUrl, token: await plain.token('erin') })
+    const pdf = Buffer.from('%PDF-1.7\n% no checksums\n%%EOF\n')
+    const small = await uplink.uploadFile(pdf, { purpose: 'document', filename: 'p.pdf' })
+    expect(small).toMatchObject({ method: 'put', status: 'uploaded' })
+
+    const { path, bytes } = await videoFile('plain.mp4', 20 * MiB)
+    const stateDir = join(dir, 'plain-state')
+    await interruptedUpload(
+      { baseUrl: plain.baseUrl, token: await plain.token('erin') },
+      path,
+      stateDir,
+    )
+    const [pending] = (await uplink.list()).filter((d) => d.filename === 'plain.mp4')
+    const listed = await uplink.trpc.multipart.listParts.query({ documentId: pending!.id })
+    expect(listed.parts.map((p) => [p.partNumber, p.sha256])).toEqual([[1, undefined]])
+
+    const resumed = countingFetch()
+    const again = createUplinkClient({
+      url: plain.baseUrl,
+      token: await plain.token('erin'),
+      fetch: resumed.fetch,
+    })
+    const doc = await again.uploadFile(path, { purpose: 'video', stateDir })
+    expect(resumed.partPuts).toEqual([2])
+    const out = join(dir, 'plain.out')
+    await uplink.download(doc.id, out)
+    expect((await readFile(out)).equals(bytes)).toBe(true)
+  }, 60_000)
 })
 
 describe('fetchSigned', () => {

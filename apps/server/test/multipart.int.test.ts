@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { TRPCClientError } from '@trpc/client'
 import type { AppRouter } from '@uplink/api'
 import { findDocumentById } from '@uplink/db'
@@ -27,6 +27,11 @@ const videoRequest = {
 
 type Api = Awaited<ReturnType<Harness['client']>>
 
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('base64')
+/** Part `n` (1-based) of `data` cut in `partSize` pieces. */
+const partOf = (data: Buffer, partSize: number, n: number) =>
+  data.subarray((n - 1) * partSize, n * partSize)
+
 async function trpcError(promise: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
   try {
     await promise
@@ -38,23 +43,23 @@ async function trpcError(promise: Promise<unknown>): Promise<TRPCClientError<App
   throw new Error('expected the call to fail')
 }
 
-/** Starts an upload and PUTs every part; returns the ETags S3 gave back. */
+/** Starts an upload and PUTs every part with its signed SHA-256; returns the ETags S3 gave back. */
 async function uploadParts(api: Api) {
   const created = await api.multipart.create.mutate(videoRequest)
   const numbers = Array.from({ length: created.partCount }, (_, i) => i + 1)
   const { parts } = await api.multipart.signParts.mutate({
     documentId: created.documentId,
-    partNumbers: numbers,
+    parts: numbers.map((n) => ({
+      partNumber: n,
+      sha256: sha256(partOf(video, created.partSize, n)),
+    })),
   })
-  const etags: { partNumber: number; etag: string }[] = []
-  for (const { partNumber, url } of parts) {
-    const start = (partNumber - 1) * created.partSize
-    const res = await fetch(url, {
-      method: 'PUT',
-      body: video.subarray(start, start + created.partSize),
-    })
+  const etags: { partNumber: number; etag: string; sha256: string }[] = []
+  for (const { partNumber, url, headers } of parts) {
+    const body = partOf(video, created.partSize, partNumber)
+    const res = await fetch(url, { method: 'PUT', headers, body })
     expect(res.status).toBe(200)
-    etags.push({ partNumber, etag: res.headers.get('etag') ?? '' })
+    etags.push({ partNumber, etag: res.headers.get('etag') ?? '', sha256: sha256(body) })
   }
   return { created, etags }
 }
@@ -67,10 +72,9 @@ describe('presigned multipart upload', () => {
     // The row outlives the upload of a large file; each part URL does not.
     expect(new Date(created.expiresAt).getTime() - Date.now()).toBeGreaterThan(23 * 3600_000)
     const listed = await api.multipart.listParts.query({ documentId: created.documentId })
-    expect(listed.parts.map((p) => [p.partNumber, p.size])).toEqual([
-      [1, 16 * MiB],
-      [2, 1 * MiB],
-    ])
+    expect(listed.parts.map((p) => [p.partNumber, p.size, p.sha256])).toEqual(
+      etags.map((p, i) => [p.partNumber, i === 0 ? 16 * MiB : 1 * MiB, p.sha256]),
+    )
     const doc = await api.multipart.complete.mutate({
       documentId: created.documentId,
       parts: etags,
@@ -105,17 +109,93 @@ describe('presigned multipart upload', () => {
   it('names a part number outside the upload, and refuses more than 100 at once', async () => {
     const api = await h.client('alice')
     const { documentId } = await api.multipart.create.mutate(videoRequest)
-    const err = await trpcError(api.multipart.signParts.mutate({ documentId, partNumbers: [1, 3] }))
+    const sum = sha256(video.subarray(0, 1))
+    const err = await trpcError(
+      api.multipart.signParts.mutate({
+        documentId,
+        parts: [1, 3].map((partNumber) => ({ partNumber, sha256: sum })),
+      }),
+    )
     expect(err.data?.code).toBe('BAD_REQUEST')
     expect(err.message).toBe('part number 3 is out of range: this upload has parts 1..2')
-    const many = Array.from({ length: 101 }, () => 1)
+    const many = Array.from({ length: 101 }, () => ({ partNumber: 1, sha256: sum }))
     expect(
-      (await trpcError(api.multipart.signParts.mutate({ documentId, partNumbers: many }))).message,
-    ).toMatch(/^partNumbers: ask for at most 100/)
+      (await trpcError(api.multipart.signParts.mutate({ documentId, parts: many }))).message,
+    ).toMatch(/^parts: ask for at most 100/)
     const early = await trpcError(
       api.multipart.complete.mutate({ documentId, parts: [{ partNumber: 1, etag: 'x' }] }),
     )
     expect(early.message).toMatch(/^part 1 has not been uploaded yet/)
+  })
+
+  it('takes an optional whole-file SHA-256 at create and names a malformed one', async () => {
+    const api = await h.client('alice')
+    const created = await api.multipart.create.mutate({ ...videoRequest, sha256: sha256(video) })
+    expect(created.partCount).toBe(2)
+    const bad = await trpcError(api.multipart.create.mutate({ ...videoRequest, sha256: 'abc' }))
+    expect(bad.data?.code).toBe('BAD_REQUEST')
+    expect(bad.message).toMatch(/^sha256: sha256 must be the base64 SHA-256/)
+  })
+
+  it('asks for the SHA-256 of every part it signs', async () => {
+    const api = await h.client('alice')
+    const { documentId } = await api.multipart.create.mutate(videoRequest)
+    const err = await trpcError(
+      api.multipart.signParts.mutate({ documentId, parts: [{ partNumber: 2 }] }),
+    )
+    expect(err.data?.code).toBe('BAD_REQUEST')
+    expect(err.message).toMatch(/^part 2 needs its sha256/)
+    const bad = await trpcError(
+      api.multipart.signParts.mutate({ documentId, parts: [{ partNumber: 1, sha256: 'abc' }] }),
+    )
+    expect(bad.message).toMatch(/^parts\.0\.sha256: sha256 must be the base64 SHA-256/)
+  })
+
+  it('signs each part for its planned size and SHA-256: other bytes or another length are refused by S3 and never listed', async () => {
+    const api = await h.client('alice')
+    const created = await api.multipart.create.mutate(videoRequest)
+    const { documentId, partSize } = created
+    const part2 = partOf(video, partSize, 2)
+    const sign = async (sum: string) =>
+      (
+        await api.multipart.signParts.mutate({
+          documentId,
+          parts: [{ partNumber: 2, sha256: sum }],
+        })
+      ).parts[0]!
+    // Same length, other bytes (a zero-padded cut body): the store's checksum refuses it.
+    const signed = await sign(sha256(part2))
+    const zeros = Buffer.concat([part2.subarray(0, 1000), Buffer.alloc(part2.length - 1000)])
+    const padded = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: zeros })
+    expect(padded.status).toBeGreaterThanOrEqual(400)
+    // One byte short, signed with its own checksum: the signed length refuses it.
+    const short = part2.subarray(1)
+    const cut = await sign(sha256(short))
+    let status: number | string
+    try {
+      status = (await fetch(cut.url, { method: 'PUT', headers: cut.headers, body: short })).status
+    } catch (err) {
+      // The store may answer 403 and reset the connection before the body is all sent.
+      status = (err as { cause?: { code?: string } }).cause?.code ?? 'error'
+    }
+    expect([403, 'ECONNRESET', 'EPIPE']).toContain(status)
+    expect((await api.multipart.listParts.query({ documentId })).parts).toEqual([])
+  })
+
+  it('answers a SHA-256 other than the one S3 holds with BAD_REQUEST naming the part', async () => {
+    const api = await h.client('alice')
+    const { created, etags } = await uploadParts(api)
+    const documentId = created.documentId
+    const wrong = etags.map((p) => (p.partNumber === 2 ? { ...p, sha256: etags[0]!.sha256 } : p))
+    const err = await trpcError(api.multipart.complete.mutate({ documentId, parts: wrong }))
+    expect(err.data?.code).toBe('BAD_REQUEST')
+    expect(err.message).toBe(
+      `part 2 has SHA-256 ${etags[0]!.sha256} but S3 holds SHA-256 ${etags[1]!.sha256}; re-upload the part`,
+    )
+    expect((await api.documents.byId.query({ id: documentId })).status).toBe('pending')
+    expect((await api.multipart.complete.mutate({ documentId, parts: etags })).status).toBe(
+      'uploaded',
+    )
   })
 
   it('applies the purpose policy: multipart must be allowed and the size within the maximum', async () => {
@@ -164,7 +244,10 @@ describe('presigned multipart upload', () => {
     const { created, etags } = await uploadParts(api)
     await api.multipart.complete.mutate({ documentId: created.documentId, parts: etags })
     const done = await trpcError(
-      api.multipart.signParts.mutate({ documentId: created.documentId, partNumbers: [1] }),
+      api.multipart.signParts.mutate({
+        documentId: created.documentId,
+        parts: [{ partNumber: 1, sha256: etags[0]!.sha256 }],
+      }),
     )
     expect(done.data?.code).toBe('PRECONDITION_FAILED')
     expect(done.message).toMatch(/is uploaded, not an upload in progress/)
@@ -178,7 +261,11 @@ describe('ownership', () => {
     const documentId = created.documentId
     const bob = await h.client('bob')
     for (const call of [
-      () => bob.multipart.signParts.mutate({ documentId, partNumbers: [1] }),
+      () =>
+        bob.multipart.signParts.mutate({
+          documentId,
+          parts: [{ partNumber: 1, sha256: etags[0]!.sha256 }],
+        }),
       () => bob.multipart.listParts.query({ documentId }),
       () => bob.multipart.complete.mutate({ documentId, parts: etags }),
       () => bob.multipart.abort.mutate({ documentId }),

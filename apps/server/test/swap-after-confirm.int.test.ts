@@ -167,10 +167,10 @@ describe('multipart uploads write the served key directly', () => {
     expect(created.partCount).toBe(1)
     const { parts } = await api.multipart.signParts.mutate({
       documentId: created.documentId,
-      partNumbers: [1],
+      parts: [{ partNumber: 1, sha256: createHash('sha256').update(video).digest('base64') }],
     })
     const url = parts[0]!.url
-    const res = await fetch(url, { method: 'PUT', body: video })
+    const res = await fetch(url, { method: 'PUT', body: video, headers: parts[0]!.headers })
     expect(res.status).toBe(200)
     const doc = await api.multipart.complete.mutate({
       documentId: created.documentId,
@@ -179,7 +179,8 @@ describe('multipart uploads write the served key directly', () => {
     expect(doc.status).toBe('uploaded')
 
     // S3: after CompleteMultipartUpload the UploadId is gone, so UploadPart answers NoSuchUpload.
-    const late = await fetch(url, { method: 'PUT', body: randomBytes(video.length) })
+    // Even the exact signed request, replayed, can no longer write anything.
+    const late = await fetch(url, { method: 'PUT', body: video, headers: parts[0]!.headers })
     expect(late.status).toBe(404)
     expect(await late.text()).toContain('NoSuchUpload')
     expect(sha256(await downloaded('erin', doc.id))).toBe(sha256(video))

@@ -19,8 +19,9 @@ export async function ensureBucket(client: S3Client, bucket: string): Promise<vo
 }
 
 /**
- * Lets browsers on `origins` PUT/POST straight to the bucket and read the ETag of each part
- * (multipart completion needs it).
+ * Lets browsers on `origins` PUT/POST straight to the bucket, with the signed headers
+ * (Content-Type, `x-amz-checksum-sha256`), and read what Uppy reads back: each part's ETag
+ * (multipart completion needs it) and a POST's Location.
  */
 export async function configureBucketCors(
   client: S3Client,
@@ -36,7 +37,7 @@ export async function configureBucketCors(
             AllowedOrigins: origins,
             AllowedMethods: ['GET', 'HEAD', 'PUT', 'POST'],
             AllowedHeaders: ['*'],
-            ExposeHeaders: ['ETag'],
+            ExposeHeaders: ['ETag', 'Location', 'x-amz-checksum-sha256'],
             MaxAgeSeconds: 3600,
           },
         ],

@@ -9,10 +9,11 @@ export interface StorageConfig {
   /** Path-style URLs (`endpoint/bucket/key`); versitygw and MinIO need it. */
   forcePathStyle: boolean
   /**
-   * SHA-256 checksums on every upload S3 verifies (default true). Turn off only for a store
-   * that cannot take `x-amz-checksum-*` headers.
+   * SHA-256 checksums on every part (presigned or tus) and PUT, verified by the store (default true).
+   * Turn off only for a store that cannot take `x-amz-checksum-sha256`: parts are then checked
+   * by size and ETag alone.
    */
-  checksums?: boolean
+  checksums?: boolean | undefined
 }
 
 /** One S3 client per process. */

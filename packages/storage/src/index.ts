@@ -17,5 +17,5 @@ export {
   type UploadedPart,
 } from './multipart.ts'
 export type { ObjectHead } from './objects.ts'
-export type { PresignedGet, PresignedPost, PresignedPut } from './presign.ts'
+export type { PresignedGet, PresignedPart, PresignedPost, PresignedPut } from './presign.ts'
 export { createStorage, type Storage } from './storage.ts'

@@ -36,18 +36,25 @@ export interface UploadedPart {
   partNumber: number
   etag: string
   size: number
+  /** The part's base64 SHA-256 as the store verified it; absent when checksums are off. */
+  sha256?: string | undefined
 }
 
+/**
+ * Starts a multipart upload. With `checksums`, S3 requires and verifies a SHA-256 on every
+ * part ("if you specify a checksum algorithm at create, each UploadPart must carry it").
+ */
 export async function createMultipartUpload(
   client: S3Client,
   bucket: string,
-  input: { key: string; contentType: string },
+  input: { key: string; contentType: string; checksums: boolean },
 ): Promise<string> {
   const res = await client.send(
     new CreateMultipartUploadCommand({
       Bucket: bucket,
       Key: input.key,
       ContentType: input.contentType,
+      ...(input.checksums ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
     }),
   )
   if (!res.UploadId) throw new Error('S3 returned no UploadId')
@@ -73,7 +80,12 @@ export async function listParts(
     )
     for (const p of res.Parts ?? []) {
       if (p.PartNumber && p.ETag) {
-        parts.push({ partNumber: p.PartNumber, etag: p.ETag, size: p.Size ?? 0 })
+        parts.push({
+          partNumber: p.PartNumber,
+          etag: p.ETag,
+          size: p.Size ?? 0,
+          ...(p.ChecksumSHA256 ? { sha256: p.ChecksumSHA256 } : {}),
+        })
       }
     }
     marker = res.IsTruncated ? res.NextPartNumberMarker : undefined
@@ -81,10 +93,18 @@ export async function listParts(
   return parts.sort((a, b) => a.partNumber - b.partNumber)
 }
 
+/**
+ * Completes an upload. S3: an upload created with a checksum algorithm must list each part's
+ * checksum, so pass `sha256` for every part of such an upload (ListParts reports them).
+ */
 export async function completeMultipartUpload(
   client: S3Client,
   bucket: string,
-  input: { key: string; uploadId: string; parts: { partNumber: number; etag: string }[] },
+  input: {
+    key: string
+    uploadId: string
+    parts: { partNumber: number; etag: string; sha256?: string | undefined }[]
+  },
 ): Promise<void> {
   await client.send(
     new CompleteMultipartUploadCommand({
@@ -92,7 +112,11 @@ export async function completeMultipartUpload(
       Key: input.key,
       UploadId: input.uploadId,
       MultipartUpload: {
-        Parts: input.parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })),
+        Parts: input.parts.map((p) => ({
+          PartNumber: p.partNumber,
+          ETag: p.etag,
+          ...(p.sha256 ? { ChecksumSHA256: p.sha256 } : {}),
+        })),
       },
     }),
   )

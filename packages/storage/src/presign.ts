@@ -110,21 +110,40 @@ export function presignGet(
   return { url, expiresAt: after(signedAt, expiresInSeconds) }
 }
 
-/** A presigned UploadPart URL; the client PUTs the part's bytes and keeps the ETag header. */
+export interface PresignedPart {
+  url: string
+  /** Send exactly these headers (Content-Length, also signed, comes from the body). */
+  headers: Record<string, string>
+}
+
+/**
+ * A presigned UploadPart URL with the part's Content-Length signed, and its SHA-256 when
+ * given: S3 refuses a body of another length (the signature no longer matches) and one whose
+ * digest differs from `x-amz-checksum-sha256`, so a cut or changed part is never stored.
+ */
 export function presignUploadPart(
   signer: ObjectSigner,
   input: {
     key: string
     uploadId: string
     partNumber: number
+    /** The part's exact size in bytes. */
+    size: number
+    /** The part's base64 SHA-256; required when the upload was created with checksums. */
+    sha256?: string | undefined
     expiresInSeconds?: number | undefined
   },
-): string {
+): PresignedPart {
   const expiresInSeconds = checkExpiry('upload', input.expiresInSeconds)
-  return signer.presign({
+  const headers: Record<string, string> = {}
+  if (input.sha256) headers['x-amz-checksum-sha256'] = input.sha256
+  const url = signer.presign({
     method: 'PUT',
     url: signer.url(input.key, { partNumber: String(input.partNumber), uploadId: input.uploadId }),
+    // Content-Length is signed but not returned: clients set it from the body.
+    headers: { ...headers, 'Content-Length': String(input.size) },
     expiresInSeconds,
     signedAt: new Date(),
   })
+  return { url, headers }
 }

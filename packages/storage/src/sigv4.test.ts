@@ -34,7 +34,13 @@ async function sdkUrl(
   const url = await getSignedUrl(client, command as Parameters<typeof getSignedUrl>[1], {
     expiresIn: 600,
     signingDate: signedAt,
-    ...(signed ? { signableHeaders: new Set(signed) } : {}),
+    ...(signed
+      ? {
+          signableHeaders: new Set(signed),
+          // Signed headers stay headers (the SDK would move x-amz-* ones into the query).
+          unhoistableHeaders: new Set(signed.filter((h) => h.startsWith('x-amz-'))),
+        }
+      : {}),
   })
   client.destroy()
   return new URL(url)
@@ -116,6 +122,37 @@ describe.each(configs())('SigV4 presigning for $bucket', (config) => {
         expiresInSeconds: 600,
         signedAt,
       }),
+    )
+    expect(ours.searchParams.get('X-Amz-Signature')).toBe(
+      reference.searchParams.get('X-Amz-Signature'),
+    )
+  })
+
+  it('signs an UploadPart with Content-Length and x-amz-checksum-sha256 exactly as the AWS SDK does', async () => {
+    const sha256 = 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg='
+    const reference = await sdkUrl(
+      config,
+      new UploadPartCommand({
+        Bucket: config.bucket,
+        Key: key,
+        UploadId: 'abc~def/+=',
+        PartNumber: 7,
+        ContentLength: 5242880,
+        ChecksumSHA256: sha256,
+      }),
+      ['content-length', 'x-amz-checksum-sha256'],
+    )
+    const ours = new URL(
+      signer.presign({
+        method: 'PUT',
+        url: signer.url(key, { partNumber: '7', uploadId: 'abc~def/+=', 'x-id': 'UploadPart' }),
+        headers: { 'x-amz-checksum-sha256': sha256, 'Content-Length': '5242880' },
+        expiresInSeconds: 600,
+        signedAt,
+      }),
+    )
+    expect(ours.searchParams.get('X-Amz-SignedHeaders')).toBe(
+      'content-length;host;x-amz-checksum-sha256',
     )
     expect(ours.searchParams.get('X-Amz-Signature')).toBe(
       reference.searchParams.get('X-Amz-Signature'),

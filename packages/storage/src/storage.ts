@@ -28,12 +28,19 @@ export function createStorage(config: StorageConfig) {
   const client = createS3Client(config)
   const { bucket } = config
   const signer = createObjectSigner(config)
+  const checksums = config.checksums ?? true
   return {
     client,
     bucket,
     config,
-    /** Signed locally (no I/O); async so callers need not care. */
-    presignPut: async (input: Parameters<typeof presignPut>[1]) => presignPut(signer, input),
+    /** Whether parts and PUTs carry a store-verified SHA-256 (`StorageConfig.checksums`). */
+    checksums,
+    /**
+     * Signed locally (no I/O); async so callers need not care. The SHA-256 is signed only
+     * when checksums are on (a store without them would refuse the header).
+     */
+    presignPut: async (input: Parameters<typeof presignPut>[1]) =>
+      presignPut(signer, { ...input, sha256: checksums ? input.sha256 : undefined }),
     presignPost: bind(presignPost, client, bucket),
     presignGet: async (input: Parameters<typeof presignGet>[1]) => presignGet(signer, input),
     head: bind(headObject, client, bucket),
@@ -46,9 +53,15 @@ export function createStorage(config: StorageConfig) {
     ensureReachable: () => checkBucket(client, bucket),
     configureCors: bind(configureBucketCors, client, bucket),
     multipart: {
-      create: bind(multipart.createMultipartUpload, client, bucket),
-      presignPart: async (input: Parameters<typeof presignUploadPart>[1]) =>
-        presignUploadPart(signer, input),
+      create: (input: { key: string; contentType: string }) =>
+        multipart.createMultipartUpload(client, bucket, { ...input, checksums }),
+      /** Signs one part; with checksums on, its `sha256` is required. */
+      presignPart: async (input: Parameters<typeof presignUploadPart>[1]) => {
+        if (checksums && !input.sha256) {
+          throw new TypeError(`part ${input.partNumber} needs its sha256: checksums are on`)
+        }
+        return presignUploadPart(signer, { ...input, sha256: checksums ? input.sha256 : undefined })
+      },
       listParts: bind(multipart.listParts, client, bucket),
       complete: bind(multipart.completeMultipartUpload, client, bucket),
       abort: bind(multipart.abortMultipartUpload, client, bucket),

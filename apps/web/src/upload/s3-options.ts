@@ -3,6 +3,7 @@ import type { Body, Uppy } from '@uppy/core'
 import type { ApiClient } from '../api/client.ts'
 import { sha256Base64 } from './sha256.ts'
 import type { UplinkFile, UplinkMeta } from './uplink-meta.ts'
+import { verifiedParts } from './verified-parts.ts'
 
 const MiB = 1024 * 1024
 
@@ -20,9 +21,16 @@ function uploadRequest(file: UplinkFile) {
   }
 }
 
+/** The file's bytes; Uppy's local files always have them. */
+function dataOf(file: UplinkFile): Blob {
+  if (!(file.data instanceof Blob)) throw new Error(`${file.meta.filename} has no local data`)
+  return file.data
+}
+
 /**
  * `@uppy/aws-s3` callbacks on our tRPC procedures: presigned PUT (with a signed SHA-256) or
- * POST for small files, `multipart.*` for large ones. Uppy's multipart `key` is our documentId.
+ * POST for small files, `multipart.*` for large ones, every part's SHA-256 signed too (S3
+ * stores exactly these bytes or nothing). Uppy's multipart `key` is our documentId.
  */
 export function s3Options(
   uppy: Uppy<UplinkMeta, Body>,
@@ -40,7 +48,7 @@ export function s3Options(
         uppy.setFileMeta(file.id, { ...file.meta, documentId: signed.documentId })
         return { method: 'POST', url: signed.url, fields: signed.fields }
       }
-      const sha256 = file.data instanceof Blob ? await sha256Base64(file.data) : undefined
+      const sha256 = await sha256Base64(dataOf(file))
       const signed = await api.uploads.presignPut.mutate({ ...uploadRequest(file), sha256 })
       uppy.setFileMeta(file.id, { ...file.meta, documentId: signed.documentId })
       return { method: 'PUT', url: signed.url, headers: signed.headers }
@@ -52,19 +60,21 @@ export function s3Options(
       return { uploadId: created.uploadId, key: created.documentId }
     },
 
-    async signPart(_file, { key, partNumber, signal }) {
+    async signPart(_file, { key, partNumber, body, signal }) {
+      const sha256 = await sha256Base64(body)
       const signed = await api.multipart.signParts.mutate(
-        { documentId: key, partNumbers: [partNumber] },
+        { documentId: key, parts: [{ partNumber, sha256 }] },
         { signal },
       )
       const part = signed.parts[0]
       if (!part) throw new Error(`the server signed no URL for part ${partNumber}`)
-      return { method: 'PUT', url: part.url }
+      return { method: 'PUT', url: part.url, headers: part.headers }
     },
 
-    async listParts(_file, { key, signal }): Promise<AwsS3Part[]> {
+    // Uppy skips the parts returned here: only those holding exactly our bytes.
+    async listParts(file, { key, signal }): Promise<AwsS3Part[]> {
       const { parts } = await api.multipart.listParts.query({ documentId: key }, { signal })
-      return parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag, Size: p.size }))
+      return verifiedParts(dataOf(file), partSizeFor(file.size ?? 0), parts)
     },
 
     async completeMultipartUpload(_file, { key, parts, signal }) {

@@ -1,12 +1,17 @@
 import { TRPCError } from '@trpc/server'
-import { documentIdInput, uploadRequestInput } from '@uplink/core'
+import { documentIdInput, sha256Input, uploadRequestInput } from '@uplink/core'
 import { setUploadRef, transitionDocument } from '@uplink/db'
 import { planParts } from '@uplink/storage'
 import { z } from 'zod'
 import { toDocumentView } from '../services/document-view.ts'
 import { documentNotFound, toTRPCError } from '../services/errors.ts'
 import { ownMultipart, pendingMultipart, plan } from '../services/multipart-document.ts'
-import { badPartNumber, checkPartList, PartListError } from '../services/multipart-parts.ts'
+import {
+  checkPartList,
+  checkSignRequest,
+  expectedPartSize,
+  PartListError,
+} from '../services/multipart-parts.ts'
 import { verifyUpload } from '../services/verify-upload.ts'
 import { protectedProcedure, router } from '../trpc.ts'
 import { createPendingUpload } from './uploads.ts'
@@ -30,85 +35,96 @@ function mapError(err: unknown): unknown {
  * Presigned multipart upload straight to S3 (pattern B for large files). The shapes map onto
  * `@uppy/aws-s3` (v5) multipart callbacks, with Uppy's `key` carrying our `documentId`:
  * - `createMultipartUpload(file)` → `create({ purpose, filename: file.name, contentType: file.type,
- *   size: file.size })`, return `{ uploadId, key: documentId }`; `getChunkSize` must return the
- *   same `partSize` (16 MiB, grown to whole MiB so that there are ≤ 10,000 parts).
- * - `signPart(file, { key, partNumber })` → `signParts({ documentId: key, partNumbers: [partNumber] })`,
- *   return `{ url: parts[0].url }`.
- * - `listParts(file, { key })` → `listParts({ documentId: key })`, map each part to
- *   `{ PartNumber: partNumber, ETag: etag, Size: size }`.
+ *   size: file.size, sha256? })`, return `{ uploadId, key: documentId }`; `getChunkSize` must
+ *   return the same `partSize` (16 MiB, grown to whole MiB so that there are ≤ 10,000 parts).
+ * - `signPart(file, { key, partNumber, body })` → `signParts({ documentId: key, parts: [{ partNumber,
+ *   sha256: base64 SHA-256 of body }] })`, return `{ method: 'PUT', url: parts[0].url,
+ *   headers: parts[0].headers }`: the part's checksum and size are signed, so S3 refuses
+ *   any other bytes.
+ * - `listParts(file, { key })` → `listParts({ documentId: key })`, map each part whose `sha256`
+ *   matches the local chunk to `{ PartNumber: partNumber, ETag: etag, Size: size }` (drop the
+ *   others: Uppy sends them again).
  * - `completeMultipartUpload(file, { key, parts })` → `complete({ documentId: key, parts: parts.map(
  *   (p) => ({ partNumber: p.PartNumber, etag: p.ETag })) })`, return `{}`.
  * - `abortMultipartUpload(file, { key })` → `abort({ documentId: key })`.
- * The bucket's CORS must expose `ETag` (see `configureBucketCors`).
+ * The bucket's CORS must allow `x-amz-checksum-sha256` and expose `ETag` (`configureBucketCors`).
  */
 export const multipartRouter = router({
-  /** Checks the policy, starts the S3 multipart upload and creates the pending row. */
-  create: protectedProcedure.input(uploadRequestInput).mutation(async ({ ctx, input }) => {
-    try {
-      const parts = planParts(input.size)
-      const doc = await createPendingUpload(
-        ctx,
-        input,
-        'multipart',
-        null,
-        MULTIPART_ROW_TTL_SECONDS,
-      )
-      let uploadId: string
+  /**
+   * Checks the policy, starts the S3 multipart upload (SHA-256 per part unless checksums are
+   * off) and creates the pending row, with the optional whole-file `sha256` the client declares.
+   */
+  create: protectedProcedure
+    .input(uploadRequestInput.extend({ sha256: sha256Input.optional() }))
+    .mutation(async ({ ctx, input }) => {
       try {
-        uploadId = await ctx.storage.multipart.create({
-          key: doc.objectKey,
-          contentType: doc.contentType,
-        })
-        await setUploadRef(ctx.db, doc.id, uploadId)
+        const parts = planParts(input.size)
+        const doc = await createPendingUpload(
+          ctx,
+          input,
+          'multipart',
+          null,
+          MULTIPART_ROW_TTL_SECONDS,
+        )
+        let uploadId: string
+        try {
+          uploadId = await ctx.storage.multipart.create({
+            key: doc.objectKey,
+            contentType: doc.contentType,
+          })
+          await setUploadRef(ctx.db, doc.id, uploadId)
+        } catch (err) {
+          await transitionDocument(ctx.db, doc.id, { to: 'deleted', from: ['pending'] })
+          throw err
+        }
+        return {
+          documentId: doc.id,
+          uploadId,
+          partSize: parts.partSize,
+          partCount: parts.partCount,
+          expiresAt: (doc.expiresAt ?? new Date()).toISOString(),
+        }
       } catch (err) {
-        await transitionDocument(ctx.db, doc.id, { to: 'deleted', from: ['pending'] })
-        throw err
+        throw mapError(err)
       }
-      return {
-        documentId: doc.id,
-        uploadId,
-        partSize: parts.partSize,
-        partCount: parts.partCount,
-        expiresAt: (doc.expiresAt ?? new Date()).toISOString(),
-      }
-    } catch (err) {
-      throw mapError(err)
-    }
-  }),
+    }),
 
-  /** Short-lived UploadPart URLs for up to 100 parts; PUT each part's bytes, keep the ETag. */
+  /**
+   * Short-lived UploadPart URLs for up to 100 parts, each with its size (from the part plan)
+   * and SHA-256 signed: PUT each part's bytes with the returned headers, keep the ETag.
+   */
   signParts: protectedProcedure
     .input(
       byDocument.extend({
-        partNumbers: z
-          .array(z.number().int('part numbers are whole numbers'))
+        parts: z
+          .array(
+            z.object({
+              partNumber: z.number().int('part numbers are whole numbers'),
+              sha256: sha256Input.optional(),
+            }),
+          )
           .min(1, 'ask for at least one part')
           .max(100, 'ask for at most 100 parts at a time'),
       }),
     )
     .mutation(async ({ ctx, input }) => {
       const doc = await pendingMultipart(ctx, input.documentId)
-      const { partCount } = plan(doc)
-      const bad = badPartNumber(plan(doc), input.partNumbers)
-      if (bad !== undefined) {
-        throw new TRPCError({
-          code: 'BAD_REQUEST',
-          message: `part number ${bad} is out of range: this upload has parts 1..${partCount}`,
-        })
-      }
+      const partPlan = plan(doc)
       try {
-        const numbers = [...new Set(input.partNumbers)]
+        checkSignRequest(partPlan, input.parts, ctx.storage.checksums)
         const signedAt = Date.now()
         const parts = await Promise.all(
-          numbers.map(async (partNumber) => ({
-            partNumber,
-            url: await ctx.storage.multipart.presignPart({
+          input.parts.map(async ({ partNumber, sha256 }) => {
+            const signed = await ctx.storage.multipart.presignPart({
               key: doc.objectKey,
               uploadId: doc.uploadRef,
               partNumber,
+              size: expectedPartSize(partPlan, partNumber),
+              sha256,
               expiresInSeconds: ctx.expiries.upload,
-            }),
-          })),
+            })
+            return { partNumber, url: signed.url, headers: signed.headers }
+          }),
         )
         return { parts, expiresAt: new Date(signedAt + ctx.expiries.upload * 1000).toISOString() }
       } catch (err) {
@@ -116,7 +132,10 @@ export const multipartRouter = router({
       }
     }),
 
-  /** The parts S3 already holds (all pages): what a resumed upload need not send again. */
+  /**
+   * The parts S3 already holds (all pages), with the SHA-256 S3 verified for each (when
+   * checksums are on): a resumed upload skips only those matching its own bytes.
+   */
   listParts: protectedProcedure.input(byDocument).query(async ({ ctx, input }) => {
     const doc = await pendingMultipart(ctx, input.documentId)
     try {
@@ -131,14 +150,21 @@ export const multipartRouter = router({
   }),
 
   /**
-   * Checks the part list against ListParts, completes, then verifies with HeadObject (rule 6).
-   * A bad list is a BAD_REQUEST naming the part and aborts nothing. Idempotent.
+   * Checks the part list against ListParts (ETag, size and, when sent, SHA-256), completes
+   * with the checksums S3 holds, then verifies with HeadObject (rule 6). A bad list is a
+   * BAD_REQUEST naming the part and aborts nothing. Idempotent.
    */
   complete: protectedProcedure
     .input(
       byDocument.extend({
         parts: z
-          .array(z.object({ partNumber: z.number().int(), etag: z.string().min(1).max(200) }))
+          .array(
+            z.object({
+              partNumber: z.number().int(),
+              etag: z.string().min(1).max(200),
+              sha256: sha256Input.optional(),
+            }),
+          )
           .min(1, 'send at least one part')
           .max(10_000),
       }),

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { badPartNumber, checkPartList, expectedPartSize, normalizeEtag } from './multipart-parts.ts'
+import {
+  badPartNumber,
+  checkPartList,
+  checkSignRequest,
+  expectedPartSize,
+  normalizeEtag,
+} from './multipart-parts.ts'
 
 const plan = { size: 25, partSize: 10, partCount: 3 }
 const stored = [
@@ -41,6 +47,49 @@ describe('checkPartList', () => {
     expect(() => checkPartList(plan, [...claimed, { partNumber: 4, etag: 'x' }], stored)).toThrow(
       /^part 4 is not a part of this upload/,
     )
+  })
+})
+
+describe('checkPartList with checksums', () => {
+  const a = `${'a'.repeat(43)}=`
+  const b = `${'b'.repeat(43)}=`
+  const summed = stored.map((p) => ({ ...p, sha256: p.partNumber === 2 ? b : a }))
+
+  it('completes with the SHA-256 S3 holds for every part', () => {
+    expect(checkPartList(plan, claimed, summed).map((p) => p.sha256)).toEqual([a, b, a])
+  })
+
+  it('names the part whose SHA-256 differs from the one S3 holds', () => {
+    const wrong = claimed.map((p) => ({ ...p, sha256: a }))
+    expect(() => checkPartList(plan, wrong, summed)).toThrow(
+      `part 2 has SHA-256 ${a} but S3 holds SHA-256 ${b}; re-upload the part`,
+    )
+  })
+})
+
+describe('checkSignRequest', () => {
+  const sha256 = `${'a'.repeat(43)}=`
+
+  it('accepts part numbers of the plan, each with a SHA-256', () => {
+    expect(() => checkSignRequest(plan, [{ partNumber: 3, sha256 }], true)).not.toThrow()
+  })
+
+  it('names a part without a SHA-256 when checksums are on, and allows it when off', () => {
+    expect(() => checkSignRequest(plan, [{ partNumber: 2 }], true)).toThrow(
+      /^part 2 needs its sha256/,
+    )
+    expect(() => checkSignRequest(plan, [{ partNumber: 2 }], false)).not.toThrow()
+  })
+
+  it('names a number outside the plan and a part asked for twice', () => {
+    expect(() => checkSignRequest(plan, [{ partNumber: 4, sha256 }], true)).toThrow(
+      'part number 4 is out of range: this upload has parts 1..3',
+    )
+    const twice = [
+      { partNumber: 1, sha256 },
+      { partNumber: 1, sha256 },
+    ]
+    expect(() => checkSignRequest(plan, twice, true)).toThrow('part 1 is listed twice')
   })
 })
 

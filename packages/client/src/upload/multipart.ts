@@ -1,4 +1,5 @@
 import type { DocumentView } from '@uplink/core'
+import { type ListedPart, partMatches, sha256Base64 } from '../checksum.ts'
 import { httpError, isAbort, toUplinkError, UplinkError } from '../errors.ts'
 import { aborted, withRetry } from '../retry.ts'
 import { partsOf, type ResolvedSource } from '../source.ts'
@@ -9,8 +10,10 @@ interface Session {
   documentId: string
   partSize: number
   partCount: number
-  /** ETags of the parts S3 already holds, by part number. */
-  done: Map<number, string>
+  /** Parts S3 holds with exactly our bytes (sent now, or verified on resume), by number. */
+  done: Map<number, { etag: string; sha256: string }>
+  /** Parts S3 listed at resume, of the right size; each counts only once its bytes match. */
+  listed: Map<number, ListedPart>
 }
 
 const expectedSize = (s: Session, size: number, n: number) =>
@@ -27,11 +30,10 @@ async function resume(
   if (state?.method !== 'multipart') return undefined
   try {
     const { parts } = await ctx.trpc.multipart.listParts.query({ documentId: state.documentId })
-    const session: Session = { ...state, done: new Map() }
-    // Only whole parts count; anything else is sent again.
+    const session: Session = { ...state, done: new Map(), listed: new Map() }
+    // Only whole parts are candidates; each is compared with the local bytes before it counts.
     for (const p of parts) {
-      if (p.size === expectedSize(session, size, p.partNumber))
-        session.done.set(p.partNumber, p.etag)
+      if (p.size === expectedSize(session, size, p.partNumber)) session.listed.set(p.partNumber, p)
     }
     return session
   } catch (err) {
@@ -50,7 +52,7 @@ async function create(
   req: UploadRequest,
 ): Promise<Session> {
   const created = await ctx.trpc.multipart.create.mutate(req)
-  const session = { ...created, done: new Map<number, string>() }
+  const session: Session = { ...created, done: new Map(), listed: new Map() }
   await ctl.resume?.store.set(ctl.resume.key, {
     method: 'multipart',
     documentId: created.documentId,
@@ -60,22 +62,30 @@ async function create(
   return session
 }
 
-/** PUTs one part to a freshly signed URL; on a 403 (URL expired meanwhile) signs once more. */
+/**
+ * PUTs one part to a freshly signed URL, with its SHA-256 and length signed (S3 refuses
+ * other bytes); on a 403 (URL expired meanwhile) signs once more.
+ */
 async function putPart(
   ctx: ClientContext,
   session: Session,
-  partNumber: number,
-  body: Buffer,
+  part: { partNumber: number; body: Buffer; sha256: string },
   signal: AbortSignal,
 ): Promise<string> {
+  const { partNumber, body, sha256 } = part
   for (let fresh = 0; ; fresh++) {
     const { parts } = await ctx.trpc.multipart.signParts.mutate(
-      { documentId: session.documentId, partNumbers: [partNumber] },
+      { documentId: session.documentId, parts: [{ partNumber, sha256 }] },
       { signal },
     )
-    const url = parts[0]?.url
-    if (!url) throw new UplinkError('SERVER', `no URL was signed for part ${partNumber}`)
-    const res = await ctx.fetch(url, { method: 'PUT', body, signal })
+    const signed = parts[0]
+    if (!signed) throw new UplinkError('SERVER', `no URL was signed for part ${partNumber}`)
+    const res = await ctx.fetch(signed.url, {
+      method: 'PUT',
+      headers: signed.headers,
+      body,
+      signal,
+    })
     await res.body?.cancel()
     if (res.status === 403 && fresh === 0) continue
     if (!res.ok) throw httpError(res.status, `PUT of part ${partNumber}`)
@@ -102,6 +112,7 @@ export async function uploadMultipart(
 ): Promise<DocumentView> {
   try {
     const session = (await resume(ctx, ctl, source.size)) ?? (await create(ctx, ctl, req))
+    if (source.read) await verifyListed(session, source.read, source.size)
     let uploaded = 0
     for (const n of session.done.keys()) uploaded += expectedSize(session, source.size, n)
     ctl.progress(uploaded)
@@ -116,14 +127,25 @@ export async function uploadMultipart(
         const part = await next()
         if (!part) return
         const body = await part.body()
-        const etag = await withRetry(
-          () =>
-            putPart(ctx, session, part.partNumber, body, signal).catch((err: unknown) => {
-              throw toUplinkError(err)
-            }),
-          { signal },
-        )
-        session.done.set(part.partNumber, etag)
+        const sha256 = sha256Base64(body)
+        const listed = session.listed.get(part.partNumber)
+        // A part S3 already holds counts only if it is these very bytes; else it is sent again.
+        const etag =
+          listed && partMatches(listed, body, sha256)
+            ? listed.etag
+            : await withRetry(
+                () =>
+                  putPart(
+                    ctx,
+                    session,
+                    { partNumber: part.partNumber, body, sha256 },
+                    signal,
+                  ).catch((err: unknown) => {
+                    throw toUplinkError(err)
+                  }),
+                { signal },
+              )
+        session.done.set(part.partNumber, { etag, sha256 })
         uploaded += body.length
         ctl.progress(uploaded)
       }
@@ -139,7 +161,7 @@ export async function uploadMultipart(
     const failed = results.find((r) => r.status === 'rejected')
     if (failed) throw (failed as PromiseRejectedResult).reason
 
-    const parts = [...session.done].map(([partNumber, etag]) => ({ partNumber, etag }))
+    const parts = [...session.done].map(([partNumber, p]) => ({ partNumber, ...p }))
     const doc = await ctx.trpc.multipart.complete.mutate({ documentId: session.documentId, parts })
     await ctl.resume?.store.delete(ctl.resume.key)
     return doc
@@ -148,7 +170,25 @@ export async function uploadMultipart(
   }
 }
 
-/** Hands out the parts still to send, in order; reads a stream once, skipping sent parts. */
+/**
+ * Moves the listed parts that hold exactly the local bytes into `done` before any upload
+ * starts, so progress starts from them. (A stream is checked part by part as it is read.)
+ */
+async function verifyListed(
+  session: Session,
+  read: (start: number, end: number) => Promise<Buffer>,
+  size: number,
+): Promise<void> {
+  for (const [n, listed] of session.listed) {
+    const start = (n - 1) * session.partSize
+    const body = await read(start, Math.min(start + session.partSize, size))
+    const sha256 = sha256Base64(body)
+    if (partMatches(listed, body, sha256)) session.done.set(n, { etag: listed.etag, sha256 })
+  }
+  session.listed.clear()
+}
+
+/** Hands out the parts still to send, in order; a stream is read once, skipping done parts. */
 function nextPart(
   session: Session,
   source: ResolvedSource,
@@ -169,12 +209,8 @@ function nextPart(
   }
   const parts = partsOf(source.stream(), source.size, session.partSize)
   return async () => {
-    for (;;) {
-      const { value, done } = await parts.next()
-      if (done) return undefined
-      if (!session.done.has(value.partNumber)) {
-        return { partNumber: value.partNumber, body: async () => value.body }
-      }
-    }
+    const { value, done } = await parts.next()
+    if (done) return undefined
+    return { partNumber: value.partNumber, body: async () => value.body }
   }
 }

@@ -1,4 +1,5 @@
 import type { DocumentView } from '@uplink/core'
+import { sha256Base64 } from '../checksum.ts'
 import { httpError, isAbort, toUplinkError } from '../errors.ts'
 import { aborted, withRetry } from '../retry.ts'
 import type { ResolvedSource } from '../source.ts'
@@ -14,8 +15,9 @@ async function readAll(source: ResolvedSource): Promise<Buffer> {
 }
 
 /**
- * Single presigned PUT: presign (Content-Type and length are signed, so send exactly those),
- * PUT with retries, then `uploads.confirm`, which checks the object with HeadObject.
+ * Single presigned PUT: presign (Content-Type, length and the SHA-256 of the bytes are signed,
+ * so S3 stores exactly these bytes or nothing), PUT with retries, then `uploads.confirm`,
+ * which checks the object with HeadObject.
  */
 export async function uploadPut(
   ctx: ClientContext,
@@ -25,7 +27,10 @@ export async function uploadPut(
 ): Promise<DocumentView> {
   try {
     const body = await readAll(source)
-    const signed = await ctx.trpc.uploads.presignPut.mutate(req, { signal: ctl.signal })
+    const signed = await ctx.trpc.uploads.presignPut.mutate(
+      { ...req, sha256: sha256Base64(body) },
+      { signal: ctl.signal },
+    )
     await withRetry(
       async () => {
         const res = await ctx.fetch(signed.url, {
