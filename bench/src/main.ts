@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ChecksumTally } from './checksum-tally.ts'
+import { largePassed, largeTable, runLarge } from './large.ts'
 import { measureLatency } from './latency.ts'
 import { readOptions } from './options.ts'
 import { machine, markdownTable, type Row, writeResults } from './report.ts'
@@ -166,9 +167,23 @@ try {
     results.latency = latency
   }
 
+  let largeRows = ''
+  if (options.sections.has('large')) {
+    const large = await runLarge(
+      stack,
+      scratch,
+      { ...settings, size: options.largeSize, waitMs: options.largeWaitMs },
+      say,
+    )
+    largeRows = `\n\n${largeTable(large, options.largeSize)}`
+    results.large = { sizeBytes: options.largeSize, paths: large }
+    if (!large.every(largePassed)) process.exitCode = 1
+  }
+
   results.rows = rows
   const file = writeResults(results)
-  console.log(`\n${machine()}\n\n${markdownTable(rows)}\n\nresults: ${file}`)
+  const table = rows.length ? `\n\n${markdownTable(rows)}` : ''
+  console.log(`\n${machine()}${table}${largeRows}\n\nresults: ${file}`)
 } finally {
   await stack.stop()
   rmSync(scratch, { recursive: true, force: true })
