@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { ChecksumTally } from './checksum-tally.ts'
+import { largePassed, largeTable, runLarge } from './large.ts'
 import { measureLatency } from './latency.ts'
 import { readOptions } from './options.ts'
 import { machine, markdownTable, type Row, writeResults } from './report.ts'
@@ -27,7 +29,7 @@ const results: Record<string, unknown> = {
 }
 const say = (text: string) => console.error(`bench: ${text}`)
 
-async function timed(run: () => Promise<void>): Promise<number> {
+async function timed(run: () => Promise<unknown>): Promise<number> {
   const started = performance.now()
   await run()
   const ms = performance.now() - started
@@ -41,14 +43,22 @@ try {
   if (options.sections.has('throughput')) {
     const size = options.size
     const file = await makeSourceFile(scratch, size)
-    const runners: Record<string, () => Promise<void>> = {
-      'direct multipart (ceiling)': () => directMultipart(stack, file, size, settings),
+    const tallies = { direct: new ChecksumTally(), client: new ChecksumTally() }
+    const runners: Record<string, () => Promise<unknown>> = {
+      'direct multipart (ceiling)': () =>
+        directMultipart(stack, file, size, settings, tallies.direct),
       'tus, one PATCH': () => tusUpload(stack, file, size, { userId: 'bench-tus' }),
       'tus, 64 MiB PATCHes': () =>
         tusUpload(stack, file, size, { userId: 'bench-tus', chunkSize: 64 * MiB }),
       'presigned multipart (@uplink/client)': () =>
-        clientMultipart(stack, file, settings, 'bench-mp'),
+        clientMultipart(stack, file, settings, 'bench-mp', { checksums: tallies.client }),
     }
+    const checksums = (name: string) =>
+      name.startsWith('tus')
+        ? stack.tusChecksums
+        : name.startsWith('direct')
+          ? `${tallies.direct.describe()} (AWS SDK default)`
+          : tallies.client.describe()
     const names = Object.keys(runners)
     const speeds: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]))
     for (let r = 0; r < options.rounds; r++) {
@@ -69,10 +79,16 @@ try {
       rows.push({
         measure: `${name}, ${size / MiB} MiB (median of ${options.rounds})`,
         value: `${round(medians[name]!)} MB/s (${round(ratio * 100, 0)} %)`,
+        checksums: checksums(name),
         ...(isTus ? { target: '≥ 90 % of ceiling', pass: ratio >= 0.9 } : {}),
       })
     }
-    results.throughput = { sizeBytes: size, runsMBps: speeds, medianMBps: medians }
+    results.throughput = {
+      sizeBytes: size,
+      runsMBps: speeds,
+      medianMBps: medians,
+      checksums: Object.fromEntries(names.map((n) => [n, checksums(n)])),
+    }
   }
 
   if (options.sections.has('memory')) {
@@ -151,9 +167,23 @@ try {
     results.latency = latency
   }
 
+  let largeRows = ''
+  if (options.sections.has('large')) {
+    const large = await runLarge(
+      stack,
+      scratch,
+      { ...settings, size: options.largeSize, waitMs: options.largeWaitMs },
+      say,
+    )
+    largeRows = `\n\n${largeTable(large, options.largeSize)}`
+    results.large = { sizeBytes: options.largeSize, paths: large }
+    if (!large.every(largePassed)) process.exitCode = 1
+  }
+
   results.rows = rows
   const file = writeResults(results)
-  console.log(`\n${machine()}\n\n${markdownTable(rows)}\n\nresults: ${file}`)
+  const table = rows.length ? `\n\n${markdownTable(rows)}` : ''
+  console.log(`\n${machine()}${table}${largeRows}\n\nresults: ${file}`)
 } finally {
   await stack.stop()
   rmSync(scratch, { recursive: true, force: true })

@@ -17,10 +17,16 @@ export interface BenchOptions {
   /** Directory for the server's V8 CPU profile, when asked for. */
   cpuProfileDir: string | undefined
   processes: number
+  /** Bytes of the large section's file (default past S3's 5 GiB single-copy limit). */
+  largeSize: number
+  /** How long the large section waits for a document's content check. */
+  largeWaitMs: number
   sections: Set<string>
 }
 
-const SECTIONS = ['throughput', 'memory', 'concurrency', 'latency']
+const SECTIONS = ['throughput', 'memory', 'concurrency', 'latency', 'large']
+/** Sections run without --only; `large` writes and uploads GiBs, so it is asked for by name. */
+const DEFAULT_SECTIONS = SECTIONS.filter((s) => s !== 'large')
 
 const HELP = `pnpm bench [options]
   --quick                 smoke run, under 2 minutes
@@ -36,7 +42,10 @@ const HELP = `pnpm bench [options]
   --log-level <level>     server log level (default info)
   --processes <n>         server processes for the API latency run (default 1)
   --cpu-prof              write the server's CPU profile to bench/results/profiles
-  --only <a,b>            sections: ${SECTIONS.join(', ')}`
+  --large-size <MiB>      the large section's file, uploaded by tus and by presigned
+                          multipart, downloaded and compared by SHA-256 (default 6144)
+  --large-wait <s>        how long to wait for each large document's checks (default 600)
+  --only <a,b>            sections: ${SECTIONS.join(', ')} (default: all but large)`
 
 /** Reads the command line; every size and duration is a flag. */
 export function readOptions(argv: string[]): BenchOptions {
@@ -57,6 +66,8 @@ export function readOptions(argv: string[]): BenchOptions {
       'log-level': { type: 'string' },
       'cpu-prof': { type: 'boolean' },
       processes: { type: 'string' },
+      'large-size': { type: 'string' },
+      'large-wait': { type: 'string' },
       only: { type: 'string' },
     },
   })
@@ -72,7 +83,9 @@ export function readOptions(argv: string[]): BenchOptions {
       throw new Error(`--${name} must be a positive number, got "${value}"`)
     return n
   }
-  const sections = new Set((values.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim()))
+  const sections = new Set(
+    (values.only ?? DEFAULT_SECTIONS.join(',')).split(',').map((s) => s.trim()),
+  )
   for (const s of sections) {
     if (!SECTIONS.includes(s))
       throw new Error(`--only: unknown section "${s}" (use ${SECTIONS.join(', ')})`)
@@ -97,6 +110,8 @@ export function readOptions(argv: string[]): BenchOptions {
     concurrency: num('part-concurrency', values['part-concurrency'], 4),
     logLevel: values['log-level'] ?? 'info',
     processes,
+    largeSize: Math.round(num('large-size', values['large-size'], 6144) * MiB),
+    largeWaitMs: num('large-wait', values['large-wait'], 600) * 1000,
     cpuProfileDir: values['cpu-prof']
       ? fileURLToPath(new URL('../results/profiles', import.meta.url))
       : undefined,

@@ -9,6 +9,8 @@ export interface Row {
   target?: string
   /** undefined = no target for this line. */
   pass?: boolean
+  /** What the parts of this upload carried for S3 to verify; a column when any row has one. */
+  checksums?: string
 }
 
 /** The machine a result was measured on (the figures mean little without it). */
@@ -18,10 +20,14 @@ export function machine(): string {
 }
 
 export function markdownTable(rows: Row[]): string {
-  const lines = ['| measure | result | target | |', '|---|---|---|---|']
+  const checksums = rows.some((r) => r.checksums !== undefined)
+  const lines = checksums
+    ? ['| measure | result | checksums | target | |', '|---|---|---|---|---|']
+    : ['| measure | result | target | |', '|---|---|---|---|']
   for (const r of rows) {
     const verdict = r.pass === undefined ? '' : r.pass ? 'PASS' : 'MISS'
-    lines.push(`| ${r.measure} | ${r.value} | ${r.target ?? ''} | ${verdict} |`)
+    const sums = checksums ? ` ${r.checksums ?? ''} |` : ''
+    lines.push(`| ${r.measure} | ${r.value} |${sums} ${r.target ?? ''} | ${verdict} |`)
   }
   return lines.join('\n')
 }

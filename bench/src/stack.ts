@@ -24,6 +24,8 @@ export interface Stack {
   tusTempDir: string
   s3: RunningS3
   s3Client: S3Client
+  /** What the server's tus store sends with each part, as configured. */
+  tusChecksums: string
   token(userId: string): Promise<string>
   /** Deletes every object (keeps the disk from filling between runs). */
   emptyBucket(): Promise<void>
@@ -76,6 +78,8 @@ export async function startStack(options: {
     const baseUrl = `http://127.0.0.1:${port}`
     await waitFor('the server', async () => (await fetch(`${baseUrl}/healthz`)).ok)
     const client = s3Client(s3)
+    // The server reads S3_CHECKSUMS from the environment passed through above; on by default.
+    const checksumsOff = /^(false|0)$/.test(process.env.S3_CHECKSUMS ?? '')
     const running = { pg, s3, server }
     return {
       baseUrl,
@@ -83,6 +87,7 @@ export async function startStack(options: {
       tusTempDir,
       s3,
       s3Client: client,
+      tusChecksums: checksumsOff ? 'off (S3_CHECKSUMS)' : 'SHA256 on every part (server default)',
       token: (userId) => signDevToken(JWT_SECRET, userId),
       emptyBucket: () => emptyBucket(client, running.s3.bucket),
       async stop() {

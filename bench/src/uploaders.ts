@@ -1,38 +1,63 @@
 import { createReadStream } from 'node:fs'
 import { Upload as S3Upload } from '@aws-sdk/lib-storage'
-import { createUplinkClient } from '@uplink/client'
+import { createUplinkClient, DOCUMENT_ID_HEADER, type UplinkClient } from '@uplink/client'
+import { s3Client } from '@uplink/testing'
 import * as tus from 'tus-js-client'
+import { type ChecksumTally, tallyingFetch, tallyUploadParts } from './checksum-tally.ts'
 import type { Stack } from './stack.ts'
+
+/** A document as the API returns it. */
+export type DocumentView = Awaited<ReturnType<UplinkClient['info']>>
 
 export interface UploadSettings {
   partSize: number
   concurrency: number
 }
 
-/** The ceiling: the AWS SDK's own multipart upload straight to the same S3 server. */
-export async function directMultipart(stack: Stack, path: string, size: number, s: UploadSettings) {
-  await new S3Upload({
-    client: stack.s3Client,
-    params: {
-      Bucket: stack.s3.bucket,
-      Key: `bench/direct/${Date.now()}-${Math.random()}`,
-      Body: createReadStream(path, { highWaterMark: 1024 * 1024 }),
-      ContentType: 'video/mp4',
-      ContentLength: size,
-    },
-    partSize: s.partSize,
-    queueSize: s.concurrency,
-  }).done()
+/**
+ * The ceiling: the AWS SDK's own multipart upload (with its default checksums) straight to the
+ * same S3 server. Tallies the parts' checksums into `checksums` when given.
+ */
+export async function directMultipart(
+  stack: Stack,
+  path: string,
+  size: number,
+  s: UploadSettings,
+  checksums?: ChecksumTally,
+) {
+  // A client of its own, so the tally sees only this upload's parts.
+  const client = checksums ? s3Client(stack.s3) : stack.s3Client
+  if (checksums) tallyUploadParts(client, checksums)
+  try {
+    await new S3Upload({
+      client,
+      params: {
+        Bucket: stack.s3.bucket,
+        Key: `bench/direct/${Date.now()}-${Math.random()}`,
+        Body: createReadStream(path, { highWaterMark: 1024 * 1024 }),
+        ContentType: 'video/mp4',
+        ContentLength: size,
+      },
+      partSize: s.partSize,
+      queueSize: s.concurrency,
+    }).done()
+  } finally {
+    if (client !== stack.s3Client) client.destroy()
+  }
 }
 
-/** tus through Uplink's /files: one long PATCH (chunkSize Infinity) or fixed-size PATCHes. */
+/**
+ * tus through Uplink's /files: one long PATCH (chunkSize Infinity) or fixed-size PATCHes.
+ * Resolves to the document id the server names in its creation response.
+ */
 export async function tusUpload(
   stack: Stack,
   path: string,
   size: number,
   options: { userId: string; chunkSize?: number },
-) {
+): Promise<string | undefined> {
   const token = await stack.token(options.userId)
+  let documentId: string | undefined
   await new Promise<void>((resolve, reject) => {
     const upload = new tus.Upload(createReadStream(path), {
       endpoint: `${stack.baseUrl}/files`,
@@ -41,25 +66,38 @@ export async function tusUpload(
       headers: { Authorization: `Bearer ${token}` },
       metadata: { filename: 'bench.mp4', filetype: 'video/mp4', purpose: 'video' },
       retryDelays: [],
+      onAfterResponse: (_req, res) => {
+        documentId ??= res.getHeader(DOCUMENT_ID_HEADER) || undefined
+      },
       onSuccess: () => resolve(),
       onError: reject,
     })
     upload.start()
   })
+  return documentId
 }
 
-/** Pattern B: presigned parts uploaded by @uplink/client straight to S3. */
+/**
+ * Pattern B: presigned parts uploaded by @uplink/client straight to S3. Resolves to the
+ * confirmed document; tallies the part PUTs' checksums into `options.checksums` when given.
+ */
 export async function clientMultipart(
   stack: Stack,
   path: string,
   s: UploadSettings,
   userId: string,
-) {
-  const client = createUplinkClient({ url: stack.baseUrl, token: await stack.token(userId) })
-  await client.uploadFile(path, {
+  options: { stateDir?: string; checksums?: ChecksumTally } = {},
+): Promise<DocumentView> {
+  const client = createUplinkClient({
+    url: stack.baseUrl,
+    token: await stack.token(userId),
+    ...(options.checksums ? { fetch: tallyingFetch(stack.baseUrl, options.checksums) } : {}),
+  })
+  return client.uploadFile(path, {
     purpose: 'video',
     method: 'multipart',
     contentType: 'video/mp4',
     partConcurrency: s.concurrency,
+    ...(options.stateDir ? { stateDir: options.stateDir } : {}),
   })
 }
