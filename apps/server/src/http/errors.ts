@@ -7,12 +7,10 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
     req.log.warn({ err }, 'a dependency is unavailable')
     if (res.headersSent) return void res.destroy()
     res.set('Retry-After', '5')
-    res
-      .status(503)
-      .json({
-        error: 'storage or database is unavailable right now; retry in a few seconds',
-        requestId: req.id,
-      })
+    res.status(503).json({
+      error: 'storage or database is unavailable right now; retry in a few seconds',
+      requestId: req.id,
+    })
     return
   }
   const status = (err as { status?: number; statusCode?: number }).status ?? 500

@@ -17,7 +17,7 @@ export async function startTcpRelay(targetPort: number): Promise<TcpRelay> {
   let port = 0
   const listen = () =>
     new Promise<void>((resolve, reject) => {
-      server = net.createServer((client) => {
+      const srv = net.createServer((client) => {
         const upstream = net.connect(targetPort, '127.0.0.1')
         for (const s of [client, upstream]) {
           sockets.add(s)
@@ -29,9 +29,10 @@ export async function startTcpRelay(targetPort: number): Promise<TcpRelay> {
         }
         client.pipe(upstream).pipe(client)
       })
-      server.once('error', reject)
-      server.listen(port, '127.0.0.1', () => {
-        port = (server?.address() as net.AddressInfo).port
+      server = srv
+      srv.once('error', reject)
+      srv.listen(port, '127.0.0.1', () => {
+        port = (srv.address() as net.AddressInfo).port
         resolve()
       })
     })
