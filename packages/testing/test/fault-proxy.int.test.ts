@@ -1,0 +1,209 @@
+import { createHash, randomBytes } from 'node:crypto'
+import {
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  ListPartsCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type FaultProxy, s3Client, startFaultProxy, testServices } from '../src/index.ts'
+
+const MiB = 1024 * 1024
+let proxy: FaultProxy
+const lines: string[] = []
+let viaProxy: S3Client
+let direct: S3Client
+
+/**
+ * A client through the proxy that sends bodies as presigned URLs do (UNSIGNED-PAYLOAD, no
+ * automatic checksum, no SDK retry), so only a checksum the caller adds protects the body.
+ */
+function proxiedClient(endpoint: string): S3Client {
+  const { s3 } = testServices()
+  const client = new S3Client({
+    endpoint,
+    region: s3.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 1,
+  })
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> }
+      if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD'
+      return next(args)
+    },
+    { step: 'build', name: 'unsignedPayload' },
+  )
+  return client
+}
+
+async function read(key: string): Promise<Buffer> {
+  const { s3 } = testServices()
+  const res = await direct.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }))
+  return Buffer.from(
+    await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+  )
+}
+
+beforeAll(async () => {
+  const { s3 } = testServices()
+  proxy = await startFaultProxy({ target: s3.endpoint, log: (l) => lines.push(l) })
+  viaProxy = proxiedClient(proxy.endpoint)
+  direct = s3Client(s3)
+})
+afterAll(async () => {
+  viaProxy?.destroy()
+  direct?.destroy()
+  await proxy?.stop()
+})
+
+describe('fault proxy', () => {
+  it('passes keep-alive requests through unchanged when no fault is set', async () => {
+    const { s3 } = testServices()
+    const before = proxy.stats.requests
+    const bodies = [randomBytes(1000), randomBytes(3 * MiB), Buffer.alloc(0)]
+    for (const [i, body] of bodies.entries()) {
+      await viaProxy.send(
+        new PutObjectCommand({ Bucket: s3.bucket, Key: `proxy/plain-${i}`, Body: body }),
+      )
+    }
+    for (const [i, body] of bodies.entries())
+      expect((await read(`proxy/plain-${i}`)).equals(body)).toBe(true)
+    expect(proxy.stats.requests - before).toBe(3)
+    expect(proxy.stats.faults).toHaveLength(0)
+  })
+
+  it('pads a PUT without checksum with zeros, which S3 stores (the emulated store)', async () => {
+    const { s3 } = testServices()
+    const body = randomBytes(2 * MiB)
+    const offset = 700_000
+    proxy.setFault({ kind: 'pad', method: 'PUT', path: /\/proxy\/padded(\?|$)/, offset })
+    await expect(
+      viaProxy.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'proxy/padded', Body: body })),
+    ).rejects.toThrow()
+    const stored = await read('proxy/padded')
+    expect(stored.length).toBe(body.length)
+    expect(stored.subarray(0, offset).equals(body.subarray(0, offset))).toBe(true)
+    expect(stored.subarray(offset).equals(Buffer.alloc(body.length - offset))).toBe(true)
+    expect(proxy.stats.faults.at(-1)).toMatchObject({
+      kind: 'pad',
+      method: 'PUT',
+      path: `/${s3.bucket}/proxy/padded`,
+      offset,
+    })
+  })
+
+  it('flips a byte of a PutObject with ChecksumSHA256, which S3 refuses', async () => {
+    const { s3 } = testServices()
+    const body = randomBytes(MiB)
+    const sha = createHash('sha256').update(body).digest('base64')
+    proxy.setFault({ kind: 'flip', method: 'PUT', path: /\/proxy\/flipped(\?|$)/, offset: 4321 })
+    await expect(
+      viaProxy.send(
+        new PutObjectCommand({
+          Bucket: s3.bucket,
+          Key: 'proxy/flipped',
+          Body: body,
+          ChecksumSHA256: sha,
+        }),
+      ),
+    ).rejects.toThrow()
+    await expect(read('proxy/flipped')).rejects.toThrow()
+    expect(proxy.stats.faults.at(-1)).toMatchObject({ kind: 'flip', offset: 4321 })
+  })
+
+  it('cuts a body and closes both sides; the client sees a network error', async () => {
+    const { s3 } = testServices()
+    proxy.setFault({ kind: 'cut', method: 'PUT', path: /\/proxy\/cut(\?|$)/, offset: 10 })
+    await expect(
+      viaProxy.send(
+        new PutObjectCommand({ Bucket: s3.bucket, Key: 'proxy/cut', Body: randomBytes(MiB) }),
+      ),
+    ).rejects.toThrow()
+    expect(proxy.stats.faults.at(-1)).toMatchObject({ kind: 'cut', offset: 10 })
+    // A `next` rule is spent: the same request now goes through.
+    const body = randomBytes(MiB)
+    await viaProxy.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'proxy/cut', Body: body }))
+    expect((await read('proxy/cut')).equals(body)).toBe(true)
+  })
+
+  it('selects parts by query, logs the path without the query string, and repeats with `every`', async () => {
+    const { s3 } = testServices()
+    const key = 'proxy/multipart'
+    const { UploadId } = await direct.send(
+      new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: key }),
+    )
+    proxy.setFault({
+      kind: 'pad',
+      method: 'PUT',
+      path: /partNumber=2&/,
+      offset: (n) => n / 2,
+      occurrence: 'every',
+    })
+    const count = proxy.stats.faults.length
+    const part = (n: number) =>
+      viaProxy.send(
+        new UploadPartCommand({
+          Bucket: s3.bucket,
+          Key: key,
+          UploadId,
+          PartNumber: n,
+          Body: randomBytes(5 * MiB),
+        }),
+      )
+    await part(1)
+    await expect(part(2)).rejects.toThrow()
+    await expect(part(2)).rejects.toThrow()
+    proxy.setFault(undefined)
+    expect(proxy.stats.faults.length - count).toBe(2)
+    expect(proxy.stats.faults.at(-1)).toMatchObject({
+      path: `/${s3.bucket}/${key}`,
+      offset: (5 * MiB) / 2,
+    })
+    const { Parts } = await direct.send(
+      new ListPartsCommand({ Bucket: s3.bucket, Key: key, UploadId }),
+    )
+    // The emulated store kept the padded part at full size: exactly what Uplink must not trust.
+    expect(Parts?.map((p) => [p.PartNumber, p.Size])).toEqual([
+      [1, 5 * MiB],
+      [2, 5 * MiB],
+    ])
+    expect(lines.join('\n')).not.toMatch(/uploadId|X-Amz-|\?/)
+    expect(lines.at(-1)).toMatch(
+      /^fault-proxy: pad PUT \/\S+\/proxy\/multipart at body offset 2621440 of 5242880$/,
+    )
+  })
+
+  it('applies a probability occurrence from a seeded RNG, the same way for the same seed', async () => {
+    const { s3 } = testServices()
+    const run = async () => {
+      proxy.setFault({
+        kind: 'flip',
+        method: 'PUT',
+        path: /\/proxy\/p-/,
+        offset: 0,
+        occurrence: 0.5,
+        seed: 42,
+      })
+      const hit: boolean[] = []
+      for (let i = 0; i < 8; i++) {
+        const body = randomBytes(64)
+        await viaProxy.send(
+          new PutObjectCommand({ Bucket: s3.bucket, Key: `proxy/p-${i}`, Body: body }),
+        )
+        hit.push(!(await read(`proxy/p-${i}`)).equals(body))
+      }
+      proxy.setFault(undefined)
+      return hit
+    }
+    const first = await run()
+    expect(await run()).toEqual(first)
+    expect(first).toContain(true)
+    expect(first).toContain(false)
+  })
+})
