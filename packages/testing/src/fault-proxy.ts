@@ -5,9 +5,11 @@ import { createServer, connect as netConnect, type Server, type Socket } from 'n
  * - `cut`: forward `offset` body bytes, then close both connections;
  * - `pad`: forward `offset` body bytes, then zeros up to the declared Content-Length (a store
  *   that keeps a cut-short body padded), then drop the client without a response;
- * - `flip`: xor the byte at `offset` with 0xff and forward everything else unchanged.
+ * - `flip`: xor the byte at `offset` with 0xff and forward everything else unchanged;
+ * - `stall`: forward `offset` body bytes, then nothing more until a side closes (to kill a
+ *   process at an exact point of an upload).
  */
-export type FaultKind = 'cut' | 'pad' | 'flip'
+export type FaultKind = 'cut' | 'pad' | 'flip' | 'stall'
 
 export interface FaultRule {
   kind: FaultKind
@@ -44,6 +46,8 @@ export interface FaultProxy {
   /** `http://127.0.0.1:<port>`: use it in place of the target. */
   endpoint: string
   setFault(rule: FaultRule | undefined): void
+  /** Resolves with the next fault applied from now on. */
+  nextFault(): Promise<AppliedFault>
   readonly stats: FaultProxyStats
   stop(): Promise<void>
 }
@@ -82,6 +86,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   let rule: FaultRule | undefined
   let random = seededRandom(1)
   const sockets = new Set<Socket>()
+  let waiting: ((fault: AppliedFault) => void)[] = []
 
   const select = (method: string, path: string): FaultRule | undefined => {
     if (!rule) return undefined
@@ -216,6 +221,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         contentLength,
       }
       stats.faults.push(applied)
+      const notify = waiting
+      waiting = []
+      for (const resolve of notify) resolve(applied)
       log(
         `fault-proxy: ${applied.kind} ${applied.method} ${applied.path} at body offset ${applied.offset} of ${contentLength}`,
       )
@@ -234,6 +242,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         return [copy]
       }
       record()
+      if (fault.rule.kind === 'stall') {
+        state = 'dropped'
+        return [before]
+      }
       detached = true
       if (fault.rule.kind === 'cut') {
         state = 'dropped'
@@ -271,6 +283,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       rule = next
       random = seededRandom(next?.seed ?? 1)
     },
+    nextFault: () => new Promise((resolve) => waiting.push(resolve)),
     async stop() {
       for (const s of sockets) s.destroy()
       await new Promise<void>((resolve) => server.close(() => resolve()))
@@ -290,4 +303,32 @@ function pipeWithBackpressure(from: Socket, to: Socket, transform: (chunk: Buffe
       to.once('drain', () => from.resume())
     }
   })
+}
+
+export interface FaultTrials {
+  seed: number
+  random: () => number
+  /** An integer in [min, max). */
+  between(min: number, max: number): number
+  /** Logs one trial's parameters with the seed, so a failure can be replayed. */
+  log(trial: string, details: Record<string, unknown>): void
+}
+
+/**
+ * The random source of a fault suite: FAULT_SEED from the environment, or a random seed,
+ * printed either way (run again with FAULT_SEED=<seed> to replay the same offsets).
+ */
+export function faultTrials(suite: string): FaultTrials {
+  const fromEnv = process.env.FAULT_SEED
+  const seed = fromEnv ? Number(fromEnv) : Math.floor(Math.random() * 2 ** 31)
+  if (!Number.isInteger(seed)) throw new Error(`FAULT_SEED must be an integer, got "${fromEnv}"`)
+  console.log(`${suite}: FAULT_SEED=${seed}`)
+  const random = seededRandom(seed)
+  return {
+    seed,
+    random,
+    between: (min, max) => min + Math.floor(random() * (max - min)),
+    log: (trial, details) =>
+      console.log(`${suite} ${trial} (FAULT_SEED=${seed}): ${JSON.stringify(details)}`),
+  }
 }

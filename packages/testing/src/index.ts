@@ -5,6 +5,8 @@ export {
   type FaultProxyOptions,
   type FaultProxyStats,
   type FaultRule,
+  type FaultTrials,
+  faultTrials,
   seededRandom,
   startFaultProxy,
 } from './fault-proxy.ts'

@@ -132,6 +132,21 @@ describe('fault proxy', () => {
     expect((await read('proxy/cut')).equals(body)).toBe(true)
   })
 
+  it('stalls a body at an offset until a side closes, and reports it when applied', async () => {
+    const { s3 } = testServices()
+    proxy.setFault({ kind: 'stall', method: 'PUT', path: /\/proxy\/stalled(\?|$)/, offset: 1000 })
+    const applied = proxy.nextFault()
+    const abort = new AbortController()
+    const put = viaProxy.send(
+      new PutObjectCommand({ Bucket: s3.bucket, Key: 'proxy/stalled', Body: randomBytes(MiB) }),
+      { abortSignal: abort.signal },
+    )
+    expect(await applied).toMatchObject({ kind: 'stall', offset: 1000, contentLength: MiB })
+    await new Promise((r) => setTimeout(r, 200))
+    abort.abort()
+    await expect(put).rejects.toThrow()
+  })
+
   it('selects parts by query, logs the path without the query string, and repeats with `every`', async () => {
     const { s3 } = testServices()
     const key = 'proxy/multipart'
