@@ -35,6 +35,8 @@ export interface AppliedFault {
 }
 
 export interface FaultProxyStats {
+  /** Client connections accepted. */
+  connections: number
   /** Requests parsed on the client side. */
   requests: number
   /** Request body bytes received from clients (before any fault). */
@@ -82,7 +84,7 @@ const CONTINUE = /^HTTP\/1\.1 100 [^\r]*\r\n\r\n/
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   const target = new URL(options.target)
   const log = options.log ?? ((line: string) => console.log(line))
-  const stats: FaultProxyStats = { requests: 0, bodyBytes: 0, faults: [] }
+  const stats: FaultProxyStats = { connections: 0, requests: 0, bodyBytes: 0, faults: [] }
   let rule: FaultRule | undefined
   let random = seededRandom(1)
   const sockets = new Set<Socket>()
@@ -100,6 +102,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   }
 
   const server: Server = createServer((client) => {
+    stats.connections++
     const upstream = netConnect(Number(target.port), target.hostname)
     for (const s of [client, upstream]) {
       sockets.add(s)

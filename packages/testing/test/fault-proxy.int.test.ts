@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { Agent, createServer, request } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
@@ -63,7 +65,7 @@ afterAll(async () => {
 })
 
 describe('fault proxy', () => {
-  it('passes keep-alive requests through unchanged when no fault is set', async () => {
+  it('passes requests to S3 through unchanged when no fault is set', async () => {
     const { s3 } = testServices()
     const before = proxy.stats.requests
     const bodies = [randomBytes(1000), randomBytes(3 * MiB), Buffer.alloc(0)]
@@ -76,6 +78,68 @@ describe('fault proxy', () => {
       expect((await read(`proxy/plain-${i}`)).equals(body)).toBe(true)
     expect(proxy.stats.requests - before).toBe(3)
     expect(proxy.stats.faults).toHaveLength(0)
+  })
+
+  it('finds every request of a keep-alive connection and faults only the selected one', async () => {
+    // versitygw closes the connection after each answer, so a local server shows keep-alive.
+    const seen: string[] = []
+    const upstream = createServer((req, res) => {
+      const hash = createHash('sha256')
+      req.on('data', (d: Buffer) => hash.update(d))
+      req.on('end', () => {
+        seen.push(`${req.method} ${req.url}`)
+        res.end(hash.digest('hex'))
+      })
+    })
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()))
+    const local = await startFaultProxy({
+      target: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+      log: () => {},
+    })
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    const send = (method: string, path: string, body?: Buffer) =>
+      new Promise<string>((resolve, reject) => {
+        const headers = body ? { 'content-length': String(body.length) } : undefined
+        const req = request(`${local.endpoint}${path}`, { method, agent, headers }, (res) => {
+          let text = ''
+          res.on('data', (d: Buffer) => {
+            text += d
+          })
+          res.on('end', () => resolve(text))
+        })
+        req.on('error', reject)
+        req.end(body)
+      })
+    try {
+      local.setFault({ kind: 'flip', method: 'PUT', path: /\/b\?part=2$/, offset: 5 })
+      const bodies = [randomBytes(3 * MiB), randomBytes(10), randomBytes(1000)]
+      const answers = [
+        await send('GET', '/a?x=1'),
+        await send('PUT', '/b?part=1', bodies[0]),
+        await send('PUT', '/b?part=2', bodies[1]),
+        await send('POST', '/c', bodies[2]),
+      ]
+      const flipped = Buffer.from(bodies[1] as Buffer)
+      flipped[5] = (flipped[5] ?? 0) ^ 0xff
+      expect(answers.slice(1)).toEqual([
+        createHash('sha256')
+          .update(bodies[0] as Buffer)
+          .digest('hex'),
+        createHash('sha256').update(flipped).digest('hex'),
+        createHash('sha256')
+          .update(bodies[2] as Buffer)
+          .digest('hex'),
+      ])
+      expect(seen).toEqual(['GET /a?x=1', 'PUT /b?part=1', 'PUT /b?part=2', 'POST /c'])
+      expect(local.stats).toMatchObject({ connections: 1, requests: 4, bodyBytes: 3 * MiB + 1010 })
+      expect(local.stats.faults).toEqual([
+        { kind: 'flip', method: 'PUT', path: '/b', offset: 5, contentLength: 10 },
+      ])
+    } finally {
+      agent.destroy()
+      await local.stop()
+      await new Promise((r) => upstream.close(r))
+    }
   })
 
   it('pads a PUT without checksum with zeros, which S3 stores (the emulated store)', async () => {
