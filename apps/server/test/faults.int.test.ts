@@ -51,7 +51,7 @@ async function downloadSha(userId: string, id: string): Promise<string> {
 /**
  * The verdict of a trial for a user who uploaded only `data`: every `uploaded`/`ready`
  * document downloads exactly `data`; a successful last run printed one of them; a failed one
- * said why and left none.
+ * said why and left none. Soft assertions: the remaining trials still run and report.
  */
 async function expectIntact(trial: string, userId: string, data: Buffer, last: CliRun) {
   const trpc = await h.client(userId)
@@ -64,12 +64,12 @@ async function expectIntact(trial: string, userId: string, data: Buffer, last: C
     documents: items.map((d) => d.status),
     intact: hashes.map((x) => x === sha256(data)),
   })
-  for (const hash of hashes) expect(hash).toBe(sha256(data))
+  for (const hash of hashes) expect.soft(hash).toBe(sha256(data))
   if (last.code === 0) {
-    expect(served.map((d) => d.id)).toContain(last.stdout.trim())
+    expect.soft(served.map((d) => d.id)).toContain(last.stdout.trim())
   } else {
-    expect(last.stderr.trim()).not.toBe('')
-    expect(served).toEqual([])
+    expect.soft(last.stderr.trim()).not.toBe('')
+    expect.soft(served).toEqual([])
   }
 }
 
@@ -128,7 +128,6 @@ describe('direct-upload fault suite', () => {
         })
         proxy.setFault(undefined)
         trials.log(trial, { firstExit: first.code, firstSignal: first.signal })
-        expect(first.code === 0).toBe(false)
         const second = await runUplink(dir, args, await env(user))
         await expectIntact(trial, user, data, second)
       }

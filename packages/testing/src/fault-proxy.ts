@@ -118,7 +118,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     client.on('close', () => {
       if (!detached) upstream.destroy()
     })
-    upstream.on('close', () => client.destroy())
+    // The answer may still sit in the client socket's buffer: end (flush), don't destroy.
+    upstream.on('end', () => client.end())
+    upstream.on('close', (hadError) => (hadError ? client.destroy() : client.end()))
     pipeWithBackpressure(client, upstream, (chunk) => onClientData(chunk))
 
     // Upstream → client is raw; after a pad the answer is swallowed and the client dropped.
