@@ -5,11 +5,9 @@ export {
   type FaultProxyOptions,
   type FaultProxyStats,
   type FaultRule,
-  type FaultTrials,
-  faultTrials,
-  seededRandom,
   startFaultProxy,
 } from './fault-proxy.ts'
+export { type FaultTrials, faultTrials, seededRandom } from './fault-trials.ts'
 export { freePort, waitFor } from './free-port.ts'
 export type { TestServices } from './global-setup.ts'
 export { createDatabase, type RunningPostgres, startPostgres } from './postgres.ts'
