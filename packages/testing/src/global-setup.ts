@@ -36,7 +36,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       }
     } else {
       s3Server = await startVersitygw()
-      const { stop: _stop, ...config } = s3Server
+      const { stop: _stop, kill: _kill, restart: _restart, ...config } = s3Server
       s3 = config
     }
     project.provide('uplink', { databaseUrl, s3 })

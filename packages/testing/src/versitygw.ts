@@ -22,6 +22,10 @@ export interface S3Config {
 
 export interface RunningS3 extends S3Config {
   stop(): Promise<void>
+  /** Kills the gateway (SIGKILL by default) and leaves its data in place. */
+  kill(signal?: NodeJS.Signals): Promise<void>
+  /** Starts it again (after `kill`, or kills it first) on the same port, data dir and keys. */
+  restart(): Promise<void>
 }
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
@@ -66,8 +70,8 @@ export async function startVersitygw(options: StartS3Options = {}): Promise<Runn
   }
   const bin = versitygwBinary()
 
-  for (const sidecar of [false, true]) {
-    const port = options.port ?? (await freePort())
+  // One gateway process; `restart` runs `launch` again with the same port and mode.
+  const launch = async (sidecar: boolean, port: number) => {
     config.endpoint = `http://127.0.0.1:${port}`
     const args = [
       '--port',
@@ -90,10 +94,10 @@ export async function startVersitygw(options: StartS3Options = {}): Promise<Runn
     child.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000)
     })
-    const stop = async () => {
-      if (child.exitCode === null) {
+    const kill = async (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r))
-        child.kill('SIGTERM')
+        child.kill(signal)
         await exited
       }
     }
@@ -120,18 +124,37 @@ export async function startVersitygw(options: StartS3Options = {}): Promise<Runn
         }),
       )
       await client.send(new DeleteObjectCommand({ Bucket: config.bucket, Key: '.probe' }))
-      client.destroy()
-      return {
-        ...config,
-        async stop() {
-          await stop()
-          if (ownsDir) rmSync(dir, { recursive: true, force: true })
-        },
-      }
+      return kill
     } catch (err) {
+      await kill()
+      throw err
+    } finally {
       client.destroy()
-      await stop()
+    }
+  }
+
+  for (const sidecar of [false, true]) {
+    const port = options.port ?? (await freePort())
+    let kill: (signal?: NodeJS.Signals) => Promise<void>
+    try {
+      kill = await launch(sidecar, port)
+    } catch (err) {
       if (sidecar) throw err
+      continue
+    }
+    return {
+      ...config,
+      async stop() {
+        await kill()
+        if (ownsDir) rmSync(dir, { recursive: true, force: true })
+      },
+      async kill(signal = 'SIGKILL') {
+        await kill(signal)
+      },
+      async restart() {
+        await kill('SIGKILL')
+        kill = await launch(sidecar, port)
+      },
     }
   }
   throw new Error('unreachable')
