@@ -13,6 +13,7 @@ export {
 } from './content-check.ts'
 export {
   backoffMs,
+  type ClaimOptions,
   claimJobs,
   completeJob,
   enqueueJob,
@@ -21,6 +22,7 @@ export {
   type JobTable,
   jobsDb,
   type NewJob,
+  renewLease,
 } from './job-queue.ts'
 export type { Log } from './log.ts'
 export {
@@ -49,4 +51,11 @@ export {
 export type { Scanner, ScanResult } from './scanner.ts'
 export { createSqsConsumer, type SqsConsumer, type SqsConsumerOptions } from './sqs-consumer.ts'
 export { typeMismatch } from './type-family.ts'
-export { createWorker, type JobHandler, type Worker, type WorkerOptions } from './worker.ts'
+export {
+  createWorker,
+  type JobContext,
+  type JobHandler,
+  LeaseLostError,
+  type Worker,
+  type WorkerOptions,
+} from './worker.ts'
