@@ -6,9 +6,12 @@ export {
   parseClamdAddress,
 } from './clamav.ts'
 export {
+  type CheckOptions,
   type CheckOutcome,
+  type CheckResult,
   type ContentCheckDeps,
   checkContent,
+  DEFAULT_SCAN_MAX_BYTES,
   ScanFailedError,
 } from './content-check.ts'
 export {
