@@ -57,6 +57,8 @@ const schema = z.object({
   UPLINK_SQS_ENDPOINT: z.url().optional(),
   UPLINK_SQS_REGION: z.string().optional(),
   UPLINK_CLAMD: z.string().min(1).optional(),
+  UPLINK_SCAN_MAX_BYTES: bytes.default(100 * 1024 * 1024),
+  UPLINK_JOB_LEASE_SECONDS: z.coerce.number().int().min(1).default(300),
   UPLINK_WORKER: bool.default(true),
   UPLINK_RECONCILE_INTERVAL_MINUTES: z.coerce.number().min(0).default(10),
   UPLINK_ORPHAN_GRACE_HOURS: z.coerce.number().min(0).default(24),
@@ -126,6 +128,10 @@ export interface Config {
     sqs: { queueUrl: string; endpoint: string | undefined; region: string } | undefined
     worker: boolean
     clamd: string | undefined
+    /** Objects larger than this are not sent to clamd (they become `ready` with a scan note). */
+    scanMaxBytes: number
+    /** A claimed job's lease, renewed while it runs; a dead worker's job is reclaimed after it. */
+    jobLeaseMs: number
     reconcileIntervalMinutes: number
     orphanGraceMs: number
     multipartMaxAgeMs: number
@@ -223,6 +229,8 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
         : undefined,
       worker: env.UPLINK_WORKER,
       clamd: env.UPLINK_CLAMD,
+      scanMaxBytes: env.UPLINK_SCAN_MAX_BYTES,
+      jobLeaseMs: env.UPLINK_JOB_LEASE_SECONDS * 1000,
       reconcileIntervalMinutes: env.UPLINK_RECONCILE_INTERVAL_MINUTES,
       orphanGraceMs: env.UPLINK_ORPHAN_GRACE_HOURS * 3600_000,
       multipartMaxAgeMs: env.UPLINK_MULTIPART_MAX_AGE_HOURS * 3600_000,

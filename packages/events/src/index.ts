@@ -6,13 +6,17 @@ export {
   parseClamdAddress,
 } from './clamav.ts'
 export {
+  type CheckOptions,
   type CheckOutcome,
+  type CheckResult,
   type ContentCheckDeps,
   checkContent,
+  DEFAULT_SCAN_MAX_BYTES,
   ScanFailedError,
 } from './content-check.ts'
 export {
   backoffMs,
+  type ClaimOptions,
   claimJobs,
   completeJob,
   enqueueJob,
@@ -21,6 +25,7 @@ export {
   type JobTable,
   jobsDb,
   type NewJob,
+  renewLease,
 } from './job-queue.ts'
 export type { Log } from './log.ts'
 export {
@@ -49,4 +54,11 @@ export {
 export type { Scanner, ScanResult } from './scanner.ts'
 export { createSqsConsumer, type SqsConsumer, type SqsConsumerOptions } from './sqs-consumer.ts'
 export { typeMismatch } from './type-family.ts'
-export { createWorker, type JobHandler, type Worker, type WorkerOptions } from './worker.ts'
+export {
+  createWorker,
+  type JobContext,
+  type JobHandler,
+  LeaseLostError,
+  type Worker,
+  type WorkerOptions,
+} from './worker.ts'

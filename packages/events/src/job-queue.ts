@@ -62,22 +62,51 @@ export async function enqueueJob(db: Kysely<Database>, job: NewJob): Promise<boo
   return Number(res.numInsertedOrUpdatedRows ?? 0) > 0
 }
 
+/** `last_error` of a job whose lease ran out; the count is read back from it on the next expiry. */
+const LEASE_EXPIRED = 'the lease expired'
+const LEASE_EXPIRED_COUNT = `^${LEASE_EXPIRED} ([0-9]+) time`
+
+/** How many leases in a row have expired, this one included (SQL, over the old row). */
+const expiries = sql<number>`(coalesce(substring(last_error from ${LEASE_EXPIRED_COUNT}::text)::int, 0) + 1)`
+
+/** e.g. "the lease expired 2 times (its worker died or stopped renewing it)". */
+const leaseExpiredMessage = sql<string>`${LEASE_EXPIRED}::text || ' ' || ${expiries} || case when ${expiries} = 1 then ' time' else ' times' end || ' (its worker died or stopped renewing it)'`
+
+export interface ClaimOptions {
+  limit: number
+  /** How long a claimed job is ours before another worker may claim it again (ms). */
+  leaseMs: number
+  /** Told about each job that ran out of attempts through expired leases (now `dead`). */
+  onDead?: (job: Job) => void
+}
+
 /**
  * Claims up to `limit` due jobs: queued ones whose time has come and running ones whose lease
- * expired. `FOR UPDATE SKIP LOCKED` lets several workers claim concurrently without overlap.
+ * expired. Every claim counts as an attempt, a reclaim too: a running job whose lease expired on
+ * its last attempt is marked `dead` instead of claimed again. `FOR UPDATE SKIP LOCKED` lets
+ * several workers claim concurrently without overlap.
  */
-export async function claimJobs(
-  db: Kysely<Database>,
-  options: { limit: number; leaseMs: number },
-): Promise<Job[]> {
+export async function claimJobs(db: Kysely<Database>, options: ClaimOptions): Promise<Job[]> {
   const jdb = jobsDb(db)
   const now = sql<Date>`now()`
+  const dead = await jdb
+    .updateTable('jobs')
+    .set({ status: 'dead', lockedUntil: null, lastError: leaseExpiredMessage })
+    .where('status', '=', 'running')
+    .where('lockedUntil', '<', now)
+    .where((eb) => eb('attempts', '>=', eb.ref('maxAttempts')))
+    .returningAll()
+    .execute()
+  for (const job of dead) options.onDead?.(job)
+
   return jdb
     .updateTable('jobs')
     .set((eb) => ({
       status: 'running',
       attempts: eb('attempts', '+', 1),
       lockedUntil: sql<Date>`now() + ${`${options.leaseMs} milliseconds`}::interval`,
+      // The old row's status: a running job here is one whose lease expired.
+      lastError: sql<string>`case when status = 'running' then ${leaseExpiredMessage} else last_error end`,
     }))
     .where('id', 'in', (eb) =>
       eb
@@ -86,7 +115,11 @@ export async function claimJobs(
         .where((w) =>
           w.or([
             w.and([w('status', '=', 'queued'), w('runAt', '<=', now)]),
-            w.and([w('status', '=', 'running'), w('lockedUntil', '<', now)]),
+            w.and([
+              w('status', '=', 'running'),
+              w('lockedUntil', '<', now),
+              w('attempts', '<', w.ref('maxAttempts')),
+            ]),
           ]),
         )
         .orderBy('runAt')
@@ -96,6 +129,25 @@ export async function claimJobs(
     )
     .returningAll()
     .execute()
+}
+
+/**
+ * Extends the lease of a job we are running. False when it is no longer ours: its lease ran out
+ * and another worker claimed it (or it was marked `dead`), so our result must not be applied.
+ */
+export async function renewLease(
+  db: Kysely<Database>,
+  job: Job,
+  leaseMs: number,
+): Promise<boolean> {
+  const res = await jobsDb(db)
+    .updateTable('jobs')
+    .set({ lockedUntil: sql<Date>`now() + ${`${leaseMs} milliseconds`}::interval` })
+    .where('id', '=', job.id)
+    .where('status', '=', 'running')
+    .where('attempts', '=', job.attempts)
+    .executeTakeFirst()
+  return Number(res.numUpdatedRows) > 0
 }
 
 /** Done: the job row goes away (the outcome lives on the document). */

@@ -23,6 +23,10 @@ export interface EventsConfig {
   worker: boolean
   /** clamd address (`host:port` or a socket path); no scanning when undefined. */
   clamd?: string | undefined
+  /** Objects larger than this skip the virus scan (default 100 MiB, clamd's StreamMaxLength). */
+  scanMaxBytes?: number | undefined
+  /** A claimed job's lease (ms, default 5 minutes), renewed while it runs. */
+  jobLeaseMs?: number | undefined
   /** Consume S3 events from this SQS queue (in the process that runs the worker). */
   sqs?: Pick<SqsConsumerOptions, 'queueUrl' | 'endpoint' | 'region' | 'credentials'> | undefined
   /** 0 turns the interval off. */
@@ -55,13 +59,14 @@ export function createEventsRuntime(
   const scanner = config.clamd
     ? createClamavScanner({ address: parseClamdAddress(config.clamd) })
     : undefined
-  const checkDeps = { ...deps, scanner }
+  const checkDeps = { ...deps, scanner, scanMaxBytes: config.scanMaxBytes }
 
   const worker = config.worker
     ? createWorker({
         db,
         log,
         ...(config.pollIntervalMs ? { pollIntervalMs: config.pollIntervalMs } : {}),
+        ...(config.jobLeaseMs ? { leaseMs: config.jobLeaseMs } : {}),
         handlers: {
           async [JOB_OBJECT_CREATED](payload) {
             const { outcome, documentId } = await onObjectCreated(
@@ -72,11 +77,13 @@ export function createEventsRuntime(
               await enqueueContentCheck(db, documentId)
             }
           },
-          async [JOB_CHECK_CONTENT](payload, job) {
+          async [JOB_CHECK_CONTENT](payload, job, { signal }) {
             const { documentId } = payload as { documentId: string }
-            await checkContent(checkDeps, documentId, {
+            const { outcome, scanNote } = await checkContent(checkDeps, documentId, {
               finalAttempt: job.attempts >= job.maxAttempts,
+              signal,
             })
+            log.info({ jobId: job.id, documentId, outcome, scanNote }, 'content check done')
           },
         },
       })

@@ -1,10 +1,24 @@
 import type { Database } from '@uplink/db'
 import type { Kysely } from 'kysely'
-import { claimJobs, completeJob, failJob, type Job } from './job-queue.ts'
+import { claimJobs, completeJob, failJob, type Job, renewLease } from './job-queue.ts'
 import type { Log } from './log.ts'
 
+/** What a handler gets besides its payload. */
+export interface JobContext {
+  /**
+   * Aborted when the job is no longer ours (its lease ran out and another worker claimed it):
+   * check it before applying a result, so the result is not applied twice.
+   */
+  signal: AbortSignal
+}
+
 /** Runs one job's work; throwing sends the job back to the queue with backoff. */
-export type JobHandler = (payload: unknown, job: Job) => Promise<void>
+export type JobHandler = (payload: unknown, job: Job, context: JobContext) => Promise<void>
+
+/** The job was claimed again by another worker while this one ran it. */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError'
+}
 
 export interface WorkerOptions {
   db: Kysely<Database>
@@ -14,8 +28,13 @@ export interface WorkerOptions {
   pollIntervalMs?: number
   /** Jobs claimed per round. */
   batchSize?: number
-  /** A job running longer than this is assumed dead and claimed again (ms). */
+  /**
+   * A claimed job is ours for this long (ms, default 5 minutes); the lease is renewed while its
+   * handler runs, so only a job whose worker died (or hung) is claimed again.
+   */
   leaseMs?: number
+  /** How often a running job's lease is renewed (ms, default a third of the lease). */
+  renewIntervalMs?: number
 }
 
 export interface Worker {
@@ -32,28 +51,68 @@ export interface Worker {
 export function createWorker(options: WorkerOptions): Worker {
   const { db, handlers, log } = options
   const pollMs = options.pollIntervalMs ?? 1000
+  const leaseMs = options.leaseMs ?? 5 * 60_000
+  const renewMs = options.renewIntervalMs ?? Math.max(1, Math.floor(leaseMs / 3))
   let running = false
   let timer: NodeJS.Timeout | undefined
   let round: Promise<unknown> = Promise.resolve()
   let again = false
   let busy = false
 
+  /** Renews the job's lease until stopped; aborts the signal once the job is no longer ours. */
+  function keepLease(job: Job) {
+    const controller = new AbortController()
+    let renewing = false
+    const timer = setInterval(async () => {
+      if (renewing) return
+      renewing = true
+      try {
+        if (!(await renewLease(db, job, leaseMs))) {
+          clearInterval(timer)
+          controller.abort(new LeaseLostError(`job ${job.id} was claimed again by another worker`))
+        }
+      } catch (err) {
+        // Postgres unreachable: try again next time; the lease may still be valid.
+        log.warn({ err, jobId: job.id }, 'job lease renewal failed')
+      } finally {
+        renewing = false
+      }
+    }, renewMs)
+    return { signal: controller.signal, stop: () => clearInterval(timer) }
+  }
+
   async function runJob(job: Job): Promise<void> {
     const handler = handlers[job.kind]
+    const lease = keepLease(job)
+    const lost = () => {
+      log.warn(
+        { jobId: job.id, kind: job.kind, attempt: job.attempts },
+        'job lease lost to another worker; the outcome of this attempt is dropped',
+      )
+    }
     try {
       if (!handler) throw new Error(`no handler for job kind "${job.kind}"`)
-      await handler(job.payload, job)
+      await handler(job.payload, job, { signal: lease.signal })
+      if (lease.signal.aborted) return lost()
       await completeJob(db, job)
     } catch (err) {
+      if (lease.signal.aborted) return lost()
       log.warn({ err, jobId: job.id, kind: job.kind, attempt: job.attempts }, 'job failed')
       await failJob(db, job, err)
+    } finally {
+      lease.stop()
     }
   }
 
   async function runOnce(): Promise<number> {
     const jobs = await claimJobs(db, {
       limit: options.batchSize ?? 5,
-      leaseMs: options.leaseMs ?? 5 * 60_000,
+      leaseMs,
+      onDead: (job) =>
+        log.error(
+          { jobId: job.id, kind: job.kind, key: job.key, lastError: job.lastError },
+          'job dead: out of attempts',
+        ),
     })
     await Promise.all(jobs.map(runJob))
     return jobs.length

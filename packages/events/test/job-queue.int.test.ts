@@ -10,6 +10,7 @@ beforeAll(async () => {
 })
 afterAll(() => env.close())
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const jobs = () => jobsDb(env.db).selectFrom('jobs').selectAll().orderBy('id').execute()
 
 describe('Postgres job queue', () => {
@@ -64,7 +65,120 @@ describe('Postgres job queue', () => {
     expect(await claimJobs(env.db, { limit: 1, leaseMs: 1 })).toHaveLength(1)
     await new Promise((r) => setTimeout(r, 20))
     const again = await claimJobs(env.db, { limit: 1, leaseMs: 60_000 })
-    expect(again).toMatchObject([{ key: 'lease-1', attempts: 2 }])
+    expect(again).toMatchObject([
+      {
+        key: 'lease-1',
+        attempts: 2,
+        lastError: 'the lease expired 1 time (its worker died or stopped renewing it)',
+      },
+    ])
+  })
+
+  it('renews the lease of a handler that outlives it, so the job runs once and completes', async () => {
+    await jobsDb(env.db).deleteFrom('jobs').execute()
+    await enqueueJob(env.db, { kind: 'slow', key: 'slow-1', payload: null, maxAttempts: 2 })
+    let calls = 0
+    const handlers = {
+      slow: async () => {
+        calls++
+        await sleep(1200)
+      },
+    }
+    const a = createWorker({ db: env.db, log: env.log, handlers, leaseMs: 300 })
+    const b = createWorker({ db: env.db, log: env.log, handlers, leaseMs: 300 })
+    let done = false
+    const first = a.runOnce().finally(() => {
+      done = true
+    })
+    await sleep(50)
+    // Another worker keeps looking for due work the whole time the handler runs.
+    let claimedByB = 0
+    while (!done) {
+      claimedByB += await b.runOnce()
+      await sleep(100)
+    }
+    expect(await first).toBe(1)
+    expect(claimedByB).toBe(0)
+    expect(calls).toBe(1)
+    expect(await jobs()).toEqual([])
+  })
+
+  it('claims a job whose worker died (claimed, never renewed) at most max_attempts times, then marks it dead saying the lease expired', async () => {
+    await jobsDb(env.db).deleteFrom('jobs').execute()
+    await enqueueJob(env.db, { kind: 'hang', key: 'hang-1', payload: null, maxAttempts: 3 })
+    let claims = 0
+    for (let round = 0; round < 6; round++) {
+      // A dead worker: it claims, its handler hangs forever, nobody renews the lease.
+      claims += (await claimJobs(env.db, { limit: 5, leaseMs: 50 })).length
+      await sleep(80)
+    }
+    expect(claims).toBe(3)
+    const [job] = await jobs()
+    expect(job).toMatchObject({
+      status: 'dead',
+      attempts: 3,
+      lockedUntil: null,
+      lastError: 'the lease expired 3 times (its worker died or stopped renewing it)',
+    })
+    // A live worker finds nothing left to run.
+    let ran = 0
+    const worker = createWorker({
+      db: env.db,
+      log: env.log,
+      handlers: { hang: async () => void ran++ },
+    })
+    expect(await worker.runOnce()).toBe(0)
+    expect(ran).toBe(0)
+  })
+
+  it('a live worker marks a job dead once its last lease expired, and logs it', async () => {
+    await jobsDb(env.db).deleteFrom('jobs').execute()
+    await enqueueJob(env.db, { kind: 'hang', key: 'hang-2', payload: null, maxAttempts: 1 })
+    expect(await claimJobs(env.db, { limit: 5, leaseMs: 20 })).toHaveLength(1)
+    await sleep(50)
+    const worker = createWorker({ db: env.db, log: env.log, handlers: {} })
+    expect(await worker.runOnce()).toBe(0)
+    expect((await jobs())[0]).toMatchObject({ status: 'dead', attempts: 1 })
+    expect(env.log.lines).toContainEqual(
+      expect.objectContaining({ level: 'error', msg: 'job dead: out of attempts' }),
+    )
+  })
+
+  it('drops the outcome of a handler whose job another worker claimed again after its lease ran out', async () => {
+    await jobsDb(env.db).deleteFrom('jobs').execute()
+    await enqueueJob(env.db, { kind: 'lost', key: 'lost-1', payload: null, maxAttempts: 5 })
+    let aborted = false
+    const worker = createWorker({
+      db: env.db,
+      log: env.log,
+      leaseMs: 300,
+      handlers: {
+        lost: async (_payload, _job, { signal }) => {
+          await new Promise((resolve) => {
+            signal.addEventListener('abort', resolve)
+            setTimeout(resolve, 3000)
+          })
+          aborted = signal.aborted
+        },
+      },
+    })
+    const run = worker.runOnce()
+    await sleep(50)
+    // Its worker stalled past the lease (e.g. a long GC pause) and another worker took the job.
+    await jobsDb(env.db)
+      .updateTable('jobs')
+      .set({ lockedUntil: new Date(Date.now() - 1000) })
+      .execute()
+    expect(await claimJobs(env.db, { limit: 5, leaseMs: 60_000 })).toHaveLength(1)
+    expect(await run).toBe(1)
+    expect(aborted).toBe(true)
+    // Not completed by the first worker: the second claim still owns the row.
+    expect(await jobs()).toMatchObject([{ key: 'lost-1', status: 'running', attempts: 2 }])
+    expect(env.log.lines).toContainEqual(
+      expect.objectContaining({
+        msg: 'job lease lost to another worker; the outcome of this attempt is dropped',
+      }),
+    )
   })
 
   it('works on PGlite too', async () => {
