@@ -38,4 +38,6 @@ export interface DocumentView {
   rejectionReason: string | null
   /** Whole-object SHA-256 (base64) computed from the stored bytes; null until the content check. */
   sha256: string | null
+  /** Why the virus scan was skipped (e.g. over the scanner's size limit), when it was. */
+  scanNote: string | null
 }

@@ -26,6 +26,8 @@ export interface DocumentTable {
   expiresAt: Date | null
   /** Whole-object SHA-256 (base64) of the stored bytes, set only by the content check. */
   sha256: ColumnType<string | null, never, string | null>
+  /** Set with `ready` when the virus scan was skipped, saying why. */
+  scanNote: ColumnType<string | null, never, string | null>
   /** Whole-object SHA-256 (base64) the client declared; the content check must match it. */
   declaredSha256: ColumnType<string | null, string | null | undefined, never>
 }

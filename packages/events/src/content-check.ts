@@ -123,8 +123,8 @@ export async function checkContent(
  * What a `ready` document records. The scan note is in the check result and the logs only
  * until documents get a column for it; then this returns `{ sha256, scanNote }`.
  */
-function readyColumns(sha256: string, _scanNote: string | undefined) {
-  return { sha256 }
+function readyColumns(sha256: string, scanNote: string | undefined) {
+  return { sha256, scanNote: scanNote ?? null }
 }
 
 async function rejectDocument(

@@ -169,7 +169,11 @@ describe('objects over the scan limit (UPLINK_SCAN_MAX_BYTES)', () => {
       scanNote: `scan: skipped (over ${MiB} bytes)`,
     })
     const row = await findDocumentById(env.db, doc.id)
-    expect(row).toMatchObject({ status: 'ready', sha256: sha256(body) })
+    expect(row).toMatchObject({
+      status: 'ready',
+      sha256: sha256(body),
+      scanNote: `scan: skipped (over ${MiB} bytes)`,
+    })
     expect(env.log.lines).toContainEqual(
       expect.objectContaining({
         level: 'warn',

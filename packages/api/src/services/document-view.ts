@@ -15,5 +15,6 @@ export function toDocumentView(doc: Document): DocumentView {
     confirmedAt: doc.confirmedAt?.toISOString() ?? null,
     rejectionReason: doc.rejectionReason,
     sha256: doc.sha256,
+    scanNote: doc.scanNote,
   }
 }

@@ -3,6 +3,7 @@ import * as documents from './2026-11-28-0001-documents.ts'
 import * as jobs from './2026-11-28-0002-jobs.ts'
 import * as tusParts from './2026-11-29-0001-tus-parts.ts'
 import * as documentSha256 from './2026-11-29-0002-document-sha256.ts'
+import * as documentScanNote from './2026-11-29-0003-document-scan-note.ts'
 
 /**
  * Every migration, by name (date-prefixed, applied in name order). Imported statically rather
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-28-0002-jobs': jobs,
   '2026-11-29-0001-tus-parts': tusParts,
   '2026-11-29-0002-document-sha256': documentSha256,
+  '2026-11-29-0003-document-scan-note': documentScanNote,
 }
