@@ -63,6 +63,7 @@ export async function createServices(
     partSize: config.tus.partSize,
     maxConcurrentPartUploads: config.tus.maxConcurrentPartUploads,
     partsPerUpload: config.tus.partsPerUpload,
+    databaseUrl: resolved.databaseUrl,
     useTags: config.tus.useTags,
     expirationPeriodInMilliseconds: config.tus.expirationPeriodInMilliseconds,
     respectForwardedHeaders: config.trustProxy,
@@ -72,6 +73,11 @@ export async function createServices(
     log,
     onUploaded,
   })
+  // Part files of a process that died (SIGKILL, OOM) are deleted at start-up.
+  void tusServer.store.sweepTempFiles().then(
+    (removed) => removed > 0 && log.info({ removed }, 'stale tus part files removed'),
+    (err: unknown) => log.warn({ err }, 'sweeping the tus temp dir failed'),
+  )
   const cleanupTimer = startCleanupInterval(tusServer, config.tus.cleanupIntervalMinutes, log)
   events.start()
   const { webhookSecret } = config.events

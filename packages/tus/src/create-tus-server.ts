@@ -60,6 +60,8 @@ export interface TusServerOptions {
   locker?: Locker
   /** How long a request waits for another request on the same upload (default 20 s). */
   lockTimeoutMs?: number
+  /** The Postgres URL, for the cross-instance lock release channel (LISTEN/NOTIFY). */
+  databaseUrl?: string
   log?: Logger
   /** Called once an upload's document has become `uploaded` (e.g. to queue content checks). */
   onUploaded?: (documentId: string) => Promise<void>
@@ -97,6 +99,9 @@ export function createTusServer(options: TusServerOptions): TusServer {
       db,
       log,
       ...(options.lockTimeoutMs ? { acquireTimeoutMs: options.lockTimeoutMs } : {}),
+      ...(options.databaseUrl?.startsWith('postgres')
+        ? { connectionString: options.databaseUrl }
+        : {}),
     })
   const allowDeferredLength = options.maxDeferredLength !== undefined
 

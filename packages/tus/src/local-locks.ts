@@ -79,6 +79,16 @@ export class LocalLocks {
     }
   }
 
+  /** Asks the holder of `id`, if this process has one, to let go (a waiter elsewhere asked). */
+  requestRelease(id: string): boolean {
+    const holder = this.holders.get(id)
+    if (!holder) return false
+    Promise.resolve()
+      .then(() => holder.requestRelease())
+      .catch(() => {})
+    return true
+  }
+
   /** Ids currently locked (for tests and diagnostics). */
   get size(): number {
     return this.holders.size

@@ -5,6 +5,7 @@ import { LocalLocks, lockTimeout, waitUntil } from './local-locks.ts'
 import { LockSession } from './lock-session.ts'
 import type { Logger } from './logger.ts'
 import { silentLogger } from './logger.ts'
+import { ReleaseChannel } from './release-channel.ts'
 
 export interface PgLockerOptions {
   // biome-ignore lint/suspicious/noExplicitAny: the locker runs raw SQL on any schema.
@@ -18,6 +19,11 @@ export interface PgLockerOptions {
    * `in-process`: one process only (PGlite). `auto` (default) picks in-process on PGlite.
    */
   mode?: 'auto' | 'advisory' | 'in-process'
+  /**
+   * Postgres URL for a LISTEN connection: a request waiting for an upload locked by another
+   * instance asks it to release (without it, the wait ends only at the holder's unlock or timeout).
+   */
+  connectionString?: string
   log?: Logger
 }
 
@@ -41,6 +47,7 @@ export class PgLocker implements Locker {
   readonly pollMs: number
   readonly log: Logger
   readonly session: LockSession
+  readonly channel: ReleaseChannel | undefined
   private modeResolved: Promise<'advisory' | 'in-process'> | undefined
 
   constructor(options: PgLockerOptions) {
@@ -49,12 +56,20 @@ export class PgLocker implements Locker {
     this.pollMs = options.pollIntervalMs ?? 100
     this.log = options.log ?? silentLogger
     this.session = new LockSession(this.db, this.log)
+    this.channel = options.connectionString
+      ? new ReleaseChannel(
+          options.connectionString,
+          (id) => this.local.requestRelease(id),
+          this.log,
+        )
+      : undefined
     if (options.mode && options.mode !== 'auto') this.modeResolved = Promise.resolve(options.mode)
   }
 
   /** Releases every advisory lock this process holds (shutdown). */
-  close(): Promise<void> {
-    return this.session.close()
+  async close(): Promise<void> {
+    await this.channel?.close()
+    await this.session.close()
   }
 
   newLock(id: string): Lock {
@@ -113,12 +128,19 @@ class PgLock implements Lock {
     signal: AbortSignal,
     deadline: number,
   ): Promise<() => Promise<void>> {
-    const { session, pollMs, timeoutMs } = this.locker
+    const { session, channel, pollMs, timeoutMs, log } = this.locker
     const key = advisoryKey(this.id)
+    await channel?.listen().catch((err: unknown) => log.warn({ err }, 'tus release channel down'))
+    let asked = 0
     for (;;) {
       if (signal.aborted) throw ERRORS.ABORTED
       if (await session.tryLock(key)) return () => session.unlock(key)
       if (Date.now() >= deadline) throw lockTimeout(timeoutMs)
+      // Held by another instance: ask it to let go, again every second while we wait.
+      if (channel && Date.now() >= asked + 1000) {
+        asked = Date.now()
+        await channel.request(this.id).catch(() => {})
+      }
       await waitUntil(sleep(pollMs), signal, deadline + pollMs, timeoutMs)
     }
   }

@@ -106,6 +106,23 @@ describe('PgLocker on Postgres', () => {
     await again.unlock()
   })
 
+  it('asks a holder in another instance to release (LISTEN/NOTIFY) instead of waiting it out', async () => {
+    const a = locker({ acquireTimeoutMs: 15_000, connectionString: url })
+    const b = locker({ acquireTimeoutMs: 15_000, pollIntervalMs: 50, connectionString: url })
+    const held = a.newLock('stale/1')
+    let asked = 0
+    await held.lock(never(), () => {
+      asked++
+      void held.unlock()
+    })
+    const started = Date.now()
+    const next = b.newLock('stale/1')
+    await next.lock(never(), noop)
+    expect(asked).toBe(1)
+    expect(Date.now() - started).toBeLessThan(5000)
+    await next.unlock()
+  })
+
   it('releases every lock of a process whose lock session closes', async () => {
     const dying = locker({ acquireTimeoutMs: 1000 })
     const other = locker({ acquireTimeoutMs: 1000, pollIntervalMs: 20 })

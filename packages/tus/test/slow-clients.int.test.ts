@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
 import http from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { HeadObjectCommand } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningApp, startApp } from './fixtures/app.ts'
@@ -23,8 +27,8 @@ afterAll(() => app?.close())
 const b64 = (s: string) => Buffer.from(s).toString('base64')
 const tusHeaders = (user: string) => ({ 'Tus-Resumable': '1.0.0', Authorization: bearer(user) })
 
-async function create(user: string, size: number, extraMetadata = '') {
-  const res = await fetch(`${app.url}/files`, {
+async function create(user: string, size: number, extraMetadata = '', base = app.url) {
+  const res = await fetch(`${base}/files`, {
     method: 'POST',
     headers: {
       ...tusHeaders(user),
@@ -33,7 +37,7 @@ async function create(user: string, size: number, extraMetadata = '') {
     },
   })
   expect(res.status).toBe(201)
-  return new URL(res.headers.get('location') ?? '', app.url).toString()
+  return new URL(res.headers.get('location') ?? '', base).toString()
 }
 
 /** A PATCH that declares `size` bytes, sends `sent` of them, then leaves the socket open. */
@@ -101,6 +105,52 @@ describe('slow and stalled clients', () => {
       expect(stored.sha256).toBe(sha256(data))
     } finally {
       for (const req of stalled) req.destroy()
+    }
+  })
+})
+
+// Mounting a small tmpfs needs root (CI runs as root); elsewhere this block does not run.
+describe.runIf(process.getuid?.() === 0)('a full temp disk', () => {
+  it('answers 507 with a message, and the upload resumes once there is room', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uplink-enospc-'))
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m', 'tmpfs', dir])
+    const small = await startApp({
+      ...(await freshConfig({ partsPerUpload: 2 })),
+      tus: { tempDir: dir, partsPerUpload: 2 },
+    })
+    try {
+      const data = randomFile(20 * MiB)
+      const url = (await create('lee', data.length, '', small.url)).toString()
+      const full = await fetch(url, {
+        method: 'PATCH',
+        headers: {
+          ...tusHeaders('lee'),
+          'Upload-Offset': '0',
+          'Content-Type': 'application/offset+octet-stream',
+        },
+        body: data,
+      })
+      expect(full.status).toBe(507)
+      expect(await full.text()).toContain('no disk space')
+
+      execFileSync('mount', ['-o', 'remount,size=64m', dir])
+      const head = await fetch(url, { method: 'HEAD', headers: tusHeaders('lee') })
+      const offset = Number(head.headers.get('upload-offset'))
+      const rest = await fetch(url, {
+        method: 'PATCH',
+        headers: {
+          ...tusHeaders('lee'),
+          'Upload-Offset': String(offset),
+          'Content-Type': 'application/offset+octet-stream',
+        },
+        body: data.subarray(offset),
+      })
+      expect(rest.status).toBe(204)
+      const stored = await objectSha256(small.storage.client, small.storage.bucket, keyOf(url))
+      expect(stored.sha256).toBe(sha256(data))
+    } finally {
+      await small.close()
+      execFileSync('umount', [dir])
     }
   })
 })

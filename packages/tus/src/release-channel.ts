@@ -1,0 +1,65 @@
+import pg from 'pg'
+import type { Logger } from './logger.ts'
+
+/** The Postgres channel on which instances ask each other to release a tus upload's lock. */
+export const RELEASE_CHANNEL = 'uplink_tus_release'
+
+/**
+ * Cross-instance lock release over Postgres LISTEN/NOTIFY: an instance whose PATCH waits for an
+ * upload locked elsewhere asks the holder to let go, as tus' `requestRelease` does in-process
+ * (a client reconnecting through a load balancer must not wait for its own stale request).
+ * One dedicated connection per process; it reconnects on the next use after an error.
+ */
+export class ReleaseChannel {
+  private client: Promise<pg.Client> | undefined
+  private closed = false
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly onRequest: (uploadId: string) => void,
+    private readonly log: Logger,
+  ) {}
+
+  /** Starts listening (idempotent); resolves once LISTEN is in place. */
+  async listen(): Promise<void> {
+    await this.connect()
+  }
+
+  /** Asks whichever instance holds `uploadId` to release it. */
+  async request(uploadId: string): Promise<void> {
+    const client = await this.connect()
+    await client.query('select pg_notify($1, $2)', [RELEASE_CHANNEL, uploadId])
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    const client = await this.client?.catch(() => undefined)
+    this.client = undefined
+    await client?.end().catch(() => {})
+  }
+
+  private connect(): Promise<pg.Client> {
+    if (this.closed) return Promise.reject(new Error('the release channel is closed'))
+    this.client ??= (async () => {
+      const client = new pg.Client({ connectionString: this.connectionString })
+      client.on('notification', (msg) => {
+        if (msg.channel === RELEASE_CHANNEL && msg.payload) this.onRequest(msg.payload)
+      })
+      client.on('error', (err) => {
+        this.log.warn({ err }, 'tus release channel lost its connection; reconnecting on next use')
+        this.client = undefined
+        void client.end().catch(() => {})
+      })
+      try {
+        await client.connect()
+        await client.query(`LISTEN ${RELEASE_CHANNEL}`)
+        return client
+      } catch (err) {
+        this.client = undefined
+        await client.end().catch(() => {})
+        throw err
+      }
+    })()
+    return this.client
+  }
+}
