@@ -1,7 +1,7 @@
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { signDevToken } from '@uplink/api'
-import { storageSettings } from '@uplink/testing'
+import { storageSettings } from '@uplink/launchers'
 import { startEmbeddedS3 } from './dev/embedded-s3.ts'
 import { dataDir, devJwtSecret } from './dev/paths.ts'
 import { ConfigError, loadConfig } from './env.ts'

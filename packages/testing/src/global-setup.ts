@@ -1,6 +1,11 @@
+import {
+  type RunningPostgres,
+  type RunningS3,
+  type S3Config,
+  startPostgres,
+  startVersitygw,
+} from '@uplink/launchers'
 import type { TestProject } from 'vitest/node'
-import { type RunningPostgres, startPostgres } from './postgres.ts'
-import { type RunningS3, type S3Config, startVersitygw } from './versitygw.ts'
 
 export interface TestServices {
   /** A Postgres server URL (the `postgres` database); tests create their own databases on it. */

@@ -1,4 +1,18 @@
 export {
+  createDatabase,
+  freePort,
+  type RunningPostgres,
+  type RunningS3,
+  type S3Config,
+  type StartS3Options,
+  s3Client,
+  startPostgres,
+  startVersitygw,
+  storageSettings,
+  versitygwBinary,
+  waitFor,
+} from '@uplink/launchers'
+export {
   type AppliedFault,
   type FaultKind,
   type FaultProxy,
@@ -8,16 +22,5 @@ export {
   startFaultProxy,
 } from './fault-proxy.ts'
 export { type FaultTrials, faultTrials, seededRandom } from './fault-trials.ts'
-export { freePort, waitFor } from './free-port.ts'
 export type { TestServices } from './global-setup.ts'
-export { createDatabase, type RunningPostgres, startPostgres } from './postgres.ts'
 export { testDatabase, testServices } from './services.ts'
-export {
-  type RunningS3,
-  type S3Config,
-  type StartS3Options,
-  s3Client,
-  startVersitygw,
-  storageSettings,
-  versitygwBinary,
-} from './versitygw.ts'

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import { createDatabase } from '@uplink/launchers'
 import { inject } from 'vitest'
 import type { TestServices } from './global-setup.ts'
-import { createDatabase } from './postgres.ts'
 
 /** The Postgres and S3 that the global setup started (call inside a test file). */
 export function testServices(): TestServices {

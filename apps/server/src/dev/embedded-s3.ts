@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { freePort, type RunningS3, startVersitygw } from '@uplink/testing'
+import { freePort, type RunningS3, startVersitygw } from '@uplink/launchers'
 import { dataDir } from './paths.ts'
 
 const DEV_PORT = 7070

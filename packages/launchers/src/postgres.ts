@@ -1,9 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { chownSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { freePort, waitFor } from './free-port.ts'
+import { freePort } from './free-port.ts'
+import { spawnService } from './spawn-service.ts'
 
 export interface RunningPostgres {
   url: string
@@ -65,15 +66,14 @@ export async function startPostgres(): Promise<RunningPostgres> {
     '-c',
     'max_connections=200',
   ])
-  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] })
-  let stderr = ''
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000)
-  })
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`
-  try {
-    await waitFor('postgres to accept connections', async () => {
-      if (child.exitCode !== null) throw new Error(`postgres exited: ${stderr}`)
+  // runuser does not pass signals on, so a gentle stop asks pg_ctl for a fast shutdown.
+  const pgCtlStop = asDbUser(pgBin('pg_ctl'), ['stop', '-D', data, '-m', 'fast', '-w'])
+  const service = await spawnService({
+    name: 'postgres',
+    command: cmd,
+    args,
+    ready: async () => {
       const client = new pg.Client({ connectionString: url })
       try {
         await client.connect()
@@ -81,29 +81,13 @@ export async function startPostgres(): Promise<RunningPostgres> {
       } finally {
         await client.end().catch(() => {})
       }
-    })
-  } catch (err) {
-    child.kill('SIGKILL')
-    throw err
-  }
-
+    },
+    stop: () => execFileSync(pgCtlStop[0], pgCtlStop[1], { stdio: 'ignore' }),
+  })
   return {
     url,
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r))
-        // runuser does not pass SIGINT on, so ask pg_ctl for a fast shutdown.
-        const [stopCmd, stopArgs] = asDbUser(pgBin('pg_ctl'), [
-          'stop',
-          '-D',
-          data,
-          '-m',
-          'fast',
-          '-w',
-        ])
-        execFileSync(stopCmd, stopArgs, { stdio: 'ignore' })
-        await exited
-      }
+      await service.stop()
       rmSync(dir, { recursive: true, force: true })
     },
   }

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -10,7 +10,8 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3'
-import { freePort, waitFor } from './free-port.ts'
+import { freePort } from './free-port.ts'
+import { spawnService } from './spawn-service.ts'
 
 export interface S3Config {
   endpoint: string
@@ -89,25 +90,15 @@ export async function startVersitygw(options: StartS3Options = {}): Promise<Runn
       root,
     ]
     if (sidecar) mkdirSync(join(dir, 'meta'), { recursive: true })
-    const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000)
+    const service = await spawnService({
+      name: 'versitygw',
+      command: bin,
+      args,
+      ready: async () => (await fetch(config.endpoint).catch(() => undefined)) !== undefined,
     })
-    const kill = async (signal: NodeJS.Signals = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r))
-        child.kill(signal)
-        await exited
-      }
-    }
+    const kill = async (signal: NodeJS.Signals = 'SIGTERM') => service.kill(signal)
     const client = s3Client(config)
     try {
-      await waitFor('versitygw to answer', async () => {
-        if (child.exitCode !== null) throw new Error(`versitygw exited: ${stderr}`)
-        const res = await fetch(config.endpoint).catch(() => undefined)
-        return res !== undefined
-      })
       await client
         .send(new CreateBucketCommand({ Bucket: config.bucket }))
         .catch((err: { name?: string }) => {

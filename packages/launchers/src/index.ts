@@ -1,0 +1,12 @@
+export { freePort, waitFor } from './free-port.ts'
+export { createDatabase, type RunningPostgres, startPostgres } from './postgres.ts'
+export { type RunningService, type SpawnServiceOptions, spawnService } from './spawn-service.ts'
+export {
+  type RunningS3,
+  type S3Config,
+  type StartS3Options,
+  s3Client,
+  startVersitygw,
+  storageSettings,
+  versitygwBinary,
+} from './versitygw.ts'

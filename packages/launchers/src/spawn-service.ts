@@ -1,0 +1,68 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { waitFor } from './free-port.ts'
+
+export interface SpawnServiceOptions {
+  /** Shown in errors: "timed out waiting for <name> to answer". */
+  name: string
+  command: string
+  args: string[]
+  env?: NodeJS.ProcessEnv
+  /** Resolves true once the service answers; called every 100 ms until `timeoutMs`. */
+  ready: () => Promise<boolean>
+  timeoutMs?: number
+  /** How to stop it gently (default: SIGTERM to the child). */
+  stop?: (child: ChildProcess) => void
+}
+
+export interface RunningService {
+  child: ChildProcess
+  /** Stops the service gently and waits for it to exit. */
+  stop(): Promise<void>
+  /** Sends `signal` (default SIGKILL) and waits for the exit: a crash, for fault tests. */
+  kill(signal?: NodeJS.Signals): Promise<void>
+}
+
+/**
+ * Starts a child process and waits until `ready` says it answers; if it exits or never answers,
+ * the error carries the tail of its stderr. The one way Uplink starts versitygw, Postgres and
+ * the other services that dev mode and tests run.
+ */
+export async function spawnService(options: SpawnServiceOptions): Promise<RunningService> {
+  const child = spawn(options.command, options.args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    ...(options.env ? { env: options.env } : {}),
+  })
+  let stderr = ''
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000)
+  })
+  const running = () => child.exitCode === null && child.signalCode === null
+  const exited = () => new Promise((r) => child.once('exit', r))
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    if (!running()) return
+    const done = exited()
+    child.kill(signal)
+    await done
+  }
+  const stop = async () => {
+    if (!running()) return
+    const done = exited()
+    if (options.stop) options.stop(child)
+    else child.kill('SIGTERM')
+    await done
+  }
+  try {
+    await waitFor(
+      `${options.name} to answer`,
+      async () => {
+        if (!running()) throw new Error(`${options.name} exited: ${stderr}`)
+        return options.ready()
+      },
+      options.timeoutMs,
+    )
+  } catch (err) {
+    await kill()
+    throw err
+  }
+  return { child, stop, kill }
+}
