@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
-import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely'
+import { CamelCasePlugin, Kysely, PGliteDialect, PostgresDialect } from 'kysely'
 import pg from 'pg'
-import { PGliteDialect } from './pglite-dialect.ts'
 import type { Database } from './schema.ts'
 
 export interface DbConfig {
@@ -30,7 +29,7 @@ export function createDb(config: DbConfig): Kysely<Database> {
       ...(where === 'memory' ? {} : { dataDir: where }),
       parsers: { [INT8]: parseInt8 },
     })
-    return new Kysely<Database>({ dialect: new PGliteDialect(pglite), plugins })
+    return new Kysely<Database>({ dialect: new PGliteDialect({ pglite }), plugins })
   }
   if (!/^postgres(ql)?:\/\//.test(config.url)) {
     throw new Error('database url must start with postgres://, postgresql:// or pglite:')

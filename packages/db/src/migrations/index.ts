@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely'
+import type { Migration } from 'kysely/migration'
 import * as documents from './2026-11-28-0001-documents.ts'
 import * as jobs from './2026-11-28-0002-jobs.ts'
 import * as tusParts from './2026-11-29-0001-tus-parts.ts'
