@@ -1,6 +1,17 @@
 import type { Upload } from '@tus/utils'
-import { checkUpload, type Policies, PolicyError, sanitizeFilename } from '@uplink/core'
-import { type Database, insertPendingDocument } from '@uplink/db'
+import {
+  checkQuotas,
+  checkUpload,
+  consumeRateLimit,
+  type Policies,
+  PolicyError,
+  QuotaError,
+  type Quotas,
+  type RateLimit,
+  RateLimitedError,
+  sanitizeFilename,
+} from '@uplink/core'
+import { type Database, insertPendingDocument, uploadUsage } from '@uplink/db'
 import type { Kysely } from 'kysely'
 import { type TusError, tusError } from './errors.ts'
 import { readMetadata } from './metadata.ts'
@@ -28,6 +39,32 @@ interface Deps {
   policies: Policies
   requireUser: RequireUser
   expirationPeriodInMilliseconds: number
+  quotas?: Quotas | undefined
+  rateLimit?: RateLimit | undefined
+}
+
+/** The user's rate limit (429 + Retry-After) and quotas (403), with the message as body. */
+async function enforceLimits(
+  deps: Deps,
+  req: Request,
+  userId: string,
+  upload: Upload,
+  purpose: string,
+) {
+  try {
+    await consumeRateLimit(deps.rateLimit, userId)
+    if (deps.quotas) {
+      const usage = await uploadUsage(deps.db, userId, purpose)
+      checkQuotas(deps.quotas, usage, { size: upload.size ?? 0, method: 'tus', purpose })
+    }
+  } catch (err) {
+    if (err instanceof RateLimitedError) {
+      nodeResponse(req)?.setHeader('Retry-After', String(err.retryAfterSeconds))
+      throw tusError(429, err.message)
+    }
+    if (err instanceof QuotaError) throw tusError(403, err.message)
+    throw err
+  }
 }
 
 /**
@@ -52,6 +89,7 @@ export function createOnUploadCreate(deps: Deps) {
       if (err instanceof PolicyError) throw policyRejection(err)
       throw err
     }
+    await enforceLimits(deps, req, user.id, upload, meta.purpose)
 
     await insertPendingDocument(deps.db, {
       id: parts.documentId,

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import {
+  checkQuotas,
   checkUpload,
+  consumeRateLimit,
   documentIdInput,
   normalizeContentType,
   sanitizeFilename,
@@ -8,7 +10,7 @@ import {
   type UploadMethod,
   uploadRequestInput,
 } from '@uplink/core'
-import { findDocumentForOwner, insertPendingDocument } from '@uplink/db'
+import { findDocumentForOwner, insertPendingDocument, uploadUsage } from '@uplink/db'
 import { objectKey, uploadKey } from '@uplink/storage'
 import { z } from 'zod'
 import { toDocumentView } from '../services/document-view.ts'
@@ -20,7 +22,7 @@ import { type Context, protectedProcedure, router } from '../trpc.ts'
 type UploadInput = z.infer<typeof uploadRequestInput> & { sha256?: string | undefined }
 
 /**
- * Authorise before signing (rule 1): check the policy, then create the `pending` row whose
+ * Authorise before signing (rule 1): check the policy, the user's rate limit and quotas, then create the `pending` row whose
  * server-generated key the URL will be signed for. The row expires after the upload URL TTL
  * unless `rowTtlSeconds` says otherwise (a multipart upload outlives any one signed URL).
  */
@@ -33,6 +35,11 @@ export async function createPendingUpload(
 ) {
   const contentType = normalizeContentType(input.contentType)
   checkUpload(ctx.policies, { ...input, contentType, method })
+  await consumeRateLimit(ctx.uploadRateLimit, ctx.user.id)
+  if (ctx.quotas) {
+    const usage = await uploadUsage(ctx.db, ctx.user.id, input.purpose)
+    checkQuotas(ctx.quotas, usage, { size: input.size, method, purpose: input.purpose })
+  }
   const id = randomUUID()
   return insertPendingDocument(ctx.db, {
     id,
