@@ -104,6 +104,18 @@ describe('per-user quotas', () => {
     )
   })
 
+  it('lets exactly UPLINK_QUOTA_PENDING_UPLOADS of many concurrent starts through', async () => {
+    const user = `race-${randomUUID()}`
+    const statuses = await Promise.all([
+      ...Array.from({ length: 5 }, () =>
+        mutate(h, user, 'uploads.presignPut', image(10)).then((a) => a.status),
+      ),
+      ...Array.from({ length: 5 }, () => tusCreate(h, user, image(10)).then((a) => a.status)),
+    ])
+    expect(statuses.filter((s) => s === 200 || s === 201)).toHaveLength(3)
+    expect(statuses.filter((s) => s === 403)).toHaveLength(7)
+  })
+
   it('refuses a third unfinished multipart/tus upload until one is aborted', async () => {
     const user = `unfinished-${randomUUID()}`
     const first = await mutate(h, user, 'multipart.create', video(MiB))

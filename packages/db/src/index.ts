@@ -10,4 +10,4 @@ export type {
   TusPartTable,
 } from './schema.ts'
 export * from './tus-parts.ts'
-export { uploadUsage } from './usage.ts'
+export { insertPendingDocumentWithin, uploadUsage } from './usage.ts'

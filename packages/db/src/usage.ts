@@ -1,6 +1,7 @@
 import type { UploadUsage } from '@uplink/core'
 import { type Kysely, sql } from 'kysely'
-import type { Database } from './schema.ts'
+import { insertPendingDocument, type NewPendingDocument } from './documents.ts'
+import type { Database, Document } from './schema.ts'
 
 /**
  * What `ownerId` holds now, in one query (index `documents_owner_usage_idx`): unexpired pending
@@ -33,4 +34,23 @@ export async function uploadUsage(
     bytesInFlight: Number(row.bytesInFlight),
     storedBytes: Number(row.storedBytes),
   }
+}
+
+/**
+ * Inserts a `pending` document once `admit` accepted its owner's current usage (it throws to
+ * refuse). One short transaction holding a per-owner advisory lock: concurrent starts by one
+ * user are counted one after the other, so they cannot all pass a quota at once.
+ */
+export async function insertPendingDocumentWithin(
+  db: Kysely<Database>,
+  doc: NewPendingDocument,
+  admit: (usage: UploadUsage) => void,
+): Promise<Document> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`uplink-quota:${doc.ownerId}`}, 0))`.execute(
+      trx,
+    )
+    admit(await uploadUsage(trx, doc.ownerId, doc.purpose))
+    return insertPendingDocument(trx, doc)
+  })
 }

@@ -11,7 +11,12 @@ import {
   RateLimitedError,
   sanitizeFilename,
 } from '@uplink/core'
-import { type Database, insertPendingDocument, uploadUsage } from '@uplink/db'
+import {
+  type Database,
+  insertPendingDocument,
+  insertPendingDocumentWithin,
+  type NewPendingDocument,
+} from '@uplink/db'
 import type { Kysely } from 'kysely'
 import { type TusError, tusError } from './errors.ts'
 import { readMetadata } from './metadata.ts'
@@ -43,20 +48,18 @@ interface Deps {
   rateLimit?: RateLimit | undefined
 }
 
-/** The user's rate limit (429 + Retry-After) and quotas (403), with the message as body. */
-async function enforceLimits(
-  deps: Deps,
-  req: Request,
-  userId: string,
-  upload: Upload,
-  purpose: string,
-) {
+/**
+ * Inserts the row after the user's rate limit (429 + Retry-After) and quotas (403) allowed it;
+ * the refusal's message is the body.
+ */
+async function insertWithinLimits(deps: Deps, req: Request, doc: NewPendingDocument) {
   try {
-    await consumeRateLimit(deps.rateLimit, userId)
-    if (deps.quotas) {
-      const usage = await uploadUsage(deps.db, userId, purpose)
-      checkQuotas(deps.quotas, usage, { size: upload.size ?? 0, method: 'tus', purpose })
-    }
+    await consumeRateLimit(deps.rateLimit, doc.ownerId)
+    const { quotas } = deps
+    if (!quotas) return await insertPendingDocument(deps.db, doc)
+    return await insertPendingDocumentWithin(deps.db, doc, (usage) =>
+      checkQuotas(quotas, usage, { size: doc.sizeBytes, method: 'tus', purpose: doc.purpose }),
+    )
   } catch (err) {
     if (err instanceof RateLimitedError) {
       nodeResponse(req)?.setHeader('Retry-After', String(err.retryAfterSeconds))
@@ -89,9 +92,7 @@ export function createOnUploadCreate(deps: Deps) {
       if (err instanceof PolicyError) throw policyRejection(err)
       throw err
     }
-    await enforceLimits(deps, req, user.id, upload, meta.purpose)
-
-    await insertPendingDocument(deps.db, {
+    await insertWithinLimits(deps, req, {
       id: parts.documentId,
       ownerId: user.id,
       purpose: meta.purpose,

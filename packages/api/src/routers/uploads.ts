@@ -10,7 +10,11 @@ import {
   type UploadMethod,
   uploadRequestInput,
 } from '@uplink/core'
-import { findDocumentForOwner, insertPendingDocument, uploadUsage } from '@uplink/db'
+import {
+  findDocumentForOwner,
+  insertPendingDocument,
+  insertPendingDocumentWithin,
+} from '@uplink/db'
 import { objectKey, uploadKey } from '@uplink/storage'
 import { z } from 'zod'
 import { toDocumentView } from '../services/document-view.ts'
@@ -36,12 +40,9 @@ export async function createPendingUpload(
   const contentType = normalizeContentType(input.contentType)
   checkUpload(ctx.policies, { ...input, contentType, method })
   await consumeRateLimit(ctx.uploadRateLimit, ctx.user.id)
-  if (ctx.quotas) {
-    const usage = await uploadUsage(ctx.db, ctx.user.id, input.purpose)
-    checkQuotas(ctx.quotas, usage, { size: input.size, method, purpose: input.purpose })
-  }
+  const { quotas } = ctx
   const id = randomUUID()
-  return insertPendingDocument(ctx.db, {
+  const row = {
     id,
     ownerId: ctx.user.id,
     purpose: input.purpose,
@@ -53,7 +54,11 @@ export async function createPendingUpload(
     uploadRef,
     expiresAt: new Date(Date.now() + rowTtlSeconds * 1000),
     declaredSha256: input.sha256 ?? null,
-  })
+  }
+  if (!quotas) return insertPendingDocument(ctx.db, row)
+  return insertPendingDocumentWithin(ctx.db, row, (usage) =>
+    checkQuotas(quotas, usage, { size: input.size, method, purpose: input.purpose }),
+  )
 }
 
 export const uploadsRouter = router({
