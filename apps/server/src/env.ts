@@ -14,16 +14,18 @@ const seconds = z.coerce.number().int()
 const bytes = z.coerce.number().int().positive()
 /** A quota: a whole number, 0 turns it off. */
 const quota = z.coerce.number().int().min(0)
-/** "N/S": at most N per S seconds, or "off". */
-const rate = z
-  .string()
-  .regex(/^(off|\d+\/\d+)$/, 'must be N/SECONDS (e.g. 30/10) or off')
-  .transform((text) => {
-    if (text === 'off') return undefined
-    const [points, durationSeconds] = text.split('/').map(Number) as [number, number]
-    return { points, durationSeconds }
-  })
-  .refine((r) => !r || (r.points > 0 && r.durationSeconds > 0), 'N and SECONDS must be > 0')
+/** "N/S": at most N per S seconds, or "off" (the default applies to the text, before parsing). */
+const rate = (fallback: string) =>
+  z
+    .string()
+    .regex(/^(off|\d+\/\d+)$/, 'must be N/SECONDS (e.g. 30/10) or off')
+    .default(fallback)
+    .transform((text) => {
+      if (text === 'off') return undefined
+      const [points, durationSeconds] = text.split('/').map(Number) as [number, number]
+      return { points, durationSeconds }
+    })
+    .refine((r) => !r || (r.points > 0 && r.durationSeconds > 0), 'N and SECONDS must be > 0')
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -86,7 +88,7 @@ const schema = z.object({
   UPLINK_QUOTA_UNFINISHED_UPLOADS: quota.default(defaultQuotas.unfinishedUploads),
   UPLINK_QUOTA_BYTES_IN_FLIGHT: quota.default(defaultQuotas.bytesInFlight),
   UPLINK_QUOTA_STORED_BYTES_PER_PURPOSE: quota.default(defaultQuotas.storedBytesPerPurpose),
-  UPLINK_RATE_LIMIT_UPLOADS: rate.default({ points: 30, durationSeconds: 10 }),
+  UPLINK_RATE_LIMIT_UPLOADS: rate('30/10'),
   UPLINK_WEB_ORIGINS: z
     .string()
     .transform((s) =>
