@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { TRPCError } from '@trpc/server'
 import { createExpressMiddleware } from '@trpc/server/adapters/express'
 import { type ApiDeps, appRouter, createContextFactory } from '@uplink/api'
+import { RateLimitedError } from '@uplink/core'
 import express, { type Express } from 'express'
 import type { Logger } from 'pino'
 import { errorHandler, notFound } from './http/errors.ts'
@@ -68,8 +70,8 @@ export function createApp(deps: AppDeps): Express {
       // Inputs are small JSON; a larger body is refused (413) before it is read into memory.
       maxBodySize: MAX_TRPC_BODY_BYTES,
       responseMeta({ errors }) {
-        const down = errors.some((e) => e.code === 'SERVICE_UNAVAILABLE')
-        return down ? { headers: new Headers({ 'Retry-After': '5' }) } : {}
+        const retryAfter = retryAfterSeconds(errors)
+        return retryAfter ? { headers: new Headers({ 'Retry-After': String(retryAfter) }) } : {}
       },
       onError({ error, path, req }) {
         if (error.code === 'INTERNAL_SERVER_ERROR' || error.code === 'SERVICE_UNAVAILABLE') {
@@ -95,4 +97,22 @@ export function createApp(deps: AppDeps): Express {
   app.use(notFound)
   app.use(errorHandler)
   return app
+}
+
+/**
+ * "Retry-After" for a tRPC answer: 5 s when a dependency is down (503), the limiter's wait
+ * when rate-limited (429), the longest if a batch holds several; undefined otherwise.
+ */
+function retryAfterSeconds(errors: readonly TRPCError[]): number | undefined {
+  let seconds: number | undefined
+  for (const e of errors) {
+    const wait =
+      e.code === 'SERVICE_UNAVAILABLE'
+        ? 5
+        : e.code === 'TOO_MANY_REQUESTS' && e.cause instanceof RateLimitedError
+          ? e.cause.retryAfterSeconds
+          : undefined
+    if (wait !== undefined) seconds = Math.max(seconds ?? 0, wait)
+  }
+  return seconds
 }

@@ -37,4 +37,32 @@ describe('loadConfig', () => {
     expect(loadConfig('development', { S3_CHECKSUMS: 'false' }).s3Checksums).toBe(false)
     expect(() => loadConfig('development', { S3_CHECKSUMS: 'off' })).toThrow(/S3_CHECKSUMS:/)
   })
+
+  it('reads quotas and the upload rate limit as N/SECONDS or off, with defaults', () => {
+    const defaults = loadConfig('development', {})
+    expect(defaults.quotas).toEqual({
+      pendingUploads: 100,
+      unfinishedUploads: 20,
+      bytesInFlight: 200 * 1024 ** 3,
+      storedBytesPerPurpose: 0,
+    })
+    expect(defaults.uploadRateLimit).toEqual({ points: 30, durationSeconds: 10 })
+    const set = loadConfig('development', {
+      UPLINK_RATE_LIMIT_UPLOADS: '5/60',
+      UPLINK_QUOTA_PENDING_UPLOADS: '0',
+    })
+    expect(set.uploadRateLimit).toEqual({ points: 5, durationSeconds: 60 })
+    expect(set.quotas.pendingUploads).toBe(0)
+    expect(loadConfig('development', { UPLINK_RATE_LIMIT_UPLOADS: 'off' }).uploadRateLimit).toBe(
+      undefined,
+    )
+    for (const bad of ['30', '30/0', 'ten/10']) {
+      expect(() => loadConfig('development', { UPLINK_RATE_LIMIT_UPLOADS: bad })).toThrow(
+        /UPLINK_RATE_LIMIT_UPLOADS: /,
+      )
+    }
+    expect(() => loadConfig('development', { UPLINK_QUOTA_BYTES_IN_FLIGHT: '-1' })).toThrow(
+      /UPLINK_QUOTA_BYTES_IN_FLIGHT:/,
+    )
+  })
 })

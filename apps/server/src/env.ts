@@ -1,4 +1,10 @@
-import { defaultPolicies, type Policies, policiesSchema } from '@uplink/core'
+import {
+  defaultPolicies,
+  defaultQuotas,
+  type Policies,
+  policiesSchema,
+  type Quotas,
+} from '@uplink/core'
 import { z } from 'zod'
 
 export type Mode = 'development' | 'production'
@@ -6,6 +12,20 @@ export type Mode = 'development' | 'production'
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
 const seconds = z.coerce.number().int()
 const bytes = z.coerce.number().int().positive()
+/** A quota: a whole number, 0 turns it off. */
+const quota = z.coerce.number().int().min(0)
+/** "N/S": at most N per S seconds, or "off" (the default applies to the text, before parsing). */
+const rate = (fallback: string) =>
+  z
+    .string()
+    .regex(/^(off|\d+\/\d+)$/, 'must be N/SECONDS (e.g. 30/10) or off')
+    .default(fallback)
+    .transform((text) => {
+      if (text === 'off') return undefined
+      const [points, durationSeconds] = text.split('/').map(Number) as [number, number]
+      return { points, durationSeconds }
+    })
+    .refine((r) => !r || (r.points > 0 && r.durationSeconds > 0), 'N and SECONDS must be > 0')
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -64,6 +84,11 @@ const schema = z.object({
   UPLINK_ORPHAN_GRACE_HOURS: z.coerce.number().min(0).default(24),
   UPLINK_MULTIPART_MAX_AGE_HOURS: z.coerce.number().min(0).default(24),
   UPLINK_DOWNLOAD_REQUIRES_READY: bool.optional(),
+  UPLINK_QUOTA_PENDING_UPLOADS: quota.default(defaultQuotas.pendingUploads),
+  UPLINK_QUOTA_UNFINISHED_UPLOADS: quota.default(defaultQuotas.unfinishedUploads),
+  UPLINK_QUOTA_BYTES_IN_FLIGHT: quota.default(defaultQuotas.bytesInFlight),
+  UPLINK_QUOTA_STORED_BYTES_PER_PURPOSE: quota.default(defaultQuotas.storedBytesPerPurpose),
+  UPLINK_RATE_LIMIT_UPLOADS: rate('30/10'),
   UPLINK_WEB_ORIGINS: z
     .string()
     .transform((s) =>
@@ -122,6 +147,10 @@ export interface Config {
     useTags: boolean
   }
   webOrigins: string[]
+  /** Per-user quotas, checked whenever an upload starts (0 = off). */
+  quotas: Quotas
+  /** Upload starts per user (presign, multipart.create, tus POST), shared by all instances. */
+  uploadRateLimit: { points: number; durationSeconds: number } | undefined
   events: {
     /** Shared secret of POST /hooks/s3-events; the route is off without one. */
     webhookSecret: string | undefined
@@ -218,6 +247,13 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
       useTags: env.S3_USE_TAGS,
     },
     webOrigins: env.UPLINK_WEB_ORIGINS,
+    quotas: {
+      pendingUploads: env.UPLINK_QUOTA_PENDING_UPLOADS,
+      unfinishedUploads: env.UPLINK_QUOTA_UNFINISHED_UPLOADS,
+      bytesInFlight: env.UPLINK_QUOTA_BYTES_IN_FLIGHT,
+      storedBytesPerPurpose: env.UPLINK_QUOTA_STORED_BYTES_PER_PURPOSE,
+    },
+    uploadRateLimit: env.UPLINK_RATE_LIMIT_UPLOADS,
     events: {
       webhookSecret: env.UPLINK_S3_EVENTS_SECRET,
       sqs: env.UPLINK_SQS_QUEUE_URL

@@ -6,6 +6,7 @@ import { createTusServer, type TusServer } from '@uplink/tus'
 import type { Logger } from 'pino'
 import type { AppDeps } from './app.ts'
 import type { Config } from './env.ts'
+import { type ClosableRateLimit, createUploadRateLimit } from './rate-limit.ts'
 import { s3EventsRoute } from './routes/s3-events.ts'
 
 export interface S3Settings {
@@ -38,8 +39,16 @@ export async function createServices(
     onIdleError: (err) => log.warn({ err }, 'a Postgres connection failed; reconnecting on demand'),
   })
   const storage = createStorage({ ...resolved.s3, checksums: config.s3Checksums })
+  let uploadRateLimit: ClosableRateLimit | undefined
   try {
     const applied = await migrateToLatest(db)
+    if (config.uploadRateLimit) {
+      uploadRateLimit = await createUploadRateLimit(
+        resolved.databaseUrl,
+        config.uploadRateLimit,
+        (err) => log.warn({ err }, 'a rate-limit Postgres connection failed; reconnecting'),
+      )
+    }
     if (applied.length) log.info({ applied }, 'database migrated')
     if (config.mode === 'development') await storage.ensureBucket()
     if (config.webOrigins.length) await storage.configureCors(config.webOrigins)
@@ -72,6 +81,8 @@ export async function createServices(
     ...(config.webOrigins.length ? { allowedOrigins: config.webOrigins } : {}),
     log,
     onUploaded,
+    quotas: config.quotas,
+    ...(uploadRateLimit ? { rateLimit: uploadRateLimit } : {}),
   })
   // Part files of a process that died (SIGKILL, OOM) are deleted at start-up.
   void tusServer.store.sweepTempFiles().then(
@@ -93,6 +104,8 @@ export async function createServices(
     trustProxy: config.trustProxy,
     events,
     onUploaded,
+    quotas: config.quotas,
+    uploadRateLimit,
     downloadable: config.events.downloadRequiresReady ? ['ready'] : ['uploaded', 'ready'],
     extraRoutes: webhookSecret
       ? [s3EventsRoute({ secret: webhookSecret, receive: events.receive })]
@@ -101,6 +114,7 @@ export async function createServices(
       if (cleanupTimer) clearInterval(cleanupTimer)
       await events.close()
       await tusServer.close()
+      await uploadRateLimit?.close()
       await db.destroy()
       storage.destroy()
     },

@@ -1,5 +1,5 @@
 import { initTRPC, TRPCError } from '@trpc/server'
-import type { Policies } from '@uplink/core'
+import type { Policies, Quotas, RateLimit } from '@uplink/core'
 import type { Database, Document } from '@uplink/db'
 import type { Storage } from '@uplink/storage'
 import type { Kysely } from 'kysely'
@@ -27,6 +27,10 @@ export interface ApiDeps {
   downloadable?: readonly Document['status'][]
   /** Called once a document has become `uploaded` (queues its content checks). */
   onUploaded?: ((documentId: string) => Promise<void>) | undefined
+  /** Per-user quotas checked before any upload starts (none when absent). */
+  quotas?: Quotas | undefined
+  /** Shared limit on upload starts per user (presignPut, presignPost, multipart.create). */
+  uploadRateLimit?: RateLimit | undefined
 }
 
 export interface Context extends Omit<ApiDeps, 'authenticate'> {

@@ -114,15 +114,35 @@ function encodeCursor(doc: Document): string {
   return Buffer.from(JSON.stringify([doc.createdAt.toISOString(), doc.id])).toString('base64url')
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+/** Cursors hold a row's `created_at`: anything outside these years was never issued. */
+const MIN_CURSOR_TIME = Date.UTC(2000, 0, 1)
+const MAX_CURSOR_TIME = Date.UTC(10000, 0, 1)
+
+/** Checked fully here, so a forged cursor is a 400, never a Postgres type error (500). */
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  let decoded: unknown
   try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[]
-    const createdAt = new Date(String(at))
-    if (typeof id !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error()
-    return { createdAt, id }
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
   } catch {
-    throw new InvalidCursorError('cursor is not one this API returned')
+    decoded = undefined
   }
+  if (Array.isArray(decoded) && decoded.length === 2) {
+    const [at, id] = decoded as unknown[]
+    const createdAt = new Date(typeof at === 'string' ? at : Number.NaN)
+    const time = createdAt.getTime()
+    if (
+      typeof id === 'string' &&
+      UUID.test(id) &&
+      time >= MIN_CURSOR_TIME &&
+      time < MAX_CURSOR_TIME
+    ) {
+      return { createdAt, id }
+    }
+  }
+  throw new InvalidCursorError(
+    'cursor is not one this API returned; pass back nextCursor unchanged, or omit it for the first page',
+  )
 }
 
 export interface TransitionOptions {

@@ -10,3 +10,4 @@ export type {
   TusPartTable,
 } from './schema.ts'
 export * from './tus-parts.ts'
+export { insertPendingDocumentWithin, uploadUsage } from './usage.ts'

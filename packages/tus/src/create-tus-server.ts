@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Server } from '@tus/server'
 import type { Locker } from '@tus/utils'
-import { defaultPolicies, type Policies, policyFor } from '@uplink/core'
+import {
+  defaultPolicies,
+  type Policies,
+  policyFor,
+  type Quotas,
+  type RateLimit,
+} from '@uplink/core'
 import { type Database, transitionDocument } from '@uplink/db'
 import type { Storage } from '@uplink/storage'
 import type { Kysely } from 'kysely'
@@ -65,6 +71,10 @@ export interface TusServerOptions {
   log?: Logger
   /** Called once an upload's document has become `uploaded` (e.g. to queue content checks). */
   onUploaded?: (documentId: string) => Promise<void>
+  /** Per-user quotas checked at creation (403 when exceeded; none when absent). */
+  quotas?: Quotas
+  /** Limit on upload creations per user, shared with the API (429 + Retry-After). */
+  rateLimit?: RateLimit
 }
 
 export interface TusServer {
@@ -171,6 +181,8 @@ export function createTusServer(options: TusServerOptions): TusServer {
       policies,
       requireUser,
       expirationPeriodInMilliseconds,
+      quotas: options.quotas,
+      rateLimit: options.rateLimit,
     }),
     onUploadFinish: createOnUploadFinish({
       db,

@@ -1,6 +1,22 @@
 import type { Upload } from '@tus/utils'
-import { checkUpload, type Policies, PolicyError, sanitizeFilename } from '@uplink/core'
-import { type Database, insertPendingDocument } from '@uplink/db'
+import {
+  checkQuotas,
+  checkUpload,
+  consumeRateLimit,
+  type Policies,
+  PolicyError,
+  QuotaError,
+  type Quotas,
+  type RateLimit,
+  RateLimitedError,
+  sanitizeFilename,
+} from '@uplink/core'
+import {
+  type Database,
+  insertPendingDocument,
+  insertPendingDocumentWithin,
+  type NewPendingDocument,
+} from '@uplink/db'
 import type { Kysely } from 'kysely'
 import { type TusError, tusError } from './errors.ts'
 import { readMetadata } from './metadata.ts'
@@ -28,6 +44,30 @@ interface Deps {
   policies: Policies
   requireUser: RequireUser
   expirationPeriodInMilliseconds: number
+  quotas?: Quotas | undefined
+  rateLimit?: RateLimit | undefined
+}
+
+/**
+ * Inserts the row after the user's rate limit (429 + Retry-After) and quotas (403) allowed it;
+ * the refusal's message is the body.
+ */
+async function insertWithinLimits(deps: Deps, req: Request, doc: NewPendingDocument) {
+  try {
+    await consumeRateLimit(deps.rateLimit, doc.ownerId)
+    const { quotas } = deps
+    if (!quotas) return await insertPendingDocument(deps.db, doc)
+    return await insertPendingDocumentWithin(deps.db, doc, (usage) =>
+      checkQuotas(quotas, usage, { size: doc.sizeBytes, method: 'tus', purpose: doc.purpose }),
+    )
+  } catch (err) {
+    if (err instanceof RateLimitedError) {
+      nodeResponse(req)?.setHeader('Retry-After', String(err.retryAfterSeconds))
+      throw tusError(429, err.message)
+    }
+    if (err instanceof QuotaError) throw tusError(403, err.message)
+    throw err
+  }
 }
 
 /**
@@ -52,8 +92,7 @@ export function createOnUploadCreate(deps: Deps) {
       if (err instanceof PolicyError) throw policyRejection(err)
       throw err
     }
-
-    await insertPendingDocument(deps.db, {
+    await insertWithinLimits(deps, req, {
       id: parts.documentId,
       ownerId: user.id,
       purpose: meta.purpose,

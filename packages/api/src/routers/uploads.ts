@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import {
+  checkQuotas,
   checkUpload,
+  consumeRateLimit,
   documentIdInput,
   normalizeContentType,
   sanitizeFilename,
@@ -8,7 +10,11 @@ import {
   type UploadMethod,
   uploadRequestInput,
 } from '@uplink/core'
-import { findDocumentForOwner, insertPendingDocument } from '@uplink/db'
+import {
+  findDocumentForOwner,
+  insertPendingDocument,
+  insertPendingDocumentWithin,
+} from '@uplink/db'
 import { objectKey, uploadKey } from '@uplink/storage'
 import { z } from 'zod'
 import { toDocumentView } from '../services/document-view.ts'
@@ -20,7 +26,7 @@ import { type Context, protectedProcedure, router } from '../trpc.ts'
 type UploadInput = z.infer<typeof uploadRequestInput> & { sha256?: string | undefined }
 
 /**
- * Authorise before signing (rule 1): check the policy, then create the `pending` row whose
+ * Authorise before signing (rule 1): check the policy, the user's rate limit and quotas, then create the `pending` row whose
  * server-generated key the URL will be signed for. The row expires after the upload URL TTL
  * unless `rowTtlSeconds` says otherwise (a multipart upload outlives any one signed URL).
  */
@@ -33,8 +39,10 @@ export async function createPendingUpload(
 ) {
   const contentType = normalizeContentType(input.contentType)
   checkUpload(ctx.policies, { ...input, contentType, method })
+  await consumeRateLimit(ctx.uploadRateLimit, ctx.user.id)
+  const { quotas } = ctx
   const id = randomUUID()
-  return insertPendingDocument(ctx.db, {
+  const row = {
     id,
     ownerId: ctx.user.id,
     purpose: input.purpose,
@@ -46,7 +54,11 @@ export async function createPendingUpload(
     uploadRef,
     expiresAt: new Date(Date.now() + rowTtlSeconds * 1000),
     declaredSha256: input.sha256 ?? null,
-  })
+  }
+  if (!quotas) return insertPendingDocument(ctx.db, row)
+  return insertPendingDocumentWithin(ctx.db, row, (usage) =>
+    checkQuotas(quotas, usage, { size: input.size, method, purpose: input.purpose }),
+  )
 }
 
 export const uploadsRouter = router({

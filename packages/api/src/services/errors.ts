@@ -1,5 +1,5 @@
 import { TRPCError } from '@trpc/server'
-import { PolicyError } from '@uplink/core'
+import { PolicyError, QuotaError, RateLimitedError } from '@uplink/core'
 import { DocumentTransitionError, InvalidCursorError } from '@uplink/db'
 import { NotDownloadableError } from './download-url.ts'
 import { UploadMissingError, UploadRejectedError } from './verify-upload.ts'
@@ -24,6 +24,13 @@ export function toTRPCError(err: unknown): unknown {
   }
   if (err instanceof UploadMissingError || err instanceof NotDownloadableError) {
     return new TRPCError({ code: 'PRECONDITION_FAILED', message: err.message, cause: err })
+  }
+  // Quotas are standing limits (403); rate limits pass with time (429 + Retry-After).
+  if (err instanceof QuotaError) {
+    return new TRPCError({ code: 'FORBIDDEN', message: err.message, cause: err })
+  }
+  if (err instanceof RateLimitedError) {
+    return new TRPCError({ code: 'TOO_MANY_REQUESTS', message: err.message, cause: err })
   }
   if (err instanceof DocumentTransitionError) {
     return new TRPCError({ code: 'CONFLICT', message: err.message, cause: err })

@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto'
+import type { RateLimit } from '@uplink/core'
+import pg from 'pg'
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRes,
+} from 'rate-limiter-flexible'
+
+export interface RateLimitSettings {
+  points: number
+  durationSeconds: number
+}
+
+/** A RateLimit the server owns; `close()` ends its connections. */
+export interface ClosableRateLimit extends RateLimit {
+  close(): Promise<void>
+}
+
+/** The table rate-limiter-flexible creates and uses (key, points, expire). */
+export const RATE_LIMIT_TABLE = 'uplink_rate_limits'
+
+/**
+ * The upload-start limit shared by every instance: rate-limiter-flexible's Postgres store on
+ * `postgres://` (its own small pool), its in-memory store on PGlite (one dev process).
+ */
+export async function createUploadRateLimit(
+  databaseUrl: string,
+  settings: RateLimitSettings,
+  onIdleError: (err: Error) => void = () => {},
+): Promise<ClosableRateLimit> {
+  const options = {
+    keyPrefix: 'uploads',
+    points: settings.points,
+    duration: settings.durationSeconds,
+  }
+  let limiter: RateLimiterAbstract
+  let pool: pg.Pool | undefined
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    const store = new pg.Pool({
+      connectionString: databaseUrl,
+      max: 4,
+      connectionTimeoutMillis: 5_000,
+    })
+    pool = store
+    // Without a listener an idle connection's error would end the process (see createDb).
+    store.on('error', onIdleError)
+    try {
+      limiter = await new Promise<RateLimiterAbstract>((resolve, reject) => {
+        const created: RateLimiterPostgres = new RateLimiterPostgres(
+          { ...options, storeClient: store, tableName: RATE_LIMIT_TABLE },
+          (err?: Error) => (err ? reject(err) : resolve(created)),
+        )
+      })
+    } catch (err) {
+      await store.end()
+      throw err
+    }
+  } else {
+    limiter = new RateLimiterMemory(options)
+  }
+  return {
+    description: `${settings.points} upload starts per ${settings.durationSeconds} s (UPLINK_RATE_LIMIT_UPLOADS)`,
+    async consume(key) {
+      try {
+        await limiter.consume(storeKey(key))
+        return undefined
+      } catch (err) {
+        // The library rejects with a RateLimiterRes when the limit is reached, an Error otherwise.
+        if (err instanceof RateLimiterRes) {
+          return { retryAfterSeconds: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) }
+        }
+        throw err
+      }
+    },
+    async close() {
+      await pool?.end()
+    },
+  }
+}
+
+/** Keys are varchar(255) in the store: long user ids are hashed. */
+function storeKey(userId: string): string {
+  return userId.length <= 200 ? userId : createHash('sha256').update(userId).digest('hex')
+}
