@@ -71,6 +71,12 @@ export async function startStack(options: {
           UPLINK_JWT_SECRET: JWT_SECRET,
           UPLINK_TUS_TEMP_DIR: tusTempDir,
           UPLINK_PROCESSES: String(options.processes ?? 1),
+          // The API load run sends thousands of presigns as a few users: measure the server,
+          // not the per-user limits.
+          UPLINK_RATE_LIMIT_UPLOADS: 'off',
+          UPLINK_QUOTA_PENDING_UPLOADS: '0',
+          UPLINK_QUOTA_UNFINISHED_UPLOADS: '0',
+          UPLINK_QUOTA_BYTES_IN_FLIGHT: '0',
         },
         stdio: ['ignore', 'ignore', 'inherit'],
       },
