@@ -102,6 +102,25 @@ describe('download', () => {
     }
   })
 
+  it('stops with ABORTED and leaves no file when the signal fires mid-body (Ctrl-C)', async () => {
+    const url = await storage((sock) => {
+      sock.write(head('200 OK', 8 * MiB))
+      sock.write(randomBytes(MiB)) // and then nothing: only the signal ends this
+    })
+    const dir = await mkdtemp(join(tmpdir(), 'uplink-download-'))
+    try {
+      const stop = new AbortController()
+      setTimeout(() => stop.abort(), 200)
+      const err = await download(context(url, null).ctx, 'doc', join(dir, 'out'), {
+        signal: stop.signal,
+      }).catch((e: unknown) => e)
+      expect(err).toMatchObject({ name: 'UplinkError', code: 'ABORTED' })
+      expect(await readdir(dir)).toEqual([])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
   it('asks for a fresh URL once when storage answers 403 (an expired URL)', async () => {
     const body = Buffer.from('%PDF-1.7\n%%EOF\n')
     const url = await storage((sock, request) => {
