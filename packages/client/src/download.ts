@@ -79,6 +79,12 @@ export async function download(
       throw toUplinkError(err)
     }
   }
+  // Once the caller aborted, every failure is the abort: the request's own abort listener
+  // destroys the socket first, so the response may fail with ECONNRESET before the AbortError.
+  const fail = (err: unknown) =>
+    options.signal?.aborted
+      ? new UplinkError('ABORTED', 'the operation was cancelled', { cause: err })
+      : toUplinkError(asNetworkError(err))
   let body: IncomingMessage
   try {
     body = await withFreshUrlOn403(getUrl, {
@@ -87,7 +93,7 @@ export async function download(
       discard: (res) => res.destroy(),
     })
   } catch (err) {
-    throw toUplinkError(err)
+    throw fail(err)
   }
   const hash = createHash('sha256')
   let bytes = 0
@@ -116,7 +122,7 @@ export async function download(
     if (typeof target === 'string' && typeof dest === 'string') await rename(target, dest)
   } catch (err) {
     if (typeof target === 'string') await rm(target, { force: true })
-    throw toUplinkError(asNetworkError(err))
+    throw fail(err)
   }
   return bytes
 }
