@@ -25,6 +25,8 @@ afterAll(async () => {
 
 interface Run {
   code: number | null
+  /** The signal that killed the process, if one did. */
+  signal: NodeJS.Signals | null
   stdout: string
   stderr: string
 }
@@ -50,7 +52,7 @@ function uplink(
       onStderr?.(stderr, (signal) => child.kill(signal))
     })
     child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
   })
 }
 
@@ -104,11 +106,15 @@ describe('uplink CLI', () => {
       const bytes = randomBytes(48 * 1024 * 1024)
       await writeFile(join(dir, 'movie.mp4'), bytes)
       const args = ['upload', 'movie.mp4', '--purpose', 'video', '--concurrency', '1']
-      // Interrupt once the first 16 MiB part is in: the progress line shows it.
+      // One Ctrl-C once the first 16 MiB part is in (the progress line shows it). Only one: a
+      // second SIGINT after the CLI has finished and dropped its handler would kill it.
+      let interrupted = false
       const first = await uplink(args, env, (text, kill) => {
-        if (text.includes('16 MiB / 48 MiB')) kill('SIGINT')
+        if (interrupted || !text.includes('16 MiB / 48 MiB')) return
+        interrupted = true
+        kill('SIGINT')
       })
-      expect(first.code).toBe(130)
+      expect([first.code, first.signal]).toEqual([130, null])
       expect(first.stderr).toContain('run the same command again to resume')
       expect(first.stdout).toBe('')
 

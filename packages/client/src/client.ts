@@ -13,7 +13,11 @@ export interface UplinkClientOptions {
   url: string
   /** A bearer token (JWT) for the user. */
   token: string
-  /** Replaces global fetch for the API and S3 requests (e.g. to count or log them). */
+  /**
+   * Replaces global fetch for the API calls and the uploads to S3 (e.g. to count or log them).
+   * `download` reads the object over node:http(s) instead: Node 24's fetch can crash on a slow
+   * reader (undici #5360).
+   */
   fetch?: typeof fetch
 }
 

@@ -27,6 +27,6 @@ export interface ClientContext {
   url: string
   token: string
   trpc: UplinkTrpc
-  /** Used for every request to S3 and the server (tests pass a counting wrapper). */
+  /** Used for the API calls and uploads to S3, not download bodies (tests pass a counting wrapper). */
   fetch: typeof fetch
 }
