@@ -3,7 +3,6 @@ import { createReadStream } from 'node:fs'
 import { mkdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import type {
   CreateMultipartUploadCommandInput,
   HeadObjectCommandOutput,
@@ -201,7 +200,7 @@ export class UplinkS3Store extends S3Store {
     })
 
     try {
-      await pipeline(source, splitter)
+      await feed(source, splitter)
     } catch (err) {
       const partial = openFile
       openFile = undefined
@@ -423,6 +422,28 @@ function checkAcknowledged(acknowledged: string | undefined, sent: string, what:
       `S3 acknowledged ${what} with SHA-256 ${acknowledged} but ${sent} was sent`,
     )
   }
+}
+
+/**
+ * Pipes `source` into `splitter` and settles when the splitter has written everything. Unlike
+ * `pipeline`, a splitter error does not destroy `source`: the caller's pipeline (and so the tus
+ * lock) must not end before this write has stored what it received.
+ */
+function feed(source: Readable, splitter: StreamSplitter): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (err: Error) => {
+      source.unpipe(splitter)
+      if (!splitter.destroyed) splitter.destroy(err)
+      reject(err)
+    }
+    source.once('error', fail)
+    splitter.once('error', fail)
+    splitter.once('finish', () => {
+      source.off('error', fail)
+      resolve()
+    })
+    source.pipe(splitter)
+  })
 }
 
 const fileSize = (path: string) =>
