@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { mkdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Readable } from 'node:stream'
+import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type {
   CreateMultipartUploadCommandInput,
@@ -151,7 +151,7 @@ export class UplinkS3Store extends S3Store {
   override async write(src: Readable, id: string, offset: number): Promise<number> {
     const declared = patchChecksum.getStore()
     const digest = declared ? createDigest(declared.algorithm) : undefined
-    const body = digest ? Readable.from(hashing(src, digest)) : src
+    const body = digest ? hashing(src, digest) : src
     const metadata = await this.getMetadata(id)
     let parts: Part[]
     try {
@@ -543,12 +543,16 @@ const fileSize = (path: string) =>
     () => 0,
   )
 
-/** Passes the PATCH body through while feeding its digest. */
-async function* hashing(src: Readable, digest: Digest): AsyncGenerator<Buffer> {
-  for await (const chunk of src) {
-    digest.update(chunk)
-    yield chunk
-  }
+/** Passes the PATCH body through while feeding its digest (errors of `src` carry over). */
+function hashing(src: Readable, digest: Digest): Readable {
+  const through = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      digest.update(chunk)
+      done(null, chunk)
+    },
+  })
+  pipeline(src, through).catch(() => {})
+  return through
 }
 
 async function* concat(...sources: AsyncIterable<Buffer>[]): AsyncGenerator<Buffer> {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { request as httpRequest } from 'node:http'
 import { crc32 } from 'node:zlib'
 import { ListPartsCommand } from '@aws-sdk/client-s3'
 import { findDocumentById, transitionDocument } from '@uplink/db'
@@ -419,6 +420,41 @@ describe('checksum extension', () => {
     expect(
       (await patch(url, 0, data, { 'Upload-Checksum': `md5 ${digests.md5?.(data)}` })).status,
     ).toBe(204)
+  })
+
+  it('a checksummed PATCH cut short keeps none of its bytes (they cannot be verified)', async () => {
+    const data = randomFile(12 * MiB)
+    const url = await createUpload(data.length)
+    const target = new URL(url)
+    await new Promise<void>((resolve) => {
+      const req = httpRequest({
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'PATCH',
+        headers: {
+          'Tus-Resumable': '1.0.0',
+          Authorization: bearer('alice'),
+          'Upload-Offset': '0',
+          'Content-Type': 'application/offset+octet-stream',
+          'Content-Length': String(data.length),
+          'Upload-Checksum': `sha256 ${digests.sha256?.(data)}`,
+        },
+      })
+      req.on('error', () => resolve())
+      // Two whole 5 MiB parts reach the server (a plain PATCH would keep them), then the client goes.
+      req.write(data.subarray(0, 11 * MiB), () =>
+        setTimeout(() => {
+          req.destroy()
+          resolve()
+        }, 1000),
+      )
+    })
+    expect(await offsetOf(url)).toBe(0)
+    const res = await patch(url, 0, data, { 'Upload-Checksum': `sha256 ${digests.sha256?.(data)}` })
+    expect(res.status).toBe(204)
+    const stored = await objectSha256(app.storage.client, app.storage.bucket, keyOf(url))
+    expect(stored.sha256).toBe(sha256(data))
   })
 
   it('an unsupported Upload-Checksum algorithm gets 400 naming the supported ones', async () => {
