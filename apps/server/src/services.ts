@@ -78,7 +78,8 @@ export async function createServices(
     respectForwardedHeaders: config.trustProxy,
     ...(config.tus.maxDeferredLength ? { maxDeferredLength: config.tus.maxDeferredLength } : {}),
     ...(config.tus.tempDir ? { tempDir: config.tus.tempDir } : {}),
-    ...(config.webOrigins.length ? { allowedOrigins: config.webOrigins } : {}),
+    // No origins configured: no CORS headers at all (never `*`).
+    allowedOrigins: config.webOrigins,
     log,
     onUploaded,
     quotas: config.quotas,

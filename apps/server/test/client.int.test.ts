@@ -7,6 +7,7 @@ import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { createUplinkClient, fetchSigned, UplinkError } from '@uplink/client'
+import { startFaultProxy } from '@uplink/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Harness, startHarness } from './support/harness.ts'
 
@@ -306,8 +307,10 @@ describe('uploadFile with tus', () => {
       method: 'tus',
       stateDir,
       signal: stop.signal,
+      // Mid-way through the second 16 MiB PATCH: the first is kept, the cut one is not (a
+      // PATCH with Upload-Checksum counts all or nothing).
       onProgress: (p) => {
-        if (p.bytesUploaded > 8 * MiB) stop.abort()
+        if (p.bytesUploaded > 18 * MiB) stop.abort()
       },
     })
     await expect(interrupted).rejects.toMatchObject({ code: 'ABORTED' })
@@ -327,11 +330,31 @@ describe('uploadFile with tus', () => {
       size: 24 * MiB,
       filename: 'tus.mp4',
     })
-    expect(resumedFrom).toBeGreaterThanOrEqual(8 * MiB)
+    expect(resumedFrom).toBe(16 * MiB)
     expect((await uplink.list()).filter((d) => d.filename === 'tus.mp4')).toHaveLength(1)
     const out = join(dir, 'tus.out')
     await uplink.download(doc.id, out)
     expect((await readFile(out)).equals(bytes)).toBe(true)
+  })
+})
+
+describe('uploadFile with tus and Upload-Checksum', () => {
+  it('a PATCH damaged on the way gets 460, is sent again, and the document is intact', async () => {
+    const { path, bytes } = await videoFile('tus-flip.mp4', 20 * MiB)
+    // Between the client and Uplink: flips one byte of the first PATCH body.
+    const proxy = await startFaultProxy({ target: h.baseUrl, log: () => {} })
+    try {
+      proxy.setFault({ kind: 'flip', method: 'PATCH', path: /^\/files\//, offset: 1234 })
+      const uplink = createUplinkClient({ url: proxy.endpoint, token: await h.token('hana') })
+      const doc = await uplink.uploadFile(path, { purpose: 'video', method: 'tus' })
+      expect(proxy.stats.faults).toHaveLength(1)
+      expect(doc).toMatchObject({ status: 'uploaded', method: 'tus', size: 20 * MiB })
+      const out = join(dir, 'tus-flip.out')
+      await uplink.download(doc.id, out)
+      expect((await readFile(out)).equals(bytes)).toBe(true)
+    } finally {
+      await proxy.stop()
+    }
   })
 })
 

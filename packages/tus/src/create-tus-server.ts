@@ -56,7 +56,7 @@ export interface TusServerOptions {
   maxDeferredLength?: number
   /** Directory for part buffers (default `<os tmpdir>/uplink-tus`). */
   tempDir?: string
-  /** CORS origins (default: any). */
+  /** Origins answered with CORS headers (default: none, never `*`). */
   allowedOrigins?: string[]
   /** Where acknowledged parts are recorded (default: the `tus_parts` table). */
   ledger?: PartLedger
@@ -156,8 +156,10 @@ export function createTusServer(options: TusServerOptions): TusServer {
     locker,
     allowDeferredLength,
     respectForwardedHeaders: options.respectForwardedHeaders ?? false,
-    ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
-    exposedHeaders: [DOCUMENT_ID_HEADER],
+    corsOrigins: options.allowedOrigins ?? [],
+    // A browser may send Upload-Checksum and read the checksum and auth headers.
+    allowedHeaders: ['Upload-Checksum'],
+    exposedHeaders: [DOCUMENT_ID_HEADER, 'Tus-Checksum-Algorithm', 'WWW-Authenticate'],
     disableTerminationForFinishedUploads: true,
     // tus: the Location "MAY be absolute or relative"; relative never trusts the client's Host.
     generateUrl: (_req, { path: base, id }) => `${base}/${id}`,

@@ -6,7 +6,8 @@ import { belongsTo, parseUploadId } from './upload-id.ts'
 
 /**
  * Every tus request needs a valid bearer token (401). HEAD, PATCH and DELETE must name an
- * upload of the caller: someone else's id answers 404 exactly like a missing one.
+ * upload of the caller: someone else's id answers 404 exactly like a missing one, and so does a
+ * deleted document.
  */
 export function createOnIncomingRequest(deps: { db: Kysely<Database>; requireUser: RequireUser }) {
   return async (req: Request, uploadId: string): Promise<void> => {
@@ -24,6 +25,8 @@ export function createOnIncomingRequest(deps: { db: Kysely<Database>; requireUse
     if (doc.status === 'pending' && doc.expiresAt && doc.expiresAt.getTime() <= Date.now()) {
       throw GONE
     }
-    if (doc.status === 'deleted' || doc.status === 'rejected') throw NOT_FOUND
+    // A completed upload answers like one (HEAD: offset = length) until it expires or is
+    // deleted, also when its document was rejected: the rejection is shown on the document.
+    if (doc.status === 'deleted') throw NOT_FOUND
   }
 }

@@ -28,6 +28,10 @@ export function createOnUploadFinish(deps: Deps) {
     if (!doc) throw NOT_FOUND
     const done = { headers: { [DOCUMENT_ID_HEADER]: doc.id } }
     if (doc.status === 'uploaded' || doc.status === 'ready') return done
+    // Repeating the last PATCH of a rejected upload gets the same answer as the first time.
+    if (doc.status === 'rejected') {
+      throw tusError(422, `upload rejected: ${doc.rejectionReason ?? 'see the document'}`)
+    }
     if (doc.status !== 'pending') {
       throw tusError(409, `document ${doc.id} is ${doc.status}; start a new upload`)
     }

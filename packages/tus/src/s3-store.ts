@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { mkdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Readable } from 'node:stream'
+import { Readable, Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import type {
   CreateMultipartUploadCommandInput,
   HeadObjectCommandOutput,
@@ -11,8 +12,15 @@ import type {
 import { type MetadataValue, type Options, S3Store } from '@tus/s3-store'
 import { ERRORS, StreamSplitter, TUS_RESUMABLE, type Upload } from '@tus/utils'
 import { normalizeContentType } from '@uplink/core'
+import {
+  checksumMismatch,
+  createDigest,
+  type DeclaredChecksum,
+  type Digest,
+  patchChecksum,
+} from './checksum.ts'
 import { fileSha256 } from './file-sha256.ts'
-import { isPartAsWritten, type PartLedger } from './part-ledger.ts'
+import { isPartAsWritten, type LedgerPart, type PartLedger } from './part-ledger.ts'
 import { Slots } from './slots.ts'
 import { processTempDir, sweepTempDirs } from './temp-dirs.ts'
 
@@ -60,6 +68,7 @@ export class UplinkS3Store extends S3Store {
   private readonly afterRemove: ((id: string) => Promise<void>) | undefined
   private readonly partsPerUpload: number
   private tempDirReady: Promise<unknown> | undefined
+  private readonly writing = new Map<string, Promise<number>>()
 
   constructor(options: UplinkS3StoreOptions) {
     const {
@@ -81,9 +90,10 @@ export class UplinkS3Store extends S3Store {
     this.afterRemove = afterRemove
     this.partsPerUpload = partsPerUpload ?? 4
     // tus: "If the Server does not support creation-defer-length it MUST NOT list it".
-    this.extensions = this.extensions.filter(
-      (e) => e !== 'creation-defer-length' || allowDeferredLength,
-    )
+    this.extensions = [
+      ...this.extensions.filter((e) => e !== 'creation-defer-length' || allowDeferredLength),
+      'checksum',
+    ]
   }
 
   /** Our folder starts empty: anything in it is from a dead process that had our pid. */
@@ -133,6 +143,122 @@ export class UplinkS3Store extends S3Store {
   }
 
   /**
+   * Writes one PATCH body at `offset`. With an Upload-Checksum, tus: "the uploaded chunk MUST be
+   * discarded, and the upload and its offset MUST NOT be updated" on a mismatch. Parts still go
+   * to S3 as they fill (no buffering of the whole PATCH), but they are recorded in the ledger only
+   * once the digest matched, and only ledger parts count: a mismatch, or a checksummed PATCH cut
+   * short, leaves the offset where it was (a consumed incomplete part is put back).
+   */
+  /**
+   * One write per upload at a time in this process, and HEAD/PATCH read the offset only after
+   * it settled: @tus/server can answer (and unlock) a failed PATCH while its write is still
+   * storing what it received, and the next request must not see a half-finished offset.
+   */
+  override async write(src: Readable, id: string, offset: number): Promise<number> {
+    await this.writing.get(id)?.catch(() => {})
+    const run = this.writeOnce(src, id, offset)
+    this.writing.set(id, run)
+    try {
+      return await run
+    } finally {
+      if (this.writing.get(id) === run) this.writing.delete(id)
+    }
+  }
+
+  override async getUpload(id: string): Promise<Upload> {
+    await this.writing.get(id)?.catch(() => {})
+    return super.getUpload(id)
+  }
+
+  private async writeOnce(src: Readable, id: string, offset: number): Promise<number> {
+    const declared = patchChecksum.getStore()
+    const digest = declared ? createDigest(declared.algorithm) : undefined
+    const body = digest ? hashing(src, digest) : src
+    const metadata = await this.getMetadata(id)
+    let parts: Part[]
+    try {
+      parts = await this.retrieveParts(id)
+    } catch (err) {
+      // A completed upload has no multipart upload left: an empty PATCH at its end is a no-op.
+      if (!isMissingUpload(err) || offset !== metadata.file.size) throw err
+      for await (const _ of body) {
+        // nothing: the body limit of a completed upload is 0 bytes
+      }
+      verify(declared, digest)
+      return offset
+    }
+    const nextPartNumber = (parts.at(-1)?.PartNumber ?? 0) + 1
+    const incomplete = await this.downloadIncompletePart(id)
+    const withheld: LedgerPart[] | undefined = declared ? [] : undefined
+    if (incomplete && !withheld) await this.deleteIncompletePart(id)
+    const source = incomplete
+      ? Readable.from(concat(incomplete.createReader({ cleanUpOnEnd: !withheld }), body))
+      : body
+    let uploaded: number
+    try {
+      uploaded = await this.uploadParts(
+        metadata,
+        source,
+        nextPartNumber,
+        offset - (incomplete?.size ?? 0),
+        withheld,
+      )
+      verify(declared, digest)
+      if (withheld) await this.keepWithheld(id, withheld, incomplete !== undefined)
+    } catch (err) {
+      if (withheld) await this.dropWithheld(metadata, withheld, incomplete)
+      throw err
+    } finally {
+      if (withheld && incomplete) await rm(incomplete.path, { force: true })
+    }
+    const newOffset = offset + uploaded - (incomplete?.size ?? 0)
+    if (metadata.file.size === newOffset) {
+      await this.finishMultipartUpload(metadata, await this.retrieveParts(id))
+      await this.completeMetadata(metadata.file)
+      await this.clearCache(id)
+    }
+    return newOffset
+  }
+
+  /**
+   * Records a verified PATCH's parts. The consumed incomplete part is forgotten first: a crash
+   * in between loses bytes (the resume starts earlier), it never counts them twice.
+   */
+  private async keepWithheld(id: string, parts: LedgerPart[], hadIncomplete: boolean) {
+    const replacesIncomplete = parts.some((p) => p.partNumber === INCOMPLETE_PART)
+    if (hadIncomplete) await this.ledger.forget(id, INCOMPLETE_PART)
+    for (const part of parts) await this.ledger.record(id, part)
+    if (hadIncomplete && !replacesIncomplete) {
+      await this.client.deleteObject({ Bucket: this.bucket, Key: this.partKey(id, true) })
+    }
+  }
+
+  /**
+   * Forgets a discarded PATCH: its parts in S3 were never recorded, so they do not count (the
+   * next PATCH overwrites their numbers); a `.part` object it overwrote gets its old bytes back.
+   */
+  private async dropWithheld(
+    metadata: MetadataValue,
+    parts: LedgerPart[],
+    incomplete: { path: string; size: number } | undefined,
+  ) {
+    if (!parts.some((p) => p.partNumber === INCOMPLETE_PART)) return
+    const id = metadata.file.id
+    if (!incomplete) {
+      await this.client.deleteObject({ Bucket: this.bucket, Key: this.partKey(id, true) })
+      return
+    }
+    await this.sendPartFile(
+      metadata,
+      incomplete.path,
+      incomplete.size,
+      INCOMPLETE_PART,
+      false,
+      (p) => this.ledger.record(id, p),
+    )
+  }
+
+  /**
    * Streams the request body into part-sized temp files and uploads each as it fills. Each
    * upload has `partsPerUpload` slots (a part being filled or sent holds one), and a part takes
    * a permit of the process-wide semaphore (`maxConcurrentPartUploads`) only while it is sent:
@@ -145,8 +271,16 @@ export class UplinkS3Store extends S3Store {
     source: Readable,
     firstPartNumber: number,
     offset: number,
+    withheld?: LedgerPart[],
   ): Promise<number> {
     await this.ensureTempDir()
+    const id = metadata.file.id
+    // A checksummed PATCH collects its parts; they are recorded once its digest matched.
+    const record = withheld
+      ? async (part: LedgerPart) => {
+          withheld.push(part)
+        }
+      : (part: LedgerPart) => this.ledger.record(id, part)
     const size = metadata.file.size
     const splitter = new StreamSplitter({
       chunkSize: this.calcOptimalPartSize(size),
@@ -168,7 +302,7 @@ export class UplinkS3Store extends S3Store {
       // Parts go to S3 concurrently. A crash can leave a gap in the part list; retrieveParts
       // counts only the verified consecutive parts, and a resumed PATCH re-sends from the gap.
       const task = this.withPermit(() =>
-        this.sendPartFile(metadata, path, bytes, partNumber, isLast),
+        this.sendPartFile(metadata, path, bytes, partNumber, isLast, record),
       )
         .then(() => {
           uploaded += bytes
@@ -237,6 +371,7 @@ export class UplinkS3Store extends S3Store {
     bytes: number,
     partNumber: number,
     isLast: boolean,
+    record: (part: LedgerPart) => Promise<void>,
   ): Promise<void> {
     const id = metadata.file.id
     if (bytes === 0) return
@@ -256,7 +391,7 @@ export class UplinkS3Store extends S3Store {
         ...checksum,
       })
       checkAcknowledged(res.ChecksumSHA256, sha256, `part ${partNumber}`)
-      await this.ledger.record(id, { partNumber, size: bytes, sha256, etag: res.ETag ?? '' })
+      await record({ partNumber, size: bytes, sha256, etag: res.ETag ?? '' })
       return
     }
     const res = await this.client.putObject({
@@ -268,7 +403,7 @@ export class UplinkS3Store extends S3Store {
       ...checksum,
     })
     checkAcknowledged(res.ChecksumSHA256, sha256, 'the incomplete part')
-    await this.ledger.record(id, {
+    await record({
       partNumber: INCOMPLETE_PART,
       size: bytes,
       sha256,
@@ -451,6 +586,35 @@ const fileSize = (path: string) =>
     (s) => s.size,
     () => 0,
   )
+
+/** Passes the PATCH body through while feeding its digest (errors of `src` carry over). */
+function hashing(src: Readable, digest: Digest): Readable {
+  const through = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      digest.update(chunk)
+      done(null, chunk)
+    },
+  })
+  pipeline(src, through).catch(() => {})
+  return through
+}
+
+async function* concat(...sources: AsyncIterable<Buffer>[]): AsyncGenerator<Buffer> {
+  for (const source of sources) yield* source
+}
+
+/** Throws 460 when the body's digest is not the one the PATCH declared. */
+function verify(declared: DeclaredChecksum | undefined, digest: Digest | undefined): void {
+  if (!declared || !digest) return
+  const actual = digest.digest()
+  if (actual !== declared.expected) throw checksumMismatch(declared, actual)
+}
+
+/** S3 lost the multipart upload: it was completed (or aborted). */
+function isMissingUpload(err: unknown): boolean {
+  const name = (err as { name?: string; Code?: string }).name ?? (err as { Code?: string }).Code
+  return name === 'NoSuchUpload' || name === 'NoSuchKey'
+}
 
 function isNotFound(err: unknown): boolean {
   const name = (err as { name?: string }).name

@@ -1,52 +1,75 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Server } from '@tus/server'
 import { EXPOSED_HEADERS, TUS_RESUMABLE, TUS_VERSION } from '@tus/utils'
+import { NodeRequest, sendNodeResponse } from 'srvx/node'
+import {
+  CHECKSUM_ALGORITHMS,
+  type DeclaredChecksum,
+  parseUploadChecksum,
+  patchChecksum,
+} from './checksum.ts'
+import { applyCors } from './cors.ts'
+import { isTusError } from './errors.ts'
 import { isSafeRawPath } from './upload-id.ts'
 
 type ServerOptions = ConstructorParameters<typeof Server>[0]
 
-export interface UplinkServerOptions extends ServerOptions {
+export interface UplinkServerOptions extends Omit<ServerOptions, 'allowedOrigins'> {
   /** Accept `Upload-Defer-Length` on POST (only with a configured maximum). */
   allowDeferredLength: boolean
+  /** Origins whose requests get CORS headers (an empty list: none). */
+  corsOrigins: readonly string[]
+}
+
+const OFFSET_STREAM = 'application/offset+octet-stream'
+
+interface Refusal {
+  status: number
+  message: string
+  headers?: Record<string, string>
 }
 
 /**
- * @tus/server with the checks that must run before it parses anything: protocol version,
- * unsafe upload paths, deferred lengths we do not accept, and no downloads through tus.
+ * @tus/server with Uplink's protocol layer around it: the checks that must run before it parses
+ * anything (version, media type, offsets, unsafe paths, deferred lengths, checksum header), the
+ * checksum extension, and one CORS / 401 / 409 / 460 treatment for every response.
  */
 export class UplinkTusServer extends Server {
   private readonly allowDeferredLength: boolean
+  private readonly corsOrigins: readonly string[]
 
   constructor(options: UplinkServerOptions) {
-    const { allowDeferredLength, ...rest } = options
+    const { allowDeferredLength, corsOrigins, ...rest } = options
     super(rest)
     this.allowDeferredLength = allowDeferredLength
+    this.corsOrigins = corsOrigins
   }
 
   override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const refusal = this.refuse(req)
-    if (!refusal) return super.handle(req, res)
-    const headers: Record<string, string> = {
-      'Tus-Resumable': TUS_RESUMABLE,
-      'Content-Type': 'text/plain; charset=utf-8',
-      'Access-Control-Expose-Headers': [
-        EXPOSED_HEADERS,
-        ...(this.options.exposedHeaders ?? []),
-      ].join(', '),
-      ...corsOrigin(this.options.allowedOrigins, req.headers.origin),
-      ...refusal.headers,
-    }
-    const body = `${refusal.message}\n`
-    res.writeHead(refusal.status, { ...headers, 'Content-Length': Buffer.byteLength(body) })
-    res.end(body)
-    // Unread request bodies are drained by Node; nothing else to release here.
+    const request = new NodeRequest({ req, res })
+    const response = await this.respond(request, req.url ?? '')
+    return sendNodeResponse(res, response)
   }
 
-  private refuse(
-    req: IncomingMessage,
-  ): { status: number; message: string; headers?: Record<string, string> } | undefined {
-    const method = req.method ?? ''
-    if (method === 'OPTIONS') return undefined
+  override async handleWeb(req: Request): Promise<Response> {
+    return this.respond(req, new URL(req.url).pathname)
+  }
+
+  private async respond(req: Request, rawPath: string): Promise<Response> {
+    const checked = this.check(req, rawPath)
+    let res: Response
+    if ('status' in checked) res = this.refusal(checked)
+    else if (checked.checksum)
+      res = await patchChecksum.run(checked.checksum, () => super.handleWeb(req))
+    else res = await super.handleWeb(req)
+    return this.finish(req, res)
+  }
+
+  /** What must be refused before @tus/server sees the request, and the PATCH's checksum. */
+  private check(req: Request, rawPath: string): Refusal | { checksum?: DeclaredChecksum } {
+    const method = req.method
+    const header = (name: string) => req.headers.get(name)
+    if (method === 'OPTIONS') return {}
     if (method === 'GET') {
       return {
         status: 405,
@@ -54,36 +77,137 @@ export class UplinkTusServer extends Server {
         headers: { Allow: 'POST, HEAD, PATCH, DELETE, OPTIONS' },
       }
     }
-    // "If the version specified by the Client is not supported by the Server, it MUST respond
-    // with the 412 Precondition Failed status and MUST include the Tus-Version header."
-    const version = req.headers['tus-resumable']
-    if (version !== undefined && version !== TUS_RESUMABLE) {
+    // tus: "If the version specified by the Client is not supported by the Server, it MUST
+    // respond with the 412 Precondition Failed status and MUST include the Tus-Version header".
+    const version = header('tus-resumable')
+    if (version !== TUS_RESUMABLE) {
       return {
         status: 412,
-        message: `Tus-Resumable ${version} is not supported; this server speaks ${TUS_VERSION.join(', ')}`,
+        message:
+          version === null
+            ? `Tus-Resumable is required on every request but OPTIONS; send Tus-Resumable: ${TUS_RESUMABLE}`
+            : `Tus-Resumable ${version} is not supported; this server speaks ${TUS_VERSION.join(', ')}`,
         headers: { 'Tus-Version': TUS_VERSION.join(',') },
       }
     }
-    if (!isSafeRawPath(req.url ?? '')) return { status: 404, message: 'upload not found' }
-    if (method === 'POST' && req.headers['upload-defer-length'] !== undefined) {
-      if (!this.allowDeferredLength) {
-        return {
-          status: 400,
-          message:
-            'Upload-Defer-Length is not accepted here; send Upload-Length with the file size in bytes',
-        }
+    if (!isSafeRawPath(rawPath)) return { status: 404, message: 'upload not found' }
+    if (method === 'POST') return this.checkPost(req)
+    if (method === 'PATCH') return this.checkPatch(req)
+    return {}
+  }
+
+  private checkPost(req: Request): Refusal | object {
+    const header = (name: string) => req.headers.get(name)
+    if (header('upload-defer-length') !== null && !this.allowDeferredLength) {
+      return {
+        status: 400,
+        message:
+          'Upload-Defer-Length is not accepted here; send Upload-Length with the file size in bytes',
       }
     }
-    return undefined
+    const hasBody =
+      Number(header('content-length') ?? '0') > 0 || header('transfer-encoding') !== null
+    // creation-with-upload: the initial data needs "Content-Type: application/offset+octet-stream".
+    if (hasBody && header('content-type') !== OFFSET_STREAM) {
+      return {
+        status: 415,
+        message: `a POST with a body must send Content-Type: ${OFFSET_STREAM} (the body is the upload's first bytes); send no body otherwise`,
+      }
+    }
+    if (hasBody && header('upload-checksum') !== null) {
+      return {
+        status: 400,
+        message:
+          'Upload-Checksum is verified on PATCH requests only; create the upload without a body, then PATCH it',
+      }
+    }
+    return {}
   }
-}
 
-function corsOrigin(
-  allowed: string[] | ((origin: string) => boolean) | undefined,
-  origin: string | undefined,
-): Record<string, string> {
-  if (!allowed) return { 'Access-Control-Allow-Origin': '*' }
-  if (!origin) return {}
-  const ok = typeof allowed === 'function' ? allowed(origin) : allowed.includes(origin)
-  return ok ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' } : {}
+  private checkPatch(req: Request): Refusal | { checksum?: DeclaredChecksum } {
+    const header = (name: string) => req.headers.get(name)
+    // tus: "All PATCH requests MUST use Content-Type: application/offset+octet-stream,
+    // otherwise the server SHOULD return a 415 Unsupported Media Type status."
+    if (header('content-type') !== OFFSET_STREAM) {
+      return {
+        status: 415,
+        message: `PATCH needs Content-Type: ${OFFSET_STREAM} (got ${header('content-type') ?? 'none'})`,
+      }
+    }
+    // tus: "The Client MUST include the Upload-Offset header" on PATCH; no offset is a bad request.
+    if (header('upload-offset') === null) {
+      return {
+        status: 400,
+        message: 'PATCH needs Upload-Offset: the offset from HEAD where these bytes start',
+      }
+    }
+    if (header('upload-length') !== null && !this.allowDeferredLength) {
+      return {
+        status: 400,
+        message:
+          'Upload-Length was fixed when the upload was created and cannot change; send PATCH without it',
+      }
+    }
+    const raw = header('upload-checksum')
+    if (raw === null) return {}
+    const checksum = parseUploadChecksum(raw)
+    if (isTusError(checksum)) return { status: checksum.status_code, message: checksum.body.trim() }
+    return { checksum }
+  }
+
+  private refusal(refusal: Refusal): Response {
+    const body = `${refusal.message}\n`
+    return new Response(body, {
+      status: refusal.status,
+      headers: {
+        'Tus-Resumable': TUS_RESUMABLE,
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Content-Length': String(Buffer.byteLength(body)),
+        ...refusal.headers,
+      },
+    })
+  }
+
+  /** The same headers on every answer, whichever code produced it. */
+  private async finish(req: Request, res: Response): Promise<Response> {
+    const headers = res.headers
+    headers.set('Access-Control-Expose-Headers', this.exposedHeaders())
+    if (req.method === 'OPTIONS' && res.status === 204) {
+      // tus checksum: "The Tus-Checksum-Algorithm response header MUST be a comma-separated
+      // list of the checksum algorithms supported by the server."
+      headers.set('Tus-Checksum-Algorithm', CHECKSUM_ALGORITHMS.join(','))
+    }
+    if (res.status === 401) {
+      // RFC 6750 §3: a 401 "MUST include the HTTP WWW-Authenticate response header field".
+      const sent = req.headers.get('authorization') !== null
+      headers.set(
+        'WWW-Authenticate',
+        `Bearer realm="uplink"${sent ? ', error="invalid_token"' : ''}`,
+      )
+    }
+    if (res.status === 409 && req.method === 'PATCH' && !headers.has('Upload-Offset')) {
+      const offset = await this.currentOffset(req)
+      if (offset !== undefined) headers.set('Upload-Offset', String(offset))
+    }
+    applyCors(headers, this.corsOrigins, req.headers.get('origin'))
+    if (res.status === 460) {
+      return new Response(res.body, { status: 460, statusText: 'Checksum Mismatch', headers })
+    }
+    return res
+  }
+
+  private exposedHeaders(): string {
+    return [EXPOSED_HEADERS, ...(this.options.exposedHeaders ?? [])].join(', ')
+  }
+
+  /** Where the upload stands now, to tell a client with the wrong offset where to resume. */
+  private async currentOffset(req: Request): Promise<number | undefined> {
+    const id = this.handlers.PATCH.getFileIdFromRequest(req)
+    if (!id) return undefined
+    try {
+      return (await this.datastore.getUpload(id)).offset
+    } catch {
+      return undefined
+    }
+  }
 }

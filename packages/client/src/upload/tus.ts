@@ -7,9 +7,13 @@ import type { ResolvedSource } from '../source.ts'
 import type { StateStore } from '../state-store.ts'
 import type { ClientContext } from '../trpc.ts'
 import type { UploadControl, UploadRequest } from './options.ts'
+import { checksummingHttpStack } from './tus-checksum.ts'
 
 /** The response header in which the tus server names the document of an upload. */
 export const DOCUMENT_ID_HEADER = 'Uplink-Document-Id'
+
+/** Bytes per tus PATCH. */
+const TUS_CHUNK_SIZE = 16 * 1024 * 1024
 
 /** tus-js-client's URL store on top of the file-based state store (one file per upload). */
 export function fileUrlStorage(store: StateStore): UrlStorage {
@@ -74,8 +78,13 @@ export async function uploadTus(
       headers: { Authorization: `Bearer ${ctx.token}` },
       metadata: { filename: req.filename, filetype: req.contentType, purpose: req.purpose },
       uploadSize: source.size,
-      ...(source.read ? {} : { chunkSize: 16 * 1024 * 1024 }),
+      // Each PATCH carries Upload-Checksum (sha256); the server keeps none of a mismatched one.
+      httpStack: checksummingHttpStack(),
+      // Every PATCH is hashed (in memory) before it is sent and counts all or nothing, so
+      // PATCHes are bounded: a multiple of the server's 16 MiB parts, whatever the source.
+      chunkSize: TUS_CHUNK_SIZE,
       retryDelays: [0, 1000, 3000, 5000, 10_000],
+      onShouldRetry: (err) => shouldRetryTus(err.originalResponse?.getStatus() ?? 0),
       ...(ctl.resume
         ? {
             urlStorage: fileUrlStorage(ctl.resume.store),
@@ -118,6 +127,14 @@ export async function uploadTus(
   } catch (err) {
     throw toUplinkError(err)
   }
+}
+
+/**
+ * tus-js-client's default (network errors, 5xx, 409, 423) plus 460 Checksum Mismatch: the
+ * server kept none of that PATCH, so sending it again from the server's offset is safe.
+ */
+export function shouldRetryTus(status: number): boolean {
+  return status === 0 || status >= 500 || [409, 423, 460].includes(status)
 }
 
 /** A tus-js-client error as an UplinkError, keeping the server's message. */
