@@ -9,6 +9,7 @@ import { errorHandler, notFound } from './http/errors.ts'
 import { readinessRoute } from './http/readiness.ts'
 import { requestContext } from './http/request-context.ts'
 import { downloadRoute } from './routes/download.ts'
+import { openApiRoutes } from './routes/openapi.ts'
 
 export interface AppDeps extends Omit<ApiDeps, 'log'> {
   log: Logger
@@ -36,7 +37,7 @@ export function createApp(deps: AppDeps): Express {
     res.set('X-Content-Type-Options', 'nosniff')
     next()
   })
-  app.use(['/trpc', '/documents'], (_req, res, next) => {
+  app.use(['/trpc', '/documents', '/api'], (_req, res, next) => {
     res.set('Cache-Control', 'no-store')
     next()
   })
@@ -84,6 +85,9 @@ export function createApp(deps: AppDeps): Express {
     }),
   )
 
+  app.use(
+    openApiRoutes({ createContext: createContextFactory(deps), maxBodySize: MAX_TRPC_BODY_BYTES }),
+  )
   app.use(
     downloadRoute({
       db: deps.db,

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The package ships TypeScript source: register tsx, then run the CLI entry.
+// In the workspace the CLI runs from TypeScript source through tsx; the published package's
+// `uplink` bin is the built dist/cli.mjs instead (see publishConfig.bin).
 import { register } from 'tsx/esm/api'
 
 register()

@@ -2,6 +2,7 @@ import { documentIdInput } from '@uplink/core'
 import { findDocumentForOwner, listDocumentsForOwner, transitionDocument } from '@uplink/db'
 import { isStagedMethod, stagingKey } from '@uplink/storage'
 import { z } from 'zod'
+import { documentPageOutput, documentViewOutput, downloadUrlOutput } from '../openapi.ts'
 import { toDocumentView } from '../services/document-view.ts'
 import { mintDownloadUrl } from '../services/download-url.ts'
 import { documentNotFound, toTRPCError } from '../services/errors.ts'
@@ -15,8 +16,53 @@ async function ownDocument(ctx: Context & { user: { id: string } }, id: string) 
   return doc
 }
 
+/** The by-id procedures with their OpenAPI routes (`/api/...`, see apps/server routes/openapi.ts). */
+const rest = {
+  byId: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/documents/{id}',
+        tags: ['documents'],
+        summary: 'One document of mine',
+      },
+    })
+    .input(byIdInput)
+    .output(documentViewOutput),
+  downloadUrl: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/documents/{id}/download-url',
+        tags: ['documents'],
+        summary: 'A fresh short-lived download URL',
+      },
+    })
+    .input(byIdInput)
+    .output(downloadUrlOutput),
+  delete: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'DELETE',
+        path: '/documents/{id}',
+        tags: ['documents'],
+        summary: 'Delete a document (the row stays as an audit record)',
+      },
+    })
+    .input(byIdInput)
+    .output(documentViewOutput),
+}
+
 export const documentsRouter = router({
   list: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/documents',
+        tags: ['documents'],
+        summary: 'My documents, newest first, a page at a time',
+      },
+    })
     .input(
       z
         .object({
@@ -25,6 +71,7 @@ export const documentsRouter = router({
         })
         .default({ limit: 50 }),
     )
+    .output(documentPageOutput)
     .query(async ({ ctx, input }) => {
       try {
         const page = await listDocumentsForOwner(ctx.db, ctx.user.id, input)
@@ -34,7 +81,7 @@ export const documentsRouter = router({
       }
     }),
 
-  byId: protectedProcedure.input(byIdInput).query(async ({ ctx, input }) => {
+  byId: rest.byId.query(async ({ ctx, input }) => {
     return toDocumentView(await ownDocument(ctx, input.id))
   }),
 
@@ -42,7 +89,7 @@ export const documentsRouter = router({
    * A fresh, short-lived URL; fetch a new one when it expires (a 403 from S3). `sha256` is the
    * verified whole-object digest (base64) to check the downloaded bytes against, when known.
    */
-  downloadUrl: protectedProcedure.input(byIdInput).query(async ({ ctx, input }) => {
+  downloadUrl: rest.downloadUrl.query(async ({ ctx, input }) => {
     const doc = await ownDocument(ctx, input.id)
     try {
       const signed = await mintDownloadUrl(
@@ -62,7 +109,7 @@ export const documentsRouter = router({
   }),
 
   /** Deletes the object, then marks the row `deleted` (the row stays as an audit record). */
-  delete: protectedProcedure.input(byIdInput).mutation(async ({ ctx, input }) => {
+  delete: rest.delete.mutation(async ({ ctx, input }) => {
     const doc = await ownDocument(ctx, input.id)
     try {
       if (doc.method === 'multipart' && doc.status === 'pending' && doc.uploadRef) {

@@ -17,6 +17,7 @@ import {
 } from '@uplink/db'
 import { objectKey, uploadKey } from '@uplink/storage'
 import { z } from 'zod'
+import { documentViewOutput, presignPutOutput } from '../openapi.ts'
 import { toDocumentView } from '../services/document-view.ts'
 import { documentNotFound, toTRPCError } from '../services/errors.ts'
 import { verifyUpload } from '../services/verify-upload.ts'
@@ -67,7 +68,16 @@ export const uploadsRouter = router({
    * URL writes the staging key; confirm moves the bytes to the served key, out of its reach.
    */
   presignPut: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/uploads/presign-put',
+        tags: ['uploads'],
+        summary: 'Start a single-PUT upload: a pending document and a signed URL',
+      },
+    })
     .input(uploadRequestInput.extend({ sha256: sha256Input.optional() }))
+    .output(presignPutOutput)
     .mutation(async ({ ctx, input }) => {
       try {
         const doc = await createPendingUpload(ctx, input, 'put')
@@ -113,7 +123,16 @@ export const uploadsRouter = router({
 
   /** Step 2: HeadObject decides, then the staged bytes move to the served key. Idempotent. */
   confirm: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/uploads/confirm',
+        tags: ['uploads'],
+        summary: 'Confirm an upload: the server checks the stored object',
+      },
+    })
     .input(z.object({ documentId: documentIdInput }))
+    .output(documentViewOutput)
     .mutation(async ({ ctx, input }) => {
       const doc = await findDocumentForOwner(ctx.db, input.documentId, ctx.user.id)
       if (!doc) throw documentNotFound(input.documentId)

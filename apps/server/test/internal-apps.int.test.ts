@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import SwaggerParser from '@apidevtools/swagger-parser'
+import type { OpenAPIV3_1 } from 'openapi-types'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Harness, startHarness } from './support/harness.ts'
+import { readmeExample } from './support/readme.ts'
+
+const run = promisify(execFile)
+let h: Harness
+let dir: string
+let env: NodeJS.ProcessEnv
+beforeAll(async () => {
+  h = await startHarness()
+  dir = await mkdtemp(join(tmpdir(), 'uplink-apps-'))
+  env = { ...process.env, UPLINK_URL: h.baseUrl, UPLINK_TOKEN: await h.token('py-user') }
+})
+afterAll(async () => {
+  await h.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('OpenAPI', () => {
+  it('serves a document that an OpenAPI validator accepts, with bearer auth on every route', async () => {
+    const res = await fetch(`${h.baseUrl}/api/openapi.json`)
+    expect(res.status).toBe(200)
+    const doc = (await res.json()) as OpenAPIV3_1.Document
+    await SwaggerParser.validate(structuredClone(doc) as never)
+    expect(doc.components?.securitySchemes?.bearerAuth).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+    })
+    const routes = Object.entries(doc.paths ?? {}).flatMap(([path, item]) =>
+      Object.entries(item ?? {}).map(([method, op]) => ({
+        route: `${method.toUpperCase()} ${path}`,
+        op,
+      })),
+    )
+    expect(routes.map((r) => r.route).sort()).toEqual([
+      'DELETE /documents/{id}',
+      'GET /documents',
+      'GET /documents/{id}',
+      'GET /documents/{id}/download-url',
+      'POST /uploads/confirm',
+      'POST /uploads/presign-put',
+    ])
+    for (const { op } of routes)
+      expect((op as OpenAPIV3_1.OperationObject).security).toEqual([{ bearerAuth: [] }])
+    expect(doc.servers?.[0]?.url).toBe('/api')
+  })
+
+  it('serves an interactive reference page at /api/docs', async () => {
+    const res = await fetch(`${h.baseUrl}/api/docs`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/text\/html/)
+    expect(await res.text()).toContain('/api/openapi.json')
+  })
+
+  it('answers 401 without a token and 404 for a document that is not mine', async () => {
+    const anon = await fetch(`${h.baseUrl}/api/documents`)
+    expect(anon.status).toBe(401)
+    const other = await fetch(`${h.baseUrl}/api/documents/00000000-0000-4000-8000-000000000000`, {
+      headers: { authorization: `Bearer ${env.UPLINK_TOKEN}` },
+    })
+    expect(other.status).toBe(404)
+    expect(await other.json()).toMatchObject({ code: 'NOT_FOUND' })
+  })
+
+  it('the README Python (urllib) script uploads, confirms, lists and downloads a file', async () => {
+    const script = join(dir, 'upload.py')
+    await writeFile(script, readmeExample('openapi-python'))
+    const file = join(dir, 'report.pdf')
+    await writeFile(file, `%PDF-1.7 ${'x'.repeat(3000)}\n`)
+    const { stdout } = await run('python3', [script, file], { env, timeout: 30_000 })
+    const out = JSON.parse(stdout) as { id: string; status: string; listed: boolean; same: boolean }
+    expect(out).toMatchObject({ status: 'uploaded', listed: true, same: true })
+    const client = await h.client('py-user')
+    expect(await client.documents.byId.query({ id: out.id })).toMatchObject({
+      size: 3010,
+      method: 'put',
+    })
+  })
+})
+
+describe('tRPC over plain HTTP', () => {
+  it('the README curl example presigns an upload and lists documents', async () => {
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', readmeExample('trpc-http')], {
+      env,
+      timeout: 30_000,
+    })
+    const [presign, list] = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    expect(presign.result.data).toMatchObject({
+      method: 'PUT',
+      url: expect.stringMatching(/^http/),
+    })
+    expect(Array.isArray(list.result.data.items)).toBe(true)
+  })
+})

@@ -1,0 +1,43 @@
+import { DOCUMENT_STATUSES, type DocumentView, UPLOAD_METHODS } from '@uplink/core'
+import { z } from 'zod'
+
+// Output schemas of the procedures exposed over OpenAPI (trpc-to-openapi needs a zod output to
+// document a response). `satisfies` ties each one to the type the procedure really returns.
+
+export const documentViewOutput = z
+  .object({
+    id: z.uuid(),
+    purpose: z.string(),
+    filename: z.string(),
+    contentType: z.string(),
+    size: z.number().int(),
+    status: z.enum(DOCUMENT_STATUSES),
+    method: z.enum(UPLOAD_METHODS),
+    createdAt: z.string().describe('ISO 8601'),
+    confirmedAt: z.string().nullable(),
+    rejectionReason: z.string().nullable(),
+    sha256: z.string().nullable().describe('verified SHA-256 of the stored bytes, base64'),
+    scanNote: z.string().nullable(),
+  })
+  .meta({ id: 'Document' }) satisfies z.ZodType<DocumentView>
+
+export const presignPutOutput = z.object({
+  documentId: z.uuid(),
+  url: z.string().describe('signed S3 URL: PUT the bytes here; never store or log it'),
+  method: z.literal('PUT'),
+  headers: z
+    .record(z.string(), z.string())
+    .describe('send exactly these headers with the PUT: they are signed'),
+  expiresAt: z.string(),
+})
+
+export const documentPageOutput = z.object({
+  items: z.array(documentViewOutput),
+  nextCursor: z.string().nullable(),
+})
+
+export const downloadUrlOutput = z.object({
+  url: z.string().describe('signed S3 GET URL, valid for a short time; fetch a new one on 403'),
+  expiresAt: z.string(),
+  sha256: z.string().nullable(),
+})
