@@ -85,6 +85,25 @@ describe('OpenAPI', () => {
   })
 })
 
+describe('one implementation, two front doors', () => {
+  it('keeps /trpc strict about types after /api calls (sizes stay numbers, never coerced strings)', async () => {
+    const token = await h.token('strict')
+    const input = { purpose: 'document', filename: 'a.pdf', contentType: 'application/pdf' }
+    const rest = await fetch(`${h.baseUrl}/api/uploads/presign-put`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...input, size: 10 }),
+    })
+    expect(rest.status).toBe(200)
+    const trpc = await fetch(`${h.baseUrl}/trpc/uploads.presignPut`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...input, size: '10' }),
+    })
+    expect(trpc.status).toBe(400)
+  })
+})
+
 describe('tRPC over plain HTTP', () => {
   it('the README curl example presigns an upload and lists documents', async () => {
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', readmeExample('trpc-http')], {
