@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdir, rm, stat } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Readable, Transform } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import { Readable } from 'node:stream'
 import type {
   CreateMultipartUploadCommandInput,
   HeadObjectCommandOutput,
@@ -12,15 +11,17 @@ import type {
 import { type MetadataValue, type Options, S3Store } from '@tus/s3-store'
 import { ERRORS, StreamSplitter, TUS_RESUMABLE, type Upload } from '@tus/utils'
 import { normalizeContentType } from '@uplink/core'
-import {
-  checksumMismatch,
-  createDigest,
-  type DeclaredChecksum,
-  type Digest,
-  patchChecksum,
-} from './checksum.ts'
+import { createDigest, patchChecksum } from './checksum.ts'
 import { fileSha256 } from './file-sha256.ts'
 import { isPartAsWritten, type LedgerPart, type PartLedger } from './part-ledger.ts'
+import { concat, feed, fileSize, hashing, verify } from './patch-streams.ts'
+import {
+  checkAcknowledged,
+  EMPTY_SHA256,
+  isMissingUpload,
+  isNotFound,
+  PartChecksumError,
+} from './s3-answers.ts'
 import { Slots } from './slots.ts'
 import { processTempDir, sweepTempDirs } from './temp-dirs.ts'
 
@@ -46,11 +47,6 @@ export interface UplinkS3StoreOptions extends Options {
 
 /** The incomplete part (`<id>.part`) is number 0 in the ledger. */
 const INCOMPLETE_PART = 0
-
-/** S3 acknowledged a part with a checksum other than the one sent: it was not stored as sent. */
-export class PartChecksumError extends Error {
-  override readonly name = 'PartChecksumError'
-}
 
 /**
  * @tus/s3-store with Uplink's needs: every part carries a SHA-256 the store verifies and is
@@ -546,77 +542,4 @@ export class UplinkS3Store extends S3Store {
     await this.ledger.forget(id)
     await this.clearCache(id)
   }
-}
-
-/** Base64 SHA-256 of zero bytes. */
-const EMPTY_SHA256 = '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='
-
-function checkAcknowledged(acknowledged: string | undefined, sent: string, what: string): void {
-  if (acknowledged && acknowledged !== sent) {
-    throw new PartChecksumError(
-      `S3 acknowledged ${what} with SHA-256 ${acknowledged} but ${sent} was sent`,
-    )
-  }
-}
-
-/**
- * Pipes `source` into `splitter` and settles when the splitter has written everything. Unlike
- * `pipeline`, a splitter error does not destroy `source`: the caller's pipeline (and so the tus
- * lock) must not end before this write has stored what it received.
- */
-function feed(source: Readable, splitter: StreamSplitter): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const fail = (err: Error) => {
-      source.unpipe(splitter)
-      if (!splitter.destroyed) splitter.destroy(err)
-      reject(err)
-    }
-    source.once('error', fail)
-    splitter.once('error', fail)
-    splitter.once('finish', () => {
-      source.off('error', fail)
-      resolve()
-    })
-    source.pipe(splitter)
-  })
-}
-
-const fileSize = (path: string) =>
-  stat(path).then(
-    (s) => s.size,
-    () => 0,
-  )
-
-/** Passes the PATCH body through while feeding its digest (errors of `src` carry over). */
-function hashing(src: Readable, digest: Digest): Readable {
-  const through = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      digest.update(chunk)
-      done(null, chunk)
-    },
-  })
-  pipeline(src, through).catch(() => {})
-  return through
-}
-
-async function* concat(...sources: AsyncIterable<Buffer>[]): AsyncGenerator<Buffer> {
-  for (const source of sources) yield* source
-}
-
-/** Throws 460 when the body's digest is not the one the PATCH declared. */
-function verify(declared: DeclaredChecksum | undefined, digest: Digest | undefined): void {
-  if (!declared || !digest) return
-  const actual = digest.digest()
-  if (actual !== declared.expected) throw checksumMismatch(declared, actual)
-}
-
-/** S3 lost the multipart upload: it was completed (or aborted). */
-function isMissingUpload(err: unknown): boolean {
-  const name = (err as { name?: string; Code?: string }).name ?? (err as { Code?: string }).Code
-  return name === 'NoSuchUpload' || name === 'NoSuchKey'
-}
-
-function isNotFound(err: unknown): boolean {
-  const name = (err as { name?: string }).name
-  return name === 'NotFound' || name === 'NoSuchKey'
 }

@@ -1,0 +1,34 @@
+// What S3's answers mean for the store: acknowledgements that do not match, missing objects.
+
+/** S3 acknowledged a part with a checksum other than the one sent: it was not stored as sent. */
+export class PartChecksumError extends Error {
+  override readonly name = 'PartChecksumError'
+}
+
+/** Base64 SHA-256 of zero bytes. */
+export const EMPTY_SHA256 = '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='
+
+/** Throws when S3 acknowledged other bytes than the ones sent. */
+export function checkAcknowledged(
+  acknowledged: string | undefined,
+  sent: string,
+  what: string,
+): void {
+  if (acknowledged && acknowledged !== sent) {
+    throw new PartChecksumError(
+      `S3 acknowledged ${what} with SHA-256 ${acknowledged} but ${sent} was sent`,
+    )
+  }
+}
+
+/** S3 lost the multipart upload: it was completed (or aborted). */
+export function isMissingUpload(err: unknown): boolean {
+  const name = (err as { name?: string; Code?: string }).name ?? (err as { Code?: string }).Code
+  return name === 'NoSuchUpload' || name === 'NoSuchKey'
+}
+
+/** HeadObject/GetObject found nothing. */
+export function isNotFound(err: unknown): boolean {
+  const name = (err as { name?: string }).name
+  return name === 'NotFound' || name === 'NoSuchKey'
+}
