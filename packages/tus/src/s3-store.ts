@@ -23,7 +23,7 @@ import {
   PartChecksumError,
 } from './s3-answers.ts'
 import { Slots } from './slots.ts'
-import { processTempDir, sweepTempDirs } from './temp-dirs.ts'
+import { storeTempDir, sweepTempDirs } from './temp-dirs.ts'
 
 export interface UplinkS3StoreOptions extends Options {
   /** Where parts are buffered on disk before they go to S3 (each process uses a subfolder). */
@@ -79,7 +79,7 @@ export class UplinkS3Store extends S3Store {
     } = options
     super(storeOptions)
     this.tempBase = tempDir
-    this.tempDir = processTempDir(tempDir)
+    this.tempDir = storeTempDir(tempDir)
     this.ledger = ledger
     this.checksums = checksums
     this.deferredLengthBound = maxDeferredLength
@@ -92,18 +92,15 @@ export class UplinkS3Store extends S3Store {
     ]
   }
 
-  /** Our folder starts empty: anything in it is from a dead process that had our pid. */
   private ensureTempDir(): Promise<unknown> {
-    this.tempDirReady ??= rm(this.tempDir, { recursive: true, force: true }).then(() =>
-      mkdir(this.tempDir, { recursive: true }),
-    )
+    this.tempDirReady ??= mkdir(this.tempDir, { recursive: true })
     return this.tempDirReady
   }
 
   /** Deletes part files of processes that died (SIGKILL, OOM); safe while others run. */
   async sweepTempFiles(): Promise<number> {
     await this.ensureTempDir()
-    return sweepTempDirs(this.tempBase, this.tempDir)
+    return sweepTempDirs(this.tempBase)
   }
 
   /** Temp files for a resumed incomplete part live in tempDir too. */

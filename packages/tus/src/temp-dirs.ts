@@ -1,13 +1,20 @@
+import { randomBytes } from 'node:crypto'
 import { readdir, rm, stat } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 
+/** Folders of the stores alive in this process: never swept. */
+const liveDirs = new Set<string>()
+
 /**
- * Each store process buffers parts in its own `<host>-<pid>` folder under the temp dir, so a
- * sweep can tell part files of a live process from leftovers of a dead one.
+ * Each store buffers parts in its own `<host>-<pid>-<random>` folder under the temp dir, so a
+ * sweep can tell part files of a live store from leftovers of a dead process (or of an earlier
+ * process that had this pid, as in containers where every start is pid 1).
  */
-export function processTempDir(base: string): string {
-  return join(base, `${hostname()}-${process.pid}`)
+export function storeTempDir(base: string): string {
+  const dir = join(base, `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`)
+  liveDirs.add(dir)
+  return dir
 }
 
 const isAlive = (pid: number) => {
@@ -19,21 +26,29 @@ const isAlive = (pid: number) => {
   }
 }
 
+/** Is the store folder `name` (on this host) one that no live store uses? */
+function isStale(base: string, name: string): boolean {
+  const match = new RegExp(`^${escape(hostname())}-(\\d+)(?:-[0-9a-f]+)?$`).exec(name)
+  if (!match) return false
+  const pid = Number(match[1])
+  if (pid === process.pid) return !liveDirs.has(join(base, name))
+  return !isAlive(pid)
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
 /**
- * Deletes part files no live process owns: folders of dead processes on this host, and loose
+ * Deletes part files no live store owns: folders of dead processes on this host, and loose
  * files (left by versions that kept parts directly in `base`). Returns how many entries went.
  */
-export async function sweepTempDirs(base: string, ownDir: string): Promise<number> {
+export async function sweepTempDirs(base: string): Promise<number> {
   const entries = await readdir(base, { withFileTypes: true }).catch(() => [])
-  const prefix = `${hostname()}-`
   let removed = 0
   for (const entry of entries) {
     const path = join(base, entry.name)
-    if (path === ownDir) continue
     let stale = false
-    if (entry.isDirectory() && entry.name.startsWith(prefix)) {
-      const pid = Number(entry.name.slice(prefix.length))
-      stale = Number.isInteger(pid) && !isAlive(pid)
+    if (entry.isDirectory()) {
+      stale = isStale(base, entry.name)
     } else if (entry.isFile()) {
       // A loose file is stale once nothing has written it for a while.
       const info = await stat(path).catch(() => undefined)
