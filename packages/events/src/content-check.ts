@@ -1,4 +1,4 @@
-import { type Logger, type Policies, policyFor } from '@uplink/core'
+import { type Logger, MiB, type Policies, policyFor } from '@uplink/core'
 import {
   type Database,
   type Document,
@@ -18,7 +18,7 @@ import { typeMismatch } from './type-family.ts'
 const SNIFF_BYTES = 4100
 
 /** clamd's default StreamMaxLength (100 MiB): larger streams get "INSTREAM size limit exceeded". */
-export const DEFAULT_SCAN_MAX_BYTES = 100 * 1024 * 1024
+export const DEFAULT_SCAN_MAX_BYTES = 100 * MiB
 
 export interface ContentCheckDeps {
   db: Kysely<Database>
