@@ -40,7 +40,11 @@ export interface ObjectVerdict {
  * Uplink on multipart; the tus store sets it itself, and downloads are signed with the
  * document's type whatever the object has, so for tus a mismatch is only a note.
  */
-export function judgeObject(doc: Document, head: ObjectHead, policies: Policies): ObjectVerdict {
+export function judgeObject(
+  doc: Document,
+  head: Pick<ObjectHead, 'size' | 'contentType'>,
+  policies: Policies,
+): ObjectVerdict {
   const maxBytes = Object.hasOwn(policies, doc.purpose)
     ? policies[doc.purpose]?.maxBytes
     : undefined
