@@ -19,7 +19,11 @@ describe('judgeObject (the one stored-object rule)', () => {
   })
 
   it('names the policy maximum first when the object is also not the declared size', () => {
-    const verdict = judgeObject(doc, { size: 26 * MiB }, defaultPolicies)
+    const verdict = judgeObject(
+      doc,
+      { size: 26 * MiB, contentType: 'application/pdf' },
+      defaultPolicies,
+    )
     expect(verdict.problem).toMatch(/over the 25 MiB limit for purpose "document"/)
   })
 
