@@ -17,6 +17,7 @@ import {
   type Document,
   insertPendingDocument,
   insertPendingDocumentWithin,
+  type NewPendingDocument,
 } from '@uplink/db'
 import type { Kysely } from 'kysely'
 
@@ -50,8 +51,6 @@ export async function createPendingUpload(
 ): Promise<Document> {
   const contentType = normalizeContentType(input.contentType)
   checkUpload(ctx.policies, { ...input, contentType, method })
-  await consumeRateLimit(ctx.uploadRateLimit, ctx.user.id)
-  const { quotas } = ctx
   const id = randomUUID()
   const row = {
     id,
@@ -66,8 +65,22 @@ export async function createPendingUpload(
     expiresAt: new Date(Date.now() + rowTtlSeconds * 1000),
     declaredSha256: input.sha256 ?? null,
   }
-  if (!quotas) return insertPendingDocument(ctx.db, row)
-  return insertPendingDocumentWithin(ctx.db, row, (usage) =>
-    checkQuotas(quotas, usage, { size: input.size, method, purpose: input.purpose }),
+  return insertPendingWithinLimits(ctx, row)
+}
+
+/**
+ * The user's limits, in one order for every adapter (tRPC, tus): consume one point of the
+ * upload rate limit (`rate_limited`, 429 + Retry-After), then insert the row only if the quotas
+ * allow it, checked against usage in the same transaction (`quota_exceeded`, 403).
+ */
+export async function insertPendingWithinLimits(
+  deps: Pick<PendingUploadContext, 'db' | 'quotas' | 'uploadRateLimit'>,
+  row: NewPendingDocument,
+): Promise<Document> {
+  await consumeRateLimit(deps.uploadRateLimit, row.ownerId)
+  const { quotas } = deps
+  if (!quotas) return insertPendingDocument(deps.db, row)
+  return insertPendingDocumentWithin(deps.db, row, (usage) =>
+    checkQuotas(quotas, usage, { size: row.sizeBytes, method: row.method, purpose: row.purpose }),
   )
 }

@@ -1,5 +1,6 @@
 export {
   createPendingUpload,
+  insertPendingWithinLimits,
   type PendingUploadContext,
   type UploadInput,
 } from './create-pending-upload.ts'
