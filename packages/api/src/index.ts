@@ -6,4 +6,4 @@ export {
   type User,
 } from './auth.ts'
 export { type AppRouter, appRouter, createCaller } from './root.ts'
-export { type ApiDeps, type Context, createContextFactory, type Log } from './trpc.ts'
+export { type ApiDeps, type Context, createContextFactory } from './trpc.ts'

@@ -14,9 +14,6 @@ import type { Kysely } from 'kysely'
 import { ZodError } from 'zod'
 import type { Authenticate, User } from './auth.ts'
 
-/** The logger procedures get (core's `Logger`); the API never logs signed URLs. */
-export type Log = Logger
-
 /** Everything procedures need, built once per process and shared by every request. */
 export interface ApiDeps {
   db: Kysely<Database>
@@ -25,7 +22,8 @@ export interface ApiDeps {
   authenticate: Authenticate
   /** Signed URL lifetimes in seconds (validated by @uplink/storage). */
   expiries: { upload: number; download: number }
-  log: Log
+  /** The API never logs signed URLs. */
+  log: Logger
   /** Statuses that may be downloaded (default `uploaded` and `ready`). */
   downloadable?: readonly Document['status'][]
   /** Called once a document has become `uploaded` (queues its content checks). */
