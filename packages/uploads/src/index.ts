@@ -6,7 +6,13 @@ export {
 } from './create-pending-upload.ts'
 export { toDocumentView } from './document-view.ts'
 export { DEFAULT_DOWNLOADABLE, mintDownloadUrl, reprDigest } from './download-url.ts'
-export { type OwnerContext, ownMultipart, pendingMultipart, plan } from './multipart-document.ts'
+export {
+  MULTIPART_ROW_TTL_SECONDS,
+  type OwnerContext,
+  ownMultipart,
+  pendingMultipart,
+  plan,
+} from './multipart-document.ts'
 export {
   badPartNumber,
   type ClaimedPart,

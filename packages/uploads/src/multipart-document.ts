@@ -3,6 +3,12 @@ import { AppError, documentNotFound, type PartPlan, planParts } from '@uplink/co
 import { type Database, type Document, findDocumentForOwner } from '@uplink/db'
 import type { Kysely } from 'kysely'
 
+/**
+ * How long a pending multipart row stays valid: a multi-GB upload takes far longer than one
+ * signed URL lives, so the row allows a day while each part URL stays short-lived (rule 3).
+ */
+export const MULTIPART_ROW_TTL_SECONDS = 24 * 60 * 60
+
 /** What loading needs: the database and the signed-in caller. */
 export interface OwnerContext {
   db: Kysely<Database>

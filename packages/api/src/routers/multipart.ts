@@ -13,6 +13,7 @@ import {
   checkPartList,
   checkSignRequest,
   createPendingUpload,
+  MULTIPART_ROW_TTL_SECONDS,
   ownMultipart,
   pendingMultipart,
   plan,
@@ -21,12 +22,6 @@ import {
 } from '@uplink/uploads'
 import { z } from 'zod'
 import { protectedProcedure, router } from '../trpc.ts'
-
-/**
- * How long a pending multipart row stays valid: a multi-GB upload takes far longer than one
- * signed URL lives, so the row allows a day while each part URL stays short-lived (rule 3).
- */
-export const MULTIPART_ROW_TTL_SECONDS = 24 * 60 * 60
 
 const byDocument = z.object({ documentId: documentIdInput })
 
