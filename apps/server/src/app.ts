@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TRPCError } from '@trpc/server'
 import { createExpressMiddleware } from '@trpc/server/adapters/express'
 import { type ApiDeps, appRouter, createContextFactory } from '@uplink/api'
-import { RateLimitedError } from '@uplink/core'
+import { AppError } from '@uplink/core'
 import express, { type Express } from 'express'
 import type { Logger } from 'pino'
 import { errorHandler, notFound } from './http/errors.ts'
@@ -113,7 +113,7 @@ function retryAfterSeconds(errors: readonly TRPCError[]): number | undefined {
     const wait =
       e.code === 'SERVICE_UNAVAILABLE'
         ? 5
-        : e.code === 'TOO_MANY_REQUESTS' && e.cause instanceof RateLimitedError
+        : e.cause instanceof AppError
           ? e.cause.retryAfterSeconds
           : undefined
     if (wait !== undefined) seconds = Math.max(seconds ?? 0, wait)

@@ -1,10 +1,13 @@
 import {
+  DEFAULT_PART_SIZE,
   defaultPolicies,
   defaultQuotas,
+  MULTIPART_LIMITS,
   type Policies,
   policiesSchema,
   type Quotas,
 } from '@uplink/core'
+import { DEFAULT_SCAN_MAX_BYTES } from '@uplink/events'
 import { z } from 'zod'
 
 export type Mode = 'development' | 'production'
@@ -65,7 +68,7 @@ const schema = z.object({
     .optional(),
   UPLINK_TRUST_PROXY: bool.default(false),
   UPLINK_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
-  UPLINK_TUS_PART_SIZE: bytes.min(5 * 1024 * 1024).default(16 * 1024 * 1024),
+  UPLINK_TUS_PART_SIZE: bytes.min(MULTIPART_LIMITS.minPartSize).default(DEFAULT_PART_SIZE),
   UPLINK_TUS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   UPLINK_TUS_MAX_PART_UPLOADS: z.coerce.number().int().min(1).max(1024).default(16),
   UPLINK_TUS_TEMP_DIR: z.string().optional(),
@@ -77,7 +80,7 @@ const schema = z.object({
   UPLINK_SQS_ENDPOINT: z.url().optional(),
   UPLINK_SQS_REGION: z.string().optional(),
   UPLINK_CLAMD: z.string().min(1).optional(),
-  UPLINK_SCAN_MAX_BYTES: bytes.default(100 * 1024 * 1024),
+  UPLINK_SCAN_MAX_BYTES: bytes.default(DEFAULT_SCAN_MAX_BYTES),
   UPLINK_JOB_LEASE_SECONDS: z.coerce.number().int().min(1).default(300),
   UPLINK_WORKER: bool.default(true),
   UPLINK_RECONCILE_INTERVAL_MINUTES: z.coerce.number().min(0).default(10),

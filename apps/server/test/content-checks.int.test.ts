@@ -58,7 +58,7 @@ describe('content checks after upload', () => {
       headers: { authorization: `Bearer ${await h.token('alice')}` },
       redirect: 'manual',
     })
-    expect(res.status).toBe(409)
+    expect(res.status).toBe(412)
   })
 
   it('checks a tus upload as soon as it finishes', async () => {

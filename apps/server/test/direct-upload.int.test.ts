@@ -239,7 +239,7 @@ describe('documents', () => {
     const signed = await api.uploads.presignPut.mutate(pdfRequest)
     const err = await trpcError(api.documents.downloadUrl.query({ id: signed.documentId }))
     expect(err.data?.code).toBe('PRECONDITION_FAILED')
-    expect((await download(signed.documentId, 'carol', false)).status).toBe(409)
+    expect((await download(signed.documentId, 'carol', false)).status).toBe(412)
   })
 })
 

@@ -105,8 +105,8 @@ describe('S3 event notifications', () => {
       headers: { authorization: `Bearer ${token}` },
       redirect: 'manual',
     })
-    // Either still uploaded (409) or the event already made it ready (302): never a 200 of unchecked bytes.
-    expect([302, 409]).toContain(early.status)
+    // Either still uploaded (412) or the event already made it ready (302): never a 200 of unchecked bytes.
+    expect([302, 412]).toContain(early.status)
     await waitFor(
       'ready',
       async () => (await api.documents.byId.query({ id: signed.documentId })).status === 'ready',
@@ -120,7 +120,7 @@ describe('S3 event notifications', () => {
         })
       ).status,
     ).toBe(302)
-    expect((await download()).status).toBe(409) // the pending one
+    expect((await download()).status).toBe(412) // the pending one
   })
 
   it('applies the same event delivered twice once, without error', async () => {

@@ -1,10 +1,8 @@
 import { createSecretKey, type KeyObject } from 'node:crypto'
+import type { Authenticate, User } from '@uplink/core'
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose'
 
-export interface User {
-  /** The JWT `sub`: owner id of everything this user uploads. */
-  id: string
-}
+export type { Authenticate, User } from '@uplink/core'
 
 export interface AuthConfig {
   /** HS256 shared secret (at least 32 bytes). */
@@ -14,9 +12,6 @@ export interface AuthConfig {
   issuer?: string | undefined
   audience?: string | undefined
 }
-
-/** Verifies a bearer token; resolves to undefined for anything that is not a valid token. */
-export type Authenticate = (authorization: string | undefined) => Promise<User | undefined>
 
 /** Builds the one token check used by tRPC, tus and the download route. */
 export function createAuthenticate(config: AuthConfig): Authenticate {

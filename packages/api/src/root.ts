@@ -1,5 +1,6 @@
 import { documentsRouter } from './routers/documents.ts'
 import { multipartRouter } from './routers/multipart.ts'
+import { policiesRouter } from './routers/policies.ts'
 import { uploadsRouter } from './routers/uploads.ts'
 import { createCallerFactory, router } from './trpc.ts'
 
@@ -7,6 +8,7 @@ export const appRouter = router({
   uploads: uploadsRouter,
   documents: documentsRouter,
   multipart: multipartRouter,
+  policies: policiesRouter,
 })
 
 /** The API's type: clients import it with `import type` only. */

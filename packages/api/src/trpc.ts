@@ -1,18 +1,18 @@
 import { initTRPC, TRPCError } from '@trpc/server'
-import type { Policies, Quotas, RateLimit } from '@uplink/core'
+import {
+  AppError,
+  ERROR_CATALOGUE,
+  type Logger,
+  type Policies,
+  type Quotas,
+  type RateLimit,
+  toAppError,
+} from '@uplink/core'
 import type { Database, Document } from '@uplink/db'
 import type { Storage } from '@uplink/storage'
 import type { Kysely } from 'kysely'
 import { ZodError } from 'zod'
 import type { Authenticate, User } from './auth.ts'
-import { isDependencyUnavailable } from './services/unavailable.ts'
-
-/** Minimal logger shape (pino fits); the API never logs signed URLs. */
-export interface Log {
-  info(obj: object, msg?: string): void
-  warn(obj: object, msg?: string): void
-  error(obj: object, msg?: string): void
-}
 
 /** Everything procedures need, built once per process and shared by every request. */
 export interface ApiDeps {
@@ -22,7 +22,8 @@ export interface ApiDeps {
   authenticate: Authenticate
   /** Signed URL lifetimes in seconds (validated by @uplink/storage). */
   expiries: { upload: number; download: number }
-  log: Log
+  /** The API never logs signed URLs. */
+  log: Logger
   /** Statuses that may be downloaded (default `uploaded` and `ready`). */
   downloadable?: readonly Document['status'][]
   /** Called once a document has become `uploaded` (queues its content checks). */
@@ -76,28 +77,29 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router
 export const createCallerFactory = t.createCallerFactory
 
-/** Postgres or S3 down → 503 (with Retry-After, set by the HTTP adapter), never a 500. */
-const unavailable = t.middleware(async ({ next }) => {
+/**
+ * The one error mapping: a catalogue error (including Postgres or S3 down → 503, with
+ * Retry-After set by the HTTP adapter) becomes its tRPC code and message; anything else stays
+ * an internal error whose details only reach the log.
+ */
+const catalogueErrors = t.middleware(async ({ next }) => {
   const result = await next()
-  if (!result.ok && isDependencyUnavailable(result.error)) {
-    throw new TRPCError({
-      code: 'SERVICE_UNAVAILABLE',
-      message: 'storage or database is unavailable right now; retry in a few seconds',
-      cause: result.error,
-    })
-  }
-  return result
+  if (result.ok) return result
+  const appError = toAppError(result.error.cause ?? result.error)
+  if (!appError) return result
+  throw new TRPCError({
+    code: ERROR_CATALOGUE[appError.code].rpc,
+    message: appError.message,
+    cause: appError,
+  })
 })
 
-export const publicProcedure = t.procedure.use(unavailable)
+export const publicProcedure = t.procedure.use(catalogueErrors)
 
 /** Procedures that need a signed-in user; narrows `ctx.user`. */
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) {
-    throw new TRPCError({
-      code: 'UNAUTHORIZED',
-      message: 'send a valid bearer token in the Authorization header',
-    })
+    throw new AppError('unauthorized')
   }
   return next({ ctx: { ...ctx, user: ctx.user } })
 })

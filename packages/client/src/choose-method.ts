@@ -1,10 +1,10 @@
-import { defaultPolicies, type Policies } from '@uplink/core'
+import { defaultPolicies, MiB, type Policies } from '@uplink/core'
 
 /** How `uploadFile` sends the bytes. */
 export type UploadMethodChoice = 'auto' | 'tus' | 'multipart' | 'put'
 
 /** Files up to this size go in one presigned PUT when the purpose allows it. */
-export const PUT_MAX_BYTES = 16 * 1024 * 1024
+export const PUT_MAX_BYTES = 16 * MiB
 
 /**
  * Resolves `auto`: a single PUT for small files, else multipart or tus as the purpose allows.

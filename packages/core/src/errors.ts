@@ -1,3 +1,5 @@
+import { AppError } from './app-error.ts'
+
 /** Why a policy refused an upload; `field` names the input to fix. */
 export type PolicyViolation =
   | 'unknown_purpose'
@@ -6,13 +8,14 @@ export type PolicyViolation =
   | 'too_large'
   | 'empty'
 
-export class PolicyError extends Error {
+/** A catalogue `policy_violation` that also says which rule and which field. */
+export class PolicyError extends AppError {
   override readonly name = 'PolicyError'
   constructor(
     readonly violation: PolicyViolation,
     readonly field: 'purpose' | 'method' | 'contentType' | 'size',
     message: string,
   ) {
-    super(message)
+    super('policy_violation', message)
   }
 }

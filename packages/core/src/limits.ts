@@ -1,4 +1,6 @@
+import { AppError } from './app-error.ts'
 import type { UploadMethod } from './purposes.ts'
+import { GiB } from './sizes.ts'
 
 /** Per-user upload quotas; 0 turns a quota off. Each names the variable that sets it. */
 export interface Quotas {
@@ -11,8 +13,6 @@ export interface Quotas {
   /** Sum of the sizes of uploaded/ready documents of one purpose, `UPLINK_QUOTA_STORED_BYTES_PER_PURPOSE`. */
   storedBytesPerPurpose: number
 }
-
-const GiB = 1024 ** 3
 
 export const defaultQuotas: Readonly<Quotas> = Object.freeze({
   pendingUploads: 100,
@@ -30,24 +30,23 @@ export interface UploadUsage {
 }
 
 /** A quota refused an upload (403); the message names the limit, its variable and what to do. */
-export class QuotaError extends Error {
+export class QuotaError extends AppError {
   override readonly name = 'QuotaError'
   constructor(
     readonly quota: keyof Quotas,
     message: string,
   ) {
-    super(message)
+    super('quota_exceeded', message)
   }
 }
 
 /** Too many uploads started too quickly (429); retry after `retryAfterSeconds`. */
-export class RateLimitedError extends Error {
+export class RateLimitedError extends AppError {
   override readonly name = 'RateLimitedError'
-  constructor(
-    readonly retryAfterSeconds: number,
-    message: string,
-  ) {
-    super(message)
+  override readonly retryAfterSeconds: number
+  constructor(retryAfterSeconds: number, message: string) {
+    super('rate_limited', message, { retryAfterSeconds })
+    this.retryAfterSeconds = retryAfterSeconds
   }
 }
 

@@ -1,10 +1,8 @@
 import { z } from 'zod'
+import { GiB, MiB } from './sizes.ts'
 
 export const UPLOAD_METHODS = ['put', 'post', 'multipart', 'tus'] as const
 export type UploadMethod = (typeof UPLOAD_METHODS)[number]
-
-const MiB = 1024 * 1024
-const GiB = 1024 * MiB
 
 /** What one upload purpose accepts. */
 export const policySchema = z.object({

@@ -1,18 +1,18 @@
-import { canTransition, DOCUMENT_STATUSES, type DocumentStatus } from '@uplink/core'
+import { AppError, canTransition, DOCUMENT_STATUSES, type DocumentStatus } from '@uplink/core'
 import type { Kysely } from 'kysely'
 import type { Database, Document, DocumentUpdate, NewDocument } from './schema.ts'
 
 type Db = Kysely<Database>
 
-/** A transition the state machine does not allow; nothing was written. */
-export class DocumentTransitionError extends Error {
+/** A transition the state machine does not allow; nothing was written (catalogue `state_conflict`). */
+export class DocumentTransitionError extends AppError {
   override readonly name = 'DocumentTransitionError'
   constructor(
     readonly documentId: string,
     readonly from: DocumentStatus,
     readonly to: DocumentStatus,
   ) {
-    super(`document ${documentId} is ${from} and cannot become ${to}`)
+    super('state_conflict', `document ${documentId} is ${from} and cannot become ${to}`)
   }
 }
 
@@ -106,8 +106,12 @@ export async function listDocumentsForOwner(
   }
 }
 
-export class InvalidCursorError extends Error {
+/** A `cursor` this server never issued (catalogue `bad_input`). */
+export class InvalidCursorError extends AppError {
   override readonly name = 'InvalidCursorError'
+  constructor(message: string) {
+    super('bad_input', message)
+  }
 }
 
 function encodeCursor(doc: Document): string {

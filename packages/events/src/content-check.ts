@@ -1,4 +1,4 @@
-import { type Policies, policyFor } from '@uplink/core'
+import { type Logger, MiB, type Policies, policyFor } from '@uplink/core'
 import {
   type Database,
   type Document,
@@ -10,7 +10,6 @@ import {
 import type { Storage } from '@uplink/storage'
 import { fileTypeFromBuffer } from 'file-type'
 import type { Kysely } from 'kysely'
-import type { Log } from './log.ts'
 import { ObjectRead } from './object-read.ts'
 import type { Scanner } from './scanner.ts'
 import { typeMismatch } from './type-family.ts'
@@ -19,7 +18,7 @@ import { typeMismatch } from './type-family.ts'
 const SNIFF_BYTES = 4100
 
 /** clamd's default StreamMaxLength (100 MiB): larger streams get "INSTREAM size limit exceeded". */
-export const DEFAULT_SCAN_MAX_BYTES = 100 * 1024 * 1024
+export const DEFAULT_SCAN_MAX_BYTES = 100 * MiB
 
 export interface ContentCheckDeps {
   db: Kysely<Database>
@@ -33,7 +32,7 @@ export interface ContentCheckDeps {
    * scan note. Raising it needs clamd's StreamMaxLength and MaxScanSize raised as well.
    */
   scanMaxBytes?: number | undefined
-  log: Log
+  log: Logger
 }
 
 /** The scanner could not give a verdict; the job is retried. */

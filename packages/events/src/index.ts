@@ -1,6 +1,7 @@
 // The public API of the worker package: what the server and its CLIs use. Everything else
 // (queue internals, checks, the clamd client) stays inside and is tested where it lives.
-export type { Log } from './log.ts'
+
+export { DEFAULT_SCAN_MAX_BYTES } from './content-check.ts'
 export {
   type ReconcileDeps,
   type ReconcileOptions,

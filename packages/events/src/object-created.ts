@@ -1,17 +1,16 @@
-import { UploadMissingError, UploadRejectedError, verifyUpload } from '@uplink/api'
-import type { Policies } from '@uplink/core'
+import type { Logger, Policies } from '@uplink/core'
 import { type Database, findDocumentByKey } from '@uplink/db'
 import { parseStagingKey, type Storage } from '@uplink/storage'
+import { isUploadMissing, isUploadRejected, verifyUpload } from '@uplink/uploads'
 import type { Kysely } from 'kysely'
 import { enqueueJob } from './job-queue.ts'
-import type { Log } from './log.ts'
 import type { ObjectCreatedEvent } from './s3-event.ts'
 
 export interface ObjectCreatedDeps {
   db: Kysely<Database>
   storage: Pick<Storage, 'head' | 'delete' | 'copy' | 'bucket'>
   policies: Policies
-  log: Log
+  log: Logger
 }
 
 export type ObjectCreatedOutcome =
@@ -62,11 +61,11 @@ export async function onObjectCreated(
     deps.log.info({ documentId }, 'upload confirmed by S3 event')
     return { outcome: 'confirmed', documentId }
   } catch (err) {
-    if (err instanceof UploadMissingError) {
+    if (isUploadMissing(err)) {
       deps.log.warn({ documentId, key: event.key }, 'S3 event for an object that does not exist')
       return { outcome: 'missing', documentId }
     }
-    if (err instanceof UploadRejectedError) return { outcome: 'rejected', documentId }
+    if (isUploadRejected(err)) return { outcome: 'rejected', documentId }
     throw err
   }
 }

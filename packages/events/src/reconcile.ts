@@ -1,15 +1,20 @@
-import { UploadRejectedError, verifyUpload } from '@uplink/api'
-import type { Policies } from '@uplink/core'
+import type { Logger, Policies } from '@uplink/core'
+import { parseObjectKey } from '@uplink/core/object-key'
 import {
   type Database,
   type Document,
   DocumentTransitionError,
   transitionDocument,
 } from '@uplink/db'
-import { isStagedMethod, parseStagingKey, type Storage, stagingKey } from '@uplink/storage'
+import {
+  isStagedMethod,
+  listObjects,
+  parseStagingKey,
+  type Storage,
+  stagingKey,
+} from '@uplink/storage'
+import { isUploadRejected, verifyUpload } from '@uplink/uploads'
 import type { Kysely } from 'kysely'
-import { listObjects } from './list-objects.ts'
-import type { Log } from './log.ts'
 import { enqueueContentCheck } from './object-created.ts'
 import { withReconcileLock } from './reconcile-lock.ts'
 
@@ -17,7 +22,7 @@ export interface ReconcileDeps {
   db: Kysely<Database>
   storage: Pick<Storage, 'head' | 'delete' | 'copy' | 'bucket' | 'client' | 'multipart'>
   policies: Policies
-  log: Log
+  log: Logger
 }
 
 export interface ReconcileOptions {
@@ -49,9 +54,8 @@ export interface ReconcileSummary {
   checksQueued: number
 }
 
-/** `<owner>/<purpose>/<uuid>` plus the tus store's `.info` / `.part` companions (also after `staging/`). */
-const UPLINK_KEY =
-  /^[^/]+\/([a-z][a-z0-9-]{0,31})\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\.info|\.part)?$/
+/** The purpose of an object key we made, its tus `.info` / `.part` companions, or their staging keys. */
+const purposeOf = (key: string) => parseObjectKey(baseKey(parseStagingKey(key) ?? key))?.purpose
 
 /** Documents in these states no longer own an object. */
 const DEAD = ['expired', 'rejected', 'deleted'] as const
@@ -110,7 +114,7 @@ async function settleExpired(deps: ReconcileDeps, o: ReconcileOptions, s: Reconc
         const confirmed = await verifyUpload(deps, doc)
         if (confirmed.status === 'uploaded') s.confirmed.push(doc.id)
       } catch (err) {
-        if (err instanceof UploadRejectedError) s.rejected.push(doc.id)
+        if (isUploadRejected(err)) s.rejected.push(doc.id)
         else if (!(err instanceof DocumentTransitionError)) throw err
       }
       continue
@@ -163,10 +167,10 @@ async function deleteOrphans(deps: ReconcileDeps, o: ReconcileOptions, s: Reconc
   const cutoff = Date.now() - o.orphanGraceMs
   for await (const page of listObjects(deps.storage)) {
     const candidates = page.filter((obj) => {
-      const m = UPLINK_KEY.exec(parseStagingKey(obj.key) ?? obj.key)
+      const purpose = purposeOf(obj.key)
       return (
-        m?.[1] !== undefined &&
-        Object.hasOwn(deps.policies, m[1]) &&
+        purpose !== undefined &&
+        Object.hasOwn(deps.policies, purpose) &&
         (obj.lastModified?.getTime() ?? 0) <= cutoff
       )
     })

@@ -1,10 +1,9 @@
-import type { Policies } from '@uplink/core'
+import type { Logger, Policies } from '@uplink/core'
 import type { Database } from '@uplink/db'
 import type { Storage } from '@uplink/storage'
 import type { Kysely } from 'kysely'
 import { createClamavScanner, parseClamdAddress } from './clamav.ts'
 import { checkContent } from './content-check.ts'
-import type { Log } from './log.ts'
 import {
   enqueueContentCheck,
   enqueueObjectCreated,
@@ -52,7 +51,7 @@ export interface EventsRuntime {
 
 /** Wires the job handlers, worker, SQS consumer and reconcile timer from one config. */
 export function createEventsRuntime(
-  deps: { db: Kysely<Database>; storage: Storage; policies: Policies; log: Log },
+  deps: { db: Kysely<Database>; storage: Storage; policies: Policies; log: Logger },
   config: EventsConfig,
 ): EventsRuntime {
   const { db, log } = deps

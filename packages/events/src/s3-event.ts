@@ -1,3 +1,4 @@
+import { AppError } from '@uplink/core'
 import { z } from 'zod'
 
 /** What an S3 ObjectCreated notification tells us; a hint only, HeadObject is the truth. */
@@ -24,9 +25,12 @@ const notification = z.object({ Records: z.array(record) })
 // The test event S3 (and versitygw) send when notifications are configured.
 const testEvent = z.object({ Event: z.literal('s3:TestEvent') })
 
-/** The body is not an S3 event notification. */
-export class MalformedEventError extends Error {
+/** The body is not an S3 event notification (catalogue `bad_input`, 400). */
+export class MalformedEventError extends AppError {
   override readonly name = 'MalformedEventError'
+  constructor(message: string) {
+    super('bad_input', message)
+  }
 }
 
 /**

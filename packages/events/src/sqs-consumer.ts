@@ -5,7 +5,7 @@ import {
   SQSClient,
   type SQSClientConfig,
 } from '@aws-sdk/client-sqs'
-import type { Log } from './log.ts'
+import type { Logger } from '@uplink/core'
 
 export interface SqsConsumerOptions {
   queueUrl: string
@@ -19,7 +19,7 @@ export interface SqsConsumerOptions {
   visibilityTimeoutSeconds?: number
   /** Handles one message body; resolve = handled (the message is deleted), throw = redeliver. */
   handle(body: string, message: Message): Promise<void>
-  log: Log
+  log: Logger
 }
 
 export interface SqsConsumer {

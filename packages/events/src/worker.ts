@@ -1,7 +1,7 @@
+import type { Logger } from '@uplink/core'
 import type { Database } from '@uplink/db'
 import type { Kysely } from 'kysely'
 import { claimJobs, completeJob, failJob, type Job, renewLease } from './job-queue.ts'
-import type { Log } from './log.ts'
 
 /** What a handler gets besides its payload. */
 export interface JobContext {
@@ -23,7 +23,7 @@ export class LeaseLostError extends Error {
 export interface WorkerOptions {
   db: Kysely<Database>
   handlers: Record<string, JobHandler>
-  log: Log
+  log: Logger
   /** How often to look for due jobs when idle (ms). */
   pollIntervalMs?: number
   /** Jobs claimed per round. */

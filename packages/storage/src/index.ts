@@ -1,7 +1,3 @@
-export type { StorageConfig } from './client.ts'
-export { createS3Client } from './client.ts'
-export { MAX_COPY_OBJECT_BYTES } from './copy.ts'
-export { checkExpiry, EXPIRY_LIMITS, type ExpiryKind } from './expiry.ts'
 export {
   isStagedMethod,
   objectKey,
@@ -9,7 +5,12 @@ export {
   parseStagingKey,
   stagingKey,
   uploadKey,
-} from './keys.ts'
+} from '@uplink/core/object-key'
+export type { StorageConfig } from './client.ts'
+export { createS3Client } from './client.ts'
+export { MAX_COPY_OBJECT_BYTES } from './copy.ts'
+export { checkExpiry, EXPIRY_LIMITS, type ExpiryKind } from './expiry.ts'
+export { type ListedObject, listObjects } from './list-objects.ts'
 export {
   type InProgressUpload,
   MULTIPART_LIMITS,

@@ -7,30 +7,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3'
 
-const MiB = 1024 * 1024
-/** S3's multipart limits: parts of 5 MiB–5 GiB (the last may be smaller), at most 10,000. */
-export const MULTIPART_LIMITS = {
-  minPartSize: 5 * MiB,
-  maxPartSize: 5 * 1024 * MiB,
-  maxParts: 10_000,
-}
-
-/**
- * Picks one part size for the whole upload (R2 wants all parts equal but the last):
- * at least `preferred`, rounded up to whole MiB, large enough for ≤ 10,000 parts.
- */
-export function planParts(
-  size: number,
-  preferred = 16 * MiB,
-): { partSize: number; partCount: number } {
-  const needed = Math.ceil(size / MULTIPART_LIMITS.maxParts)
-  let partSize = Math.max(preferred, MULTIPART_LIMITS.minPartSize, needed)
-  partSize = Math.ceil(partSize / MiB) * MiB
-  if (partSize > MULTIPART_LIMITS.maxPartSize) {
-    throw new RangeError(`a ${size}-byte object is over S3's multipart limit`)
-  }
-  return { partSize, partCount: Math.max(1, Math.ceil(size / partSize)) }
-}
+export { MULTIPART_LIMITS, planParts } from '@uplink/core'
 
 export interface UploadedPart {
   partNumber: number

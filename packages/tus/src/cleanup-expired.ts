@@ -1,8 +1,8 @@
 import type { Locker } from '@tus/utils'
+import type { Logger } from '@uplink/core'
 import { type Database, transitionDocument } from '@uplink/db'
 import type { Storage } from '@uplink/storage'
 import type { Kysely } from 'kysely'
-import type { Logger } from './logger.ts'
 import type { UplinkS3Store } from './s3-store.ts'
 
 interface Deps {

@@ -4,30 +4,31 @@ import { join } from 'node:path'
 import type { Server } from '@tus/server'
 import type { Locker } from '@tus/utils'
 import {
+  type Authenticate,
+  DEFAULT_PART_SIZE,
   defaultPolicies,
+  type Logger,
   type Policies,
   policyFor,
   type Quotas,
   type RateLimit,
+  silentLogger,
 } from '@uplink/core'
 import { type Database, transitionDocument } from '@uplink/db'
 import type { Storage } from '@uplink/storage'
 import type { Kysely } from 'kysely'
 import { type CleanupResult, createCleanupExpired } from './cleanup-expired.ts'
 import { isTusError } from './errors.ts'
-import { type Logger, silentLogger } from './logger.ts'
 import { createNamingFunction } from './naming.ts'
 import { createOnIncomingRequest } from './on-incoming-request.ts'
 import { createOnUploadCreate, DOCUMENT_ID_HEADER } from './on-upload-create.ts'
 import { createOnUploadFinish } from './on-upload-finish.ts'
 import { createPgPartLedger, type PartLedger } from './part-ledger.ts'
 import { PgLocker } from './pg-locker.ts'
-import { type Authenticate, createRequestUser } from './request-user.ts'
+import { createRequestUser } from './request-user.ts'
 import { UplinkS3Store } from './s3-store.ts'
 import { UplinkTusServer } from './uplink-server.ts'
 import { parseUploadId, uploadIdFromPath } from './upload-id.ts'
-
-const MiB = 1024 * 1024
 
 export interface TusServerOptions {
   storage: Storage
@@ -116,7 +117,7 @@ export function createTusServer(options: TusServerOptions): TusServer {
   const allowDeferredLength = options.maxDeferredLength !== undefined
 
   const store = new UplinkS3Store({
-    partSize: options.partSize ?? 16 * MiB,
+    partSize: options.partSize ?? DEFAULT_PART_SIZE,
     ...(options.minPartSize ? { minPartSize: options.minPartSize } : {}),
     maxConcurrentPartUploads: options.maxConcurrentPartUploads ?? 16,
     partsPerUpload: options.partsPerUpload ?? 4,

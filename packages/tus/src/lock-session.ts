@@ -1,5 +1,5 @@
+import type { Logger } from '@uplink/core'
 import { type Kysely, sql } from 'kysely'
-import type { Logger } from './logger.ts'
 
 /**
  * One Postgres connection per process that holds session-level advisory locks for all of this

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { type Policies, PolicyError, policyFor } from '@uplink/core'
-import { objectKey } from '@uplink/storage'
+import { objectKey } from '@uplink/core/object-key'
 import { tusError } from './errors.ts'
 import { checkMetadataSize, readMetadata } from './metadata.ts'
 import type { RequireUser } from './request-user.ts'

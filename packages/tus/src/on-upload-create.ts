@@ -1,8 +1,6 @@
 import type { Upload } from '@tus/utils'
 import {
-  checkQuotas,
   checkUpload,
-  consumeRateLimit,
   type Policies,
   PolicyError,
   QuotaError,
@@ -11,12 +9,8 @@ import {
   RateLimitedError,
   sanitizeFilename,
 } from '@uplink/core'
-import {
-  type Database,
-  insertPendingDocument,
-  insertPendingDocumentWithin,
-  type NewPendingDocument,
-} from '@uplink/db'
+import type { Database, NewPendingDocument } from '@uplink/db'
+import { insertPendingWithinLimits } from '@uplink/uploads'
 import type { Kysely } from 'kysely'
 import { type TusError, tusError } from './errors.ts'
 import { readMetadata } from './metadata.ts'
@@ -49,16 +43,14 @@ interface Deps {
 }
 
 /**
- * Inserts the row after the user's rate limit (429 + Retry-After) and quotas (403) allowed it;
- * the refusal's message is the body.
+ * Inserts the row within the user's limits (the domain's `insertPendingWithinLimits`) and maps
+ * a refusal to tus: rate limit → 429 + Retry-After, quota → 403, the refusal's message as body.
  */
 async function insertWithinLimits(deps: Deps, req: Request, doc: NewPendingDocument) {
   try {
-    await consumeRateLimit(deps.rateLimit, doc.ownerId)
-    const { quotas } = deps
-    if (!quotas) return await insertPendingDocument(deps.db, doc)
-    return await insertPendingDocumentWithin(deps.db, doc, (usage) =>
-      checkQuotas(quotas, usage, { size: doc.sizeBytes, method: 'tus', purpose: doc.purpose }),
+    return await insertPendingWithinLimits(
+      { db: deps.db, quotas: deps.quotas, uploadRateLimit: deps.rateLimit },
+      doc,
     )
   } catch (err) {
     if (err instanceof RateLimitedError) {

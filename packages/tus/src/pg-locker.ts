@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto'
 import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/utils'
+import { type Logger, silentLogger } from '@uplink/core'
 import { type Kysely, sql } from 'kysely'
 import { LocalLocks, lockTimeout, waitUntil } from './local-locks.ts'
 import { LockSession } from './lock-session.ts'
-import type { Logger } from './logger.ts'
-import { silentLogger } from './logger.ts'
 import { ReleaseChannel } from './release-channel.ts'
 
 export interface PgLockerOptions {

@@ -1,5 +1,5 @@
+import type { Logger } from '@uplink/core'
 import pg from 'pg'
-import type { Logger } from './logger.ts'
 
 /** The Postgres channel on which instances ask each other to release a tus upload's lock. */
 export const RELEASE_CHANNEL = 'uplink_tus_release'

@@ -1,33 +1,17 @@
-import { ownerSegment } from '@uplink/storage'
+import { keyBelongsTo, type ObjectKeyParts, parseObjectKey } from '@uplink/core/object-key'
 
 /**
  * A tus upload id is the object key `<ownerSegment>/<purpose>/<documentId>` (made by
- * `objectKey()`), served under `<path>/<ownerSegment>/<purpose>/<documentId>`.
+ * `objectKey()`), served under `<path>/<ownerSegment>/<purpose>/<documentId>`; its grammar is
+ * core's object-key grammar.
  */
-const OWNER = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/
-const PURPOSE = /^[a-z][a-z0-9-]{0,31}$/
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
-
-export interface UploadIdParts {
-  ownerSegment: string
-  purpose: string
-  documentId: string
-}
+export type UploadIdParts = ObjectKeyParts
 
 /** Splits an upload id into its key segments; undefined for anything we did not make. */
-export function parseUploadId(id: string): UploadIdParts | undefined {
-  const parts = id.split('/')
-  if (parts.length !== 3) return undefined
-  const [owner, purpose, documentId] = parts as [string, string, string]
-  if (!OWNER.test(owner) || owner === '.' || owner === '..') return undefined
-  if (!PURPOSE.test(purpose) || !UUID.test(documentId)) return undefined
-  return { ownerSegment: owner, purpose, documentId }
-}
+export const parseUploadId = parseObjectKey
 
 /** True when the upload id is under this user's key prefix. */
-export function belongsTo(parts: UploadIdParts, userId: string): boolean {
-  return parts.ownerSegment === ownerSegment(userId)
-}
+export const belongsTo = keyBelongsTo
 
 /**
  * Refuses request paths that could name something outside the upload: dot segments,

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { Upload } from '@tus/utils'
-import { defaultPolicies } from '@uplink/core'
+import { defaultPolicies, silentLogger } from '@uplink/core'
 import { createDb, findDocumentById, insertPendingDocument, migrateToLatest } from '@uplink/db'
 import { createStorage, objectKey } from '@uplink/storage'
 import { storageSettings, testDatabase, testServices } from '@uplink/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { silentLogger } from '../src/logger.ts'
 import { createOnUploadFinish } from '../src/on-upload-finish.ts'
 
 const { s3 } = testServices()

@@ -1,16 +1,20 @@
-import { isDependencyUnavailable } from '@uplink/api'
+import { toAppError } from '@uplink/core'
 import type { NextFunction, Request, Response } from 'express'
 
-/** The one error handler, last in the chain: details go to the log, never to the client. */
+/**
+ * The one error handler, last in the chain: catalogue errors get their status and message
+ * (the same as over tRPC; Retry-After for 429 and 503), anything else is a 500 whose details
+ * go to the log, never to the client.
+ */
 export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction) {
-  if (isDependencyUnavailable(err)) {
-    req.log.warn({ err }, 'a dependency is unavailable')
+  const appError = toAppError(err)
+  if (appError) {
+    if (appError.code === 'unavailable') req.log.warn({ err }, 'a dependency is unavailable')
     if (res.headersSent) return void res.destroy()
-    res.set('Retry-After', '5')
-    res.status(503).json({
-      error: 'storage or database is unavailable right now; retry in a few seconds',
-      requestId: req.id,
-    })
+    if (appError.retryAfterSeconds !== undefined) {
+      res.set('Retry-After', String(appError.retryAfterSeconds))
+    }
+    res.status(appError.status).json({ error: appError.message, requestId: req.id })
     return
   }
   const status = (err as { status?: number; statusCode?: number }).status ?? 500

@@ -1,7 +1,7 @@
-import { type Authenticate, mintDownloadUrl, NotDownloadableError, reprDigest } from '@uplink/api'
-import { documentIdInput } from '@uplink/core'
+import { AppError, type Authenticate, documentIdInput, documentNotFound } from '@uplink/core'
 import { type Database, type Document, findDocumentForOwner } from '@uplink/db'
 import type { Storage } from '@uplink/storage'
+import { mintDownloadUrl, reprDigest } from '@uplink/uploads'
 import { type Request, type Response, Router } from 'express'
 import type { Kysely } from 'kysely'
 
@@ -25,30 +25,22 @@ export function downloadRoute(deps: Deps): Router {
     const user = await deps.authenticate(req.header('authorization'))
     if (!user) {
       res.setHeader('WWW-Authenticate', 'Bearer')
-      res.status(401).json({ error: 'send a valid bearer token in the Authorization header' })
-      return
+      throw new AppError('unauthorized')
     }
     const id = documentIdInput.safeParse(req.params.id)
     const doc = id.success ? await findDocumentForOwner(deps.db, id.data, user.id) : undefined
-    if (!doc || doc.status === 'deleted') {
-      res.status(404).json({ error: `document ${req.params.id} was not found` })
-      return
-    }
-    try {
-      const signed = await mintDownloadUrl(
-        deps.storage,
-        doc,
-        deps.downloadTtlSeconds,
-        deps.downloadable,
-      )
-      res.setHeader('Referrer-Policy', 'no-referrer')
-      // The verified digest of the bytes behind the redirect, so a client can check what it gets.
-      if (doc.sha256) res.setHeader('Repr-Digest', reprDigest(doc.sha256))
-      res.redirect(302, signed.url)
-    } catch (err) {
-      if (!(err instanceof NotDownloadableError)) throw err
-      res.status(409).json({ error: err.message })
-    }
+    if (!doc || doc.status === 'deleted') throw documentNotFound(req.params.id)
+    // A document that may not be downloaded yet is `not_downloadable`: 412, as over tRPC.
+    const signed = await mintDownloadUrl(
+      deps.storage,
+      doc,
+      deps.downloadTtlSeconds,
+      deps.downloadable,
+    )
+    res.setHeader('Referrer-Policy', 'no-referrer')
+    // The verified digest of the bytes behind the redirect, so a client can check what it gets.
+    if (doc.sha256) res.setHeader('Repr-Digest', reprDigest(doc.sha256))
+    res.redirect(302, signed.url)
   })
   return router
 }

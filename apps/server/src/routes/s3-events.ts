@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto'
-import { MalformedEventError, type ObjectCreatedEvent, parseS3Notification } from '@uplink/events'
+import { type ObjectCreatedEvent, parseS3Notification } from '@uplink/events'
 import express, { type Request, type Response, Router } from 'express'
 
 interface Deps {
@@ -27,14 +27,8 @@ export function s3EventsRoute(deps: Deps): Router {
   // The JSON parser runs on this path only; never in front of /files (it would eat tus bodies).
   const json = express.json({ limit: '1mb', type: () => true })
   const handler = async (req: Request, res: Response) => {
-    let events: ObjectCreatedEvent[]
-    try {
-      events = parseS3Notification(req.body)
-    } catch (err) {
-      if (!(err instanceof MalformedEventError)) throw err
-      res.status(400).json({ error: err.message })
-      return
-    }
+    // A body that is not an S3 notification is `bad_input`: 400 from the error handler.
+    const events = parseS3Notification(req.body)
     const queued = await deps.receive(events)
     res.json({ received: events.length, queued })
   }

@@ -1,6 +1,6 @@
-import { defaultPolicies } from '@uplink/core'
-import { useEffect, useMemo, useState } from 'react'
-import { createApiClient } from '../api/client.ts'
+import type { Policies } from '@uplink/core'
+import { useCallback, useEffect, useMemo, useState } from 'react'
+import { type ApiClient, createApiClient, errorMessage } from '../api/client.ts'
 import { tokenSubject } from '../auth/token-store.ts'
 import { createUppy } from '../upload/create-uppy.ts'
 import { policySummary } from '../upload/upload-plan.ts'
@@ -24,26 +24,21 @@ export function Workspace({ token, onSignOut }: Props) {
     () => createApiClient(token, () => onSignOut('Your session has ended. Sign in again.')),
     [token, onSignOut],
   )
-  const [rejections, setRejections] = useState<Rejection[]>([])
-  const [uppy] = useState(() =>
-    createUppy({
-      api,
-      token,
-      policies: defaultPolicies,
-      onRejected: (filename, message) =>
-        setRejections((list) => [...list, { id: Date.now() + list.length, filename, message }]),
-    }),
-  )
-  const [listVersion, setListVersion] = useState(0)
-
+  // The policies the server enforces (`policies.list`), not a copy built into the bundle.
+  const [policies, setPolicies] = useState<Policies>()
+  const [policyError, setPolicyError] = useState<string>()
   useEffect(() => {
-    const refresh = () => setListVersion((v) => v + 1)
-    uppy.on('complete', refresh)
+    let live = true
+    api.policies.list
+      .query()
+      .then((p) => live && setPolicies(p))
+      .catch((err: unknown) => live && setPolicyError(errorMessage(err)))
     return () => {
-      uppy.off('complete', refresh)
+      live = false
     }
-  }, [uppy])
-  useEffect(() => () => uppy.destroy(), [uppy])
+  }, [api])
+  const [listVersion, setListVersion] = useState(0)
+  const refresh = useCallback(() => setListVersion((v) => v + 1), [])
 
   return (
     <div className="workspace">
@@ -54,13 +49,51 @@ export function Workspace({ token, onSignOut }: Props) {
           Sign out
         </button>
       </header>
-      <UploadPanel
-        note={policySummary(defaultPolicies)}
-        uppy={uppy}
-        rejections={rejections}
-        onDismiss={(id) => setRejections((list) => list.filter((r) => r.id !== id))}
-      />
+      {policies ? (
+        <Uploader api={api} token={token} policies={policies} onComplete={refresh} />
+      ) : (
+        <p className="note">
+          {policyError
+            ? `Could not load the upload policies: ${policyError}`
+            : 'Loading upload policies…'}
+        </p>
+      )}
       <DocumentsTable api={api} version={listVersion} />
     </div>
+  )
+}
+
+/** Uppy and its panel, made once the server's policies are known. */
+function Uploader(props: {
+  api: ApiClient
+  token: string
+  policies: Policies
+  onComplete(): void
+}) {
+  const { api, token, policies, onComplete } = props
+  const [rejections, setRejections] = useState<Rejection[]>([])
+  const [uppy] = useState(() =>
+    createUppy({
+      api,
+      token,
+      policies,
+      onRejected: (filename, message) =>
+        setRejections((list) => [...list, { id: Date.now() + list.length, filename, message }]),
+    }),
+  )
+  useEffect(() => {
+    uppy.on('complete', onComplete)
+    return () => {
+      uppy.off('complete', onComplete)
+    }
+  }, [uppy, onComplete])
+  useEffect(() => () => uppy.destroy(), [uppy])
+  return (
+    <UploadPanel
+      note={policySummary(policies)}
+      uppy={uppy}
+      rejections={rejections}
+      onDismiss={(id) => setRejections((list) => list.filter((r) => r.id !== id))}
+    />
   )
 }

@@ -1,8 +1,9 @@
 import type { DocumentView } from '@uplink/core'
+import { MiB } from '@uplink/core'
 import type { DownloadUrls } from './download-urls.ts'
 
 /** Above this size a file is not read into memory: the browser fetches it itself. */
-export const IN_MEMORY_LIMIT = 512 * 1024 * 1024
+export const IN_MEMORY_LIMIT = 512 * MiB
 
 /**
  * Saves a document under its name. Small files are fetched (so an expired URL is retried

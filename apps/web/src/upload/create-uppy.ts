@@ -1,4 +1,4 @@
-import { type Policies, PolicyError } from '@uplink/core'
+import { MiB, type Policies, PolicyError } from '@uplink/core'
 import AwsS3 from '@uppy/aws-s3'
 import Uppy, { type Body } from '@uppy/core'
 import Tus from '@uppy/tus'
@@ -10,7 +10,7 @@ import type { UplinkMeta } from './uplink-meta.ts'
 import { planUpload } from './upload-plan.ts'
 
 /** tus PATCH size: a dropped connection costs at most this much, and proxies see small bodies. */
-export const TUS_CHUNK_BYTES = 8 * 1024 * 1024
+export const TUS_CHUNK_BYTES = 8 * MiB
 
 /**
  * Waits before each automatic retry after a dropped connection (about a minute in all); the

@@ -1,3 +1,4 @@
+import { planParts } from '@uplink/core'
 import type { AwsS3Options, AwsS3Part, AwsS3UploadParameters } from '@uppy/aws-s3'
 import type { Body, Uppy } from '@uppy/core'
 import type { ApiClient } from '../api/client.ts'
@@ -5,11 +6,9 @@ import { sha256Base64 } from './sha256.ts'
 import type { UplinkFile, UplinkMeta } from './uplink-meta.ts'
 import { verifiedParts } from './verified-parts.ts'
 
-const MiB = 1024 * 1024
-
-/** Mirrors the server's part plan: 16 MiB, grown to whole MiB so there are ≤ 10,000 parts. */
+/** The server's part plan (core's `planParts`): 16 MiB, grown to whole MiB so there are ≤ 10,000 parts. */
 export function partSizeFor(size: number): number {
-  return Math.ceil(Math.max(16 * MiB, Math.ceil(size / 10_000)) / MiB) * MiB
+  return planParts(size).partSize
 }
 
 function uploadRequest(file: UplinkFile) {

@@ -1,6 +1,7 @@
 import {
   checkUpload,
   formatBytes,
+  MiB,
   normalizeContentType,
   type Policies,
   PolicyError,
@@ -8,7 +9,7 @@ import {
 } from '@uplink/core'
 
 /** Files at least this large never go up in one request: tus, or presigned multipart. */
-export const LARGE_FILE_BYTES = 100 * 1024 * 1024
+export const LARGE_FILE_BYTES = 100 * MiB
 
 /**
  * Preferred methods per purpose, best first. Documents use a PUT with a signed SHA-256 (S3

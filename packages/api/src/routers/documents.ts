@@ -1,11 +1,9 @@
-import { documentIdInput } from '@uplink/core'
+import { documentIdInput, documentNotFound } from '@uplink/core'
+import { isStagedMethod, stagingKey } from '@uplink/core/object-key'
 import { findDocumentForOwner, listDocumentsForOwner, transitionDocument } from '@uplink/db'
-import { isStagedMethod, stagingKey } from '@uplink/storage'
+import { mintDownloadUrl, toDocumentView } from '@uplink/uploads'
 import { z } from 'zod'
 import { documentPageOutput, documentViewOutput, downloadUrlOutput } from '../openapi.ts'
-import { toDocumentView } from '../services/document-view.ts'
-import { mintDownloadUrl } from '../services/download-url.ts'
-import { documentNotFound, toTRPCError } from '../services/errors.ts'
 import { type Context, protectedProcedure, router } from '../trpc.ts'
 
 const byIdInput = z.object({ id: documentIdInput })
@@ -73,12 +71,8 @@ export const documentsRouter = router({
     )
     .output(documentPageOutput)
     .query(async ({ ctx, input }) => {
-      try {
-        const page = await listDocumentsForOwner(ctx.db, ctx.user.id, input)
-        return { items: page.items.map(toDocumentView), nextCursor: page.nextCursor }
-      } catch (err) {
-        throw toTRPCError(err)
-      }
+      const page = await listDocumentsForOwner(ctx.db, ctx.user.id, input)
+      return { items: page.items.map(toDocumentView), nextCursor: page.nextCursor }
     }),
 
   byId: rest.byId.query(async ({ ctx, input }) => {
@@ -91,43 +85,30 @@ export const documentsRouter = router({
    */
   downloadUrl: rest.downloadUrl.query(async ({ ctx, input }) => {
     const doc = await ownDocument(ctx, input.id)
-    try {
-      const signed = await mintDownloadUrl(
-        ctx.storage,
-        doc,
-        ctx.expiries.download,
-        ctx.downloadable,
-      )
-      return {
-        url: signed.url,
-        expiresAt: signed.expiresAt.toISOString(),
-        sha256: doc.sha256,
-      }
-    } catch (err) {
-      throw toTRPCError(err)
+    const signed = await mintDownloadUrl(ctx.storage, doc, ctx.expiries.download, ctx.downloadable)
+    return {
+      url: signed.url,
+      expiresAt: signed.expiresAt.toISOString(),
+      sha256: doc.sha256,
     }
   }),
 
   /** Deletes the object, then marks the row `deleted` (the row stays as an audit record). */
   delete: rest.delete.mutation(async ({ ctx, input }) => {
     const doc = await ownDocument(ctx, input.id)
-    try {
-      if (doc.method === 'multipart' && doc.status === 'pending' && doc.uploadRef) {
-        await ctx.storage.multipart.abort({ key: doc.objectKey, uploadId: doc.uploadRef })
-      }
-      await ctx.storage.delete(doc.objectKey)
-      // A pending put/post may have bytes waiting on its staging key.
-      if (doc.status === 'pending' && isStagedMethod(doc.method)) {
-        await ctx.storage.delete(stagingKey(doc.objectKey))
-      }
-      const deleted = await transitionDocument(ctx.db, doc.id, {
-        to: 'deleted',
-        ownerId: ctx.user.id,
-      })
-      if (!deleted) throw documentNotFound(input.id)
-      return toDocumentView(deleted)
-    } catch (err) {
-      throw toTRPCError(err)
+    if (doc.method === 'multipart' && doc.status === 'pending' && doc.uploadRef) {
+      await ctx.storage.multipart.abort({ key: doc.objectKey, uploadId: doc.uploadRef })
     }
+    await ctx.storage.delete(doc.objectKey)
+    // A pending put/post may have bytes waiting on its staging key.
+    if (doc.status === 'pending' && isStagedMethod(doc.method)) {
+      await ctx.storage.delete(stagingKey(doc.objectKey))
+    }
+    const deleted = await transitionDocument(ctx.db, doc.id, {
+      to: 'deleted',
+      ownerId: ctx.user.id,
+    })
+    if (!deleted) throw documentNotFound(input.id)
+    return toDocumentView(deleted)
   }),
 })

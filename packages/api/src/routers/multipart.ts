@@ -1,35 +1,29 @@
-import { TRPCError } from '@trpc/server'
-import { documentIdInput, sha256Input, uploadRequestInput } from '@uplink/core'
+import {
+  AppError,
+  documentIdInput,
+  documentNotFound,
+  expectedPartSize,
+  MULTIPART_LIMITS,
+  planParts,
+  sha256Input,
+  uploadRequestInput,
+} from '@uplink/core'
 import { setUploadRef, transitionDocument } from '@uplink/db'
-import { planParts } from '@uplink/storage'
-import { z } from 'zod'
-import { toDocumentView } from '../services/document-view.ts'
-import { documentNotFound, toTRPCError } from '../services/errors.ts'
-import { ownMultipart, pendingMultipart, plan } from '../services/multipart-document.ts'
 import {
   checkPartList,
   checkSignRequest,
-  expectedPartSize,
-  PartListError,
-} from '../services/multipart-parts.ts'
-import { verifyUpload } from '../services/verify-upload.ts'
+  createPendingUpload,
+  MULTIPART_ROW_TTL_SECONDS,
+  ownMultipart,
+  pendingMultipart,
+  plan,
+  toDocumentView,
+  verifyUpload,
+} from '@uplink/uploads'
+import { z } from 'zod'
 import { protectedProcedure, router } from '../trpc.ts'
-import { createPendingUpload } from './uploads.ts'
-
-/**
- * How long a pending multipart row stays valid: a multi-GB upload takes far longer than one
- * signed URL lives, so the row allows a day while each part URL stays short-lived (rule 3).
- */
-export const MULTIPART_ROW_TTL_SECONDS = 24 * 60 * 60
 
 const byDocument = z.object({ documentId: documentIdInput })
-
-function mapError(err: unknown): unknown {
-  if (err instanceof PartListError) {
-    return new TRPCError({ code: 'BAD_REQUEST', message: err.message, cause: err })
-  }
-  return toTRPCError(err)
-}
 
 /**
  * Presigned multipart upload straight to S3 (pattern B for large files). The shapes map onto
@@ -57,35 +51,31 @@ export const multipartRouter = router({
   create: protectedProcedure
     .input(uploadRequestInput.extend({ sha256: sha256Input.optional() }))
     .mutation(async ({ ctx, input }) => {
+      const parts = planParts(input.size)
+      const doc = await createPendingUpload(
+        ctx,
+        input,
+        'multipart',
+        null,
+        MULTIPART_ROW_TTL_SECONDS,
+      )
+      let uploadId: string
       try {
-        const parts = planParts(input.size)
-        const doc = await createPendingUpload(
-          ctx,
-          input,
-          'multipart',
-          null,
-          MULTIPART_ROW_TTL_SECONDS,
-        )
-        let uploadId: string
-        try {
-          uploadId = await ctx.storage.multipart.create({
-            key: doc.objectKey,
-            contentType: doc.contentType,
-          })
-          await setUploadRef(ctx.db, doc.id, uploadId)
-        } catch (err) {
-          await transitionDocument(ctx.db, doc.id, { to: 'deleted', from: ['pending'] })
-          throw err
-        }
-        return {
-          documentId: doc.id,
-          uploadId,
-          partSize: parts.partSize,
-          partCount: parts.partCount,
-          expiresAt: (doc.expiresAt ?? new Date()).toISOString(),
-        }
+        uploadId = await ctx.storage.multipart.create({
+          key: doc.objectKey,
+          contentType: doc.contentType,
+        })
+        await setUploadRef(ctx.db, doc.id, uploadId)
       } catch (err) {
-        throw mapError(err)
+        await transitionDocument(ctx.db, doc.id, { to: 'deleted', from: ['pending'] })
+        throw err
+      }
+      return {
+        documentId: doc.id,
+        uploadId,
+        partSize: parts.partSize,
+        partCount: parts.partCount,
+        expiresAt: (doc.expiresAt ?? new Date()).toISOString(),
       }
     }),
 
@@ -110,26 +100,22 @@ export const multipartRouter = router({
     .mutation(async ({ ctx, input }) => {
       const doc = await pendingMultipart(ctx, input.documentId)
       const partPlan = plan(doc)
-      try {
-        checkSignRequest(partPlan, input.parts, ctx.storage.checksums)
-        const signedAt = Date.now()
-        const parts = await Promise.all(
-          input.parts.map(async ({ partNumber, sha256 }) => {
-            const signed = await ctx.storage.multipart.presignPart({
-              key: doc.objectKey,
-              uploadId: doc.uploadRef,
-              partNumber,
-              size: expectedPartSize(partPlan, partNumber),
-              sha256,
-              expiresInSeconds: ctx.expiries.upload,
-            })
-            return { partNumber, url: signed.url, headers: signed.headers }
-          }),
-        )
-        return { parts, expiresAt: new Date(signedAt + ctx.expiries.upload * 1000).toISOString() }
-      } catch (err) {
-        throw mapError(err)
-      }
+      checkSignRequest(partPlan, input.parts, ctx.storage.checksums)
+      const signedAt = Date.now()
+      const parts = await Promise.all(
+        input.parts.map(async ({ partNumber, sha256 }) => {
+          const signed = await ctx.storage.multipart.presignPart({
+            key: doc.objectKey,
+            uploadId: doc.uploadRef,
+            partNumber,
+            size: expectedPartSize(partPlan, partNumber),
+            sha256,
+            expiresInSeconds: ctx.expiries.upload,
+          })
+          return { partNumber, url: signed.url, headers: signed.headers }
+        }),
+      )
+      return { parts, expiresAt: new Date(signedAt + ctx.expiries.upload * 1000).toISOString() }
     }),
 
   /**
@@ -138,15 +124,11 @@ export const multipartRouter = router({
    */
   listParts: protectedProcedure.input(byDocument).query(async ({ ctx, input }) => {
     const doc = await pendingMultipart(ctx, input.documentId)
-    try {
-      const parts = await ctx.storage.multipart.listParts({
-        key: doc.objectKey,
-        uploadId: doc.uploadRef,
-      })
-      return { parts }
-    } catch (err) {
-      throw mapError(err)
-    }
+    const parts = await ctx.storage.multipart.listParts({
+      key: doc.objectKey,
+      uploadId: doc.uploadRef,
+    })
+    return { parts }
   }),
 
   /**
@@ -166,54 +148,46 @@ export const multipartRouter = router({
             }),
           )
           .min(1, 'send at least one part')
-          .max(10_000),
+          .max(MULTIPART_LIMITS.maxParts),
       }),
     )
     .mutation(async ({ ctx, input }) => {
       const current = await ownMultipart(ctx, input.documentId)
-      try {
-        if (current.status !== 'pending') return toDocumentView(await verifyUpload(ctx, current))
-        const doc = await pendingMultipart(ctx, input.documentId)
-        const upload = { key: doc.objectKey, uploadId: doc.uploadRef }
-        const stored = await ctx.storage.multipart
-          .listParts(upload)
-          .catch((err: { name?: string }) => {
-            // Completed by an earlier call that died before the row moved: HeadObject decides.
-            if (err.name === 'NoSuchUpload') return undefined
-            throw err
-          })
-        if (stored) {
-          const parts = checkPartList(plan(doc), input.parts, stored)
-          await ctx.storage.multipart.complete({ ...upload, parts })
-        }
-        return toDocumentView(await verifyUpload(ctx, doc))
-      } catch (err) {
-        throw mapError(err)
+      if (current.status !== 'pending') return toDocumentView(await verifyUpload(ctx, current))
+      const doc = await pendingMultipart(ctx, input.documentId)
+      const upload = { key: doc.objectKey, uploadId: doc.uploadRef }
+      const stored = await ctx.storage.multipart
+        .listParts(upload)
+        .catch((err: { name?: string }) => {
+          // Completed by an earlier call that died before the row moved: HeadObject decides.
+          if (err.name === 'NoSuchUpload') return undefined
+          throw err
+        })
+      if (stored) {
+        const parts = checkPartList(plan(doc), input.parts, stored)
+        await ctx.storage.multipart.complete({ ...upload, parts })
       }
+      return toDocumentView(await verifyUpload(ctx, doc))
     }),
 
   /** Aborts the S3 upload (its parts are freed) and marks the row `deleted`. */
   abort: protectedProcedure.input(byDocument).mutation(async ({ ctx, input }) => {
     const doc = await ownMultipart(ctx, input.documentId)
     if (doc.status !== 'pending') {
-      throw new TRPCError({
-        code: 'PRECONDITION_FAILED',
-        message: `document ${doc.id} is ${doc.status}, not an upload in progress; delete it with documents.delete`,
-      })
+      throw new AppError(
+        'not_in_progress',
+        `document ${doc.id} is ${doc.status}, not an upload in progress; delete it with documents.delete`,
+      )
     }
-    try {
-      if (doc.uploadRef) {
-        await ctx.storage.multipart.abort({ key: doc.objectKey, uploadId: doc.uploadRef })
-      }
-      const deleted = await transitionDocument(ctx.db, doc.id, {
-        to: 'deleted',
-        from: ['pending'],
-        ownerId: ctx.user.id,
-      })
-      if (!deleted) throw documentNotFound(doc.id)
-      return toDocumentView(deleted)
-    } catch (err) {
-      throw mapError(err)
+    if (doc.uploadRef) {
+      await ctx.storage.multipart.abort({ key: doc.objectKey, uploadId: doc.uploadRef })
     }
+    const deleted = await transitionDocument(ctx.db, doc.id, {
+      to: 'deleted',
+      from: ['pending'],
+      ownerId: ctx.user.id,
+    })
+    if (!deleted) throw documentNotFound(doc.id)
+    return toDocumentView(deleted)
   }),
 })

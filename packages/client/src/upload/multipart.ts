@@ -1,4 +1,4 @@
-import type { DocumentView } from '@uplink/core'
+import { type DocumentView, expectedPartSize } from '@uplink/core'
 import { type ListedPart, partMatches, sha256Base64 } from '../checksum.ts'
 import { httpError, isAbort, toUplinkError, UplinkError } from '../errors.ts'
 import { aborted, withRetry } from '../retry.ts'
@@ -16,8 +16,9 @@ interface Session {
   listed: Map<number, ListedPart>
 }
 
+/** The size part `n` has under the server's part plan (core's `expectedPartSize`). */
 const expectedSize = (s: Session, size: number, n: number) =>
-  n < s.partCount ? s.partSize : size - s.partSize * (s.partCount - 1)
+  expectedPartSize({ size, partSize: s.partSize, partCount: s.partCount }, n)
 
 /** Picks up a saved upload via multipart.listParts; undefined when it cannot be resumed. */
 async function resume(

@@ -1,4 +1,4 @@
-import type { DocumentView } from '@uplink/core'
+import type { DocumentView, Policies } from '@uplink/core'
 import { chooseMethod, guessContentType } from '../choose-method.ts'
 import { UplinkError } from '../errors.ts'
 import { resolveSource, type UploadSource } from '../source.ts'
@@ -10,6 +10,19 @@ import { uploadPut } from './put.ts'
 import { uploadTus } from './tus.ts'
 
 const UPLOADERS = { put: uploadPut, multipart: uploadMultipart, tus: uploadTus }
+
+/** The server's policies (`policies.list`), asked once per client. */
+const serverPolicies = new WeakMap<ClientContext, Promise<Policies>>()
+function policiesOf(ctx: ClientContext): Promise<Policies> {
+  let policies = serverPolicies.get(ctx)
+  if (!policies) {
+    policies = ctx.trpc.policies.list.query()
+    // A failed ask is not remembered: the next upload asks again.
+    policies.catch(() => serverPolicies.delete(ctx))
+    serverPolicies.set(ctx, policies)
+  }
+  return policies
+}
 
 /**
  * Uploads a file and returns its confirmed document. Picks the method (see `chooseMethod`),
@@ -26,7 +39,11 @@ export async function uploadFile(
   if (!filename) {
     throw new UplinkError('INVALID_SOURCE', 'pass { filename } for a Buffer, Blob or stream source')
   }
-  const method = chooseMethod(options.purpose, src.size, options.method)
+  const requested = options.method ?? 'auto'
+  const method =
+    requested === 'auto'
+      ? chooseMethod(options.purpose, src.size, 'auto', await policiesOf(ctx))
+      : requested
   const identity = options.resumeKey ?? src.identity
   const resume: UploadControl['resume'] =
     identity && method !== 'put'

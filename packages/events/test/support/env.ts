@@ -1,13 +1,13 @@
+import type { Logger } from '@uplink/core'
 import { createDb, type Database, migrateToLatest } from '@uplink/db'
 import { createStorage, type Storage } from '@uplink/storage'
 import { type S3Config, storageSettings, testDatabase, testServices } from '@uplink/testing'
 import type { Kysely } from 'kysely'
-import type { Log } from '../../src/log.ts'
 
 export interface TestEnv {
   db: Kysely<Database>
   storage: Storage
-  log: Log & { lines: { level: string; msg?: string; obj: object }[] }
+  log: Logger & { lines: { level: string; msg?: string; obj: object }[] }
   close(): Promise<void>
 }
 

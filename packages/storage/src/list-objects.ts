@@ -1,5 +1,5 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3'
-import type { Storage } from '@uplink/storage'
+import type { Storage } from './storage.ts'
 
 export interface ListedObject {
   key: string

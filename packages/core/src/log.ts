@@ -1,4 +1,4 @@
-/** The slice of a pino logger this package uses; pino's `logger` fits as it is. */
+/** The logger every package takes (pino's `logger` fits as it is); never given signed URLs. */
 export interface Logger {
   info(obj: object, msg?: string): void
   warn(obj: object, msg?: string): void
@@ -6,4 +6,5 @@ export interface Logger {
 }
 
 const noop = () => {}
+/** A logger that drops everything (tests, tools). */
 export const silentLogger: Logger = { info: noop, warn: noop, error: noop }

@@ -1,16 +1,8 @@
+import { AppError, expectedPartSize, type PartPlan } from '@uplink/core'
 import type { UploadedPart } from '@uplink/storage'
 
-/** How a multipart upload is cut: every part `partSize` bytes except a shorter last one. */
-export interface PartPlan {
-  size: number
-  partSize: number
-  partCount: number
-}
-
-/** The part list a client sends to `complete` does not match what S3 holds. */
-export class PartListError extends Error {
-  override readonly name = 'PartListError'
-}
+/** The part list a client sends does not match the plan or what S3 holds. */
+const partListError = (message: string) => new AppError('part_list_invalid', message)
 
 /** S3 ETags are quoted (`"abc"`); clients may or may not keep the quotes. */
 export function normalizeEtag(etag: string): string {
@@ -20,13 +12,6 @@ export function normalizeEtag(etag: string): string {
     .replace(/^"(.*)"$/, '$1')
 }
 
-/** The size part `partNumber` must have under `plan`. */
-export function expectedPartSize(plan: PartPlan, partNumber: number): number {
-  return partNumber < plan.partCount
-    ? plan.partSize
-    : plan.size - plan.partSize * (plan.partCount - 1)
-}
-
 /** A part number outside 1..partCount, or undefined when all are valid. */
 export function badPartNumber(plan: PartPlan, partNumbers: readonly number[]): number | undefined {
   return partNumbers.find((n) => !Number.isInteger(n) || n < 1 || n > plan.partCount)
@@ -34,7 +19,7 @@ export function badPartNumber(plan: PartPlan, partNumbers: readonly number[]): n
 
 /**
  * Checks a `signParts` request: numbers within the plan, each once, and a SHA-256 for each
- * when the store verifies checksums. Throws PartListError naming the first bad part.
+ * when the store verifies checksums. Throws AppError `part_list_invalid` naming the first bad part.
  */
 export function checkSignRequest(
   plan: PartPlan,
@@ -46,16 +31,16 @@ export function checkSignRequest(
     parts.map((p) => p.partNumber),
   )
   if (bad !== undefined) {
-    throw new PartListError(
+    throw partListError(
       `part number ${bad} is out of range: this upload has parts 1..${plan.partCount}`,
     )
   }
   const seen = new Set<number>()
   for (const p of parts) {
-    if (seen.has(p.partNumber)) throw new PartListError(`part ${p.partNumber} is listed twice`)
+    if (seen.has(p.partNumber)) throw partListError(`part ${p.partNumber} is listed twice`)
     seen.add(p.partNumber)
     if (checksums && !p.sha256) {
-      throw new PartListError(
+      throw partListError(
         `part ${p.partNumber} needs its sha256 (base64 SHA-256 of the part's bytes): this store verifies a checksum on every part`,
       )
     }
@@ -91,12 +76,12 @@ export function checkPartList(
     claimed.map((p) => p.partNumber),
   )
   if (bad !== undefined) {
-    throw new PartListError(`part ${bad} is not a part of this upload (parts 1..${plan.partCount})`)
+    throw partListError(`part ${bad} is not a part of this upload (parts 1..${plan.partCount})`)
   }
   const byNumber = new Map<number, ClaimedPart>()
   for (const p of claimed) {
     if (byNumber.has(p.partNumber)) {
-      throw new PartListError(`part ${p.partNumber} is listed twice`)
+      throw partListError(`part ${p.partNumber} is listed twice`)
     }
     byNumber.set(p.partNumber, p)
   }
@@ -107,29 +92,27 @@ export function checkPartList(
     const etag = mine?.etag
     const part = held.get(n)
     if (!part) {
-      throw new PartListError(
+      throw partListError(
         `part ${n} has not been uploaded yet; upload it (multipart.signParts), then complete again`,
       )
     }
     if (etag === undefined) {
-      throw new PartListError(
-        `part ${n} is missing from the list; send all ${plan.partCount} parts`,
-      )
+      throw partListError(`part ${n} is missing from the list; send all ${plan.partCount} parts`)
     }
     if (normalizeEtag(etag) !== normalizeEtag(part.etag)) {
-      throw new PartListError(
+      throw partListError(
         `part ${n} has ETag ${etag} but S3 holds ETag ${part.etag}; send the ETag the part's PUT returned (or re-upload the part)`,
       )
     }
     const expected = expectedPartSize(plan, n)
     if (part.size !== expected) {
-      throw new PartListError(
+      throw partListError(
         `part ${n} is ${part.size} bytes but must be ${expected} bytes (part size ${plan.partSize}); re-upload it`,
       )
     }
     // The client hashed the bytes it meant to send; S3 hashed the bytes it kept.
     if (mine?.sha256 && part.sha256 && mine.sha256 !== part.sha256) {
-      throw new PartListError(
+      throw partListError(
         `part ${n} has SHA-256 ${mine.sha256} but S3 holds SHA-256 ${part.sha256}; re-upload the part`,
       )
     }

@@ -1,11 +1,6 @@
+import { expectedPartSize } from '@uplink/core'
 import { describe, expect, it } from 'vitest'
-import {
-  badPartNumber,
-  checkPartList,
-  checkSignRequest,
-  expectedPartSize,
-  normalizeEtag,
-} from './multipart-parts.ts'
+import { badPartNumber, checkPartList, checkSignRequest, normalizeEtag } from './multipart-parts.ts'
 
 const plan = { size: 25, partSize: 10, partCount: 3 }
 const stored = [

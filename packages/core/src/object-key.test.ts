@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { objectKey, parseStagingKey, stagingKey, uploadKey } from './keys.ts'
+import {
+  keyBelongsTo,
+  objectKey,
+  parseObjectKey,
+  parseStagingKey,
+  stagingKey,
+  uploadKey,
+} from './object-key.ts'
 
 const served = objectKey({
   ownerId: 'alice',
@@ -24,5 +31,27 @@ describe('staging keys', () => {
     expect(uploadKey({ objectKey: served, method: 'post' })).toBe(stagingKey(served))
     expect(uploadKey({ objectKey: served, method: 'multipart' })).toBe(served)
     expect(uploadKey({ objectKey: served, method: 'tus' })).toBe(served)
+  })
+})
+
+describe('object keys', () => {
+  const id = 'alice/video/0b6c1a52-6f0e-4c43-9d53-3c1f3f0f6a11'
+
+  it('parses the segments of a key objectKey() made, and nothing else', () => {
+    expect(parseObjectKey(id)).toEqual({
+      ownerSegment: 'alice',
+      purpose: 'video',
+      documentId: '0b6c1a52-6f0e-4c43-9d53-3c1f3f0f6a11',
+    })
+    expect(parseObjectKey(`x/${id}`)).toBeUndefined()
+    expect(parseObjectKey('../video/0b6c1a52-6f0e-4c43-9d53-3c1f3f0f6a11')).toBeUndefined()
+    expect(parseObjectKey('alice/video/not-a-uuid')).toBeUndefined()
+  })
+
+  it('round-trips an odd owner id through its hashed segment', () => {
+    const key = objectKey({ ownerId: 'a/../b', purpose: 'video', documentId: served.slice(-36) })
+    const parts = parseObjectKey(key)!
+    expect(keyBelongsTo(parts, 'a/../b')).toBe(true)
+    expect(keyBelongsTo(parts, 'alice')).toBe(false)
   })
 })

@@ -1,16 +1,14 @@
+import { AppError } from '@uplink/core'
 import type { Document } from '@uplink/db'
 import type { PresignedGet, Storage } from '@uplink/storage'
 
 /** Statuses whose bytes may be handed out by default (only `ready` once a scanner runs). */
 export const DEFAULT_DOWNLOADABLE: readonly Document['status'][] = ['uploaded', 'ready']
 
-export class NotDownloadableError extends Error {
-  override readonly name = 'NotDownloadableError'
-}
-
 /**
  * A fresh signed GET for a document the caller owns (the caller has checked ownership).
- * Minted at the moment of use and returned, never stored (rule 2).
+ * Minted at the moment of use and returned, never stored (rule 2). Throws AppError
+ * `not_downloadable` for a status not in `downloadable`.
  */
 export async function mintDownloadUrl(
   storage: Pick<Storage, 'presignGet'>,
@@ -19,7 +17,10 @@ export async function mintDownloadUrl(
   downloadable: readonly Document['status'][] = DEFAULT_DOWNLOADABLE,
 ): Promise<PresignedGet> {
   if (!downloadable.includes(doc.status)) {
-    throw new NotDownloadableError(`document ${doc.id} is ${doc.status} and cannot be downloaded`)
+    throw new AppError(
+      'not_downloadable',
+      `document ${doc.id} is ${doc.status} and cannot be downloaded`,
+    )
   }
   return storage.presignGet({
     key: doc.objectKey,

@@ -1,0 +1,107 @@
+import { isDependencyUnavailable } from './unavailable.ts'
+
+/** tRPC's error codes used by the catalogue (core does not depend on @trpc/server). */
+export type RpcCode =
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'PRECONDITION_FAILED'
+  | 'TOO_MANY_REQUESTS'
+  | 'SERVICE_UNAVAILABLE'
+
+/**
+ * The one error catalogue: code → HTTP status → tRPC code → default message. The HTTP status is
+ * the one tRPC sends for the tRPC code, so a route and a procedure answer the same error alike.
+ */
+export const ERROR_CATALOGUE = {
+  bad_input: { status: 400, rpc: 'BAD_REQUEST', message: 'the request is invalid' },
+  policy_violation: { status: 400, rpc: 'BAD_REQUEST', message: 'the upload breaks its policy' },
+  part_list_invalid: { status: 400, rpc: 'BAD_REQUEST', message: 'the part list is invalid' },
+  not_multipart: { status: 400, rpc: 'BAD_REQUEST', message: 'not a multipart upload' },
+  upload_rejected: { status: 400, rpc: 'BAD_REQUEST', message: 'the upload was rejected' },
+  unauthorized: {
+    status: 401,
+    rpc: 'UNAUTHORIZED',
+    message: 'send a valid bearer token in the Authorization header',
+  },
+  quota_exceeded: { status: 403, rpc: 'FORBIDDEN', message: 'a quota refused this upload' },
+  document_not_found: { status: 404, rpc: 'NOT_FOUND', message: 'document not found' },
+  state_conflict: { status: 409, rpc: 'CONFLICT', message: 'the document changed state' },
+  upload_missing: {
+    status: 412,
+    rpc: 'PRECONDITION_FAILED',
+    message: 'no object has been uploaded yet',
+  },
+  not_in_progress: {
+    status: 412,
+    rpc: 'PRECONDITION_FAILED',
+    message: 'the document is not an upload in progress',
+  },
+  not_downloadable: {
+    status: 412,
+    rpc: 'PRECONDITION_FAILED',
+    message: 'the document cannot be downloaded yet',
+  },
+  rate_limited: { status: 429, rpc: 'TOO_MANY_REQUESTS', message: 'too many uploads started' },
+  unavailable: {
+    status: 503,
+    rpc: 'SERVICE_UNAVAILABLE',
+    message: 'storage or database is unavailable right now; retry in a few seconds',
+  },
+} as const satisfies Record<string, { status: number; rpc: RpcCode; message: string }>
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE
+
+/** How long a client should wait after a 503 for a dependency outage (Retry-After). */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5
+
+/**
+ * The one error class domain code throws: a catalogue `code` and a message a person can act on.
+ * `retryAfterSeconds` becomes a Retry-After header (429, 503).
+ */
+export class AppError extends Error {
+  override readonly name: string = 'AppError'
+  constructor(
+    readonly code: ErrorCode,
+    message: string = ERROR_CATALOGUE[code].message,
+    options?: { cause?: unknown; retryAfterSeconds?: number | undefined },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds
+  }
+  retryAfterSeconds: number | undefined
+
+  /** The HTTP status of this error's code. */
+  get status(): number {
+    return ERROR_CATALOGUE[this.code].status
+  }
+}
+
+/** True when `err` is a catalogue error (of `code`, when given). */
+export function isAppError(err: unknown, code?: ErrorCode): err is AppError {
+  return err instanceof AppError && (code === undefined || err.code === code)
+}
+
+/** The one answer for "no such document" and "not yours" alike (rule 1). */
+export function documentNotFound(id: string): AppError {
+  return new AppError('document_not_found', `document ${id} was not found`)
+}
+
+/**
+ * The catalogue error for anything thrown: catalogue errors as they are, a dependency outage
+ * as `unavailable` (503 + Retry-After), a RangeError (bad numbers) as `bad_input`; undefined
+ * for anything else (an unexpected failure: 500, details only in the log).
+ */
+export function toAppError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err
+  if (isDependencyUnavailable(err)) {
+    return new AppError('unavailable', undefined, {
+      cause: err,
+      retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS,
+    })
+  }
+  if (err instanceof RangeError) return new AppError('bad_input', err.message, { cause: err })
+  return undefined
+}

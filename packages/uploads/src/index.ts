@@ -1,0 +1,33 @@
+export {
+  createPendingUpload,
+  insertPendingWithinLimits,
+  type PendingUploadContext,
+  type UploadInput,
+} from './create-pending-upload.ts'
+export { toDocumentView } from './document-view.ts'
+export { DEFAULT_DOWNLOADABLE, mintDownloadUrl, reprDigest } from './download-url.ts'
+export {
+  MULTIPART_ROW_TTL_SECONDS,
+  type OwnerContext,
+  ownMultipart,
+  pendingMultipart,
+  plan,
+} from './multipart-document.ts'
+export {
+  badPartNumber,
+  type ClaimedPart,
+  type CompletePart,
+  checkPartList,
+  checkSignRequest,
+  normalizeEtag,
+} from './multipart-parts.ts'
+export { promoteStaged, type StagingStorage } from './promote-staged.ts'
+export {
+  isUploadMissing,
+  isUploadRejected,
+  judgeObject,
+  type ObjectVerdict,
+  type VerifyDeps,
+  type VerifyOptions,
+  verifyUpload,
+} from './verify-upload.ts'
