@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs'
-import type { DocumentView } from '@uplink/core'
+import { DEFAULT_PART_SIZE, type DocumentView } from '@uplink/core'
 import { type PreviousUpload, Upload, type UrlStorage } from 'tus-js-client'
 import { codeForStatus, toUplinkError, UplinkError } from '../errors.ts'
 import { aborted } from '../retry.ts'
@@ -13,7 +13,7 @@ import { checksummingHttpStack } from './tus-checksum.ts'
 export const DOCUMENT_ID_HEADER = 'Uplink-Document-Id'
 
 /** Bytes per tus PATCH. */
-const TUS_CHUNK_SIZE = 16 * 1024 * 1024
+const TUS_CHUNK_SIZE = DEFAULT_PART_SIZE
 
 /** tus-js-client's URL store on top of the file-based state store (one file per upload). */
 export function fileUrlStorage(store: StateStore): UrlStorage {
