@@ -28,14 +28,14 @@ const isAlive = (pid: number) => {
 
 /** Is the store folder `name` (on this host) one that no live store uses? */
 function isStale(base: string, name: string): boolean {
-  const match = new RegExp(`^${escape(hostname())}-(\\d+)(?:-[0-9a-f]+)?$`).exec(name)
+  const match = new RegExp(`^${escapeRegExp(hostname())}-(\\d+)(?:-[0-9a-f]+)?$`).exec(name)
   if (!match) return false
   const pid = Number(match[1])
   if (pid === process.pid) return !liveDirs.has(join(base, name))
   return !isAlive(pid)
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 /**
  * Deletes part files no live store owns: folders of dead processes on this host, and loose
