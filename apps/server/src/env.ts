@@ -89,6 +89,8 @@ const schema = z.object({
   UPLINK_QUOTA_BYTES_IN_FLIGHT: quota.default(defaultQuotas.bytesInFlight),
   UPLINK_QUOTA_STORED_BYTES_PER_PURPOSE: quota.default(defaultQuotas.storedBytesPerPurpose),
   UPLINK_RATE_LIMIT_UPLOADS: rate('30/10'),
+  UPLINK_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  UPLINK_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   UPLINK_WEB_ORIGINS: z
     .string()
     .transform((s) =>
@@ -147,6 +149,11 @@ export interface Config {
     useTags: boolean
   }
   webOrigins: string[]
+  /**
+   * `/metrics`: on the main port behind `Authorization: Bearer <token>`, and/or open on a port of
+   * its own; with neither, /metrics answers 404.
+   */
+  metrics: { token: string | undefined; port: number | undefined }
   /** Per-user quotas, checked whenever an upload starts (0 = off). */
   quotas: Quotas
   /** Upload starts per user (presign, multipart.create, tus POST), shared by all instances. */
@@ -247,6 +254,7 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
       useTags: env.S3_USE_TAGS,
     },
     webOrigins: env.UPLINK_WEB_ORIGINS,
+    metrics: { token: env.UPLINK_METRICS_TOKEN, port: env.UPLINK_METRICS_PORT },
     quotas: {
       pendingUploads: env.UPLINK_QUOTA_PENDING_UPLOADS,
       unfinishedUploads: env.UPLINK_QUOTA_UNFINISHED_UPLOADS,

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http'
 import type { Logger } from 'pino'
 import { createApp } from './app.ts'
+import { serveMetrics } from './metrics/route.ts'
 import type { Services } from './services.ts'
 
 /**
@@ -18,6 +19,8 @@ export async function serve(
     handleSignals?: boolean
     /** Close connections that move no bytes for this long (default 60 s). */
     idleTimeoutSeconds?: number
+    /** Serve `/metrics` on this port too (UPLINK_METRICS_PORT), same host. */
+    metricsPort?: number | undefined
   },
 ): Promise<Server> {
   let closing = false
@@ -27,6 +30,11 @@ export async function serve(
       err ? reject(err) : resolve(s),
     )
   })
+  const metricsServer =
+    options.metricsPort !== undefined
+      ? await serveMetrics(services.metrics, options.host, options.metricsPort)
+      : undefined
+  server.on('close', () => metricsServer?.close())
   // Uploads are long: no overall request timeout. But headers must arrive promptly, and a
   // connection that moves no bytes (a PATCH that stalls, a client that sends headers only) is
   // closed, so stalled clients cannot hold sockets, locks and part permits for ever.
