@@ -5,6 +5,7 @@ import { createStorage } from '@uplink/storage'
 import { createTusServer, type TusServer } from '@uplink/tus'
 import type { Logger } from 'pino'
 import type { AppDeps } from './app.ts'
+import { withRequestId } from './correlation.ts'
 import type { Config } from './env.ts'
 import { createMetrics, type Metrics } from './metrics/registry.ts'
 import { metricsRoute } from './metrics/route.ts'
@@ -46,7 +47,7 @@ export async function createServices(
   })
   const storage = createStorage({ ...resolved.s3, checksums: config.s3Checksums })
   const metrics = createMetrics(db)
-  instrumentS3Client(storage.client, metrics)
+  instrumentS3Client(storage.client, metrics, log)
   let uploadRateLimit: ClosableRateLimit | undefined
   try {
     const applied = await migrateToLatest(db)
@@ -69,7 +70,16 @@ export async function createServices(
     ...config.auth,
     ...(resolved.jwtSecret ? { jwtSecret: resolved.jwtSecret } : {}),
   })
-  const events = createEventsRuntime({ db, storage, policies: config.policies, log }, config.events)
+  const events = createEventsRuntime(
+    {
+      db,
+      storage,
+      policies: config.policies,
+      log,
+      aroundJob: (job, run) => withRequestId(`job-${job.id}`, run),
+    },
+    config.events,
+  )
   // Content checks start as soon as a document is uploaded, whichever way it arrived.
   const onUploaded = async (documentId: string) => {
     const doc = await findDocumentById(db, documentId).catch(() => undefined)
@@ -98,7 +108,7 @@ export async function createServices(
     quotas: config.quotas,
     ...(uploadRateLimit ? { rateLimit: uploadRateLimit } : {}),
   })
-  instrumentS3Client(tusServer.store.s3Client, metrics)
+  instrumentS3Client(tusServer.store.s3Client, metrics, log)
   tusServer.server.on('POST_CREATE', (_req, upload) => metrics.tusStarted(upload.metadata?.purpose))
   // Part files of a process that died (SIGKILL, OOM) are deleted at start-up.
   void tusServer.store.sweepTempFiles().then(

@@ -1,10 +1,11 @@
 import { isDependencyUnavailable } from '@uplink/api'
 import type { NextFunction, Request, Response } from 'express'
+import { withRequestId } from '../correlation.ts'
 
 /** The one error handler, last in the chain: details go to the log, never to the client. */
 export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction) {
   if (isDependencyUnavailable(err)) {
-    req.log.warn({ err }, 'a dependency is unavailable')
+    withRequestId(req.id, () => req.log.warn({ err }, 'a dependency is unavailable'))
     if (res.headersSent) return void res.destroy()
     res.set('Retry-After', '5')
     res.status(503).json({
@@ -15,7 +16,7 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
   }
   const status = (err as { status?: number; statusCode?: number }).status ?? 500
   if (status >= 500) {
-    req.log.error({ err }, 'request failed')
+    withRequestId(req.id, () => req.log.error({ err }, 'request failed'))
     if (!res.headersSent) res.status(500).json({ error: 'internal error', requestId: req.id })
     else res.destroy()
     return
