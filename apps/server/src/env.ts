@@ -64,6 +64,8 @@ const schema = z.object({
     .pipe(policiesSchema)
     .optional(),
   UPLINK_TRUST_PROXY: bool.default(false),
+  UPLINK_DRAIN_DELAY_SECONDS: z.coerce.number().min(0).max(300).default(0),
+  UPLINK_DRAIN_TIMEOUT_SECONDS: z.coerce.number().min(0).max(3600).default(10),
   UPLINK_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   UPLINK_TUS_PART_SIZE: bytes.min(5 * 1024 * 1024).default(16 * 1024 * 1024),
   UPLINK_TUS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
@@ -138,6 +140,8 @@ export interface Config {
   trustProxy: boolean
   /** A connection that moves no bytes for this long is closed (slow or stalled clients). */
   idleTimeoutSeconds: number
+  /** SIGTERM: `/readyz` is 503 this long before the listener closes, then requests get `timeout`. */
+  drain: { delaySeconds: number; timeoutSeconds: number }
   tus: {
     partSize: number
     maxConcurrentPartUploads: number
@@ -243,6 +247,10 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
     policies: env.UPLINK_POLICIES ?? defaultPolicies,
     trustProxy: env.UPLINK_TRUST_PROXY,
     idleTimeoutSeconds: env.UPLINK_IDLE_TIMEOUT_SECONDS,
+    drain: {
+      delaySeconds: env.UPLINK_DRAIN_DELAY_SECONDS,
+      timeoutSeconds: env.UPLINK_DRAIN_TIMEOUT_SECONDS,
+    },
     tus: {
       partSize: env.UPLINK_TUS_PART_SIZE,
       partsPerUpload: env.UPLINK_TUS_CONCURRENCY,

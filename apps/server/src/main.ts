@@ -31,6 +31,8 @@ async function main() {
       log,
       idleTimeoutSeconds: config.idleTimeoutSeconds,
       metricsPort: config.metrics.port,
+      drainDelaySeconds: config.drain.delaySeconds,
+      drainTimeoutSeconds: config.drain.timeoutSeconds,
     },
   )
   log.info({ port: config.port, host: config.host }, 'uplink listening')
