@@ -8,6 +8,7 @@ export {
   type StartHaproxyOptions,
   type StartS3Options,
   s3Client,
+  spawnService,
   startHaproxy,
   startPostgres,
   startVersitygw,
