@@ -19,7 +19,12 @@ interface ScaleRun {
   aggregateMBps: number
   peakPgConnections: number
   peakRssMiB: number[]
-  presignPut: { requestsPerSecond: number; p99: number; errors: number }
+  presignPut: {
+    requestsPerSecond: number
+    p99: number
+    errors: number
+    statuses: Record<string, number>
+  }
 }
 
 function tusUpload(url: string, token: string, data: Buffer): Promise<void> {
@@ -66,6 +71,12 @@ function presignLoad(url: string, token: string) {
         requestsPerSecond: r.requests.average,
         p99: r.latency.p99,
         errors: r.errors + r.timeouts + r.non2xx,
+        statuses: Object.fromEntries(
+          Object.entries(
+            (r as unknown as { statusCodeStats?: Record<string, { count: number }> })
+              .statusCodeStats ?? {},
+          ).map(([code, { count }]) => [code, count]),
+        ),
       }
     },
   }
@@ -119,7 +130,7 @@ export async function runScale(o: ScaleOptions, say: (text: string) => void) {
     say(`scale 3 instances: ${round(runs[1]!.aggregateMBps)} MB/s`)
     const rows: Row[] = runs.map((r) => ({
       measure: `${o.uploads} concurrent tus uploads of ${round(o.sizeBytes / MiB)} MiB, ${r.target}`,
-      value: `${round(r.aggregateMBps)} MB/s aggregate; PG connections peak ${r.peakPgConnections} (pool ${o.poolSize}/instance); RSS peak ${r.peakRssMiB.join(' / ')} MiB; presignPut alongside ${round(r.presignPut.requestsPerSecond, 0)} req/s, p99 ${r.presignPut.p99} ms, ${r.presignPut.errors} errors`,
+      value: `${round(r.aggregateMBps)} MB/s aggregate; PG connections peak ${r.peakPgConnections} (pool ${o.poolSize}/instance); RSS peak ${r.peakRssMiB.join(' / ')} MiB; presignPut alongside ${round(r.presignPut.requestsPerSecond, 0)} req/s, p99 ${r.presignPut.p99} ms, ${r.presignPut.errors} errors (statuses ${JSON.stringify(r.presignPut.statuses)})`,
     }))
     return { rows, results: { ...o, runs } }
   } finally {
