@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import * as tus from 'tus-js-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -121,6 +122,19 @@ describe('/metrics', () => {
     ).toBeGreaterThan(
       value(before, 'uplink_s3_errors_total', { operation: 'HeadObject', error: 'NotFound' }),
     )
+  })
+
+  it('exports every series the Grafana dashboard in deploy/ queries', async () => {
+    const dashboard = readFileSync(
+      new URL('../../../deploy/grafana-dashboard.json', import.meta.url),
+      'utf8',
+    )
+    const names = new Set(
+      [...dashboard.matchAll(/uplink_[a-z0-9_]+/g)].map((m) => m[0].replace(/_bucket$/, '')),
+    )
+    expect(names.size).toBeGreaterThan(10)
+    const text = await scrape()
+    for (const name of names) expect(text, name).toContain(`# TYPE ${name} `)
   })
 
   it('serves /metrics on a port of its own without a token', async () => {
