@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 // No container runtime here: the Dockerfile is parsed, and what it copies is built for real.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
@@ -31,14 +32,25 @@ function parseDockerfile(text: string): Instruction[] {
 const dockerfile = parseDockerfile(readFileSync(join(root, 'Dockerfile'), 'utf8'))
 const runtime = dockerfile.filter((i) => i.stage === 'runtime')
 
+// apps/server/dist is built by the global setup (test/support/build-server.ts). The web app is
+// built into a directory of this test's own: apps/web/dist may be in use by the browser tests.
+const webOut = mkdtempSync(join(tmpdir(), 'uplink-web-dist-'))
 beforeAll(() => {
-  // What the build stage's `pnpm build` produces for the paths the runtime stage copies.
-  execFileSync('node', ['build.mjs'], { cwd: join(root, 'apps/server'), stdio: 'inherit' })
-  execFileSync('pnpm', ['exec', 'vite', 'build', '--logLevel', 'warn'], {
-    cwd: join(root, 'apps/web'),
-    stdio: 'inherit',
-  })
+  execFileSync(
+    'pnpm',
+    ['exec', 'vite', 'build', '--logLevel', 'warn', '--outDir', webOut, '--emptyOutDir'],
+    {
+      cwd: join(root, 'apps/web'),
+      stdio: 'inherit',
+    },
+  )
 }, 120_000)
+afterAll(() => rmSync(webOut, { recursive: true, force: true }))
+
+/** Where the build leaves a repo path (apps/web/dist: vite's outDir, built above to webOut). */
+function built(inRepo: string): string {
+  return inRepo === 'apps/web/dist' ? webOut : join(root, inRepo)
+}
 
 describe('Dockerfile', () => {
   it('builds with the lockfile and pnpm build in a build stage', () => {
@@ -50,11 +62,14 @@ describe('Dockerfile', () => {
   it('copies into the runtime only paths that exist after the build', () => {
     const copies = runtime.filter((i) => i.op === 'COPY')
     expect(copies.length).toBeGreaterThanOrEqual(3)
+    // vite's outDir (dist) is what the Dockerfile copies.
+    expect(readFileSync(join(root, 'apps/web/vite.config.ts'), 'utf8')).toContain("outDir: 'dist'")
+    expect(existsSync(join(webOut, 'index.html'))).toBe(true)
     for (const copy of copies) {
       const [from, source] = copy.args.split(/\s+/)
       expect(from).toBe('--from=build')
       const inRepo = relative('/app', source!)
-      expect(existsSync(join(root, inRepo)), `${inRepo} (COPY ${copy.args})`).toBe(true)
+      expect(existsSync(built(inRepo)), `${inRepo} (COPY ${copy.args})`).toBe(true)
     }
   })
 

@@ -4,7 +4,7 @@ import { seededRandom, testDatabase, testServices } from '@uplink/testing'
 import pg from 'pg'
 import * as tus from 'tus-js-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildServer, type Instance, startBalancer, startInstance } from './support/instances.ts'
+import { type Instance, startBalancer, startInstance } from './support/instances.ts'
 
 // Three production processes behind HAProxy (deploy/haproxy.cfg) on one Postgres and one S3.
 const SECRET = 'scale-secret-that-is-at-least-32-characters'
@@ -22,7 +22,6 @@ let watcher: pg.Client
 
 beforeAll(async () => {
   console.info(`scale test seed ${seed} (UPLINK_SCALE_SEED=${seed} to replay)`)
-  buildServer()
   const { s3 } = testServices()
   databaseUrl = await testDatabase()
   const env = {
