@@ -1,10 +1,11 @@
-// Bundles the production server into dist/main.js. Workspace packages ship TypeScript
+// Bundles the production server into dist/main.js and the standalone job worker into
+// dist/worker.js. Workspace packages ship TypeScript
 // source, so they are compiled in; PGlite loads its wasm from its own folder, so it stays out.
 import { build } from 'esbuild'
 
 await build({
-  entryPoints: ['src/main.ts'],
-  outfile: 'dist/main.js',
+  entryPoints: { main: 'src/main.ts', worker: 'src/cli/worker.ts' },
+  outdir: 'dist',
   bundle: true,
   platform: 'node',
   target: 'node20.19',

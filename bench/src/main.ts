@@ -7,12 +7,28 @@ import { measureLatency } from './latency.ts'
 import { readOptions } from './options.ts'
 import { machine, markdownTable, type Row, writeResults } from './report.ts'
 import { dirBytes, peakSampler, rssBytes } from './sampler.ts'
+import { runScale } from './scale.ts'
 import { makeSourceFile } from './source-file.ts'
 import { startStack } from './stack.ts'
 import { MiB, mbPerSecond, median, round } from './stats.ts'
 import { clientMultipart, directMultipart, tusUpload } from './uploaders.ts'
 
 const options = readOptions(process.argv.slice(2))
+if (options.sections.has('scale')) {
+  // Its own stack: three servers behind HAProxy (readOptions keeps it alone).
+  const { rows, results } = await runScale(
+    {
+      uploads: options.scaleUploads,
+      sizeBytes: options.scaleSize,
+      poolSize: options.scalePool,
+      logLevel: options.logLevel === 'info' ? 'warn' : options.logLevel,
+    },
+    (text) => console.error(`bench: ${text}`),
+  )
+  const file = writeResults({ machine: machine(), scale: results, rows })
+  console.log(`\n${machine()}\n\n${markdownTable(rows)}\n\nresults: ${file}`)
+  process.exit(0)
+}
 const settings = { partSize: options.partSize, concurrency: options.concurrency }
 const scratch = mkdtempSync(join(tmpdir(), 'uplink-bench-src-'))
 const stack = await startStack({

@@ -21,12 +21,19 @@ export interface BenchOptions {
   largeSize: number
   /** How long the large section waits for a document's content check. */
   largeWaitMs: number
+  /** The scale section: concurrent tus uploads, each one's size, pool size per instance. */
+  scaleUploads: number
+  scaleSize: number
+  scalePool: number
   sections: Set<string>
 }
 
-const SECTIONS = ['throughput', 'memory', 'concurrency', 'latency', 'large']
-/** Sections run without --only; `large` writes and uploads GiBs, so it is asked for by name. */
-const DEFAULT_SECTIONS = SECTIONS.filter((s) => s !== 'large')
+const SECTIONS = ['throughput', 'memory', 'concurrency', 'latency', 'large', 'scale']
+/**
+ * Sections run without --only; `large` writes and uploads GiBs and `scale` starts a stack of its
+ * own (three servers behind HAProxy), so they are asked for by name.
+ */
+const DEFAULT_SECTIONS = SECTIONS.filter((s) => s !== 'large' && s !== 'scale')
 
 const HELP = `pnpm bench [options]
   --quick                 smoke run, under 2 minutes
@@ -45,6 +52,10 @@ const HELP = `pnpm bench [options]
   --large-size <MiB>      the large section's file, uploaded by tus and by presigned
                           multipart, downloaded and compared by SHA-256 (default 6144)
   --large-wait <s>        how long to wait for each large document's checks (default 600)
+  --scale-uploads <n>     scale: concurrent tus uploads, through 1 instance, then 3 behind
+                          HAProxy (default 200)
+  --scale-size <MiB>      scale: size of each (default 8)
+  --scale-pool <n>        scale: DATABASE_POOL_SIZE per instance (default 10)
   --only <a,b>            sections: ${SECTIONS.join(', ')} (default: all but large)`
 
 /** Reads the command line; every size and duration is a flag. */
@@ -69,6 +80,9 @@ export function readOptions(argv: string[]): BenchOptions {
       'large-size': { type: 'string' },
       'large-wait': { type: 'string' },
       only: { type: 'string' },
+      'scale-uploads': { type: 'string' },
+      'scale-size': { type: 'string' },
+      'scale-pool': { type: 'string' },
     },
   })
   if (values.help) {
@@ -89,6 +103,9 @@ export function readOptions(argv: string[]): BenchOptions {
   for (const s of sections) {
     if (!SECTIONS.includes(s))
       throw new Error(`--only: unknown section "${s}" (use ${SECTIONS.join(', ')})`)
+  }
+  if (sections.has('scale') && sections.size > 1) {
+    throw new Error('--only scale runs alone (it starts three servers of its own)')
   }
   const processes = num('processes', values.processes, 1)
   if (processes > 1 && [...sections].some((s) => s !== 'latency')) {
@@ -115,6 +132,9 @@ export function readOptions(argv: string[]): BenchOptions {
     cpuProfileDir: values['cpu-prof']
       ? fileURLToPath(new URL('../results/profiles', import.meta.url))
       : undefined,
+    scaleUploads: num('scale-uploads', values['scale-uploads'], quick ? 20 : 200),
+    scaleSize: num('scale-size', values['scale-size'], quick ? 1 : 8) * MiB,
+    scalePool: num('scale-pool', values['scale-pool'], 10),
     sections,
   }
 }

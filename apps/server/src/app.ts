@@ -35,6 +35,8 @@ export function createApp(deps: AppDeps): Express {
   app.use((_req, res, next) => {
     // Responses are what they say they are; API answers (signed URLs) are never cached.
     res.set('X-Content-Type-Options', 'nosniff')
+    // Draining: no keep-alive, so balancers open their next request on another instance.
+    if (deps.draining?.()) res.set('Connection', 'close')
     next()
   })
   app.use(['/trpc', '/documents', '/api'], (_req, res, next) => {

@@ -2,6 +2,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { signDevToken } from '@uplink/api'
 import { storageSettings } from '@uplink/launchers'
+import pretty from 'pino-pretty'
 import { startEmbeddedS3 } from './dev/embedded-s3.ts'
 import { dataDir, devJwtSecret } from './dev/paths.ts'
 import { ConfigError, loadConfig } from './env.ts'
@@ -18,7 +19,11 @@ async function dev() {
   const config = loaded.webOrigins.length
     ? loaded
     : { ...loaded, webOrigins: ['http://localhost:5173', 'http://127.0.0.1:5173'] }
-  const log = createLogger(config.logLevel)
+  // Readable lines in the terminal; production (main.ts) writes JSON.
+  const log = createLogger(
+    config.logLevel,
+    pretty({ colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }),
+  )
   const databaseUrl = config.databaseUrl ?? `pglite:${join(dataDir, 'pglite')}`
   const embedded = config.s3 ? undefined : await startEmbeddedS3()
   const s3 = config.s3 ?? storageSettings(embedded!)

@@ -67,6 +67,8 @@ const schema = z.object({
     .pipe(policiesSchema)
     .optional(),
   UPLINK_TRUST_PROXY: bool.default(false),
+  UPLINK_DRAIN_DELAY_SECONDS: z.coerce.number().min(0).max(300).default(0),
+  UPLINK_DRAIN_TIMEOUT_SECONDS: z.coerce.number().min(0).max(3600).default(10),
   UPLINK_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   UPLINK_TUS_PART_SIZE: bytes.min(MULTIPART_LIMITS.minPartSize).default(DEFAULT_PART_SIZE),
   UPLINK_TUS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
@@ -92,6 +94,8 @@ const schema = z.object({
   UPLINK_QUOTA_BYTES_IN_FLIGHT: quota.default(defaultQuotas.bytesInFlight),
   UPLINK_QUOTA_STORED_BYTES_PER_PURPOSE: quota.default(defaultQuotas.storedBytesPerPurpose),
   UPLINK_RATE_LIMIT_UPLOADS: rate('30/10'),
+  UPLINK_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  UPLINK_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   UPLINK_WEB_ORIGINS: z
     .string()
     .transform((s) =>
@@ -139,6 +143,8 @@ export interface Config {
   trustProxy: boolean
   /** A connection that moves no bytes for this long is closed (slow or stalled clients). */
   idleTimeoutSeconds: number
+  /** SIGTERM: `/readyz` is 503 this long before the listener closes, then requests get `timeout`. */
+  drain: { delaySeconds: number; timeoutSeconds: number }
   tus: {
     partSize: number
     maxConcurrentPartUploads: number
@@ -150,6 +156,11 @@ export interface Config {
     useTags: boolean
   }
   webOrigins: string[]
+  /**
+   * `/metrics`: on the main port behind `Authorization: Bearer <token>`, and/or open on a port of
+   * its own; with neither, /metrics answers 404.
+   */
+  metrics: { token: string | undefined; port: number | undefined }
   /** Per-user quotas, checked whenever an upload starts (0 = off). */
   quotas: Quotas
   /** Upload starts per user (presign, multipart.create, tus POST), shared by all instances. */
@@ -239,6 +250,10 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
     policies: env.UPLINK_POLICIES ?? defaultPolicies,
     trustProxy: env.UPLINK_TRUST_PROXY,
     idleTimeoutSeconds: env.UPLINK_IDLE_TIMEOUT_SECONDS,
+    drain: {
+      delaySeconds: env.UPLINK_DRAIN_DELAY_SECONDS,
+      timeoutSeconds: env.UPLINK_DRAIN_TIMEOUT_SECONDS,
+    },
     tus: {
       partSize: env.UPLINK_TUS_PART_SIZE,
       partsPerUpload: env.UPLINK_TUS_CONCURRENCY,
@@ -250,6 +265,7 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
       useTags: env.S3_USE_TAGS,
     },
     webOrigins: env.UPLINK_WEB_ORIGINS,
+    metrics: { token: env.UPLINK_METRICS_TOKEN, port: env.UPLINK_METRICS_PORT },
     quotas: {
       pendingUploads: env.UPLINK_QUOTA_PENDING_UPLOADS,
       unfinishedUploads: env.UPLINK_QUOTA_UNFINISHED_UPLOADS,

@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino'
+import { currentRequestId } from './correlation.ts'
 
 const SIGNED_URL = /(https?:\/\/[^\s"'?]+)\?[^\s"']*X-Amz-(Signature|Credential)[^\s"']*/gi
 
@@ -23,11 +24,18 @@ function redactDeep(value: unknown, depth = 0): unknown {
   return out
 }
 
-/** The process logger; every line passes through the signed-URL redactor. */
+/**
+ * The process logger: JSON lines (pass a pino-pretty stream in development); each carries the
+ * current correlation id as `reqId` and passes through the signed-URL redactor.
+ */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
       level,
+      mixin() {
+        const reqId = currentRequestId()
+        return reqId ? { reqId } : {}
+      },
       formatters: { log: (obj) => redactDeep(obj) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {

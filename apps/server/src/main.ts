@@ -25,7 +25,15 @@ async function main() {
   if (!webApp.length) log.warn({ webDist }, 'no built web app: run pnpm build to serve it')
   await serve(
     { ...services, extraRoutes },
-    { host: config.host, port: config.port, log, idleTimeoutSeconds: config.idleTimeoutSeconds },
+    {
+      host: config.host,
+      port: config.port,
+      log,
+      idleTimeoutSeconds: config.idleTimeoutSeconds,
+      metricsPort: config.metrics.port,
+      drainDelaySeconds: config.drain.delaySeconds,
+      drainTimeoutSeconds: config.drain.timeoutSeconds,
+    },
   )
   log.info({ port: config.port, host: config.host }, 'uplink listening')
 }

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http'
 import type { Logger } from 'pino'
 import { createApp } from './app.ts'
+import { serveMetrics } from './metrics/route.ts'
 import type { Services } from './services.ts'
 
 /**
@@ -18,6 +19,15 @@ export async function serve(
     handleSignals?: boolean
     /** Close connections that move no bytes for this long (default 60 s). */
     idleTimeoutSeconds?: number
+    /**
+     * On SIGTERM, answer `/readyz` with 503 for this long before closing the listener, so the
+     * balancer's health check takes the instance out first (default 0).
+     */
+    drainDelaySeconds?: number
+    /** Then requests in flight get this long to finish before connections are cut (default 10). */
+    drainTimeoutSeconds?: number
+    /** Serve `/metrics` on this port too (UPLINK_METRICS_PORT), same host. */
+    metricsPort?: number | undefined
   },
 ): Promise<Server> {
   let closing = false
@@ -27,6 +37,11 @@ export async function serve(
       err ? reject(err) : resolve(s),
     )
   })
+  const metricsServer =
+    options.metricsPort !== undefined
+      ? await serveMetrics(services.metrics, options.host, options.metricsPort)
+      : undefined
+  server.on('close', () => metricsServer?.close())
   // Uploads are long: no overall request timeout. But headers must arrive promptly, and a
   // connection that moves no bytes (a PATCH that stalls, a client that sends headers only) is
   // closed, so stalled clients cannot hold sockets, locks and part permits for ever.
@@ -38,7 +53,13 @@ export async function serve(
     if (closing) return
     closing = true
     options.log.info({ signal }, 'shutting down')
-    const force = setTimeout(() => server.closeAllConnections(), 10_000)
+    const delay = (options.drainDelaySeconds ?? 0) * 1000
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay))
+    // A cut PATCH is not lost: tus clients resume from the stored offset on another instance.
+    const force = setTimeout(
+      () => server.closeAllConnections(),
+      (options.drainTimeoutSeconds ?? 10) * 1000,
+    )
     force.unref()
     await new Promise<void>((r) => server.close(() => r()))
     await services.close()

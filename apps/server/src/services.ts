@@ -1,11 +1,16 @@
 import { createAuthenticate } from '@uplink/api'
-import { createDb, migrateToLatest } from '@uplink/db'
+import { createDb, findDocumentById, migrateToLatest } from '@uplink/db'
 import { createEventsRuntime, type EventsRuntime } from '@uplink/events'
 import { createStorage } from '@uplink/storage'
 import { createTusServer, type TusServer } from '@uplink/tus'
 import type { Logger } from 'pino'
 import type { AppDeps } from './app.ts'
+import { withRequestId } from './correlation.ts'
 import type { Config } from './env.ts'
+import { createMetrics, type Metrics } from './metrics/registry.ts'
+import { metricsRoute } from './metrics/route.ts'
+import { instrumentS3Client } from './metrics/s3.ts'
+import { instrumentTus } from './metrics/tus.ts'
 import { type ClosableRateLimit, createUploadRateLimit } from './rate-limit.ts'
 import { s3EventsRoute } from './routes/s3-events.ts'
 
@@ -21,6 +26,8 @@ export interface Services extends AppDeps {
   tusServer: TusServer
   /** S3 events, job worker, content checks and reconciliation. */
   events: EventsRuntime
+  /** The process's Prometheus registry and hooks (served per `config.metrics`). */
+  metrics: Metrics
   close(): Promise<void>
 }
 
@@ -39,6 +46,8 @@ export async function createServices(
     onIdleError: (err) => log.warn({ err }, 'a Postgres connection failed; reconnecting on demand'),
   })
   const storage = createStorage({ ...resolved.s3, checksums: config.s3Checksums })
+  const metrics = createMetrics(db)
+  instrumentS3Client(storage.client, metrics, log)
   let uploadRateLimit: ClosableRateLimit | undefined
   try {
     const applied = await migrateToLatest(db)
@@ -61,9 +70,22 @@ export async function createServices(
     ...config.auth,
     ...(resolved.jwtSecret ? { jwtSecret: resolved.jwtSecret } : {}),
   })
-  const events = createEventsRuntime({ db, storage, policies: config.policies, log }, config.events)
+  const events = createEventsRuntime(
+    {
+      db,
+      storage,
+      policies: config.policies,
+      log,
+      aroundJob: (job, run) => withRequestId(`job-${job.id}`, run),
+    },
+    config.events,
+  )
   // Content checks start as soon as a document is uploaded, whichever way it arrived.
-  const onUploaded = (documentId: string) => events.uploaded(documentId)
+  const onUploaded = async (documentId: string) => {
+    const doc = await findDocumentById(db, documentId).catch(() => undefined)
+    if (doc) metrics.completed(doc.method, doc.purpose)
+    await events.uploaded(documentId)
+  }
   const tusServer = createTusServer({
     storage,
     db,
@@ -81,10 +103,13 @@ export async function createServices(
     // No origins configured: no CORS headers at all (never `*`).
     allowedOrigins: config.webOrigins,
     log,
+    metrics,
     onUploaded,
     quotas: config.quotas,
     ...(uploadRateLimit ? { rateLimit: uploadRateLimit } : {}),
   })
+  instrumentS3Client(tusServer.store.s3Client, metrics, log)
+  tusServer.server.on('POST_CREATE', (_req, upload) => metrics.tusStarted(upload.metadata?.purpose))
   // Part files of a process that died (SIGKILL, OOM) are deleted at start-up.
   void tusServer.store.sweepTempFiles().then(
     (removed) => removed > 0 && log.info({ removed }, 'stale tus part files removed'),
@@ -97,20 +122,23 @@ export async function createServices(
     db,
     storage,
     authenticate,
-    tus: tusServer.server,
+    tus: { handle: instrumentTus((req, res) => tusServer.server.handle(req, res), metrics) },
     tusServer,
     policies: config.policies,
     expiries: config.expiries,
     log,
     trustProxy: config.trustProxy,
     events,
+    metrics,
     onUploaded,
+    onProcedure: metrics.procedure,
     quotas: config.quotas,
     uploadRateLimit,
     downloadable: config.events.downloadRequiresReady ? ['ready'] : ['uploaded', 'ready'],
-    extraRoutes: webhookSecret
-      ? [s3EventsRoute({ secret: webhookSecret, receive: events.receive })]
-      : [],
+    extraRoutes: [
+      metricsRoute(metrics, config.metrics.token),
+      ...(webhookSecret ? [s3EventsRoute({ secret: webhookSecret, receive: events.receive })] : []),
+    ],
     async close() {
       if (cleanupTimer) clearInterval(cleanupTimer)
       await events.close()

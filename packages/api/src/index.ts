@@ -6,4 +6,9 @@ export {
   type User,
 } from './auth.ts'
 export { type AppRouter, appRouter, createCaller } from './root.ts'
-export { type ApiDeps, type Context, createContextFactory } from './trpc.ts'
+export {
+  type ApiDeps,
+  type Context,
+  createContextFactory,
+  type ProcedureCall,
+} from './trpc.ts'

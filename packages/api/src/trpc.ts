@@ -32,6 +32,22 @@ export interface ApiDeps {
   quotas?: Quotas | undefined
   /** Shared limit on upload starts per user (presignPut, presignPost, multipart.create). */
   uploadRateLimit?: RateLimit | undefined
+  /**
+   * Told about every procedure call once it has ended (metrics). `input` is the raw input and
+   * `output` the result; a hook must not log or keep them (outputs hold signed URLs).
+   */
+  onProcedure?: ((call: ProcedureCall) => void) | undefined
+}
+
+/** One ended procedure call, as `ApiDeps.onProcedure` sees it. */
+export interface ProcedureCall {
+  path: string
+  ok: boolean
+  /** tRPC error code when `ok` is false. */
+  code: string | undefined
+  seconds: number
+  input: unknown
+  output: unknown
 }
 
 export interface Context extends Omit<ApiDeps, 'authenticate'> {
@@ -94,7 +110,23 @@ const catalogueErrors = t.middleware(async ({ next }) => {
   })
 })
 
-export const publicProcedure = t.procedure.use(catalogueErrors)
+/** Reports each call to `ctx.onProcedure` (outermost, so it sees the final result). */
+const observed = t.middleware(async ({ ctx, path, getRawInput, next }) => {
+  if (!ctx.onProcedure) return next()
+  const started = performance.now()
+  const result = await next()
+  ctx.onProcedure({
+    path,
+    ok: result.ok,
+    code: result.ok ? undefined : result.error.code,
+    seconds: (performance.now() - started) / 1000,
+    input: await getRawInput().catch(() => undefined),
+    output: result.ok ? result.data : undefined,
+  })
+  return result
+})
+
+export const publicProcedure = t.procedure.use(observed).use(catalogueErrors)
 
 /** Procedures that need a signed-in user; narrows `ctx.user`. */
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {

@@ -19,6 +19,24 @@ const INT8 = 20
 /** Sizes fit in a JS number (< 2^53); parse bigint columns as numbers, not strings. */
 const parseInt8 = (value: string) => Number(value)
 
+export interface PoolStats {
+  /** Connections open (idle or checked out). */
+  total: number
+  idle: number
+  /** Queries waiting for a free connection. */
+  waiting: number
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: any schema's Kysely maps to its pool.
+const pools = new WeakMap<Kysely<any>, pg.Pool>()
+
+/** The pg pool's counters behind a `createDb` instance; undefined for PGlite (no pool). */
+// biome-ignore lint/suspicious/noExplicitAny: see pools
+export function poolStats(db: Kysely<any>): PoolStats | undefined {
+  const pool = pools.get(db)
+  return pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }
+}
+
 /** One Kysely instance per process; call `db.destroy()` on shutdown. */
 export function createDb(config: DbConfig): Kysely<Database> {
   const plugins = [new CamelCasePlugin()]
@@ -50,5 +68,7 @@ export function createDb(config: DbConfig): Kysely<Database> {
   // listener that 'error' event kills the process when Postgres goes away. The pool drops the
   // client; the next query connects again.
   pool.on('error', (err) => config.onIdleError?.(err))
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins })
+  pools.set(db, pool)
+  return db
 }

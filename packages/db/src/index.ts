@@ -1,4 +1,4 @@
-export { createDb, type DbConfig } from './create-db.ts'
+export { createDb, type DbConfig, type PoolStats, poolStats } from './create-db.ts'
 export * from './documents.ts'
 export { migrateToLatest } from './migrate.ts'
 export type {

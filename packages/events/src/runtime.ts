@@ -15,7 +15,7 @@ import { type ReconcileSummary, reconcile } from './reconcile.ts'
 import { type ObjectCreatedEvent, parseS3Notification } from './s3-event.ts'
 import type { Scanner } from './scanner.ts'
 import { createSqsConsumer, type SqsConsumer, type SqsConsumerOptions } from './sqs-consumer.ts'
-import { createWorker, type Worker } from './worker.ts'
+import { createWorker, type Worker, type WorkerOptions } from './worker.ts'
 
 export interface EventsConfig {
   /** Run the job worker (and the reconcile interval) in this process. */
@@ -51,7 +51,14 @@ export interface EventsRuntime {
 
 /** Wires the job handlers, worker, SQS consumer and reconcile timer from one config. */
 export function createEventsRuntime(
-  deps: { db: Kysely<Database>; storage: Storage; policies: Policies; log: Logger },
+  deps: {
+    db: Kysely<Database>
+    storage: Storage
+    policies: Policies
+    log: Logger
+    /** Wraps each job run (the server gives each one a log correlation id). */
+    aroundJob?: WorkerOptions['aroundJob']
+  },
   config: EventsConfig,
 ): EventsRuntime {
   const { db, log } = deps
@@ -64,6 +71,7 @@ export function createEventsRuntime(
     ? createWorker({
         db,
         log,
+        aroundJob: deps.aroundJob,
         ...(config.pollIntervalMs ? { pollIntervalMs: config.pollIntervalMs } : {}),
         ...(config.jobLeaseMs ? { leaseMs: config.jobLeaseMs } : {}),
         handlers: {

@@ -35,6 +35,8 @@ export interface WorkerOptions {
   leaseMs?: number
   /** How often a running job's lease is renewed (ms, default a third of the lease). */
   renewIntervalMs?: number
+  /** Runs each job inside a context of the caller's (e.g. a log correlation id per job). */
+  aroundJob?: ((job: Job, run: () => Promise<void>) => Promise<void>) | undefined
 }
 
 export interface Worker {
@@ -114,7 +116,10 @@ export function createWorker(options: WorkerOptions): Worker {
           'job dead: out of attempts',
         ),
     })
-    await Promise.all(jobs.map(runJob))
+    const { aroundJob } = options
+    await Promise.all(
+      jobs.map((job) => (aroundJob ? aroundJob(job, () => runJob(job)) : runJob(job))),
+    )
     return jobs.length
   }
 

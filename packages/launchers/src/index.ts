@@ -1,4 +1,5 @@
 export { freePort, waitFor } from './free-port.ts'
+export { type StartHaproxyOptions, startHaproxy } from './haproxy.ts'
 export { createDatabase, type RunningPostgres, startPostgres } from './postgres.ts'
 export { type RunningService, type SpawnServiceOptions, spawnService } from './spawn-service.ts'
 export {

@@ -70,6 +70,8 @@ export interface TusServerOptions {
   /** The Postgres URL, for the cross-instance lock release channel (LISTEN/NOTIFY). */
   databaseUrl?: string
   log?: Logger
+  /** Optional instrumentation: told each tus lock's wait in seconds. */
+  metrics?: { lockWaitSeconds(seconds: number): void } | undefined
   /** Called once an upload's document has become `uploaded` (e.g. to queue content checks). */
   onUploaded?: (documentId: string) => Promise<void>
   /** Per-user quotas checked at creation (403 when exceeded; none when absent). */
@@ -109,6 +111,9 @@ export function createTusServer(options: TusServerOptions): TusServer {
     new PgLocker({
       db,
       log,
+      ...(options.metrics
+        ? { onLockWait: (s: number) => options.metrics?.lockWaitSeconds(s) }
+        : {}),
       ...(options.lockTimeoutMs ? { acquireTimeoutMs: options.lockTimeoutMs } : {}),
       ...(options.databaseUrl?.startsWith('postgres')
         ? { connectionString: options.databaseUrl }

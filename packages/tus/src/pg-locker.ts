@@ -24,6 +24,8 @@ export interface PgLockerOptions {
    */
   connectionString?: string
   log?: Logger
+  /** Told how long each acquired lock was waited for, in seconds (metrics). */
+  onLockWait?: ((seconds: number) => void) | undefined
 }
 
 /** 64-bit advisory lock key for an upload id, namespaced so other advisory locks do not clash. */
@@ -47,6 +49,7 @@ export class PgLocker implements Locker {
   readonly log: Logger
   readonly session: LockSession
   readonly channel: ReleaseChannel | undefined
+  readonly onLockWait: ((seconds: number) => void) | undefined
   private modeResolved: Promise<'advisory' | 'in-process'> | undefined
 
   constructor(options: PgLockerOptions) {
@@ -55,6 +58,7 @@ export class PgLocker implements Locker {
     this.pollMs = options.pollIntervalMs ?? 100
     this.log = options.log ?? silentLogger
     this.session = new LockSession(this.db, this.log)
+    this.onLockWait = options.onLockWait
     this.channel = options.connectionString
       ? new ReleaseChannel(
           options.connectionString,
@@ -94,7 +98,8 @@ class PgLock implements Lock {
 
   async lock(signal: AbortSignal, requestRelease: RequestRelease): Promise<void> {
     const { timeoutMs } = this.locker
-    const deadline = Date.now() + timeoutMs
+    const started = Date.now()
+    const deadline = started + timeoutMs
     const releaseLocal = await this.locker.local.acquire(this.id, {
       signal,
       deadline,
@@ -106,6 +111,7 @@ class PgLock implements Lock {
       if ((await this.locker.mode()) === 'advisory') {
         this.releases.unshift(await this.acquireAdvisory(signal, deadline))
       }
+      this.locker.onLockWait?.((Date.now() - started) / 1000)
     } catch (err) {
       await this.unlock()
       throw err

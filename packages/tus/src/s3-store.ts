@@ -66,6 +66,11 @@ export class UplinkS3Store extends S3Store {
   private tempDirReady: Promise<unknown> | undefined
   private readonly writing = new Map<string, Promise<number>>()
 
+  /** The store's own S3 client, for instrumentation (metrics middleware). */
+  get s3Client(): S3Store['client'] {
+    return this.client
+  }
+
   constructor(options: UplinkS3StoreOptions) {
     const {
       tempDir,

@@ -1,6 +1,7 @@
 import { createDb, migrateToLatest } from '@uplink/db'
 import { createEventsRuntime } from '@uplink/events'
 import { createStorage } from '@uplink/storage'
+import { withRequestId } from '../correlation.ts'
 import { ConfigError, loadConfig } from '../env.ts'
 import { createLogger } from '../logger.ts'
 
@@ -23,7 +24,13 @@ async function worker() {
   const storage = createStorage(config.s3)
   await migrateToLatest(db)
   const events = createEventsRuntime(
-    { db, storage, policies: config.policies, log },
+    {
+      db,
+      storage,
+      policies: config.policies,
+      log,
+      aroundJob: (job, run) => withRequestId(`job-${job.id}`, run),
+    },
     { ...config.events, worker: true },
   )
   events.start()

@@ -1,5 +1,6 @@
 import { toAppError } from '@uplink/core'
 import type { NextFunction, Request, Response } from 'express'
+import { withRequestId } from '../correlation.ts'
 
 /**
  * The one error handler, last in the chain: catalogue errors get their status and message
@@ -9,7 +10,8 @@ import type { NextFunction, Request, Response } from 'express'
 export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction) {
   const appError = toAppError(err)
   if (appError) {
-    if (appError.code === 'unavailable') req.log.warn({ err }, 'a dependency is unavailable')
+    if (appError.code === 'unavailable')
+      withRequestId(req.id, () => req.log.warn({ err }, 'a dependency is unavailable'))
     if (res.headersSent) return void res.destroy()
     if (appError.retryAfterSeconds !== undefined) {
       res.set('Retry-After', String(appError.retryAfterSeconds))
@@ -19,7 +21,7 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
   }
   const status = (err as { status?: number; statusCode?: number }).status ?? 500
   if (status >= 500) {
-    req.log.error({ err }, 'request failed')
+    withRequestId(req.id, () => req.log.error({ err }, 'request failed'))
     if (!res.headersSent) res.status(500).json({ error: 'internal error', requestId: req.id })
     else res.destroy()
     return

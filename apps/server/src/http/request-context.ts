@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { NextFunction, Request, Response } from 'express'
 import type { Logger } from 'pino'
+import { withRequestId } from '../correlation.ts'
 
 declare global {
   namespace Express {
@@ -14,28 +15,32 @@ declare global {
 const REQUEST_ID = /^[\w.-]{1,64}$/
 
 /**
- * Gives each request an id (echoed as X-Request-Id) and a child logger, and logs one line
- * per response: method, path without its query string, status, duration.
+ * Gives each request an id (echoed as X-Request-Id) and logs one line per response: method, path
+ * without its query string, status, duration. The rest of the request runs under that id
+ * (AsyncLocalStorage), so every log line it causes carries `reqId` (the logger's mixin).
  */
 export function requestContext(log: Logger) {
   return (req: Request, res: Response, next: NextFunction) => {
     const incoming = req.header('x-request-id')
     req.id = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID()
-    req.log = log.child({ reqId: req.id })
+    req.log = log
     res.setHeader('X-Request-Id', req.id)
     const started = process.hrtime.bigint()
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6
-      req.log.info(
-        {
-          method: req.method,
-          path: req.path,
-          status: res.statusCode,
-          ms: Math.round(ms * 10) / 10,
-        },
-        'request',
+      // 'finish' may fire outside the request's async context: name the id here.
+      withRequestId(req.id, () =>
+        log.info(
+          {
+            method: req.method,
+            path: req.path,
+            status: res.statusCode,
+            ms: Math.round(ms * 10) / 10,
+          },
+          'request',
+        ),
       )
     })
-    next()
+    withRequestId(req.id, next)
   }
 }

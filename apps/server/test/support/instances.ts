@@ -1,0 +1,69 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { freePort, type RunningService, spawnService, startHaproxy } from '@uplink/launchers'
+
+const serverDir = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+/** The file the scale test runs HAProxy with: the one operators are pointed at. */
+export const HAPROXY_CFG = resolve(serverDir, '../../deploy/haproxy.cfg')
+
+/** One production server process (`node dist/main.js`) on a fixed port, restartable. */
+export interface Instance {
+  port: number
+  service: RunningService
+  /** Starts it again on the same port (after a kill or stop). */
+  restart(): Promise<void>
+}
+
+/** Builds dist/main.js the way `pnpm build` does. */
+export function buildServer(): void {
+  execFileSync('node', ['build.mjs'], { cwd: serverDir, stdio: 'inherit' })
+}
+
+/** Starts the production bundle with `env` on a free port; ready when /readyz answers 200. */
+export async function startInstance(env: Record<string, string>): Promise<Instance> {
+  const port = await freePort()
+  const tempDir = mkdtempSync(join(tmpdir(), 'uplink-scale-'))
+  const start = () =>
+    spawnService({
+      name: `uplink on ${port}`,
+      command: 'node',
+      args: [join(serverDir, 'dist/main.js')],
+      env: {
+        ...process.env,
+        ...env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        UPLINK_TUS_TEMP_DIR: tempDir,
+      },
+      ready: async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
+      timeoutMs: 30_000,
+    })
+  const instance: Instance = {
+    port,
+    service: await start(),
+    async restart() {
+      instance.service = await start()
+    },
+  }
+  return instance
+}
+
+/** HAProxy with deploy/haproxy.cfg in front of exactly three instances. */
+export async function startBalancer(instances: Instance[]) {
+  if (instances.length !== 3) throw new Error('deploy/haproxy.cfg names three instances')
+  const port = await freePort()
+  const service = await startHaproxy({
+    configFile: HAPROXY_CFG,
+    port,
+    env: {
+      UPLINK_LB_PORT: String(port),
+      UPLINK_APP1_PORT: String(instances[0]!.port),
+      UPLINK_APP2_PORT: String(instances[1]!.port),
+      UPLINK_APP3_PORT: String(instances[2]!.port),
+    },
+  })
+  return { url: `http://127.0.0.1:${port}`, service }
+}
