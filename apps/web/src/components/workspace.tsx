@@ -25,6 +25,7 @@ export function Workspace({ token, onSignOut }: Props) {
     [token, onSignOut],
   )
   const [rejections, setRejections] = useState<Rejection[]>([])
+  const [listVersion, setListVersion] = useState(0)
   const [uppy] = useState(() =>
     createUppy({
       api,
@@ -32,9 +33,9 @@ export function Workspace({ token, onSignOut }: Props) {
       policies: defaultPolicies,
       onRejected: (filename, message) =>
         setRejections((list) => [...list, { id: Date.now() + list.length, filename, message }]),
+      onUploaded: () => setListVersion((v) => v + 1),
     }),
   )
-  const [listVersion, setListVersion] = useState(0)
 
   useEffect(() => {
     const refresh = () => setListVersion((v) => v + 1)

@@ -24,13 +24,15 @@ export interface UploaderOptions {
   policies: Policies
   /** A file refused by policy before upload: its name and the policy's message. */
   onRejected(filename: string, message: string): void
+  /** A file's document is now `uploaded` on the server (each file as soon as it is). */
+  onUploaded(): void
 }
 
 /**
  * One Uppy for the page: tus to /files for tus-method files (videos), presigned S3 uploads for
  * the rest. Each file is checked against the purpose policies as it is added.
  */
-export function createUppy({ api, token, policies, onRejected }: UploaderOptions) {
+export function createUppy({ api, token, policies, onRejected, onUploaded }: UploaderOptions) {
   const uppy = new Uppy<UplinkMeta, Body>({
     id: 'uplink',
     autoProceed: false,
@@ -77,6 +79,10 @@ export function createUppy({ api, token, policies, onRejected }: UploaderOptions
       install: () => uppy.use(AwsS3<UplinkMeta, Body>, s3Options(uppy, api)),
     },
   ])
-  uppy.addPostProcessor(confirmDirectUploads(uppy, api))
+  confirmDirectUploads(uppy, api, onUploaded)
+  // tus and multipart uploads are confirmed by the server before they report success.
+  uppy.on('upload-success', (file) => {
+    if (file && (file.meta.method === 'tus' || file.meta.method === 'multipart')) onUploaded()
+  })
   return uppy
 }
