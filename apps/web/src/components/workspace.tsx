@@ -3,6 +3,7 @@ import { useEffect, useMemo, useState } from 'react'
 import { createApiClient } from '../api/client.ts'
 import { tokenSubject } from '../auth/token-store.ts'
 import { createUppy } from '../upload/create-uppy.ts'
+import { warnBeforeLeaving } from '../upload/restore.ts'
 import { policySummary } from '../upload/upload-plan.ts'
 import { DocumentsTable } from './documents-table.tsx'
 import { UploadPanel } from './upload-panel.tsx'
@@ -29,6 +30,7 @@ export function Workspace({ token, onSignOut }: Props) {
   const [uppy] = useState(() =>
     createUppy({
       api,
+      userId: tokenSubject(token) ?? 'unknown',
       token,
       policies: defaultPolicies,
       onRejected: (filename, message) =>
@@ -44,6 +46,7 @@ export function Workspace({ token, onSignOut }: Props) {
       uppy.off('complete', refresh)
     }
   }, [uppy])
+  useEffect(() => warnBeforeLeaving(uppy), [uppy])
   useEffect(() => () => uppy.destroy(), [uppy])
 
   return (

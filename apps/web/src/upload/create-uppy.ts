@@ -4,6 +4,7 @@ import Uppy, { type Body } from '@uppy/core'
 import Tus from '@uppy/tus'
 import type { ApiClient } from '../api/client.ts'
 import { confirmDirectUploads } from './confirm-direct-uploads.ts'
+import { restoreUnfinished } from './restore.ts'
 import { routeUploaders } from './route-uploaders.ts'
 import { s3Options } from './s3-options.ts'
 import type { UplinkMeta } from './uplink-meta.ts'
@@ -20,6 +21,8 @@ export const TUS_RETRY_DELAYS = [0, 1000, 3000, 5000, 10_000, 20_000, 30_000]
 
 export interface UploaderOptions {
   api: ApiClient
+  /** The signed-in user: restored uploads are kept per user. */
+  userId: string
   token: string
   policies: Policies
   /** A file refused by policy before upload: its name and the policy's message. */
@@ -32,9 +35,16 @@ export interface UploaderOptions {
  * One Uppy for the page: tus to /files for tus-method files (videos), presigned S3 uploads for
  * the rest. Each file is checked against the purpose policies as it is added.
  */
-export function createUppy({ api, token, policies, onRejected, onUploaded }: UploaderOptions) {
+export function createUppy({
+  api,
+  userId,
+  token,
+  policies,
+  onRejected,
+  onUploaded,
+}: UploaderOptions) {
   const uppy = new Uppy<UplinkMeta, Body>({
-    id: 'uplink',
+    id: `uplink:${userId}`,
     autoProceed: false,
     onBeforeFileAdded(file) {
       try {
@@ -80,6 +90,7 @@ export function createUppy({ api, token, policies, onRejected, onUploaded }: Upl
     },
   ])
   confirmDirectUploads(uppy, api, onUploaded)
+  restoreUnfinished(uppy)
   // tus and multipart uploads are confirmed by the server before they report success.
   uppy.on('upload-success', (file) => {
     if (file && (file.meta.method === 'tus' || file.meta.method === 'multipart')) onUploaded()
