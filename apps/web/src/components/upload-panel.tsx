@@ -3,6 +3,7 @@ import { useUppyState } from '@uppy/react'
 import Dashboard from '@uppy/react/dashboard'
 import { ghostFiles, ghostPrompt } from '../upload/restore.ts'
 import type { UplinkMeta } from '../upload/uplink-meta.ts'
+import { ConnectionBanner } from './connection-banner.tsx'
 import type { Rejection } from './workspace.tsx'
 
 interface Props {
@@ -18,6 +19,7 @@ export function UploadPanel({ note, uppy, rejections, onDismiss }: Props) {
   return (
     <section aria-labelledby="upload-heading">
       <h2 id="upload-heading">Upload</h2>
+      <ConnectionBanner />
       {rejections.length > 0 && (
         <ul className="rejections" aria-label="Files not added">
           {rejections.map((r) => (
@@ -72,6 +74,8 @@ export function UploadPanel({ note, uppy, rejections, onDismiss }: Props) {
         width="100%"
         note={note}
         proudlyDisplayPoweredByUppy={false}
+        // Messages are shown once, by this page (rejections, connection), not in a pop-up too.
+        disableInformer
         showRemoveButtonAfterComplete
       />
     </section>

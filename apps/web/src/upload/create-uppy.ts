@@ -4,6 +4,7 @@ import Uppy, { type Body } from '@uppy/core'
 import Tus from '@uppy/tus'
 import type { ApiClient } from '../api/client.ts'
 import { confirmDirectUploads } from './confirm-direct-uploads.ts'
+import { RETRY_DELAYS, retryWhenBackOnline } from './network.ts'
 import { restoreUnfinished } from './restore.ts'
 import { routeUploaders } from './route-uploaders.ts'
 import { s3Options } from './s3-options.ts'
@@ -12,12 +13,6 @@ import { planUpload } from './upload-plan.ts'
 
 /** tus PATCH size: a dropped connection costs at most this much, and proxies see small bodies. */
 export const TUS_CHUNK_BYTES = 8 * 1024 * 1024
-
-/**
- * Waits before each automatic retry after a dropped connection (about a minute in all); the
- * client then asks the server for its offset (HEAD) and sends only the rest.
- */
-export const TUS_RETRY_DELAYS = [0, 1000, 3000, 5000, 10_000, 20_000, 30_000]
 
 export interface UploaderOptions {
   api: ApiClient
@@ -62,7 +57,6 @@ export function createUppy({
       } catch (err) {
         if (!(err instanceof PolicyError)) throw err
         onRejected(file.name ?? 'file', err.message)
-        uppy.info({ message: `${file.name} was not added`, details: err.message }, 'error', 8000)
         return false
       }
     },
@@ -76,7 +70,7 @@ export function createUppy({
           endpoint: '/files',
           headers: () => ({ authorization: `Bearer ${token}` }),
           chunkSize: TUS_CHUNK_BYTES,
-          retryDelays: TUS_RETRY_DELAYS,
+          retryDelays: RETRY_DELAYS,
           // Fingerprints stay in localStorage until success, so a reload resumes the upload
           // when the same file is chosen again.
           removeFingerprintOnSuccess: true,
@@ -91,6 +85,7 @@ export function createUppy({
   ])
   confirmDirectUploads(uppy, api, onUploaded)
   restoreUnfinished(uppy)
+  retryWhenBackOnline(uppy)
   // tus and multipart uploads are confirmed by the server before they report success.
   uppy.on('upload-success', (file) => {
     if (file && (file.meta.method === 'tus' || file.meta.method === 'multipart')) onUploaded()

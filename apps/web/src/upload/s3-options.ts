@@ -1,6 +1,7 @@
 import type { AwsS3Options, AwsS3Part, AwsS3UploadParameters } from '@uppy/aws-s3'
 import type { Body, Uppy } from '@uppy/core'
 import type { ApiClient } from '../api/client.ts'
+import { RETRY_DELAYS } from './network.ts'
 import { sha256Base64 } from './sha256.ts'
 import type { UplinkFile, UplinkMeta } from './uplink-meta.ts'
 import { verifiedParts } from './verified-parts.ts'
@@ -38,7 +39,7 @@ export function s3Options(
 ): AwsS3Options<UplinkMeta, Body> {
   return {
     limit: 4,
-    retryDelays: [0, 1000, 3000, 5000],
+    retryDelays: RETRY_DELAYS,
     shouldUseMultipart: (file) => file.meta.method === 'multipart',
     getChunkSize: (file) => partSizeFor(file.size),
 
