@@ -5,7 +5,7 @@ import { tokenSubject } from '../auth/token-store.ts'
 import { createUppy } from '../upload/create-uppy.ts'
 import { warnBeforeLeaving } from '../upload/restore.ts'
 import { policySummary } from '../upload/upload-plan.ts'
-import { DocumentsTable } from './documents-table.tsx'
+import { DocumentsList } from './documents-list.tsx'
 import { UploadPanel } from './upload-panel.tsx'
 
 interface Props {
@@ -64,7 +64,7 @@ export function Workspace({ token, onSignOut }: Props) {
         rejections={rejections}
         onDismiss={(id) => setRejections((list) => list.filter((r) => r.id !== id))}
       />
-      <DocumentsTable api={api} version={listVersion} />
+      <DocumentsList api={api} version={listVersion} />
     </div>
   )
 }
