@@ -157,8 +157,10 @@ describe('the web app', () => {
         apiCalls.push(url.pathname)
     })
     await chooseFiles(page, [files.html.path])
-    const alert = page.getByRole('list', { name: 'Files not added' }).getByRole('alert')
-    await expect.poll(() => alert.textContent()).toContain('"text/html" is not allowed')
+    const refusals = page.getByRole('list', { name: 'Files not added' })
+    await expect
+      .poll(() => refusals.textContent())
+      .toContain('page.html is a HTML file, which Uplink does not accept.')
     await expect.poll(() => page.getByRole('button', { name: /^Upload \d+ file/ }).count()).toBe(0)
     await page.getByText('No documents yet').waitFor()
     expect(apiCalls).toEqual([])

@@ -18,7 +18,7 @@ const FILTERABLE = DOCUMENT_STATUSES.filter((s) => s !== 'deleted')
  * "My documents": a page at a time ("Load more"), statuses kept live, search by name, filter
  * by status and sort (over the loaded documents), download and delete.
  */
-export function DocumentsList({ api, version }: Props) {
+export default function DocumentsList({ api, version }: Props) {
   const urls = useMemo(() => new DownloadUrls(api), [api])
   const { docs, error, hasMore, loadingMore, loadMore, remove } = useDocuments(api, version)
   const [query, setQuery] = useState<ListQuery>({ search: '', status: 'all', sort: 'newest' })

@@ -1,41 +1,47 @@
 import type { Body, Uppy } from '@uppy/core'
 import { useUppyState } from '@uppy/react'
 import Dashboard from '@uppy/react/dashboard'
+import type { ReactNode } from 'react'
 import { ghostFiles, ghostPrompt } from '../upload/restore.ts'
 import type { UplinkMeta } from '../upload/uplink-meta.ts'
 import { ConnectionBanner } from './connection-banner.tsx'
-import type { Rejection } from './workspace.tsx'
+import type { Rejection } from './uploader.tsx'
 
 interface Props {
-  note: string
+  /** Shown above the drop zone (the purpose chooser). */
+  children?: ReactNode
   uppy: Uppy<UplinkMeta, Body>
   rejections: Rejection[]
   onDismiss(id: number): void
 }
 
 /** Drag and drop, per-file and total progress, pause/resume/cancel/retry (Uppy Dashboard). */
-export function UploadPanel({ note, uppy, rejections, onDismiss }: Props) {
+export function UploadPanel({ children, uppy, rejections, onDismiss }: Props) {
   const ghosts = ghostFiles(useUppyState(uppy, (state) => state.files))
   return (
     <section aria-labelledby="upload-heading">
       <h2 id="upload-heading">Upload</h2>
       <ConnectionBanner />
-      {rejections.length > 0 && (
-        <ul className="rejections" aria-label="Files not added">
-          {rejections.map((r) => (
-            <li key={r.id} role="alert">
-              <strong>{r.filename}</strong>: {r.message}
-              <button
-                type="button"
-                onClick={() => onDismiss(r.id)}
-                aria-label={`Dismiss ${r.filename}`}
-              >
-                Dismiss
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
+      {children}
+      {/* One live region for refusals; the list inside it is plain. */}
+      <div role="alert" className="rejections">
+        {rejections.length > 0 && (
+          <ul aria-label="Files not added">
+            {rejections.map((r) => (
+              <li key={r.id}>
+                <span>{r.message}</span>
+                <button
+                  type="button"
+                  onClick={() => onDismiss(r.id)}
+                  aria-label={`Dismiss the message about ${r.filename}`}
+                >
+                  Dismiss
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
       {ghosts.length > 0 && (
         <div className="restore-prompt">
           <p>Your last uploads were interrupted.</p>
@@ -72,7 +78,6 @@ export function UploadPanel({ note, uppy, rejections, onDismiss }: Props) {
         uppy={uppy}
         height={360}
         width="100%"
-        note={note}
         proudlyDisplayPoweredByUppy={false}
         // Messages are shown once, by this page (rejections, connection), not in a pop-up too.
         disableInformer

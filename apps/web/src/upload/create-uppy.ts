@@ -4,6 +4,7 @@ import Uppy, { type Body } from '@uppy/core'
 import Tus from '@uppy/tus'
 import type { ApiClient } from '../api/client.ts'
 import { confirmDirectUploads } from './confirm-direct-uploads.ts'
+import { policyText } from './human.ts'
 import { RETRY_DELAYS, retryWhenBackOnline } from './network.ts'
 import { restoreUnfinished } from './restore.ts'
 import { routeUploaders } from './route-uploaders.ts'
@@ -19,7 +20,10 @@ export interface UploaderOptions {
   /** The signed-in user: restored uploads are kept per user. */
   userId: string
   token: string
-  policies: Policies
+  /** The policies in force (they may arrive from the server after the page starts). */
+  policies(): Policies
+  /** The purpose the user chose for new files, or undefined to pick by file type. */
+  purpose(): string | undefined
   /** A file refused by policy before upload: its name and the policy's message. */
   onRejected(filename: string, message: string): void
   /** A file's document is now `uploaded` on the server (each file as soon as it is). */
@@ -35,6 +39,7 @@ export function createUppy({
   userId,
   token,
   policies,
+  purpose,
   onRejected,
   onUploaded,
 }: UploaderOptions) {
@@ -43,7 +48,17 @@ export function createUppy({
     autoProceed: false,
     onBeforeFileAdded(file) {
       try {
-        const plan = planUpload(policies, { type: file.type, size: file.size ?? 0 })
+        const name = file.name ?? 'file'
+        const chosen = purpose()
+        const plan = planUpload(policies(), { type: file.type, size: file.size ?? 0, name }, chosen)
+        const policy = chosen ? policies()[chosen] : undefined
+        if (policy && plan.purpose !== chosen) {
+          throw new PolicyError(
+            'type_not_allowed',
+            'contentType',
+            `${name} cannot go in as ${chosen}, which takes ${policyText(policy)}.`,
+          )
+        }
         return {
           ...file,
           meta: {
