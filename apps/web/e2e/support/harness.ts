@@ -16,6 +16,8 @@ export function useBrowser(env: Record<string, string> = {}) {
     browser: Browser
     context: BrowserContext
     page: Page
+    /** Console reports of Content-Security-Policy violations on the page (must stay empty). */
+    cspViolations: string[]
     api(userId: string): Promise<ReturnType<typeof createTRPCClient<AppRouter>>>
   }
   h.api = async (userId) => {
@@ -39,6 +41,10 @@ export function useBrowser(env: Record<string, string> = {}) {
   beforeEach(async () => {
     h.context = await h.browser.newContext({ viewport: { width: 1280, height: 800 } })
     h.page = await h.context.newPage()
+    h.cspViolations = []
+    h.context.on('console', (msg) => {
+      if (/Content Security Policy/i.test(msg.text())) h.cspViolations.push(msg.text())
+    })
   })
   afterEach(async (ctx) => {
     if (ctx.task.result?.state === 'fail') {
@@ -48,6 +54,9 @@ export function useBrowser(env: Record<string, string> = {}) {
       console.error(h.server.output())
     }
     await h.context.close()
+    if (h.cspViolations.length > 0) {
+      throw new Error(`CSP violations:\n${h.cspViolations.join('\n')}`)
+    }
   })
   return h
 }

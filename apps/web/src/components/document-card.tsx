@@ -1,9 +1,10 @@
-import { type DocumentView, formatBytes } from '@uplink/core'
+import type { DocumentView } from '@uplink/core'
 import { useState } from 'react'
 import { type ApiClient, errorMessage } from '../api/client.ts'
 import { statusText } from '../documents/status.ts'
 import { downloadDocument } from '../download/download-document.ts'
 import type { DownloadUrls } from '../download/download-urls.ts'
+import { formatSize } from '../upload/human.ts'
 
 interface Props {
   api: ApiClient
@@ -39,7 +40,7 @@ export function DocumentCard({ api, doc, urls, onDeleted }: Props) {
       <div className={`status status-${doc.status}`}>{statusText(doc)}</div>
       {error && <div className="error">{error}</div>}
       <div className="meta">
-        {formatBytes(doc.size)} · {doc.contentType} ·{' '}
+        {formatSize(doc.size)} · {doc.contentType} ·{' '}
         <time dateTime={date}>{new Date(date).toLocaleString()}</time>
       </div>
       <div className="actions">
