@@ -1,13 +1,13 @@
 import { type Policies, PolicyError } from '@uplink/core'
 import AwsS3 from '@uppy/aws-s3'
-import Uppy, { type Body } from '@uppy/core'
+import type { Body } from '@uppy/core'
 import Tus from '@uppy/tus'
 import type { ApiClient } from '../api/client.ts'
 import { confirmDirectUploads } from './confirm-direct-uploads.ts'
 import { policyText } from './human.ts'
 import { RETRY_DELAYS, retryWhenBackOnline } from './network.ts'
 import { restoreUnfinished } from './restore.ts'
-import { routeUploaders } from './route-uploaders.ts'
+import { RoutedUppy } from './route-uploaders.ts'
 import { s3Options } from './s3-options.ts'
 import type { UplinkMeta } from './uplink-meta.ts'
 import { planUpload } from './upload-plan.ts'
@@ -43,7 +43,7 @@ export function createUppy({
   onRejected,
   onUploaded,
 }: UploaderOptions) {
-  const uppy = new Uppy<UplinkMeta, Body>({
+  const uppy = new RoutedUppy<UplinkMeta, Body>({
     id: `uplink:${userId}`,
     autoProceed: false,
     onBeforeFileAdded(file) {
@@ -77,7 +77,7 @@ export function createUppy({
     },
   })
 
-  routeUploaders(uppy, [
+  uppy.route([
     {
       accepts: (file) => file.meta.method === 'tus',
       install: () =>
