@@ -35,7 +35,10 @@ export class RoutedUppy<M extends Meta, B extends Body> extends Uppy<M, B> {
   }
 
   override addUploader(fn: Uploader): void {
-    if (!this.#installing) return super.addUploader(fn)
+    if (!this.#installing) {
+      super.addUploader(fn)
+      return
+    }
     this.#routes.push({ uploader: fn, accepts: this.#installing })
     if (this.#routes.length === 1) super.addUploader(this.#upload)
   }
