@@ -95,5 +95,7 @@ describe('leaving and coming back', () => {
         { timeout: 20_000 },
       )
       .toEqual(['report.pdf'])
+    // The first attempt's pending row is gone, not left for reconciliation.
+    expect((await client.documents.list.query()).items.map((d) => d.status)).toEqual(['uploaded'])
   })
 })

@@ -44,6 +44,10 @@ export function s3Options(
     getChunkSize: (file) => partSizeFor(file.size),
 
     async getUploadParameters(file): Promise<AwsS3UploadParameters> {
+      // A retry or a restored upload presigns afresh: the earlier pending row has no use left.
+      if (file.meta.documentId) {
+        await api.documents.delete.mutate({ id: file.meta.documentId }).catch(() => {})
+      }
       if (file.meta.method === 'post') {
         const signed = await api.uploads.presignPost.mutate(uploadRequest(file))
         uppy.setFileMeta(file.id, { ...file.meta, documentId: signed.documentId })
