@@ -41,6 +41,13 @@ async function axeProblems(page: Page): Promise<string[]> {
   })
 }
 
+/** The focused element's text; '' when focus fell back to <body>. */
+function focused(this: void): Promise<string> {
+  return h.page.evaluate(() =>
+    document.activeElement === document.body ? '' : (document.activeElement?.textContent ?? ''),
+  )
+}
+
 /** Checks one screen at both sizes: no overflow, no serious axe issue; saves screenshots. */
 async function checkScreen(page: Page, name: string) {
   for (const viewport of VIEWPORTS) {
@@ -73,6 +80,7 @@ describe('every screen, at 1280 and 390 px', () => {
 
     await chooseFiles(page, [files.pdf.path, files.png.path, files.video.path])
     await page.getByRole('button', { name: 'Upload 3 files' }).waitFor()
+    await expect.poll(focused).toBe('Upload 3 files')
     await checkScreen(page, 'files-chosen')
 
     await page.getByRole('button', { name: 'Upload 3 files' }).click()
@@ -83,6 +91,7 @@ describe('every screen, at 1280 and 390 px', () => {
       .waitFor({
         timeout: 30_000,
       })
+    await expect.poll(focused).not.toBe('')
     await checkScreen(page, 'uploaded')
 
     // After a batch the Dashboard shows "Add more" in place of "browse files".

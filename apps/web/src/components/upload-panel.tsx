@@ -20,7 +20,9 @@ export function UploadPanel({ children, uppy, rejections, onDismiss }: Props) {
   const ghosts = ghostFiles(useUppyState(uppy, (state) => state.files))
   return (
     <section aria-labelledby="upload-heading">
-      <h2 id="upload-heading">Upload</h2>
+      <h2 id="upload-heading" tabIndex={-1}>
+        Upload
+      </h2>
       <ConnectionBanner />
       {children}
       {/* One live region for refusals; the list inside it is plain. */}

@@ -49,6 +49,26 @@ export default function Uploader({ api, token, userId, policies, onUploaded }: P
     uppy.setOptions({ restrictions: { allowedFileTypes: types } })
   }, [uppy, policies, purpose])
   useEffect(() => warnBeforeLeaving(uppy), [uppy])
+  // The Dashboard re-renders the control that had focus; put it somewhere useful, never
+  // taking it from where the user moved it.
+  useEffect(() => {
+    const focusFirst = (...selectors: string[]) =>
+      requestAnimationFrame(() => {
+        if (document.activeElement && document.activeElement !== document.body) return
+        for (const selector of selectors) {
+          const el = document.querySelector<HTMLElement>(selector)
+          if (el) return el.focus()
+        }
+      })
+    const afterPick = () => focusFirst('.uppy-StatusBar-actionBtn--upload', '#upload-heading')
+    const afterUpload = () => focusFirst('.uppy-StatusBar-actionBtn--done', '#upload-heading')
+    uppy.on('files-added', afterPick)
+    uppy.on('complete', afterUpload)
+    return () => {
+      uppy.off('files-added', afterPick)
+      uppy.off('complete', afterUpload)
+    }
+  }, [uppy])
   useEffect(() => () => uppy.destroy(), [uppy])
 
   return (
