@@ -92,10 +92,3 @@ export function planUpload(
   checkUpload(policies, { purpose: chosen, contentType, size: file.size, method })
   return { purpose: chosen, contentType, method }
 }
-
-/** "video: MP4, MOV, WebM or MKV up to 53.7 GB · …" for the drop zone's note. */
-export function policySummary(policies: Policies): string {
-  return Object.entries(policies)
-    .map(([purpose, policy]) => `${purpose}: ${policyText(policy)}`)
-    .join(' · ')
-}
