@@ -5,7 +5,7 @@ import {
   PolicyError,
   type UploadMethod,
 } from '@uplink/core'
-import { acceptedTypeNames, formatSize, policyText, typeName } from './human.ts'
+import { acceptedTypeNames, formatSize, typeName } from './human.ts'
 
 /** Files at least this large never go up in one request: tus, or presigned multipart. */
 export const LARGE_FILE_BYTES = 100 * 1024 * 1024
