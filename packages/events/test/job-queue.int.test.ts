@@ -163,13 +163,17 @@ describe('Postgres job queue', () => {
       },
     })
     const run = worker.runOnce()
-    await sleep(50)
+    for (let i = 0; i < 100 && (await jobs())[0]?.status !== 'running'; i++) await sleep(20)
     // Its worker stalled past the lease (e.g. a long GC pause) and another worker took the job.
-    await jobsDb(env.db)
-      .updateTable('jobs')
-      .set({ lockedUntil: new Date(Date.now() - 1000) })
-      .execute()
-    expect(await claimJobs(env.db, { limit: 5, leaseMs: 60_000 })).toHaveLength(1)
+    // One transaction: the first worker's renewal waits on the row and cannot slip in between.
+    const claimed = await env.db.transaction().execute(async (trx) => {
+      await jobsDb(trx)
+        .updateTable('jobs')
+        .set({ lockedUntil: new Date(Date.now() - 1000) })
+        .execute()
+      return claimJobs(trx, { limit: 5, leaseMs: 60_000 })
+    })
+    expect(claimed).toHaveLength(1)
     expect(await run).toBe(1)
     expect(aborted).toBe(true)
     // Not completed by the first worker: the second claim still owns the row.
