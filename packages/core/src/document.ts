@@ -40,4 +40,24 @@ export interface DocumentView {
   sha256: string | null
   /** Why the virus scan was skipped (e.g. over the scanner's size limit), when it was. */
   scanNote: string | null
+  /** What ffprobe found in a `ready` video; null for other documents or when probing was skipped. */
+  video: VideoFacts | null
+  /**
+   * A short-lived signed GET of the video's poster JPEG, minted for this response (never
+   * stored); null when there is no poster.
+   */
+  posterUrl: string | null
+}
+
+/** The facts of a video, as ffprobe reports them. */
+export interface VideoFacts {
+  durationSeconds: number
+  width: number
+  height: number
+  /** ffprobe's codec name, e.g. `h264`. */
+  videoCodec: string
+  /** Null when there is no audio stream. */
+  audioCodec: string | null
+  /** Bits per second of the whole file; null when the container does not say. */
+  bitrate: number | null
 }

@@ -75,3 +75,15 @@ export function isStagedMethod(method: string): boolean {
 export function uploadKey(doc: { objectKey: string; method: string }): string {
   return isStagedMethod(doc.method) ? stagingKey(doc.objectKey) : doc.objectKey
 }
+
+const POSTER_SUFFIX = '.poster.jpg'
+
+/** The derived poster JPEG of a video document: `<objectKey>.poster.jpg`. */
+export function posterKey(servedKey: string): string {
+  return `${servedKey}${POSTER_SUFFIX}`
+}
+
+/** The served key a poster key belongs to, or undefined when `key` is not a poster key. */
+export function parsePosterKey(key: string): string | undefined {
+  return key.endsWith(POSTER_SUFFIX) ? key.slice(0, -POSTER_SUFFIX.length) : undefined
+}

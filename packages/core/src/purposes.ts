@@ -9,6 +9,8 @@ export const policySchema = z.object({
   contentTypes: z.array(z.string().regex(/^[\w.+-]+\/[\w.+-]+$/)).min(1),
   maxBytes: z.number().int().positive(),
   methods: z.array(z.enum(UPLOAD_METHODS)).min(1),
+  /** Longest video accepted (from ffprobe, after upload); longer ones end `rejected`. None: no limit. */
+  maxDurationSeconds: z.number().positive().optional(),
 })
 export type Policy = z.infer<typeof policySchema>
 

@@ -30,6 +30,16 @@ export interface DocumentTable {
   scanNote: ColumnType<string | null, never, string | null>
   /** Whole-object SHA-256 (base64) the client declared; the content check must match it. */
   declaredSha256: ColumnType<string | null, string | null | undefined, never>
+  /** ffprobe's facts of a `video` document, set with `ready` (all null until then, or if skipped). */
+  videoDurationSeconds: ColumnType<number | null, never, number | null>
+  videoWidth: ColumnType<number | null, never, number | null>
+  videoHeight: ColumnType<number | null, never, number | null>
+  videoCodec: ColumnType<string | null, never, string | null>
+  /** Null when the video has no audio stream. */
+  videoAudioCodec: ColumnType<string | null, never, string | null>
+  videoBitrate: ColumnType<number | null, never, number | null>
+  /** The derived poster JPEG (`<objectKey>.poster.jpg`); never a URL. */
+  posterKey: ColumnType<string | null, never, string | null>
 }
 
 /** A part the tus store sent and S3 acknowledged with the checksum it was sent with. */
