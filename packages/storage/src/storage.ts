@@ -6,6 +6,7 @@ import * as multipart from './multipart.ts'
 import { createObjectSigner } from './object-signer.ts'
 import { deleteObject, headObject, readFirstBytes } from './objects.ts'
 import { presignGet, presignPost, presignPut, presignUploadPart } from './presign.ts'
+import { putObject } from './put-object.ts'
 import { readStream } from './read-stream.ts'
 
 type Rest<F> = F extends (client: S3Client, bucket: string, ...rest: infer R) => infer T
@@ -43,6 +44,9 @@ export function createStorage(config: StorageConfig) {
       presignPut(signer, { ...input, sha256: checksums ? input.sha256 : undefined }),
     presignPost: bind(presignPost, client, bucket),
     presignGet: async (input: Parameters<typeof presignGet>[1]) => presignGet(signer, input),
+    /** Writes a small server-made object (checksummed when checksums are on). */
+    put: (input: { key: string; body: Uint8Array; contentType: string }) =>
+      putObject(client, bucket, { ...input, checksums }),
     head: bind(headObject, client, bucket),
     delete: bind(deleteObject, client, bucket),
     copy: bind(copyObject, client, bucket),
