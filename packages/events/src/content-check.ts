@@ -13,6 +13,7 @@ import type { Kysely } from 'kysely'
 import { ObjectRead } from './object-read.ts'
 import type { Scanner } from './scanner.ts'
 import { typeMismatch } from './type-family.ts'
+import { inspectVideo, type VideoInspection, type VideoTools } from './video/inspect-video.ts'
 
 /** file-type reads at most this many bytes for most formats. */
 const SNIFF_BYTES = 4100
@@ -22,7 +23,7 @@ export const DEFAULT_SCAN_MAX_BYTES = 100 * MiB
 
 export interface ContentCheckDeps {
   db: Kysely<Database>
-  storage: Pick<Storage, 'readStream' | 'delete'>
+  storage: Pick<Storage, 'readStream' | 'delete' | 'presignGet' | 'put'>
   policies: Policies
   /** Without one, documents whose bytes match their type go straight to `ready`. */
   scanner?: Scanner | undefined
@@ -32,6 +33,8 @@ export interface ContentCheckDeps {
    * scan note. Raising it needs clamd's StreamMaxLength and MaxScanSize raised as well.
    */
   scanMaxBytes?: number | undefined
+  /** ffprobe/ffmpeg for documents of purpose `video`; without it they are not inspected. */
+  video?: VideoTools | undefined
   log: Logger
 }
 
@@ -78,9 +81,7 @@ export async function checkContent(
   try {
     const head = await read.head(SNIFF_BYTES)
     const detected = head.length ? await fileTypeFromBuffer(head) : undefined
-    const allowed = Object.hasOwn(deps.policies, doc.purpose)
-      ? policyFor(deps.policies, doc.purpose).contentTypes
-      : []
+    const allowed = policyOf(deps.policies, doc.purpose)?.contentTypes ?? []
     const mismatch = typeMismatch(doc.contentType, detected, allowed)
     if (mismatch) return reject(mismatch)
 
@@ -110,20 +111,60 @@ export async function checkContent(
         `the stored bytes have SHA-256 ${sha256} but the client declared ${doc.declaredSha256}`,
       )
     }
+    let video: VideoInspection | undefined
+    if (doc.purpose === 'video' && deps.video) {
+      video = await inspectVideo(
+        { storage: deps.storage, tools: deps.video, log: deps.log },
+        doc,
+        { maxDurationSeconds: policyOf(deps.policies, doc.purpose)?.maxDurationSeconds },
+        { finalAttempt: options.finalAttempt },
+      )
+      if (video.kind === 'rejected') return reject(video.reason)
+    }
     options.signal?.throwIfAborted()
-    const outcome = await settle(deps, doc, 'ready', readyColumns(sha256, scanNote))
-    return outcome === 'ready' && scanNote ? { outcome, scanNote } : { outcome }
+    const note = joinNotes(scanNote, video?.kind === 'rejected' ? undefined : video?.note)
+    const columns = { ...readyColumns(sha256, note), ...videoColumns(video) }
+    const outcome = await settle(deps, doc, 'ready', columns)
+    if (outcome !== 'ready' && columns.posterKey) await dropPoster(deps, doc.id, columns.posterKey)
+    return outcome === 'ready' && note ? { outcome, scanNote: note } : { outcome }
   } finally {
     read.close()
   }
 }
 
-/**
- * What a `ready` document records. The scan note is in the check result and the logs only
- * until documents get a column for it; then this returns `{ sha256, scanNote }`.
- */
+/** What a `ready` document records. */
 function readyColumns(sha256: string, scanNote: string | undefined) {
   return { sha256, scanNote: scanNote ?? null }
+}
+
+const policyOf = (policies: Policies, purpose: string) =>
+  Object.hasOwn(policies, purpose) ? policyFor(policies, purpose) : undefined
+
+/** Notes are shown to users one after the other: "scan: skipped (…); poster: not made (…)". */
+const joinNotes = (...notes: (string | undefined)[]) =>
+  notes.filter(Boolean).join('; ') || undefined
+
+/** A video's facts and poster key as columns (all null when it was not inspected). */
+function videoColumns(video: VideoInspection | undefined) {
+  const facts = video?.kind === 'facts' ? video : undefined
+  return {
+    videoDurationSeconds: facts?.facts.durationSeconds ?? null,
+    videoWidth: facts?.facts.width ?? null,
+    videoHeight: facts?.facts.height ?? null,
+    videoCodec: facts?.facts.videoCodec ?? null,
+    videoAudioCodec: facts?.facts.audioCodec ?? null,
+    videoBitrate: facts?.facts.bitrate ?? null,
+    posterKey: facts?.posterKey ?? null,
+  }
+}
+
+/**
+ * The document was not made `ready` by this run. Unless another run made it ready (with the
+ * same poster key), the poster must not outlive it (e.g. it was deleted meanwhile).
+ */
+async function dropPoster(deps: ContentCheckDeps, documentId: string, key: string) {
+  const now = await findDocumentById(deps.db, documentId)
+  if (now?.status !== 'ready' || now.posterKey !== key) await deps.storage.delete(key)
 }
 
 async function rejectDocument(

@@ -10,3 +10,4 @@ export {
 } from './reconcile.ts'
 export { counts, createEventsRuntime, type EventsConfig, type EventsRuntime } from './runtime.ts'
 export { MalformedEventError, type ObjectCreatedEvent, parseS3Notification } from './s3-event.ts'
+export type { VideoTools } from './video/inspect-video.ts'

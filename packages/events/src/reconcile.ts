@@ -1,5 +1,5 @@
 import type { Logger, Policies } from '@uplink/core'
-import { parseObjectKey } from '@uplink/core/object-key'
+import { parseObjectKey, parsePosterKey } from '@uplink/core/object-key'
 import {
   type Database,
   type Document,
@@ -54,7 +54,10 @@ export interface ReconcileSummary {
   checksQueued: number
 }
 
-/** The purpose of an object key we made, its tus `.info` / `.part` companions, or their staging keys. */
+/**
+ * The purpose of an object key we made, its tus `.info` / `.part` companions, its poster, or
+ * their staging keys.
+ */
 const purposeOf = (key: string) => parseObjectKey(baseKey(parseStagingKey(key) ?? key))?.purpose
 
 /** Documents in these states no longer own an object. */
@@ -160,7 +163,7 @@ async function abortAbandonedMultipart(
 
 /**
  * Deletes objects past the grace period that no document owns. A served key (and its tus
- * companions) belongs to any document not dead; a staging key only to a pending one, since
+ * companions and poster) belongs to any document not dead; a staging key only to a pending one, since
  * confirm moves its bytes away and nothing else may read it.
  */
 async function deleteOrphans(deps: ReconcileDeps, o: ReconcileOptions, s: ReconcileSummary) {
@@ -199,7 +202,8 @@ async function queueChecks(deps: ReconcileDeps, o: ReconcileOptions, s: Reconcil
   for (const { id } of rows) if (await enqueueContentCheck(deps.db, id)) s.checksQueued++
 }
 
-const baseKey = (key: string) => key.replace(/\.(info|part)$/, '')
+/** The document key an object belongs to: itself, or the key of its tus companion or poster. */
+const baseKey = (key: string) => parsePosterKey(key) ?? key.replace(/\.(info|part)$/, '')
 
 /**
  * Which of `keys` belong to a document that still owns its object (or upload). `pendingOnly`:

@@ -15,6 +15,7 @@ import { type ReconcileSummary, reconcile } from './reconcile.ts'
 import { type ObjectCreatedEvent, parseS3Notification } from './s3-event.ts'
 import type { Scanner } from './scanner.ts'
 import { createSqsConsumer, type SqsConsumer, type SqsConsumerOptions } from './sqs-consumer.ts'
+import type { VideoTools } from './video/inspect-video.ts'
 import { createWorker, type Worker, type WorkerOptions } from './worker.ts'
 
 export interface EventsConfig {
@@ -24,6 +25,11 @@ export interface EventsConfig {
   clamd?: string | undefined
   /** Objects larger than this skip the virus scan (default 100 MiB, clamd's StreamMaxLength). */
   scanMaxBytes?: number | undefined
+  /**
+   * ffprobe/ffmpeg for the facts and poster of purpose `video` (default: looked up on PATH;
+   * a missing tool skips its step with a note).
+   */
+  video?: VideoTools | undefined
   /** A claimed job's lease (ms, default 5 minutes), renewed while it runs. */
   jobLeaseMs?: number | undefined
   /** Consume S3 events from this SQS queue (in the process that runs the worker). */
@@ -65,7 +71,12 @@ export function createEventsRuntime(
   const scanner = config.clamd
     ? createClamavScanner({ address: parseClamdAddress(config.clamd) })
     : undefined
-  const checkDeps = { ...deps, scanner, scanMaxBytes: config.scanMaxBytes }
+  const checkDeps = {
+    ...deps,
+    scanner,
+    scanMaxBytes: config.scanMaxBytes,
+    video: config.video ?? {},
+  }
 
   const worker = config.worker
     ? createWorker({
