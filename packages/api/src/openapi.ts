@@ -18,6 +18,21 @@ export const documentViewOutput = z
     rejectionReason: z.string().nullable(),
     sha256: z.string().nullable().describe('verified SHA-256 of the stored bytes, base64'),
     scanNote: z.string().nullable(),
+    video: z
+      .object({
+        durationSeconds: z.number(),
+        width: z.number().int(),
+        height: z.number().int(),
+        videoCodec: z.string(),
+        audioCodec: z.string().nullable(),
+        bitrate: z.number().int().nullable().describe('bits per second'),
+      })
+      .nullable()
+      .describe('what ffprobe found in a ready video; null otherwise'),
+    posterUrl: z
+      .string()
+      .nullable()
+      .describe('signed GET of the poster JPEG, minted for this response; never store it'),
   })
   .meta({ id: 'Document' }) satisfies z.ZodType<DocumentView>
 

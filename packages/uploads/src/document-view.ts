@@ -1,8 +1,12 @@
-import type { DocumentView } from '@uplink/core'
+import type { DocumentView, VideoFacts } from '@uplink/core'
 import type { Document } from '@uplink/db'
+import type { Storage } from '@uplink/storage'
 
-/** The API's view of a document row: no owner, no key, no URL. */
-export function toDocumentView(doc: Document): DocumentView {
+/**
+ * The API's view of a document row: no owner, no key, no stored URL. `posterUrl` is the one
+ * URL in it, minted for this response by `viewDocument` (null here).
+ */
+export function toDocumentView(doc: Document, posterUrl: string | null = null): DocumentView {
   return {
     id: doc.id,
     purpose: doc.purpose,
@@ -16,5 +20,41 @@ export function toDocumentView(doc: Document): DocumentView {
     rejectionReason: doc.rejectionReason,
     sha256: doc.sha256,
     scanNote: doc.scanNote,
+    video: videoFacts(doc),
+    posterUrl,
   }
+}
+
+/** What ffprobe found, when the content check stored it (all its columns are set together). */
+export function videoFacts(doc: Document): VideoFacts | null {
+  const { videoDurationSeconds, videoWidth, videoHeight, videoCodec } = doc
+  if (videoDurationSeconds === null || videoWidth === null || videoHeight === null) return null
+  if (videoCodec === null) return null
+  return {
+    durationSeconds: videoDurationSeconds,
+    width: videoWidth,
+    height: videoHeight,
+    videoCodec,
+    audioCodec: doc.videoAudioCodec,
+    bitrate: doc.videoBitrate,
+  }
+}
+
+/**
+ * The view with a fresh signed GET of the poster of a `ready` video (inline, image/jpeg,
+ * `expiresInSeconds` — the download TTL): minted now, never stored (rule 2).
+ */
+export async function viewDocument(
+  storage: Pick<Storage, 'presignGet'>,
+  doc: Document,
+  expiresInSeconds: number,
+): Promise<DocumentView> {
+  if (doc.status !== 'ready' || !doc.posterKey) return toDocumentView(doc)
+  const signed = await storage.presignGet({
+    key: doc.posterKey,
+    filename: `${doc.filename.replace(/\.[^.]*$/, '')}.poster.jpg`,
+    contentType: 'image/jpeg',
+    expiresInSeconds,
+  })
+  return toDocumentView(doc, signed.url)
 }

@@ -4,7 +4,7 @@ export {
   type PendingUploadContext,
   type UploadInput,
 } from './create-pending-upload.ts'
-export { toDocumentView } from './document-view.ts'
+export { toDocumentView, videoFacts, viewDocument } from './document-view.ts'
 export { DEFAULT_DOWNLOADABLE, mintDownloadUrl, reprDigest } from './download-url.ts'
 export {
   MULTIPART_ROW_TTL_SECONDS,

@@ -1,12 +1,20 @@
 import { documentIdInput, documentNotFound } from '@uplink/core'
 import { isStagedMethod, stagingKey } from '@uplink/core/object-key'
-import { findDocumentForOwner, listDocumentsForOwner, transitionDocument } from '@uplink/db'
-import { mintDownloadUrl, toDocumentView } from '@uplink/uploads'
+import {
+  type Document,
+  findDocumentForOwner,
+  listDocumentsForOwner,
+  transitionDocument,
+} from '@uplink/db'
+import { mintDownloadUrl, toDocumentView, viewDocument } from '@uplink/uploads'
 import { z } from 'zod'
 import { documentPageOutput, documentViewOutput, downloadUrlOutput } from '../openapi.ts'
 import { type Context, protectedProcedure, router } from '../trpc.ts'
 
 const byIdInput = z.object({ id: documentIdInput })
+
+/** The view with the poster URL (if any) minted now, for the download TTL. */
+const view = (ctx: Context, doc: Document) => viewDocument(ctx.storage, doc, ctx.expiries.download)
 
 async function ownDocument(ctx: Context & { user: { id: string } }, id: string) {
   const doc = await findDocumentForOwner(ctx.db, id, ctx.user.id)
@@ -72,11 +80,12 @@ export const documentsRouter = router({
     .output(documentPageOutput)
     .query(async ({ ctx, input }) => {
       const page = await listDocumentsForOwner(ctx.db, ctx.user.id, input)
-      return { items: page.items.map(toDocumentView), nextCursor: page.nextCursor }
+      const items = await Promise.all(page.items.map((doc) => view(ctx, doc)))
+      return { items, nextCursor: page.nextCursor }
     }),
 
   byId: rest.byId.query(async ({ ctx, input }) => {
-    return toDocumentView(await ownDocument(ctx, input.id))
+    return view(ctx, await ownDocument(ctx, input.id))
   }),
 
   /**
@@ -93,13 +102,18 @@ export const documentsRouter = router({
     }
   }),
 
-  /** Deletes the object, then marks the row `deleted` (the row stays as an audit record). */
+  /**
+   * Deletes the object (and a video's poster), then marks the row `deleted` (the row stays as
+   * an audit record).
+   */
   delete: rest.delete.mutation(async ({ ctx, input }) => {
     const doc = await ownDocument(ctx, input.id)
     if (doc.method === 'multipart' && doc.status === 'pending' && doc.uploadRef) {
       await ctx.storage.multipart.abort({ key: doc.objectKey, uploadId: doc.uploadRef })
     }
     await ctx.storage.delete(doc.objectKey)
+    // A content check still running deletes the poster it stores once it sees `deleted`.
+    if (doc.posterKey) await ctx.storage.delete(doc.posterKey)
     // A pending put/post may have bytes waiting on its staging key.
     if (doc.status === 'pending' && isStagedMethod(doc.method)) {
       await ctx.storage.delete(stagingKey(doc.objectKey))
