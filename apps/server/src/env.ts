@@ -83,6 +83,8 @@ const schema = z.object({
   UPLINK_SQS_REGION: z.string().optional(),
   UPLINK_CLAMD: z.string().min(1).optional(),
   UPLINK_SCAN_MAX_BYTES: bytes.default(DEFAULT_SCAN_MAX_BYTES),
+  UPLINK_FFPROBE_PATH: z.string().min(1).default('ffprobe'),
+  UPLINK_FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   UPLINK_JOB_LEASE_SECONDS: z.coerce.number().int().min(1).default(300),
   UPLINK_WORKER: bool.default(true),
   UPLINK_RECONCILE_INTERVAL_MINUTES: z.coerce.number().min(0).default(10),
@@ -173,6 +175,8 @@ export interface Config {
     clamd: string | undefined
     /** Objects larger than this are not sent to clamd (they become `ready` with a scan note). */
     scanMaxBytes: number
+    /** ffprobe and ffmpeg (paths or names on PATH) for video facts and posters; missing → skipped. */
+    video: { ffprobePath: string; ffmpegPath: string }
     /** A claimed job's lease, renewed while it runs; a dead worker's job is reclaimed after it. */
     jobLeaseMs: number
     reconcileIntervalMinutes: number
@@ -285,6 +289,7 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
       worker: env.UPLINK_WORKER,
       clamd: env.UPLINK_CLAMD,
       scanMaxBytes: env.UPLINK_SCAN_MAX_BYTES,
+      video: { ffprobePath: env.UPLINK_FFPROBE_PATH, ffmpegPath: env.UPLINK_FFMPEG_PATH },
       jobLeaseMs: env.UPLINK_JOB_LEASE_SECONDS * 1000,
       reconcileIntervalMinutes: env.UPLINK_RECONCILE_INTERVAL_MINUTES,
       orphanGraceMs: env.UPLINK_ORPHAN_GRACE_HOURS * 3600_000,
