@@ -77,6 +77,9 @@ export async function startStack(options: {
           UPLINK_QUOTA_PENDING_UPLOADS: '0',
           UPLINK_QUOTA_UNFINISHED_UPLOADS: '0',
           UPLINK_QUOTA_BYTES_IN_FLIGHT: '0',
+          // The bench's videos are an `ftyp` box and random bytes, which ffprobe rejects as not
+          // playable (deleting them before the download leg): skip the video step, noted.
+          UPLINK_FFPROBE_PATH: 'uplink-bench-has-no-ffprobe',
         },
         stdio: ['ignore', 'ignore', 'inherit'],
       },
