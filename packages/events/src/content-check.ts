@@ -64,7 +64,8 @@ export interface CheckOptions {
  * confirmed one and the digest the declared one (if any); a `ready` document records the digest.
  * A rejected document's object is deleted and the reason stored. Objects over `scanMaxBytes`
  * skip the scanner only. Documents in any other state are left alone, so the check is safe to
- * run twice. On `finalAttempt`, a scanner error rejects instead of throwing.
+ * run twice. On `finalAttempt`, a scanner error rejects instead of throwing. Documents of purpose
+ * `video` that pass are then probed and get a poster (`inspectVideo`) before `ready`.
  */
 export async function checkContent(
   deps: ContentCheckDeps,
