@@ -54,7 +54,7 @@ export function cdnRoute(deps: CdnRouteDeps): Router {
 
     // A client that leaves before S3 answers aborts the GET; after that, pipeline does.
     const abort = new AbortController()
-    res.once('close', () => abort.abort())
+    res.once('close', () => res.writableFinished || abort.abort())
     const object = await deps.storage.openObject(doc.objectKey, { signal: abort.signal })
     if (!object) return refuse(res, 404, 'not found')
     res.status(200)
