@@ -21,9 +21,9 @@ export function galleryCookieDomain(
 /**
  * `Set-Cookie` values for the CloudFront cookies: HttpOnly (no script reads them), Secure,
  * `Path=/`, and SameSite=Lax: the page and the CDN share a site (the Domain rule above makes
- * that so), so `<img>` requests carry them, while other sites' requests do not. No Expires or
- * Max-Age, as CloudFront advises: "the browser deletes the cookie when the user closes the
- * browser"; the policy's DateLessThan is the real expiry.
+ * that so), so `<img>` requests carry them, while other sites' requests do not. Session cookies,
+ * as CloudFront advises: "we recommend that you exclude Expires and Max-Age attributes"; the
+ * policy's DateLessThan is the real expiry.
  */
 export function galleryCookieHeaders(
   cookies: GalleryCookies,

@@ -33,8 +33,8 @@ export function galleryPrefix(ownerId: string): string {
 }
 
 /**
- * The custom policy granting `<baseUrl>/<prefix>*` until `expiresAt`. CloudFront: "DateLessThan
- * … is the only required parameter in the Condition section" (epoch seconds).
+ * The custom policy granting `resource` until `expiresAt`, in CloudFront's format:
+ * `"DateLessThan":{"AWS:EpochTime":required ending date and time in Unix time format and UTC}`.
  */
 export function galleryPolicy(resource: string, expiresAt: Date): string {
   const epoch = Math.floor(expiresAt.getTime() / 1000)
