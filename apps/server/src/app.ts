@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TRPCError } from '@trpc/server'
 import { createExpressMiddleware } from '@trpc/server/adapters/express'
@@ -5,6 +6,7 @@ import { type ApiDeps, appRouter, createContextFactory } from '@uplink/api'
 import { AppError } from '@uplink/core'
 import express, { type Express } from 'express'
 import type { Logger } from 'pino'
+import { cdnRoute } from './cdn/route.ts'
 import { errorHandler, notFound } from './http/errors.ts'
 import { readinessRoute } from './http/readiness.ts'
 import { requestContext } from './http/request-context.ts'
@@ -18,6 +20,8 @@ export interface AppDeps extends Omit<ApiDeps, 'log'> {
   trustProxy?: boolean
   /** True while the server shuts down: `/readyz` answers 503 so balancers stop sending. */
   draining?: () => boolean
+  /** Trusted CloudFront public keys by key pair id: serves the /cdn verifier when not empty. */
+  cdnPublicKeys?: ReadonlyMap<string, KeyObject>
   /** Extra routers (dev-only endpoints, the built web app) mounted before the 404. */
   extraRoutes?: express.RequestHandler[]
 }
@@ -99,6 +103,16 @@ export function createApp(deps: AppDeps): Express {
       ...(deps.downloadable ? { downloadable: deps.downloadable } : {}),
     }),
   )
+  if (deps.cdnPublicKeys?.size) {
+    app.use(
+      cdnRoute({
+        db: deps.db,
+        storage: deps.storage,
+        publicKeys: deps.cdnPublicKeys,
+        downloadable: deps.downloadable,
+      }),
+    )
+  }
   for (const route of deps.extraRoutes ?? []) app.use(route)
   app.use(notFound)
   app.use(errorHandler)

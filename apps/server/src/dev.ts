@@ -4,6 +4,7 @@ import { signDevToken } from '@uplink/api'
 import { storageSettings } from '@uplink/launchers'
 import pretty from 'pino-pretty'
 import { startEmbeddedS3 } from './dev/embedded-s3.ts'
+import { withDevGalleryKeys } from './dev/gallery-keys.ts'
 import { dataDir, devJwtSecret } from './dev/paths.ts'
 import { ConfigError, loadConfig } from './env.ts'
 import { createLogger } from './logger.ts'
@@ -16,14 +17,15 @@ import { createServices } from './services.ts'
 async function dev() {
   const loaded = loadConfig('development')
   // The Vite dev server (apps/web) PUTs/POSTs straight to the bucket: let it, unless configured.
-  const config = loaded.webOrigins.length
+  const withOrigins = loaded.webOrigins.length
     ? loaded
     : { ...loaded, webOrigins: ['http://localhost:5173', 'http://127.0.0.1:5173'] }
   // Readable lines in the terminal; production (main.ts) writes JSON.
   const log = createLogger(
-    config.logLevel,
+    withOrigins.logLevel,
     pretty({ colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }),
   )
+  const config = withDevGalleryKeys(withOrigins, log)
   const databaseUrl = config.databaseUrl ?? `pglite:${join(dataDir, 'pglite')}`
   const embedded = config.s3 ? undefined : await startEmbeddedS3()
   const s3 = config.s3 ?? storageSettings(embedded!)

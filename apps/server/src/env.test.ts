@@ -1,12 +1,20 @@
+import { generateKeyPairSync } from 'node:crypto'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from './env.ts'
+
+const rsa = () => generateKeyPairSync('rsa', { modulusLength: 2048 })
+const pem = (key: ReturnType<typeof rsa>['privateKey' | 'publicKey']) =>
+  key.export({ type: key.type === 'private' ? 'pkcs8' : 'spki', format: 'pem' }).toString()
 
 describe('loadConfig', () => {
   it('runs development with no configuration at all', () => {
     const config = loadConfig('development', {})
     expect(config.databaseUrl).toBeUndefined()
     expect(config.s3).toBeUndefined()
-    expect(config.expiries).toEqual({ upload: 600, download: 120 })
+    expect(config.expiries).toEqual({ upload: 600, download: 120, gallery: 600 })
     expect(Object.isFrozen(config)).toBe(true)
   })
 
@@ -64,5 +72,92 @@ describe('loadConfig', () => {
     expect(() => loadConfig('development', { UPLINK_QUOTA_BYTES_IN_FLIGHT: '-1' })).toThrow(
       /UPLINK_QUOTA_BYTES_IN_FLIGHT:/,
     )
+  })
+
+  describe('CloudFront signed cookies', () => {
+    const pair = rsa()
+    const production = {
+      DATABASE_URL: 'postgres://db/uplink',
+      UPLINK_JWT_SECRET: 'x'.repeat(32),
+      S3_ACCESS_KEY_ID: 'k',
+      S3_SECRET_ACCESS_KEY: 's',
+    }
+
+    it('is off when nothing is set, and the cookie TTL defaults to 10 minutes', () => {
+      const { cdn, expiries } = loadConfig('production', production)
+      expect(cdn.signer).toBeUndefined()
+      expect(cdn.publicKeys.size).toBe(0)
+      expect(expiries.gallery).toBe(600)
+      expect(() => loadConfig('production', { ...production, UPLINK_CDN_COOKIE_TTL: '0' })).toThrow(
+        /UPLINK_CDN_COOKIE_TTL:/,
+      )
+    })
+
+    it('reads the private key as PEM text or a file path and derives the verifier key', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'uplink-env-'))
+      writeFileSync(join(dir, 'pk.pem'), pem(pair.privateKey))
+      for (const key of [pem(pair.privateKey), join(dir, 'pk.pem')]) {
+        const { cdn } = loadConfig('production', {
+          ...production,
+          UPLINK_CDN_URL: 'https://cdn.example.com/',
+          UPLINK_CLOUDFRONT_KEY_PAIR_ID: 'K2JCJMDEHXQW5F',
+          UPLINK_CLOUDFRONT_PRIVATE_KEY: key,
+        })
+        expect(cdn.url).toBe('https://cdn.example.com')
+        expect(cdn.signer?.keyPairId).toBe('K2JCJMDEHXQW5F')
+        expect(cdn.publicKeys.get('K2JCJMDEHXQW5F')?.equals(pair.publicKey)).toBe(true)
+      }
+    })
+
+    it('names the variables a half-done setup still needs', () => {
+      expect(() =>
+        loadConfig('production', { ...production, UPLINK_CDN_URL: 'https://cdn.example.com' }),
+      ).toThrow(/set UPLINK_CLOUDFRONT_PRIVATE_KEY/)
+      expect(() =>
+        loadConfig('production', {
+          ...production,
+          UPLINK_CLOUDFRONT_PRIVATE_KEY: pem(pair.privateKey),
+        }),
+      ).toThrow(/UPLINK_CLOUDFRONT_KEY_PAIR_ID, UPLINK_CDN_URL/)
+    })
+
+    it('runs a verifier-only deployment from the public key alone', () => {
+      const { cdn } = loadConfig('production', {
+        ...production,
+        UPLINK_CLOUDFRONT_KEY_PAIR_ID: 'K1',
+        UPLINK_CLOUDFRONT_PUBLIC_KEY: pem(pair.publicKey),
+      })
+      expect(cdn.signer).toBeUndefined()
+      expect(cdn.publicKeys.get('K1')?.equals(pair.publicKey)).toBe(true)
+    })
+
+    it('refuses a key that is not one, a public key of another pair, and never echoes the value', () => {
+      const secretish = 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC'
+      const run = (env: Record<string, string>) => () =>
+        loadConfig('production', { ...production, UPLINK_CLOUDFRONT_KEY_PAIR_ID: 'K1', ...env })
+      expect(run({ UPLINK_CLOUDFRONT_PRIVATE_KEY: secretish })).toThrow(
+        /UPLINK_CLOUDFRONT_PRIVATE_KEY: neither PEM text/,
+      )
+      expect(run({ UPLINK_CLOUDFRONT_PRIVATE_KEY: secretish })).not.toThrow(secretish)
+      expect(
+        run({ UPLINK_CLOUDFRONT_PUBLIC_KEY: pem(pair.privateKey).replace('PRIVATE', 'X') }),
+      ).toThrow(/UPLINK_CLOUDFRONT_PUBLIC_KEY: not a PEM public key/)
+      expect(
+        run({
+          UPLINK_CDN_URL: 'https://cdn.example.com',
+          UPLINK_CLOUDFRONT_PRIVATE_KEY: pem(pair.privateKey),
+          UPLINK_CLOUDFRONT_PUBLIC_KEY: pem(rsa().publicKey),
+        }),
+      ).toThrow(/UPLINK_CLOUDFRONT_PUBLIC_KEY: does not match/)
+    })
+
+    it('refuses a CDN URL with a query string and a cookie domain that is not a domain', () => {
+      expect(() =>
+        loadConfig('development', { UPLINK_CDN_URL: 'https://cdn.example.com/?a=1' }),
+      ).toThrow(/UPLINK_CDN_URL: must have no query/)
+      expect(() =>
+        loadConfig('development', { UPLINK_CDN_COOKIE_DOMAIN: 'https://example.com' }),
+      ).toThrow(/UPLINK_CDN_COOKIE_DOMAIN:/)
+    })
   })
 })

@@ -9,6 +9,7 @@ import {
 } from '@uplink/core'
 import { DEFAULT_SCAN_MAX_BYTES } from '@uplink/events'
 import { z } from 'zod'
+import { type CdnConfig, resolveCdnConfig } from './env-cdn.ts'
 
 export type Mode = 'development' | 'production'
 
@@ -54,6 +55,22 @@ const schema = z.object({
   UPLINK_JWT_AUDIENCE: z.string().optional(),
   UPLINK_UPLOAD_URL_TTL: seconds.min(60).max(900).default(600),
   UPLINK_DOWNLOAD_URL_TTL: seconds.min(1).max(900).default(120),
+  UPLINK_CDN_COOKIE_TTL: seconds.min(1).max(3600).default(600),
+  UPLINK_CDN_URL: z
+    .url({ protocol: /^https?$/ })
+    .refine((u) => !/[?#]/.test(u), 'must have no query or fragment')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
+  UPLINK_CDN_COOKIE_DOMAIN: z
+    .string()
+    .regex(/^\.?[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i, 'must be a domain name, e.g. example.com')
+    .optional(),
+  UPLINK_CLOUDFRONT_KEY_PAIR_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a CloudFront public key id, e.g. K2JCJMDEHXQW5F')
+    .optional(),
+  UPLINK_CLOUDFRONT_PRIVATE_KEY: z.string().min(1).optional(),
+  UPLINK_CLOUDFRONT_PUBLIC_KEY: z.string().min(1).optional(),
   UPLINK_POLICIES: z
     .string()
     .transform((text, ctx) => {
@@ -140,7 +157,10 @@ export interface Config {
    */
   s3Checksums: boolean
   auth: { jwtSecret?: string; jwksUrl?: string; issuer?: string; audience?: string }
-  expiries: { upload: number; download: number }
+  /** Lifetimes in seconds: upload and download URLs, gallery cookies. */
+  expiries: { upload: number; download: number; gallery: number }
+  /** CloudFront signed cookies (documents.galleryAccess) and the /cdn verifier. */
+  cdn: CdnConfig
   policies: Policies
   trustProxy: boolean
   /** A connection that moves no bytes for this long is closed (slow or stalled clients). */
@@ -214,6 +234,11 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
     if (!env.S3_ACCESS_KEY_ID) missing.push('S3_ACCESS_KEY_ID')
     if (!env.S3_SECRET_ACCESS_KEY) missing.push('S3_SECRET_ACCESS_KEY')
   }
+  const cdn = resolveCdnConfig(mode, env)
+  if (cdn.invalid.length) {
+    throw new ConfigError(`invalid configuration:\n${cdn.invalid.map((l) => `  ${l}`).join('\n')}`)
+  }
+  missing.push(...cdn.missing)
   if (missing.length) {
     throw new ConfigError(
       `invalid configuration: set ${missing.join(', ')} (see README, Configuration)`,
@@ -250,7 +275,12 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
       ...(env.UPLINK_JWT_ISSUER ? { issuer: env.UPLINK_JWT_ISSUER } : {}),
       ...(env.UPLINK_JWT_AUDIENCE ? { audience: env.UPLINK_JWT_AUDIENCE } : {}),
     },
-    expiries: { upload: env.UPLINK_UPLOAD_URL_TTL, download: env.UPLINK_DOWNLOAD_URL_TTL },
+    expiries: {
+      upload: env.UPLINK_UPLOAD_URL_TTL,
+      download: env.UPLINK_DOWNLOAD_URL_TTL,
+      gallery: env.UPLINK_CDN_COOKIE_TTL,
+    },
+    cdn: cdn.config,
     policies: env.UPLINK_POLICIES ?? defaultPolicies,
     trustProxy: env.UPLINK_TRUST_PROXY,
     idleTimeoutSeconds: env.UPLINK_IDLE_TIMEOUT_SECONDS,

@@ -126,6 +126,10 @@ export async function createServices(
     tusServer,
     policies: config.policies,
     expiries: config.expiries,
+    gallery: config.cdn.signer
+      ? { signer: config.cdn.signer, cdnUrl: config.cdn.url, cookieDomain: config.cdn.cookieDomain }
+      : undefined,
+    cdnPublicKeys: config.cdn.publicKeys,
     log,
     trustProxy: config.trustProxy,
     events,

@@ -10,5 +10,7 @@ export {
   type ApiDeps,
   type Context,
   createContextFactory,
+  type GalleryConfig,
+  type HttpExchange,
   type ProcedureCall,
 } from './trpc.ts'

@@ -10,6 +10,7 @@ import {
 } from '@uplink/core'
 import type { Database, Document } from '@uplink/db'
 import type { Storage } from '@uplink/storage'
+import type { GallerySigner } from '@uplink/uploads'
 import type { Kysely } from 'kysely'
 import { ZodError } from 'zod'
 import type { Authenticate, User } from './auth.ts'
@@ -20,8 +21,10 @@ export interface ApiDeps {
   storage: Storage
   policies: Policies
   authenticate: Authenticate
-  /** Signed URL lifetimes in seconds (validated by @uplink/storage). */
-  expiries: { upload: number; download: number }
+  /** Signed URL lifetimes in seconds (validated by @uplink/storage); gallery cookies' too. */
+  expiries: { upload: number; download: number; gallery?: number }
+  /** CloudFront signed cookies for galleries (`documents.galleryAccess`); absent: off. */
+  gallery?: GalleryConfig | undefined
   /** The API never logs signed URLs. */
   log: Logger
   /** Statuses that may be downloaded (default `uploaded` and `ready`). */
@@ -39,6 +42,15 @@ export interface ApiDeps {
   onProcedure?: ((call: ProcedureCall) => void) | undefined
 }
 
+/** How `documents.galleryAccess` signs. */
+export interface GalleryConfig {
+  signer: GallerySigner
+  /** The CDN URL (`https://cdn.example.com`); undefined: `<request origin>/cdn` (dev). */
+  cdnUrl: string | undefined
+  /** The cookies' `Domain`; undefined: the CDN host, or none when the API is on that host. */
+  cookieDomain: string | undefined
+}
+
 /** One ended procedure call, as `ApiDeps.onProcedure` sees it. */
 export interface ProcedureCall {
   path: string
@@ -52,14 +64,38 @@ export interface ProcedureCall {
 
 export interface Context extends Omit<ApiDeps, 'authenticate'> {
   user: User | undefined
+  /** Adds a `Set-Cookie` header to the response (HTTP adapters; absent for `createCaller`). */
+  setCookie?: ((serialized: string) => void) | undefined
+  /** `<scheme>://<host>` the request was addressed to (HTTP adapters only). */
+  requestOrigin?: string | undefined
+}
+
+/** The parts of an HTTP exchange the context reads (Express and node:http fit; no types of either). */
+export interface HttpExchange {
+  req: {
+    headers: { authorization?: string | undefined; host?: string | undefined }
+    /** Express: honours `trust proxy`. */
+    protocol?: string
+    /** Express: the Host (or X-Forwarded-Host behind a trusted proxy), with its port. */
+    host?: string
+  }
+  res?: { appendHeader(name: string, value: string): unknown }
 }
 
 /** Builds the per-request context from the Authorization header. */
 export function createContextFactory(deps: ApiDeps) {
   const { authenticate, ...rest } = deps
-  return async ({ req }: { req: { headers: { authorization?: string | undefined } } }) => {
+  return async ({ req, res }: HttpExchange) => {
     const user = await authenticate(req.headers.authorization)
-    return { ...rest, user } satisfies Context
+    const host = req.host ?? req.headers.host
+    return {
+      ...rest,
+      user,
+      setCookie: res
+        ? (serialized: string) => void res.appendHeader('Set-Cookie', serialized)
+        : undefined,
+      requestOrigin: host ? `${req.protocol ?? 'http'}://${host}` : undefined,
+    } satisfies Context
   }
 }
 

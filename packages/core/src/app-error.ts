@@ -9,6 +9,7 @@ export type RpcCode =
   | 'CONFLICT'
   | 'PRECONDITION_FAILED'
   | 'TOO_MANY_REQUESTS'
+  | 'NOT_IMPLEMENTED'
   | 'SERVICE_UNAVAILABLE'
 
 /**
@@ -45,6 +46,12 @@ export const ERROR_CATALOGUE = {
     message: 'the document cannot be downloaded yet',
   },
   rate_limited: { status: 429, rpc: 'TOO_MANY_REQUESTS', message: 'too many uploads started' },
+  gallery_not_configured: {
+    status: 501,
+    rpc: 'NOT_IMPLEMENTED',
+    message:
+      'gallery access is not configured: set UPLINK_CDN_URL, UPLINK_CLOUDFRONT_KEY_PAIR_ID and UPLINK_CLOUDFRONT_PRIVATE_KEY',
+  },
   unavailable: {
     status: 503,
     rpc: 'SERVICE_UNAVAILABLE',

@@ -18,5 +18,6 @@ export {
   type UploadedPart,
 } from './multipart.ts'
 export type { ObjectHead } from './objects.ts'
+export type { OpenedObject } from './open-object.ts'
 export type { PresignedGet, PresignedPart, PresignedPost, PresignedPut } from './presign.ts'
 export { createStorage, type Storage } from './storage.ts'

@@ -5,6 +5,7 @@ import { copyObject } from './copy.ts'
 import * as multipart from './multipart.ts'
 import { createObjectSigner } from './object-signer.ts'
 import { deleteObject, headObject, readFirstBytes } from './objects.ts'
+import { openObject } from './open-object.ts'
 import { presignGet, presignPost, presignPut, presignUploadPart } from './presign.ts'
 import { putObject } from './put-object.ts'
 import { readStream } from './read-stream.ts'
@@ -52,6 +53,7 @@ export function createStorage(config: StorageConfig) {
     copy: bind(copyObject, client, bucket),
     readFirstBytes: bind(readFirstBytes, client, bucket),
     readStream: bind(readStream, client, bucket),
+    openObject: bind(openObject, client, bucket),
     ensureBucket: () => ensureBucket(client, bucket),
     /** Throws unless S3 answers and the bucket exists. */
     ensureReachable: () => checkBucket(client, bucket),

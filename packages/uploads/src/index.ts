@@ -7,6 +7,14 @@ export {
 export { toDocumentView, videoFacts, viewDocument } from './document-view.ts'
 export { DEFAULT_DOWNLOADABLE, mintDownloadUrl, reprDigest } from './download-url.ts'
 export {
+  GALLERY_PURPOSE,
+  type GalleryAccess,
+  type GalleryCookies,
+  type GallerySigner,
+  galleryPrefix,
+  signGalleryAccess,
+} from './gallery-access.ts'
+export {
   MULTIPART_ROW_TTL_SECONDS,
   type OwnerContext,
   ownMultipart,

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream'
 import { createTRPCClient, httpLink } from '@trpc/client'
 import { type AppRouter, signDevToken } from '@uplink/api'
 import { testDatabase, testServices } from '@uplink/testing'
-import { loadConfig } from '../../src/env.ts'
+import { type Config, loadConfig } from '../../src/env.ts'
 import { createLogger } from '../../src/logger.ts'
 import { serve } from '../../src/serve.ts'
 import { createServices, type Services } from '../../src/services.ts'
@@ -21,11 +21,17 @@ export interface Harness {
   close(): Promise<void>
 }
 
-/** Starts the real server (real Postgres database of its own, real S3) on a free port. */
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+/**
+ * Starts the real server (real Postgres database of its own, real S3) on a free port, or on
+ * `options.port`; `options.configure` adjusts the loaded config (e.g. dev-only defaults).
+ */
+export async function startHarness(
+  env: Record<string, string> = {},
+  options: { port?: number; configure?: (config: Readonly<Config>) => Readonly<Config> } = {},
+): Promise<Harness> {
   const { s3 } = testServices()
   const databaseUrl = await testDatabase()
-  const config = loadConfig('production', {
+  const loaded = loadConfig('production', {
     DATABASE_URL: databaseUrl,
     S3_ENDPOINT: s3.endpoint,
     S3_REGION: s3.region,
@@ -39,6 +45,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     UPLINK_WORKER: 'false',
     ...env,
   })
+  const config = options.configure ? options.configure(loaded) : loaded
   const logs: string[] = []
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -52,7 +59,12 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     { databaseUrl: config.databaseUrl ?? databaseUrl, s3: config.s3! },
     log,
   )
-  const server = await serve(services, { host: '127.0.0.1', port: 0, log, handleSignals: false })
+  const server = await serve(services, {
+    host: '127.0.0.1',
+    port: options.port ?? 0,
+    log,
+    handleSignals: false,
+  })
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const token = (userId: string) => signDevToken(JWT_SECRET, userId)
   return {

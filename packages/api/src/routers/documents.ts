@@ -1,4 +1,4 @@
-import { documentIdInput, documentNotFound } from '@uplink/core'
+import { AppError, documentIdInput, documentNotFound } from '@uplink/core'
 import { isStagedMethod, stagingKey } from '@uplink/core/object-key'
 import {
   type Document,
@@ -6,8 +6,9 @@ import {
   listDocumentsForOwner,
   transitionDocument,
 } from '@uplink/db'
-import { mintDownloadUrl, toDocumentView, viewDocument } from '@uplink/uploads'
+import { mintDownloadUrl, signGalleryAccess, toDocumentView, viewDocument } from '@uplink/uploads'
 import { z } from 'zod'
+import { galleryCookieDomain, galleryCookieHeaders } from '../gallery-cookies.ts'
 import { documentPageOutput, documentViewOutput, downloadUrlOutput } from '../openapi.ts'
 import { type Context, protectedProcedure, router } from '../trpc.ts'
 
@@ -15,6 +16,9 @@ const byIdInput = z.object({ id: documentIdInput })
 
 /** The view with the poster URL (if any) minted now, for the download TTL. */
 const view = (ctx: Context, doc: Document) => viewDocument(ctx.storage, doc, ctx.expiries.download)
+
+/** Gallery cookies live this long unless configured (seconds). */
+const DEFAULT_GALLERY_TTL_SECONDS = 600
 
 async function ownDocument(ctx: Context & { user: { id: string } }, id: string) {
   const doc = await findDocumentForOwner(ctx.db, id, ctx.user.id)
@@ -99,6 +103,32 @@ export const documentsRouter = router({
       url: signed.url,
       expiresAt: signed.expiresAt.toISOString(),
       sha256: doc.sha256,
+    }
+  }),
+
+  /**
+   * Sets CloudFront signed cookies that let this browser load the caller's own images from the
+   * CDN until `expiresAt` (one policy for a whole page, not a URL per image). An image's URL is
+   * `<baseUrl>/<prefix><documentId>`; call again when images start failing with 403.
+   */
+  galleryAccess: protectedProcedure.mutation(({ ctx }) => {
+    const { gallery, setCookie } = ctx
+    const baseUrl = gallery?.cdnUrl ?? (ctx.requestOrigin ? `${ctx.requestOrigin}/cdn` : undefined)
+    if (!gallery || !baseUrl) throw new AppError('gallery_not_configured')
+    if (!setCookie) {
+      throw new AppError('gallery_not_configured', 'gallery cookies need an HTTP response')
+    }
+    const access = signGalleryAccess(gallery.signer, {
+      ownerId: ctx.user.id,
+      baseUrl,
+      ttlSeconds: ctx.expiries.gallery ?? DEFAULT_GALLERY_TTL_SECONDS,
+    })
+    const domain = galleryCookieDomain(gallery.cookieDomain, access.baseUrl, ctx.requestOrigin)
+    for (const cookie of galleryCookieHeaders(access.cookies, domain)) setCookie(cookie)
+    return {
+      baseUrl: access.baseUrl,
+      prefix: access.prefix,
+      expiresAt: access.expiresAt.toISOString(),
     }
   }),
 

@@ -1,0 +1,90 @@
+import type { KeyObject } from 'node:crypto'
+import { pipeline } from 'node:stream/promises'
+import { parseObjectKey } from '@uplink/core/object-key'
+import { type Database, type Document, findDocumentByKey } from '@uplink/db'
+import type { Storage } from '@uplink/storage'
+import { DEFAULT_DOWNLOADABLE } from '@uplink/uploads'
+import { type Request, type Response, Router } from 'express'
+import type { Kysely } from 'kysely'
+import { verifySignedCookies } from './signed-cookies.ts'
+
+export interface CdnRouteDeps {
+  db: Kysely<Database>
+  storage: Pick<Storage, 'openObject'>
+  /** Key pair id → public key, as CloudFront's trusted key group holds them. */
+  publicKeys: ReadonlyMap<string, KeyObject>
+  downloadable?: readonly Document['status'][] | undefined
+}
+
+/** The request's cookies by name (the first of each name, as a CDN reads them). */
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const cookies: Record<string, string> = {}
+  for (const pair of (header ?? '').split(';')) {
+    const at = pair.indexOf('=')
+    if (at < 1) continue
+    const name = pair.slice(0, at).trim()
+    if (!(name in cookies)) cookies[name] = pair.slice(at + 1).trim()
+  }
+  return cookies
+}
+
+/**
+ * `GET /cdn/<key>`: a CloudFront stand-in for `pnpm dev` and tests. It checks the signed
+ * cookies as CloudFront does (see signed-cookies.ts), then streams the object. Stricter than
+ * CloudFront, which serves any object the policy covers: only a document's own key
+ * (`<owner>/<purpose>/<id>`, never `staging/…`) whose document may be downloaded.
+ */
+export function cdnRoute(deps: CdnRouteDeps): Router {
+  const downloadable = deps.downloadable ?? DEFAULT_DOWNLOADABLE
+  const router = Router()
+  router.get('/cdn/*splat', async (req: Request, res: Response) => {
+    const verdict = verifySignedCookies(
+      {
+        cookies: parseCookies(req.headers.cookie),
+        url: `${req.protocol}://${req.host}${req.originalUrl}`,
+        ip: req.ip ?? req.socket.remoteAddress ?? '',
+        now: new Date(),
+      },
+      deps.publicKeys,
+    )
+    if (!verdict.ok) return refuse(res, 403, `access denied: ${verdict.reason}`)
+    const key = decodeKey(req.path.slice('/cdn/'.length))
+    const doc = key && parseObjectKey(key) ? await findDocumentByKey(deps.db, key) : undefined
+    if (!doc || !downloadable.includes(doc.status)) return refuse(res, 404, 'not found')
+
+    // A client that leaves before S3 answers aborts the GET; after that, pipeline does.
+    const abort = new AbortController()
+    res.once('close', () => res.writableFinished || abort.abort())
+    const object = await deps.storage.openObject(doc.objectKey, { signal: abort.signal })
+    if (!object) return refuse(res, 404, 'not found')
+    res.status(200)
+    res.setHeader('Content-Type', doc.contentType)
+    res.setHeader('Content-Length', String(object.size))
+    if (object.etag) res.setHeader('ETag', object.etag)
+    if (object.lastModified) res.setHeader('Last-Modified', object.lastModified.toUTCString())
+    // The cookies are one user's: no shared cache may keep what they unlocked.
+    res.setHeader('Cache-Control', 'private')
+    res.setHeader('X-Content-Type-Options', 'nosniff')
+    if (req.method === 'HEAD') {
+      object.body.destroy()
+      return void res.end()
+    }
+    // pipeline waits for the client to drain (back-pressure) and destroys both on failure.
+    await pipeline(object.body, res).catch((err: unknown) => {
+      if (!res.writableFinished) req.log.debug({ err }, 'cdn response cut short')
+    })
+  })
+  return router
+}
+
+function decodeKey(path: string): string | undefined {
+  try {
+    return decodeURIComponent(path)
+  } catch {
+    return undefined
+  }
+}
+
+function refuse(res: Response, status: number, error: string): void {
+  res.status(status).setHeader('Cache-Control', 'no-store').json({ error })
+}
