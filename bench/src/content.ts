@@ -165,8 +165,10 @@ async function slowDownload(url: string, token: string, rateMBps: number): Promi
   return { bytes, sha256: hash.digest('base64') }
 }
 
-/** Memory flat (peak under 256 MB and within 64 MiB of idle) and the bytes intact. */
-export function contentPassed(r: ContentResult, p: ContentPass): boolean {
-  const flat = p.peakRss === undefined || (p.peakRss < 256e6 && p.peakRss - r.idleRss < 64 * MiB)
-  return p.sha256Match && flat
+/**
+ * Memory flat: the peak stays under 256 MB (as the tus memory section) whatever the size (4 GiB
+ * peaks where 256 MiB does, ~170–190 MiB), and the bytes are intact.
+ */
+export function contentPassed(p: ContentPass): boolean {
+  return p.sha256Match && (p.peakRss === undefined || p.peakRss < 256e6)
 }
