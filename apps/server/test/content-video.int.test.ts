@@ -68,6 +68,23 @@ async function tusUpload(body: Buffer): Promise<string> {
   return docId!
 }
 
+/** The little of the DOM the page functions use (this package compiles without lib.dom). */
+interface PageVideo {
+  muted: boolean
+  preload: string
+  src: string
+  currentTime: number
+  readonly duration: number
+  readonly readyState: number
+  readonly error: { code: number } | null
+  addEventListener(name: string, listener: () => void, options?: { once: boolean }): void
+}
+declare const document: {
+  createElement(tag: 'video'): PageVideo
+  body: { append(node: PageVideo): void }
+  cookie: string
+}
+
 /** Statuses the server logged for GETs of this document's content. */
 const contentStatuses = () =>
   h.logs

@@ -72,7 +72,9 @@ async function get(
   headers: Record<string, string> = {},
   method = 'GET',
 ) {
-  const auth = userId ? { authorization: `Bearer ${await h.token(userId)}` } : {}
+  const auth: Record<string, string> = userId
+    ? { authorization: `Bearer ${await h.token(userId)}` }
+    : {}
   return fetch(`${h.baseUrl}/documents/${docId}/content`, {
     method,
     headers: { ...auth, ...headers },
