@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ChecksumTally } from './checksum-tally.ts'
+import { contentPassed, runContent } from './content.ts'
 import { largePassed, largeTable, runLarge } from './large.ts'
 import { measureLatency } from './latency.ts'
 import { readOptions } from './options.ts'
@@ -194,6 +195,34 @@ try {
     largeRows = `\n\n${largeTable(large, options.largeSize)}`
     results.large = { sizeBytes: options.largeSize, paths: large }
     if (!large.every(largePassed)) process.exitCode = 1
+  }
+
+  if (options.sections.has('content')) {
+    const c = await runContent(
+      stack,
+      { size: options.contentSize, rateMBps: options.contentRateMBps },
+      say,
+    )
+    await stack.emptyBucket()
+    const ceiling = c.passes[0]!.mbps
+    for (const p of c.passes) {
+      const rss =
+        p.peakRss === undefined
+          ? ''
+          : `, server peak RSS ${round(p.peakRss / MiB)} MiB (idle ${round(c.idleRss / MiB)})`
+      rows.push({
+        measure: `content ${c.sizeBytes / MiB} MiB: ${p.name}`,
+        value: `${round(p.mbps)} MB/s (${round((p.mbps / ceiling) * 100, 0)} %)${rss}, SHA-256 ${p.sha256Match ? 'match' : 'DIFFERS'}`,
+        ...(p.peakRss === undefined
+          ? {}
+          : {
+              target: 'peak < 256 MB, bytes intact',
+              pass: contentPassed(p),
+            }),
+      })
+      if (!contentPassed(p)) process.exitCode = 1
+    }
+    results.content = c
   }
 
   results.rows = rows

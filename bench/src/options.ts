@@ -25,15 +25,18 @@ export interface BenchOptions {
   scaleUploads: number
   scaleSize: number
   scalePool: number
+  /** The content section: bytes streamed through /documents/:id/content, consumer pace. */
+  contentSize: number
+  contentRateMBps: number
   sections: Set<string>
 }
 
-const SECTIONS = ['throughput', 'memory', 'concurrency', 'latency', 'large', 'scale']
+const SECTIONS = ['throughput', 'memory', 'concurrency', 'latency', 'large', 'scale', 'content']
 /**
- * Sections run without --only; `large` writes and uploads GiBs and `scale` starts a stack of its
- * own (three servers behind HAProxy), so they are asked for by name.
+ * Sections run without --only; `large` and `content` write and move GiBs and `scale` starts a
+ * stack of its own (three servers behind HAProxy), so they are asked for by name.
  */
-const DEFAULT_SECTIONS = SECTIONS.filter((s) => s !== 'large' && s !== 'scale')
+const DEFAULT_SECTIONS = SECTIONS.filter((s) => !['large', 'scale', 'content'].includes(s))
 
 const HELP = `pnpm bench [options]
   --quick                 smoke run, under 2 minutes
@@ -56,7 +59,10 @@ const HELP = `pnpm bench [options]
                           HAProxy (default 200)
   --scale-size <MiB>      scale: size of each (default 8)
   --scale-pool <n>        scale: DATABASE_POOL_SIZE per instance (default 10)
-  --only <a,b>            sections: ${SECTIONS.join(', ')} (default: all but large)`
+  --content-size <MiB>    content: object streamed through GET /documents/:id/content
+                          (default 4096)
+  --content-rate <MB/s>   content: the consumer's reading pace (default 40)
+  --only <a,b>            sections: ${SECTIONS.join(', ')} (default: all but large, scale and content)`
 
 /** Reads the command line; every size and duration is a flag. */
 export function readOptions(argv: string[]): BenchOptions {
@@ -83,6 +89,8 @@ export function readOptions(argv: string[]): BenchOptions {
       'scale-uploads': { type: 'string' },
       'scale-size': { type: 'string' },
       'scale-pool': { type: 'string' },
+      'content-size': { type: 'string' },
+      'content-rate': { type: 'string' },
     },
   })
   if (values.help) {
@@ -135,6 +143,8 @@ export function readOptions(argv: string[]): BenchOptions {
     scaleUploads: num('scale-uploads', values['scale-uploads'], quick ? 20 : 200),
     scaleSize: num('scale-size', values['scale-size'], quick ? 1 : 8) * MiB,
     scalePool: num('scale-pool', values['scale-pool'], 10),
+    contentSize: Math.round(num('content-size', values['content-size'], quick ? 256 : 4096) * MiB),
+    contentRateMBps: num('content-rate', values['content-rate'], 40),
     sections,
   }
 }

@@ -20,6 +20,8 @@ const JWT_SECRET = 'bench-secret-that-is-at-least-32-characters'
 
 export interface Stack {
   baseUrl: string
+  /** The server's Postgres (the content section inserts its document row directly). */
+  databaseUrl: string
   serverPid: number
   tusTempDir: string
   s3: RunningS3
@@ -92,6 +94,7 @@ export async function startStack(options: {
     const running = { pg, s3, server }
     return {
       baseUrl,
+      databaseUrl: pg.url,
       serverPid: server.pid!,
       tusTempDir,
       s3,

@@ -10,7 +10,9 @@ import { cdnRoute } from './cdn/route.ts'
 import { errorHandler, notFound } from './http/errors.ts'
 import { readinessRoute } from './http/readiness.ts'
 import { requestContext } from './http/request-context.ts'
-import { downloadRoute } from './routes/download.ts'
+import { contentRoute } from './routes/content.ts'
+import { contentSessionRoute } from './routes/content-session.ts'
+import { type DownloadMode, downloadRoute } from './routes/download.ts'
 import { openApiRoutes } from './routes/openapi.ts'
 
 export interface AppDeps extends Omit<ApiDeps, 'log'> {
@@ -24,6 +26,8 @@ export interface AppDeps extends Omit<ApiDeps, 'log'> {
   cdnPublicKeys?: ReadonlyMap<string, KeyObject>
   /** Extra routers (dev-only endpoints, the built web app) mounted before the 404. */
   extraRoutes?: express.RequestHandler[]
+  /** `/documents/:id/download`: 302 to a signed GET (default) or the bytes streamed. */
+  downloadMode?: DownloadMode
 }
 
 /** The largest tRPC request body accepted (a batch of 10 signParts calls is ~20 KiB). */
@@ -101,6 +105,7 @@ export function createApp(deps: AppDeps): Express {
       authenticate: deps.authenticate,
       downloadTtlSeconds: deps.expiries.download,
       ...(deps.downloadable ? { downloadable: deps.downloadable } : {}),
+      ...(deps.downloadMode ? { mode: deps.downloadMode } : {}),
     }),
   )
   if (deps.cdnPublicKeys?.size) {
@@ -113,6 +118,8 @@ export function createApp(deps: AppDeps): Express {
       }),
     )
   }
+  app.use(contentRoute(deps))
+  app.use(contentSessionRoute(deps))
   for (const route of deps.extraRoutes ?? []) app.use(route)
   app.use(notFound)
   app.use(errorHandler)

@@ -160,4 +160,14 @@ describe('loadConfig', () => {
       ).toThrow(/UPLINK_CDN_COOKIE_DOMAIN:/)
     })
   })
+
+  it('redirects downloads unless UPLINK_DOWNLOAD_MODE=stream, and names a bad mode', () => {
+    expect(loadConfig('development', {}).downloadMode).toBe('redirect')
+    expect(loadConfig('development', { UPLINK_DOWNLOAD_MODE: 'stream' }).downloadMode).toBe(
+      'stream',
+    )
+    expect(() => loadConfig('development', { UPLINK_DOWNLOAD_MODE: 'proxy' })).toThrow(
+      /UPLINK_DOWNLOAD_MODE: must be redirect or stream/,
+    )
+  })
 })

@@ -108,6 +108,9 @@ const schema = z.object({
   UPLINK_ORPHAN_GRACE_HOURS: z.coerce.number().min(0).default(24),
   UPLINK_MULTIPART_MAX_AGE_HOURS: z.coerce.number().min(0).default(24),
   UPLINK_DOWNLOAD_REQUIRES_READY: bool.optional(),
+  UPLINK_DOWNLOAD_MODE: z
+    .enum(['redirect', 'stream'], { message: 'must be redirect or stream' })
+    .default('redirect'),
   UPLINK_QUOTA_PENDING_UPLOADS: quota.default(defaultQuotas.pendingUploads),
   UPLINK_QUOTA_UNFINISHED_UPLOADS: quota.default(defaultQuotas.unfinishedUploads),
   UPLINK_QUOTA_BYTES_IN_FLIGHT: quota.default(defaultQuotas.bytesInFlight),
@@ -161,6 +164,8 @@ export interface Config {
   expiries: { upload: number; download: number; gallery: number }
   /** CloudFront signed cookies (documents.galleryAccess) and the /cdn verifier. */
   cdn: CdnConfig
+  /** `/documents/:id/download`: 302 to a signed GET, or the bytes streamed by the server. */
+  downloadMode: 'redirect' | 'stream'
   policies: Policies
   trustProxy: boolean
   /** A connection that moves no bytes for this long is closed (slow or stalled clients). */
@@ -281,6 +286,7 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
       gallery: env.UPLINK_CDN_COOKIE_TTL,
     },
     cdn: cdn.config,
+    downloadMode: env.UPLINK_DOWNLOAD_MODE,
     policies: env.UPLINK_POLICIES ?? defaultPolicies,
     trustProxy: env.UPLINK_TRUST_PROXY,
     idleTimeoutSeconds: env.UPLINK_IDLE_TIMEOUT_SECONDS,

@@ -139,6 +139,7 @@ export async function createServices(
     quotas: config.quotas,
     uploadRateLimit,
     downloadable: config.events.downloadRequiresReady ? ['ready'] : ['uploaded', 'ready'],
+    downloadMode: config.downloadMode,
     extraRoutes: [
       metricsRoute(metrics, config.metrics.token),
       ...(webhookSecret ? [s3EventsRoute({ secret: webhookSecret, receive: events.receive })] : []),

@@ -16,18 +16,29 @@ export async function mintDownloadUrl(
   expiresInSeconds: number,
   downloadable: readonly Document['status'][] = DEFAULT_DOWNLOADABLE,
 ): Promise<PresignedGet> {
-  if (!downloadable.includes(doc.status)) {
-    throw new AppError(
-      'not_downloadable',
-      `document ${doc.id} is ${doc.status} and cannot be downloaded`,
-    )
-  }
+  assertDownloadable(doc, downloadable)
   return storage.presignGet({
     key: doc.objectKey,
     filename: doc.filename,
     contentType: doc.contentType,
     expiresInSeconds,
   })
+}
+
+/**
+ * Throws AppError `not_downloadable` unless the document's status lets its bytes be handed
+ * out (the one rule for signed GETs and streamed reads alike).
+ */
+export function assertDownloadable(
+  doc: Document,
+  downloadable: readonly Document['status'][] = DEFAULT_DOWNLOADABLE,
+): void {
+  if (!downloadable.includes(doc.status)) {
+    throw new AppError(
+      'not_downloadable',
+      `document ${doc.id} is ${doc.status} and cannot be downloaded`,
+    )
+  }
 }
 
 /**

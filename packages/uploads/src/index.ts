@@ -4,8 +4,14 @@ export {
   type PendingUploadContext,
   type UploadInput,
 } from './create-pending-upload.ts'
+export { type DocumentContent, documentContent } from './document-content.ts'
 export { toDocumentView, videoFacts, viewDocument } from './document-view.ts'
-export { DEFAULT_DOWNLOADABLE, mintDownloadUrl, reprDigest } from './download-url.ts'
+export {
+  assertDownloadable,
+  DEFAULT_DOWNLOADABLE,
+  mintDownloadUrl,
+  reprDigest,
+} from './download-url.ts'
 export {
   GALLERY_PURPOSE,
   type GalleryAccess,

@@ -4,6 +4,10 @@ import type { Storage } from '@uplink/storage'
 import { mintDownloadUrl, reprDigest } from '@uplink/uploads'
 import { type Request, type Response, Router } from 'express'
 import type { Kysely } from 'kysely'
+import { streamDocument } from './content.ts'
+
+/** `redirect`: 302 to a fresh signed GET; `stream`: the bytes through the server. */
+export type DownloadMode = 'redirect' | 'stream'
 
 interface Deps {
   db: Kysely<Database>
@@ -11,15 +15,21 @@ interface Deps {
   authenticate: Authenticate
   downloadTtlSeconds: number
   downloadable?: readonly Document['status'][]
+  mode?: DownloadMode
 }
 
 /**
  * GET /documents/:id/download — a stable URL to share inside the app: checks the caller owns
  * the document, then redirects to a freshly signed GET that is never cached or stored. Carries
  * `Repr-Digest: sha-256=:<base64>:` (RFC 9530) once the content check has verified the bytes.
+ * In `stream` mode it serves the bytes itself, as `/documents/:id/content` does, as an attachment.
  */
 export function downloadRoute(deps: Deps): Router {
   const router = Router()
+  if (deps.mode === 'stream') {
+    router.get('/documents/:id/download', streamDocument(deps, 'attachment'))
+    return router
+  }
   router.get('/documents/:id/download', async (req: Request<{ id: string }>, res: Response) => {
     res.setHeader('Cache-Control', 'no-store')
     const user = await deps.authenticate(req.header('authorization'))
