@@ -25,15 +25,19 @@ export interface BenchOptions {
   scaleUploads: number
   scaleSize: number
   scalePool: number
+  /** The presign section: URLs per kind and signer per round, and rounds. */
+  presignUrls: number
+  presignRounds: number
   sections: Set<string>
 }
 
-const SECTIONS = ['throughput', 'memory', 'concurrency', 'latency', 'large', 'scale']
+const SECTIONS = ['presign', 'throughput', 'memory', 'concurrency', 'latency', 'large', 'scale']
 /**
- * Sections run without --only; `large` writes and uploads GiBs and `scale` starts a stack of its
- * own (three servers behind HAProxy), so they are asked for by name.
+ * Sections run without --only; `large` writes and uploads GiBs, `scale` starts a stack of its
+ * own (three servers behind HAProxy) and `presign` compares two signers (a library decision,
+ * not a service figure), so they are asked for by name.
  */
-const DEFAULT_SECTIONS = SECTIONS.filter((s) => s !== 'large' && s !== 'scale')
+const DEFAULT_SECTIONS = SECTIONS.filter((s) => !['large', 'scale', 'presign'].includes(s))
 
 const HELP = `pnpm bench [options]
   --quick                 smoke run, under 2 minutes
@@ -56,7 +60,10 @@ const HELP = `pnpm bench [options]
                           HAProxy (default 200)
   --scale-size <MiB>      scale: size of each (default 8)
   --scale-pool <n>        scale: DATABASE_POOL_SIZE per instance (default 10)
-  --only <a,b>            sections: ${SECTIONS.join(', ')} (default: all but large)`
+  --presign-urls <n>      presign: PUT, GET and part URLs per signer per round (default 50000)
+  --presign-rounds <n>    presign: alternating rounds, the median counts (default 5)
+  --only <a,b>            sections: ${SECTIONS.join(', ')}
+                          (default: all but large, scale and presign)`
 
 /** Reads the command line; every size and duration is a flag. */
 export function readOptions(argv: string[]): BenchOptions {
@@ -83,6 +90,8 @@ export function readOptions(argv: string[]): BenchOptions {
       'scale-uploads': { type: 'string' },
       'scale-size': { type: 'string' },
       'scale-pool': { type: 'string' },
+      'presign-urls': { type: 'string' },
+      'presign-rounds': { type: 'string' },
     },
   })
   if (values.help) {
@@ -135,6 +144,8 @@ export function readOptions(argv: string[]): BenchOptions {
     scaleUploads: num('scale-uploads', values['scale-uploads'], quick ? 20 : 200),
     scaleSize: num('scale-size', values['scale-size'], quick ? 1 : 8) * MiB,
     scalePool: num('scale-pool', values['scale-pool'], 10),
+    presignUrls: Math.round(num('presign-urls', values['presign-urls'], quick ? 5000 : 50_000)),
+    presignRounds: Math.round(num('presign-rounds', values['presign-rounds'], quick ? 3 : 5)),
     sections,
   }
 }

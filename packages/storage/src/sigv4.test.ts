@@ -62,7 +62,7 @@ describe.each(configs())('SigV4 presigning for $bucket', (config) => {
       ['content-type', 'content-length'],
     )
     const ours = new URL(
-      signer.presign({
+      await signer.presign({
         method: 'PUT',
         url: signer.url(key, { 'x-id': 'PutObject' }),
         headers: { 'Content-Type': 'application/pdf', 'Content-Length': '42' },
@@ -89,7 +89,7 @@ describe.each(configs())('SigV4 presigning for $bucket', (config) => {
       }),
     )
     const ours = new URL(
-      signer.presign({
+      await signer.presign({
         method: 'GET',
         url: signer.url(key, {
           'response-content-disposition': disposition,
@@ -116,7 +116,7 @@ describe.each(configs())('SigV4 presigning for $bucket', (config) => {
       }),
     )
     const ours = new URL(
-      signer.presign({
+      await signer.presign({
         method: 'PUT',
         url: signer.url(key, { partNumber: '7', uploadId: 'abc~def/+=', 'x-id': 'UploadPart' }),
         expiresInSeconds: 600,
@@ -143,7 +143,7 @@ describe.each(configs())('SigV4 presigning for $bucket', (config) => {
       ['content-length', 'x-amz-checksum-sha256'],
     )
     const ours = new URL(
-      signer.presign({
+      await signer.presign({
         method: 'PUT',
         url: signer.url(key, { partNumber: '7', uploadId: 'abc~def/+=', 'x-id': 'UploadPart' }),
         headers: { 'x-amz-checksum-sha256': sha256, 'Content-Length': '5242880' },

@@ -36,13 +36,13 @@ export function createStorage(config: StorageConfig) {
     /** Whether parts and PUTs carry a store-verified SHA-256 (`StorageConfig.checksums`). */
     checksums,
     /**
-     * Signed locally (no I/O); async so callers need not care. The SHA-256 is signed only
-     * when checksums are on (a store without them would refuse the header).
+     * Signed locally (no I/O). The SHA-256 is signed only when checksums are on (a store
+     * without them would refuse the header).
      */
-    presignPut: async (input: Parameters<typeof presignPut>[1]) =>
+    presignPut: (input: Parameters<typeof presignPut>[1]) =>
       presignPut(signer, { ...input, sha256: checksums ? input.sha256 : undefined }),
     presignPost: bind(presignPost, client, bucket),
-    presignGet: async (input: Parameters<typeof presignGet>[1]) => presignGet(signer, input),
+    presignGet: (input: Parameters<typeof presignGet>[1]) => presignGet(signer, input),
     head: bind(headObject, client, bucket),
     delete: bind(deleteObject, client, bucket),
     copy: bind(copyObject, client, bucket),

@@ -1,0 +1,14 @@
+/**
+ * `@uplink/storage/signing`: the presigning layer alone (no S3 client, no I/O), for code that
+ * measures or swaps the signer — the presign bench.
+ */
+export { createObjectSigner, type ObjectSigner, type PresignFn } from './object-signer.ts'
+export {
+  type PresignedGet,
+  type PresignedPart,
+  type PresignedPut,
+  presignGet,
+  presignPut,
+  presignUploadPart,
+} from './presign.ts'
+export { type Credentials, createPresigner, type PresignInput } from './sigv4.ts'
