@@ -3,12 +3,5 @@
  * measures or swaps the signer — the presign bench.
  */
 export { createObjectSigner, type ObjectSigner, type PresignFn } from './object-signer.ts'
-export {
-  type PresignedGet,
-  type PresignedPart,
-  type PresignedPut,
-  presignGet,
-  presignPut,
-  presignUploadPart,
-} from './presign.ts'
+export { presignGet, presignPut, presignUploadPart } from './presign.ts'
 export { type Credentials, createPresigner, type PresignInput } from './sigv4.ts'
