@@ -6,6 +6,7 @@ import { contentPassed, runContent } from './content.ts'
 import { largePassed, largeTable, runLarge } from './large.ts'
 import { measureLatency } from './latency.ts'
 import { readOptions } from './options.ts'
+import { runPresign } from './presign.ts'
 import { machine, markdownTable, type Row, writeResults } from './report.ts'
 import { dirBytes, peakSampler, rssBytes } from './sampler.ts'
 import { runScale } from './scale.ts'
@@ -30,6 +31,27 @@ if (options.sections.has('scale')) {
   console.log(`\n${machine()}\n\n${markdownTable(rows)}\n\nresults: ${file}`)
   process.exit(0)
 }
+const rows: Row[] = []
+const results: Record<string, unknown> = {
+  machine: machine(),
+  options: { ...options, sections: [...options.sections] },
+}
+const say = (text: string) => console.error(`bench: ${text}`)
+if (options.sections.has('presign')) {
+  // Local signing only: no stack needed, and nothing else running beside it.
+  const presign = await runPresign(
+    { urls: options.presignUrls, rounds: options.presignRounds },
+    say,
+  )
+  rows.push(...presign.rows)
+  results.presign = presign.results
+  if (options.sections.size === 1) {
+    results.rows = rows
+    const file = writeResults(results)
+    console.log(`\n${machine()}\n\n${markdownTable(rows)}\n\nresults: ${file}`)
+    process.exit(0)
+  }
+}
 const settings = { partSize: options.partSize, concurrency: options.concurrency }
 const scratch = mkdtempSync(join(tmpdir(), 'uplink-bench-src-'))
 const stack = await startStack({
@@ -39,13 +61,6 @@ const stack = await startStack({
     ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] }
     : {}),
 })
-const rows: Row[] = []
-const results: Record<string, unknown> = {
-  machine: machine(),
-  options: { ...options, sections: [...options.sections] },
-}
-const say = (text: string) => console.error(`bench: ${text}`)
-
 async function timed(run: () => Promise<unknown>): Promise<number> {
   const started = performance.now()
   await run()

@@ -28,15 +28,30 @@ export interface BenchOptions {
   /** The content section: bytes streamed through /documents/:id/content, consumer pace. */
   contentSize: number
   contentRateMBps: number
+  /** The presign section: URLs per kind and signer per round, and rounds. */
+  presignUrls: number
+  presignRounds: number
   sections: Set<string>
 }
 
-const SECTIONS = ['throughput', 'memory', 'concurrency', 'latency', 'large', 'scale', 'content']
+const SECTIONS = [
+  'presign',
+  'throughput',
+  'memory',
+  'concurrency',
+  'latency',
+  'large',
+  'scale',
+  'content',
+]
 /**
- * Sections run without --only; `large` and `content` write and move GiBs and `scale` starts a
- * stack of its own (three servers behind HAProxy), so they are asked for by name.
+ * Sections run without --only; `large` and `content` write and move GiBs, `scale` starts a
+ * stack of its own (three servers behind HAProxy) and `presign` compares two signers (a library
+ * decision, not a service figure), so they are asked for by name.
  */
-const DEFAULT_SECTIONS = SECTIONS.filter((s) => !['large', 'scale', 'content'].includes(s))
+const DEFAULT_SECTIONS = SECTIONS.filter(
+  (s) => !['large', 'scale', 'content', 'presign'].includes(s),
+)
 
 const HELP = `pnpm bench [options]
   --quick                 smoke run, under 2 minutes
@@ -62,7 +77,10 @@ const HELP = `pnpm bench [options]
   --content-size <MiB>    content: object streamed through GET /documents/:id/content
                           (default 4096)
   --content-rate <MB/s>   content: the consumer's reading pace (default 40)
-  --only <a,b>            sections: ${SECTIONS.join(', ')} (default: all but large, scale and content)`
+  --presign-urls <n>      presign: PUT, GET and part URLs per signer per round (default 50000)
+  --presign-rounds <n>    presign: alternating rounds, the median counts (default 5)
+  --only <a,b>            sections: ${SECTIONS.join(', ')}
+                          (default: all but large, scale, content and presign)`
 
 /** Reads the command line; every size and duration is a flag. */
 export function readOptions(argv: string[]): BenchOptions {
@@ -91,6 +109,8 @@ export function readOptions(argv: string[]): BenchOptions {
       'scale-pool': { type: 'string' },
       'content-size': { type: 'string' },
       'content-rate': { type: 'string' },
+      'presign-urls': { type: 'string' },
+      'presign-rounds': { type: 'string' },
     },
   })
   if (values.help) {
@@ -145,6 +165,8 @@ export function readOptions(argv: string[]): BenchOptions {
     scalePool: num('scale-pool', values['scale-pool'], 10),
     contentSize: Math.round(num('content-size', values['content-size'], quick ? 256 : 4096) * MiB),
     contentRateMBps: num('content-rate', values['content-rate'], 40),
+    presignUrls: Math.round(num('presign-urls', values['presign-urls'], quick ? 5000 : 50_000)),
+    presignRounds: Math.round(num('presign-rounds', values['presign-rounds'], quick ? 3 : 5)),
     sections,
   }
 }

@@ -93,6 +93,7 @@ describe('@uplink/client installed from its tarball outside the monorepo', () =>
     expect(Object.keys(pkg.dependencies).sort()).toEqual([
       '@trpc/client',
       '@trpc/server',
+      'mime-types',
       'tus-js-client',
       'zod',
     ])

@@ -25,4 +25,19 @@ describe('guessContentType', () => {
     expect(guessContentType('scan.pdf')).toBe('application/pdf')
     expect(guessContentType('README')).toBe('application/octet-stream')
   })
+
+  it('knows types beyond the few Uplink allows by default, and names them without a charset', () => {
+    expect(guessContentType('photo.HEIC')).toBe('image/heic')
+    expect(guessContentType('notes.txt')).toBe('text/plain')
+    expect(guessContentType('data.tar.gz')).toBe('application/gzip')
+  })
+
+  it('calls an .m4v video/mp4, the type the video policy allows', () => {
+    expect(guessContentType('trailer.m4v')).toBe('video/mp4')
+  })
+
+  it('guesses nothing from a name without an extension, even one that spells one', () => {
+    expect(guessContentType('pdf')).toBe('application/octet-stream')
+    expect(guessContentType('.json')).toBe('application/octet-stream')
+  })
 })

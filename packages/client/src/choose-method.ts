@@ -1,4 +1,6 @@
+import { extname } from 'node:path'
 import { defaultPolicies, MiB, type Policies } from '@uplink/core'
+import { lookup } from 'mime-types'
 
 /** How `uploadFile` sends the bytes. */
 export type UploadMethodChoice = 'auto' | 'tus' | 'multipart' | 'put'
@@ -26,27 +28,12 @@ export function chooseMethod(
   return 'put'
 }
 
-const TYPES: Record<string, string> = {
-  pdf: 'application/pdf',
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  gif: 'image/gif',
-  webp: 'image/webp',
-  mp4: 'video/mp4',
-  m4v: 'video/mp4',
-  mov: 'video/quicktime',
-  webm: 'video/webm',
-  mkv: 'video/x-matroska',
-  txt: 'text/plain',
-  html: 'text/html',
-  htm: 'text/html',
-  csv: 'text/csv',
-  json: 'application/json',
-}
+/** mime-db says video/x-m4v; an M4V is an MP4 file, and the policies list video/mp4. */
+const OVERRIDES: Record<string, string> = { '.m4v': 'video/mp4' }
 
-/** A Content-Type from the file extension; `application/octet-stream` when unknown. */
+/** A Content-Type from the file extension (mime-db); `application/octet-stream` when unknown. */
 export function guessContentType(filename: string): string {
-  const ext = /\.([A-Za-z0-9]+)$/.exec(filename)?.[1]?.toLowerCase()
-  return (ext && TYPES[ext]) || 'application/octet-stream'
+  const ext = extname(filename).toLowerCase()
+  if (!ext) return 'application/octet-stream'
+  return OVERRIDES[ext] ?? (lookup(ext) || 'application/octet-stream')
 }

@@ -30,7 +30,7 @@ const after = (from: Date, seconds: number) => new Date(from.getTime() + seconds
  * Presigned PUT with Content-Type and Content-Length signed (rule 5), and the SHA-256
  * checksum too when the client supplied one: S3 then refuses any other body.
  */
-export function presignPut(
+export async function presignPut(
   signer: ObjectSigner,
   input: {
     key: string
@@ -41,12 +41,12 @@ export function presignPut(
     /** The signing clock; defaults to now. */
     signedAt?: Date | undefined
   },
-): PresignedPut {
+): Promise<PresignedPut> {
   const expiresInSeconds = checkExpiry('upload', input.expiresInSeconds)
   const signedAt = input.signedAt ?? new Date()
   const headers: Record<string, string> = { 'Content-Type': input.contentType }
   if (input.sha256) headers['x-amz-checksum-sha256'] = input.sha256
-  const url = signer.presign({
+  const url = await signer.presign({
     method: 'PUT',
     url: signer.url(input.key),
     // Content-Length is signed but not returned: clients (browsers) set it from the body.
@@ -84,7 +84,7 @@ export async function presignPost(
  * Presigned GET that makes the browser save (or, for a safe type, show) the file under its
  * original name, with our Content-Type rather than whatever the object carries.
  */
-export function presignGet(
+export async function presignGet(
   signer: ObjectSigner,
   input: {
     key: string
@@ -92,10 +92,10 @@ export function presignGet(
     contentType: string
     expiresInSeconds?: number | undefined
   },
-): PresignedGet {
+): Promise<PresignedGet> {
   const expiresInSeconds = checkExpiry('download', input.expiresInSeconds)
   const signedAt = new Date()
-  const url = signer.presign({
+  const url = await signer.presign({
     method: 'GET',
     url: signer.url(input.key, {
       'response-content-disposition': contentDisposition(
@@ -121,7 +121,7 @@ export interface PresignedPart {
  * given: S3 refuses a body of another length (the signature no longer matches) and one whose
  * digest differs from `x-amz-checksum-sha256`, so a cut or changed part is never stored.
  */
-export function presignUploadPart(
+export async function presignUploadPart(
   signer: ObjectSigner,
   input: {
     key: string
@@ -133,11 +133,11 @@ export function presignUploadPart(
     sha256?: string | undefined
     expiresInSeconds?: number | undefined
   },
-): PresignedPart {
+): Promise<PresignedPart> {
   const expiresInSeconds = checkExpiry('upload', input.expiresInSeconds)
   const headers: Record<string, string> = {}
   if (input.sha256) headers['x-amz-checksum-sha256'] = input.sha256
-  const url = signer.presign({
+  const url = await signer.presign({
     method: 'PUT',
     url: signer.url(input.key, { partNumber: String(input.partNumber), uploadId: input.uploadId }),
     // Content-Length is signed but not returned: clients set it from the body.

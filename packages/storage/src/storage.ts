@@ -38,13 +38,13 @@ export function createStorage(config: StorageConfig) {
     /** Whether parts and PUTs carry a store-verified SHA-256 (`StorageConfig.checksums`). */
     checksums,
     /**
-     * Signed locally (no I/O); async so callers need not care. The SHA-256 is signed only
-     * when checksums are on (a store without them would refuse the header).
+     * Signed locally (no I/O). The SHA-256 is signed only when checksums are on (a store
+     * without them would refuse the header).
      */
-    presignPut: async (input: Parameters<typeof presignPut>[1]) =>
+    presignPut: (input: Parameters<typeof presignPut>[1]) =>
       presignPut(signer, { ...input, sha256: checksums ? input.sha256 : undefined }),
     presignPost: bind(presignPost, client, bucket),
-    presignGet: async (input: Parameters<typeof presignGet>[1]) => presignGet(signer, input),
+    presignGet: (input: Parameters<typeof presignGet>[1]) => presignGet(signer, input),
     /** Writes a small server-made object (checksummed when checksums are on). */
     put: (input: { key: string; body: Uint8Array; contentType: string }) =>
       putObject(client, bucket, { ...input, checksums }),
