@@ -1,7 +1,5 @@
-import { stat } from 'node:fs/promises'
-import { type Readable, Transform } from 'node:stream'
+import { type Readable, Transform, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { StreamSplitter } from '@tus/utils'
 import { checksumMismatch, type DeclaredChecksum, type Digest } from './checksum.ts'
 
 /**
@@ -9,7 +7,7 @@ import { checksumMismatch, type DeclaredChecksum, type Digest } from './checksum
  * `pipeline`, a splitter error does not destroy `source`: the caller's pipeline (and so the tus
  * lock) must not end before this write has stored what it received.
  */
-export function feed(source: Readable, splitter: StreamSplitter): Promise<void> {
+export function feed(source: Readable, splitter: Writable): Promise<void> {
   return new Promise((resolve, reject) => {
     const fail = (err: Error) => {
       source.unpipe(splitter)
@@ -25,13 +23,6 @@ export function feed(source: Readable, splitter: StreamSplitter): Promise<void> 
     source.pipe(splitter)
   })
 }
-
-/** A file's size, 0 when it is gone. */
-export const fileSize = (path: string) =>
-  stat(path).then(
-    (s) => s.size,
-    () => 0,
-  )
 
 /** Passes the PATCH body through while feeding its digest (errors of `src` carry over). */
 export function hashing(src: Readable, digest: Digest): Readable {

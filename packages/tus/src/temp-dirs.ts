@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { readdir, rm, stat } from 'node:fs/promises'
+import { mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 
@@ -59,4 +59,39 @@ export async function sweepTempDirs(base: string): Promise<number> {
     removed++
   }
   return removed
+}
+
+/**
+ * The part folder of one store: created on first use, swept by no live store, and the home of
+ * every temp file the store writes (part files and downloaded `.part` leftovers).
+ */
+export class StoreTempDir {
+  /** The folder shared by every store (and process) using it. */
+  readonly base: string
+  /** This store's own folder under `base`. */
+  readonly path: string
+  private ready: Promise<unknown> | undefined
+
+  constructor(base: string) {
+    this.base = base
+    this.path = storeTempDir(base)
+  }
+
+  /** Creates the folder (once). */
+  ensure(): Promise<unknown> {
+    this.ready ??= mkdir(this.path, { recursive: true })
+    return this.ready
+  }
+
+  /** A new file name in the folder: `template` plus random hex. */
+  async fileName(template: string): Promise<string> {
+    await this.ensure()
+    return join(this.path, `${template}${randomBytes(8).toString('hex')}`)
+  }
+
+  /** Deletes part files of processes that died (SIGKILL, OOM); safe while others run. */
+  async sweep(): Promise<number> {
+    await this.ensure()
+    return sweepTempDirs(this.base)
+  }
 }

@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto'
+import { createReadStream, createWriteStream, type ReadStream } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import { type Readable, Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+
+/** The `<id>.part` leftover of an earlier PATCH, downloaded to a temp file. */
+export interface IncompletePart {
+  path: string
+  size: number
+  /** Base64 SHA-256 of the downloaded bytes, to compare with the ledger. */
+  sha256: string
+  /** Reads the file (the caller deletes it when the write is over). */
+  createReader: () => ReadStream
+}
+
+/** Writes the `.part` object's body to `path`, hashing it on the way (no second read). */
+export async function downloadIncompletePart(
+  body: Readable,
+  path: string,
+): Promise<IncompletePart> {
+  const hash = createHash('sha256')
+  let size = 0
+  const hashing = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk)
+      size += chunk.length
+      done(null, chunk)
+    },
+  })
+  try {
+    await pipeline(body, hashing, createWriteStream(path))
+  } catch (err) {
+    await rm(path, { force: true }).catch(() => {})
+    throw err
+  }
+  return {
+    path,
+    size,
+    sha256: hash.digest('base64'),
+    createReader: () => createReadStream(path, { highWaterMark: 1024 * 1024 }),
+  }
+}

@@ -1,0 +1,89 @@
+import { rm } from 'node:fs/promises'
+import type { Readable, Writable } from 'node:stream'
+import { type PartFile, PartFiles } from './part-files.ts'
+import { feed } from './patch-streams.ts'
+import { Slots } from './slots.ts'
+
+export interface PartUploadsOptions {
+  /** Bytes per part. */
+  partSize: number
+  /** Where part files are buffered. */
+  directory: string
+  /** Parts of this upload being filled or sent at once (one part file each). */
+  slots: number
+  /** Number of the first part `source` fills. */
+  firstPartNumber: number
+  /** Upload offset of the first byte of `source`. */
+  offset: number
+  /** The upload's length; undefined while it is deferred. */
+  length: number | undefined
+  /** Sends one part file to S3 and records it; the file is deleted afterwards. */
+  send: (part: PartFile, partNumber: number, isLast: boolean) => Promise<void>
+}
+
+/**
+ * Streams a PATCH body into part files and sends each as it fills; resolves to the bytes S3
+ * stored. A part being filled or sent holds one of `slots`, so a client that stalls mid-part
+ * holds one slot of its own and nothing other uploads need. When the body ends early (client
+ * gone, idle timeout), the bytes already on disk are still sent, as a part or as the `.part`
+ * object, so the resume starts after them.
+ */
+export async function uploadParts(source: Readable, options: PartUploadsOptions): Promise<number> {
+  const slots = new Slots(options.slots)
+  const uploads: Promise<void>[] = []
+  let uploaded = 0
+  let nextPart = options.firstPartNumber
+  let position = options.offset
+  let sendFailed = false
+
+  const send = (part: PartFile) => {
+    const partNumber = nextPart++
+    position += part.size
+    const isLast = options.length === position
+    // Parts go to S3 concurrently. A crash can leave a gap in the part list; the store counts
+    // only the verified consecutive parts, and a resumed PATCH re-sends from the gap.
+    const task = options
+      .send(part, partNumber, isLast)
+      .then(() => {
+        uploaded += part.size
+      })
+      .catch((err: unknown) => {
+        sendFailed = true
+        files.destroy(err as Error)
+        throw err
+      })
+      .finally(async () => {
+        await rm(part.path, { force: true }).catch(() => {})
+        part.release()
+      })
+    task.catch(() => {})
+    uploads.push(task)
+  }
+
+  const files = new PartFiles({
+    partSize: options.partSize,
+    directory: options.directory,
+    acquire: () => slots.acquire(),
+    onPart: send,
+  })
+  try {
+    await feed(source, files)
+  } catch (err) {
+    await closed(files)
+    const partial = files.takePartial()
+    if (partial && partial.size > 0 && !sendFailed) send(partial)
+    else if (partial) {
+      await rm(partial.path, { force: true }).catch(() => {})
+      partial.release()
+    }
+    uploads.push(Promise.reject(err))
+  }
+  // Never return while a part upload still runs in the background.
+  await Promise.allSettled(uploads)
+  await Promise.all(uploads)
+  return uploaded
+}
+
+/** Resolves once `stream` has emitted `close` (its files are closed). */
+const closed = (stream: Writable) =>
+  stream.closed ? Promise.resolve() : new Promise<void>((resolve) => stream.once('close', resolve))

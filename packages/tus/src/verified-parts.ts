@@ -1,0 +1,187 @@
+import { createReadStream } from 'node:fs'
+import type { HeadObjectCommandOutput, Part, S3 } from '@aws-sdk/client-s3'
+import type { MetadataValue } from '@tus/s3-store'
+import { isPartAsWritten, type LedgerPart, type PartLedger } from './part-ledger.ts'
+import { checkAcknowledged, EMPTY_SHA256, isNotFound, PartChecksumError } from './s3-answers.ts'
+
+/** The incomplete part (`<id>.part`) is number 0 in the ledger. */
+export const INCOMPLETE_PART = 0
+
+/** A buffered part: its file, and the size and SHA-256 of the bytes of it to send. */
+export interface BufferedPart {
+  path: string
+  size: number
+  sha256: string
+}
+
+/** Records a part S3 acknowledged (in the ledger, or held back until a PATCH is verified). */
+export type RecordPart = (part: LedgerPart) => Promise<void>
+
+/** What verified parts need of the store: S3, the ledger, and how it names `.part` objects. */
+export interface VerifiedPartsOptions {
+  client: S3
+  bucket: string
+  ledger: PartLedger
+  /** Send and check `x-amz-checksum-sha256` (off only for stores that refuse it). */
+  checksums: boolean
+  /** Parts under this size (but the last) go to the `.part` object. */
+  minPartSize: () => number
+  incompleteKey: (id: string) => string
+  /** Tagging of the `.part` object (expiry lifecycle rules), if any. */
+  incompleteTagging: () => string | undefined
+}
+
+/**
+ * Parts as the store trusts them: sent with their SHA-256 and recorded in the ledger once S3
+ * acknowledged them; counted on resume only when S3 lists them exactly as recorded; completed
+ * only when they add up to the upload's length.
+ */
+export class VerifiedParts {
+  private readonly o: VerifiedPartsOptions
+
+  constructor(options: VerifiedPartsOptions) {
+    this.o = options
+  }
+
+  /**
+   * One part file to S3 with its SHA-256, recorded once S3 acknowledged it.
+   * S3: "each part must be at least 5 MB in size, except the last part".
+   */
+  async send(
+    metadata: MetadataValue,
+    part: BufferedPart,
+    partNumber: number,
+    isLast: boolean,
+    record: RecordPart,
+  ): Promise<void> {
+    if (part.size === 0) return
+    if (part.size < this.o.minPartSize() && !isLast) {
+      return this.sendIncomplete(metadata.file.id, part, record)
+    }
+    const res = await this.o.client.uploadPart({
+      Bucket: this.o.bucket,
+      Key: metadata.file.id,
+      UploadId: metadata['upload-id'],
+      PartNumber: partNumber,
+      Body: readPart(part),
+      ContentLength: part.size,
+      ...this.checksum(part.sha256),
+    })
+    checkAcknowledged(res.ChecksumSHA256, part.sha256, `part ${partNumber}`)
+    await record({ partNumber, size: part.size, sha256: part.sha256, etag: res.ETag ?? '' })
+  }
+
+  /** A PATCH's tail under the minimum part size goes to the `<id>.part` object. */
+  async sendIncomplete(id: string, part: BufferedPart, record: RecordPart): Promise<void> {
+    const res = await this.o.client.putObject({
+      Bucket: this.o.bucket,
+      Key: this.o.incompleteKey(id),
+      Body: readPart(part),
+      ContentLength: part.size,
+      Tagging: this.o.incompleteTagging(),
+      ...this.checksum(part.sha256),
+    })
+    checkAcknowledged(res.ChecksumSHA256, part.sha256, 'the incomplete part')
+    const etag = res.ETag ?? ''
+    await record({ partNumber: INCOMPLETE_PART, size: part.size, sha256: part.sha256, etag })
+  }
+
+  /**
+   * Only the consecutive parts 1…n that S3 lists exactly as the ledger recorded them count:
+   * a part left after a gap, or one a store kept from a cut-short body, never moves the offset;
+   * the next PATCH overwrites its number.
+   */
+  async consecutive(id: string, listed: Part[]): Promise<Part[]> {
+    const written = await this.o.ledger.list(id)
+    const verified: Part[] = []
+    for (const part of listed) {
+      if (part.PartNumber !== verified.length + 1) break
+      if (!isPartAsWritten(part, written.get(part.PartNumber))) break
+      verified.push(part)
+    }
+    return verified
+  }
+
+  /** The size of the `.part` object, counted only when S3 holds it exactly as it was written. */
+  async incompleteSize(id: string): Promise<number | undefined> {
+    let head: HeadObjectCommandOutput
+    try {
+      head = await this.o.client.headObject({
+        Bucket: this.o.bucket,
+        Key: this.o.incompleteKey(id),
+        ...(this.o.checksums ? { ChecksumMode: 'ENABLED' } : {}),
+      })
+    } catch (err) {
+      if (isNotFound(err)) return undefined
+      throw err
+    }
+    const written = (await this.o.ledger.list(id)).get(INCOMPLETE_PART)
+    const listed = {
+      Size: head.ContentLength,
+      ChecksumSHA256: head.ChecksumSHA256,
+      ETag: head.ETag,
+    }
+    return isPartAsWritten(listed, written) ? head.ContentLength : undefined
+  }
+
+  /** Are these downloaded `.part` bytes the ones the ledger recorded? */
+  async isIncompleteAsWritten(id: string, part: { size: number; sha256: string }) {
+    const written = (await this.o.ledger.list(id)).get(INCOMPLETE_PART)
+    return written !== undefined && written.size === part.size && written.sha256 === part.sha256
+  }
+
+  /**
+   * Completes only when the verified parts add up to the upload's length, with each part's
+   * checksum (S3 requires them once the upload declares an algorithm).
+   */
+  async complete(metadata: MetadataValue, parts: Part[]): Promise<string | undefined> {
+    const id = metadata.file.id
+    const total = parts.reduce((sum, p) => sum + (p.Size ?? 0), 0)
+    if (total !== metadata.file.size) {
+      throw new PartChecksumError(
+        `upload ${id}: the verified parts hold ${total} of ${metadata.file.size} bytes`,
+      )
+    }
+    // S3 needs at least one part; an empty upload sends one empty part.
+    if (parts.length === 0) parts.push(await this.sendEmptyPart(metadata))
+    const res = await this.o.client.completeMultipartUpload({
+      Bucket: this.o.bucket,
+      Key: id,
+      UploadId: metadata['upload-id'],
+      MultipartUpload: {
+        Parts: parts.map((p) => ({
+          ETag: p.ETag,
+          PartNumber: p.PartNumber,
+          ...(this.o.checksums && p.ChecksumSHA256 ? { ChecksumSHA256: p.ChecksumSHA256 } : {}),
+        })),
+      },
+    })
+    await this.o.ledger.forget(id)
+    return res.Location
+  }
+
+  private async sendEmptyPart(metadata: MetadataValue): Promise<Part> {
+    const ChecksumSHA256 = EMPTY_SHA256
+    const res = await this.o.client.uploadPart({
+      Bucket: this.o.bucket,
+      Key: metadata.file.id,
+      UploadId: metadata['upload-id'],
+      PartNumber: 1,
+      Body: Buffer.alloc(0),
+      ContentLength: 0,
+      ...this.checksum(ChecksumSHA256),
+    })
+    return { PartNumber: 1, ETag: res.ETag, Size: 0, ChecksumSHA256 }
+  }
+
+  private checksum(sha256: string): { ChecksumSHA256?: string } {
+    return this.o.checksums ? { ChecksumSHA256: sha256 } : {}
+  }
+}
+
+/**
+ * Exactly `size` bytes of the part file (a file cut short by a failed write may hold more), in
+ * large reads: fewer, bigger writes to the S3 socket (the default is 64 KiB).
+ */
+const readPart = (part: BufferedPart) =>
+  createReadStream(part.path, { highWaterMark: 1024 * 1024, end: part.size - 1 })
