@@ -10,7 +10,7 @@ import { createLogger } from './logger.ts'
 import { devAuthRoute } from './routes/dev-auth.ts'
 import { hasWebApp, webAppRoute } from './routes/web-app.ts'
 import { serve } from './serve.ts'
-import { createServices } from './services.ts'
+import { createServices, prepareToServe } from './services.ts'
 
 /** `pnpm dev`: no configuration needed. Embedded PGlite + versitygw under .data/, a dev JWT secret. */
 async function dev() {
@@ -29,7 +29,8 @@ async function dev() {
   const s3 = config.s3 ?? storageSettings(embedded!)
   const jwtSecret = config.auth.jwtSecret ?? (config.auth.jwksUrl ? undefined : devJwtSecret())
   try {
-    const services = await createServices(config, { databaseUrl, s3, jwtSecret }, log)
+    const services = createServices(config, { databaseUrl, s3, jwtSecret }, log)
+    await prepareToServe(services)
     const webDist = resolve(dirname(fileURLToPath(import.meta.url)), '../../web/dist')
     const extraRoutes = [
       ...(services.extraRoutes ?? []),
