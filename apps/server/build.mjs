@@ -1,12 +1,21 @@
-// Bundles the production server into dist/main.js and the standalone job worker into
-// dist/worker.js. Workspace packages ship TypeScript
-// source, so they are compiled in; PGlite loads its wasm from its own folder, so it stays out.
+// Bundles the production server (dist/main.js) and each CLI (dist/worker.js, cleanup.js,
+// reconcile.js, token.js, migrate.js), so a production install (`pnpm deploy --prod`) runs them
+// with node alone. Workspace packages ship TypeScript source, so they are compiled in; shared
+// code goes to chunks beside them. PGlite loads its wasm from its own folder, so it stays out.
 import { build } from 'esbuild'
 
 await build({
-  entryPoints: { main: 'src/main.ts', worker: 'src/cli/worker.ts' },
+  entryPoints: {
+    main: 'src/main.ts',
+    worker: 'src/cli/worker.ts',
+    cleanup: 'src/cli/cleanup.ts',
+    reconcile: 'src/cli/reconcile.ts',
+    token: 'src/cli/token.ts',
+    migrate: 'src/cli/migrate.ts',
+  },
   outdir: 'dist',
   bundle: true,
+  splitting: true,
   platform: 'node',
   target: 'node20.19',
   format: 'esm',

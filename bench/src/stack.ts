@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -9,10 +9,11 @@ import {
   freePort,
   type RunningPostgres,
   type RunningS3,
+  type RunningService,
   s3Client,
+  spawnService,
   startPostgres,
   startVersitygw,
-  waitFor,
 } from '@uplink/testing'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
@@ -50,44 +51,47 @@ export async function startStack(options: {
   const tusTempDir = join(work, 'tus-tmp')
   let pg: RunningPostgres | undefined
   let s3: RunningS3 | undefined
-  let server: ChildProcess | undefined
+  let server: RunningService | undefined
   try {
     pg = await startPostgres()
     s3 = await startVersitygw({ dataDir: join(work, 's3') })
     const port = await freePort()
-    server = spawn(
-      'node',
-      [...(options.nodeArgs ?? []), '--enable-source-maps', join(root, 'apps/server/dist/main.js')],
-      {
-        env: {
-          ...process.env,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          LOG_LEVEL: options.logLevel,
-          DATABASE_URL: pg.url,
-          S3_ENDPOINT: s3.endpoint,
-          S3_REGION: s3.region,
-          S3_BUCKET: s3.bucket,
-          S3_ACCESS_KEY_ID: s3.accessKeyId,
-          S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-          UPLINK_JWT_SECRET: JWT_SECRET,
-          UPLINK_TUS_TEMP_DIR: tusTempDir,
-          UPLINK_PROCESSES: String(options.processes ?? 1),
-          // The API load run sends thousands of presigns as a few users: measure the server,
-          // not the per-user limits.
-          UPLINK_RATE_LIMIT_UPLOADS: 'off',
-          UPLINK_QUOTA_PENDING_UPLOADS: '0',
-          UPLINK_QUOTA_UNFINISHED_UPLOADS: '0',
-          UPLINK_QUOTA_BYTES_IN_FLIGHT: '0',
-          // The bench's videos are an `ftyp` box and random bytes, which ffprobe rejects as not
-          // playable (deleting them before the download leg): skip the video step, noted.
-          UPLINK_FFPROBE_PATH: 'uplink-bench-has-no-ffprobe',
-        },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    )
     const baseUrl = `http://127.0.0.1:${port}`
-    await waitFor('the server', async () => (await fetch(`${baseUrl}/healthz`)).ok)
+    server = await spawnService({
+      name: 'the server',
+      command: 'node',
+      args: [
+        ...(options.nodeArgs ?? []),
+        '--enable-source-maps',
+        join(root, 'apps/server/dist/main.js'),
+      ],
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: options.logLevel,
+        DATABASE_URL: pg.url,
+        S3_ENDPOINT: s3.endpoint,
+        S3_REGION: s3.region,
+        S3_BUCKET: s3.bucket,
+        S3_ACCESS_KEY_ID: s3.accessKeyId,
+        S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+        UPLINK_JWT_SECRET: JWT_SECRET,
+        UPLINK_TUS_TEMP_DIR: tusTempDir,
+        UPLINK_PROCESSES: String(options.processes ?? 1),
+        // The API load run sends thousands of presigns as a few users: measure the server,
+        // not the per-user limits.
+        UPLINK_RATE_LIMIT_UPLOADS: 'off',
+        UPLINK_QUOTA_PENDING_UPLOADS: '0',
+        UPLINK_QUOTA_UNFINISHED_UPLOADS: '0',
+        UPLINK_QUOTA_BYTES_IN_FLIGHT: '0',
+        // The bench's videos are an `ftyp` box and random bytes, which ffprobe rejects as not
+        // playable (deleting them before the download leg): skip the video step, noted.
+        UPLINK_FFPROBE_PATH: 'uplink-bench-has-no-ffprobe',
+      },
+      ready: async () => (await fetch(`${baseUrl}/healthz`)).ok,
+      echoStderr: true,
+    })
     const client = s3Client(s3)
     // The server reads S3_CHECKSUMS from the environment passed through above; on by default.
     const checksumsOff = /^(false|0)$/.test(process.env.S3_CHECKSUMS ?? '')
@@ -95,7 +99,7 @@ export async function startStack(options: {
     return {
       baseUrl,
       databaseUrl: pg.url,
-      serverPid: server.pid!,
+      serverPid: server.child.pid!,
       tusTempDir,
       s3,
       s3Client: client,
@@ -103,16 +107,14 @@ export async function startStack(options: {
       token: (userId) => signDevToken(JWT_SECRET, userId),
       emptyBucket: () => emptyBucket(client, running.s3.bucket),
       async stop() {
-        const exited = new Promise((r) => running.server.once('exit', r))
-        running.server.kill('SIGTERM')
-        await exited
+        await running.server.stop()
         client.destroy()
         await Promise.allSettled([running.s3.stop(), running.pg.stop()])
         rmSync(work, { recursive: true, force: true })
       },
     }
   } catch (err) {
-    server?.kill('SIGKILL')
+    await server?.kill()
     await Promise.allSettled([s3?.stop(), pg?.stop()])
     rmSync(work, { recursive: true, force: true })
     throw err

@@ -11,7 +11,7 @@ import { createLogger } from './logger.ts'
 import { devAuthRoute } from './routes/dev-auth.ts'
 import { hasWebApp, webAppRoute } from './routes/web-app.ts'
 import { serve } from './serve.ts'
-import { createServices } from './services.ts'
+import { createServices, prepareToServe } from './services.ts'
 
 /** `pnpm dev`: no configuration needed. Embedded PGlite + versitygw under .data/, a dev JWT secret. */
 async function dev() {
@@ -31,7 +31,8 @@ async function dev() {
   const s3 = config.s3 ?? storageSettings(embedded!)
   const jwtSecret = config.auth.jwtSecret ?? (config.auth.jwksUrl ? undefined : devJwtSecret())
   try {
-    const services = await createServices(config, { databaseUrl, s3, jwtSecret }, log)
+    const services = createServices(config, { databaseUrl, s3, jwtSecret }, log)
+    await prepareToServe(services)
     const webDist = resolve(dirname(fileURLToPath(import.meta.url)), '../../web/dist')
     const extraRoutes = [
       ...(services.extraRoutes ?? []),
@@ -58,7 +59,7 @@ async function dev() {
   console.log(`
 Uplink (development) at ${base}
   database: ${databaseUrl.startsWith('pglite:') ? 'embedded PGlite' : 'Postgres'}   S3: ${s3.endpoint}
-Dev token for user "dev-user" (another user: pnpm token <userId>):
+Dev token for user "dev-user" (another user: pnpm run token <userId>):
   export UPLINK_TOKEN=${token}
 Try it:
   curl -s -X POST ${base}/trpc/uploads.presignPut -H "Authorization: Bearer $UPLINK_TOKEN" \\

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from './env.ts'
 import { createLogger } from './logger.ts'
 import { hasWebApp, webAppRoute } from './routes/web-app.ts'
 import { serve } from './serve.ts'
-import { createServices } from './services.ts'
+import { createServices, prepareToServe } from './services.ts'
 
 /** Production entry (`pnpm start`): real Postgres, real S3, real auth — all from the environment. */
 async function main() {
@@ -13,11 +13,8 @@ async function main() {
   const log = createLogger(config.logLevel)
   if (!config.databaseUrl || !config.s3) throw new ConfigError('DATABASE_URL and S3_* are required')
   if ((await forkWorkers(config.processes, log)) === 'primary') return
-  const services = await createServices(
-    config,
-    { databaseUrl: config.databaseUrl, s3: config.s3 },
-    log,
-  )
+  const services = createServices(config, { databaseUrl: config.databaseUrl, s3: config.s3 }, log)
+  await prepareToServe(services)
   // The built web app (apps/web/dist), two levels up from src/main.ts and from dist/main.js.
   const webDist = resolve(dirname(fileURLToPath(import.meta.url)), '../../web/dist')
   const webApp = hasWebApp(webDist) ? [webAppRoute(webDist)] : []

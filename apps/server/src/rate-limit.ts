@@ -15,6 +15,11 @@ export interface RateLimitSettings {
 
 /** A RateLimit the server owns; `close()` ends its connections. */
 export interface ClosableRateLimit extends RateLimit {
+  /**
+   * Connects to its store now (on Postgres: creates its table), so a bad database fails
+   * start-up; otherwise the first `consume()` does it.
+   */
+  open(): Promise<void>
   close(): Promise<void>
 }
 
@@ -24,20 +29,22 @@ export const RATE_LIMIT_TABLE = 'uplink_rate_limits'
 /**
  * The upload-start limit shared by every instance: rate-limiter-flexible's Postgres store on
  * `postgres://` (its own small pool), its in-memory store on PGlite (one dev process).
+ * Constructs only: nothing connects before `open()` or the first `consume()`.
  */
-export async function createUploadRateLimit(
+export function createUploadRateLimit(
   databaseUrl: string,
   settings: RateLimitSettings,
   onIdleError: (err: Error) => void = () => {},
-): Promise<ClosableRateLimit> {
+): ClosableRateLimit {
   const options = {
     keyPrefix: 'uploads',
     points: settings.points,
     duration: settings.durationSeconds,
   }
-  let limiter: RateLimiterAbstract
   let pool: pg.Pool | undefined
-  if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+  let opening: Promise<RateLimiterAbstract> | undefined
+  const connect = async (): Promise<RateLimiterAbstract> => {
+    if (!/^postgres(ql)?:\/\//.test(databaseUrl)) return new RateLimiterMemory(options)
     const store = new pg.Pool({
       connectionString: databaseUrl,
       max: 4,
@@ -47,24 +54,34 @@ export async function createUploadRateLimit(
     // Without a listener an idle connection's error would end the process (see createDb).
     store.on('error', onIdleError)
     try {
-      limiter = await new Promise<RateLimiterAbstract>((resolve, reject) => {
+      return await new Promise<RateLimiterAbstract>((resolve, reject) => {
         const created: RateLimiterPostgres = new RateLimiterPostgres(
           { ...options, storeClient: store, tableName: RATE_LIMIT_TABLE },
           (err?: Error) => (err ? reject(err) : resolve(created)),
         )
       })
     } catch (err) {
+      pool = undefined
       await store.end()
       throw err
     }
-  } else {
-    limiter = new RateLimiterMemory(options)
+  }
+  // One connection attempt at a time; a failed one is retried by the next caller.
+  const limiter = () => {
+    opening ??= connect().catch((err: unknown) => {
+      opening = undefined
+      throw err
+    })
+    return opening
   }
   return {
     description: `${settings.points} upload starts per ${settings.durationSeconds} s (UPLINK_RATE_LIMIT_UPLOADS)`,
+    async open() {
+      await limiter()
+    },
     async consume(key) {
       try {
-        await limiter.consume(storeKey(key))
+        await (await limiter()).consume(storeKey(key))
         return undefined
       } catch (err) {
         // The library rejects with a RateLimiterRes when the limit is reached, an Error otherwise.
@@ -75,6 +92,7 @@ export async function createUploadRateLimit(
       }
     },
     async close() {
+      await opening?.catch(() => undefined)
       await pool?.end()
     },
   }

@@ -11,7 +11,7 @@ import { createMetrics, type Metrics } from './metrics/registry.ts'
 import { metricsRoute } from './metrics/route.ts'
 import { instrumentS3Client } from './metrics/s3.ts'
 import { instrumentTus } from './metrics/tus.ts'
-import { type ClosableRateLimit, createUploadRateLimit } from './rate-limit.ts'
+import { createUploadRateLimit } from './rate-limit.ts'
 import { s3EventsRoute } from './routes/s3-events.ts'
 
 export interface S3Settings {
@@ -28,18 +28,33 @@ export interface Services extends AppDeps {
   events: EventsRuntime
   /** The process's Prometheus registry and hooks (served per `config.metrics`). */
   metrics: Metrics
+  /** Applies pending database migrations; resolves the names applied. */
+  migrate(): Promise<string[]>
+  /** Creates the bucket (development mode only) and sets its CORS rules for the web origins. */
+  provisionBucket(): Promise<void>
+  /** Opens the upload rate limit's store, so a bad database fails start-up. */
+  openRateLimit(): Promise<void>
+  /** Deletes the part files of a process that died (SIGKILL, OOM); logs what it removed. */
+  sweepTusTempFiles(): Promise<void>
+  /** Runs the expiry sweep every UPLINK_CLEANUP_INTERVAL_MINUTES (nothing when 0). */
+  startTusCleanup(): void
+  /** Starts the job worker, SQS consumer and reconcile interval, if UPLINK_WORKER is on. */
+  startWorker(): void
+  /** Stops whatever was started, then closes every connection. */
   close(): Promise<void>
 }
 
 /**
- * Wires config into packages: one Kysely, one S3 client, one token check. Runs migrations.
+ * Wires config into packages: one Kysely, one S3 client, one token check, the tus server and
+ * the events runtime. Constructs only: it migrates, provisions, connects and starts nothing;
+ * each entry point calls the steps it needs (a server: `prepareToServe`).
  * `databaseUrl` and `s3` are passed separately so dev mode can supply embedded ones.
  */
-export async function createServices(
+export function createServices(
   config: Config,
   resolved: { databaseUrl: string; s3: S3Settings; jwtSecret?: string | undefined },
   log: Logger,
-): Promise<Services> {
+): Services {
   const db = createDb({
     url: resolved.databaseUrl,
     maxConnections: config.databasePoolSize,
@@ -48,24 +63,11 @@ export async function createServices(
   const storage = createStorage({ ...resolved.s3, checksums: config.s3Checksums })
   const metrics = createMetrics(db)
   instrumentS3Client(storage.client, metrics, log)
-  let uploadRateLimit: ClosableRateLimit | undefined
-  try {
-    const applied = await migrateToLatest(db)
-    if (config.uploadRateLimit) {
-      uploadRateLimit = await createUploadRateLimit(
-        resolved.databaseUrl,
-        config.uploadRateLimit,
-        (err) => log.warn({ err }, 'a rate-limit Postgres connection failed; reconnecting'),
+  const uploadRateLimit = config.uploadRateLimit
+    ? createUploadRateLimit(resolved.databaseUrl, config.uploadRateLimit, (err) =>
+        log.warn({ err }, 'a rate-limit Postgres connection failed; reconnecting'),
       )
-    }
-    if (applied.length) log.info({ applied }, 'database migrated')
-    if (config.mode === 'development') await storage.ensureBucket()
-    if (config.webOrigins.length) await storage.configureCors(config.webOrigins)
-  } catch (err) {
-    await db.destroy()
-    storage.destroy()
-    throw err
-  }
+    : undefined
   const authenticate = createAuthenticate({
     ...config.auth,
     ...(resolved.jwtSecret ? { jwtSecret: resolved.jwtSecret } : {}),
@@ -110,13 +112,7 @@ export async function createServices(
   })
   instrumentS3Client(tusServer.store.s3Client, metrics, log)
   tusServer.server.on('POST_CREATE', (_req, upload) => metrics.tusStarted(upload.metadata?.purpose))
-  // Part files of a process that died (SIGKILL, OOM) are deleted at start-up.
-  void tusServer.store.sweepTempFiles().then(
-    (removed) => removed > 0 && log.info({ removed }, 'stale tus part files removed'),
-    (err: unknown) => log.warn({ err }, 'sweeping the tus temp dir failed'),
-  )
-  const cleanupTimer = startCleanupInterval(tusServer, config.tus.cleanupIntervalMinutes, log)
-  events.start()
+  let cleanupTimer: NodeJS.Timeout | undefined
   const { webhookSecret } = config.events
   return {
     db,
@@ -144,6 +140,30 @@ export async function createServices(
       metricsRoute(metrics, config.metrics.token),
       ...(webhookSecret ? [s3EventsRoute({ secret: webhookSecret, receive: events.receive })] : []),
     ],
+    async migrate() {
+      const applied = await migrateToLatest(db)
+      if (applied.length) log.info({ applied }, 'database migrated')
+      return applied
+    },
+    async provisionBucket() {
+      if (config.mode === 'development') await storage.ensureBucket()
+      if (config.webOrigins.length) await storage.configureCors(config.webOrigins)
+    },
+    async openRateLimit() {
+      await uploadRateLimit?.open()
+    },
+    async sweepTusTempFiles() {
+      await tusServer.store.sweepTempFiles().then(
+        (removed) => removed > 0 && log.info({ removed }, 'stale tus part files removed'),
+        (err: unknown) => log.warn({ err }, 'sweeping the tus temp dir failed'),
+      )
+    },
+    startTusCleanup() {
+      cleanupTimer ??= startCleanupInterval(tusServer, config.tus.cleanupIntervalMinutes, log)
+    },
+    startWorker() {
+      events.start()
+    },
     async close() {
       if (cleanupTimer) clearInterval(cleanupTimer)
       await events.close()
@@ -153,6 +173,25 @@ export async function createServices(
       storage.destroy()
     },
   }
+}
+
+/**
+ * What a process that serves HTTP needs before it listens: the schema, the rate limit's store,
+ * the bucket and its CORS; then in the background the tus temp-dir sweep, the expiry interval
+ * and the job worker. On failure everything is closed again.
+ */
+export async function prepareToServe(services: Services): Promise<void> {
+  try {
+    await services.migrate()
+    await services.openRateLimit()
+    await services.provisionBucket()
+  } catch (err) {
+    await services.close()
+    throw err
+  }
+  void services.sweepTusTempFiles()
+  services.startTusCleanup()
+  services.startWorker()
 }
 
 /** Optional in-process expiry sweep; `pnpm --filter @uplink/server cleanup` does the same once. */

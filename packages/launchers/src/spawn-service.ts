@@ -12,6 +12,8 @@ export interface SpawnServiceOptions {
   timeoutMs?: number
   /** How to stop it gently (default: SIGTERM to the child). */
   stop?: (child: ChildProcess) => void
+  /** Also copy its stderr to ours, e.g. so a benchmark shows why its server died. */
+  echoStderr?: boolean
 }
 
 export interface RunningService {
@@ -33,6 +35,7 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Runnin
     ...(options.env ? { env: options.env } : {}),
   })
   let stderr = ''
+  if (options.echoStderr) child.stderr?.pipe(process.stderr, { end: false })
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000)
   })

@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { testDatabase, testServices } from '@uplink/testing'
+import { freePort, spawnService, testDatabase, testServices } from '@uplink/testing'
 import { DetailedError, Upload, type UploadOptions } from 'tus-js-client'
 import type { AppConfig } from './fixtures/app.ts'
 
@@ -76,6 +76,7 @@ export const keyOf = (uploadUrl: string) =>
 export interface ServerProcess {
   port: number
   child: ChildProcess
+  /** Stops it with `signal` (SIGKILL: a crash) and waits for the exit. */
   stop(signal?: NodeJS.Signals): Promise<void>
 }
 
@@ -85,40 +86,23 @@ const tsxLoader = pathToFileURL(
   join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs'),
 ).href
 
-/** Spawns test/fixtures/serve.ts with tsx; resolves once it listens. */
+/** Spawns test/fixtures/serve.ts with tsx on `config.port` (or a free one); resolves once tus answers. */
 export async function spawnServer(config: AppConfig): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', tsxLoader, join(here, 'fixtures/serve.ts')], {
-    env: { ...process.env, UPLINK_TUS_TEST_CONFIG: JSON.stringify(config) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000)
-  })
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = ''
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 30_000)
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString()
-      const match = /listening (\d+)/.exec(out)
-      if (match) {
-        clearTimeout(timer)
-        resolve(Number(match[1]))
-      }
-    })
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`server exited with ${code}: ${stderr}`))
-    })
+  const port = config.port ?? (await freePort())
+  const service = await spawnService({
+    name: `the tus test server on ${port}`,
+    command: process.execPath,
+    args: ['--import', tsxLoader, join(here, 'fixtures/serve.ts')],
+    env: { ...process.env, UPLINK_TUS_TEST_CONFIG: JSON.stringify({ ...config, port }) },
+    // tus: OPTIONS answers with Tus-Version once the server handles requests.
+    ready: async () =>
+      (await fetch(`http://127.0.0.1:${port}/files`, { method: 'OPTIONS' })).headers.has(
+        'tus-version',
+      ),
   })
   return {
     port,
-    child,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      const exited = new Promise((r) => child.once('exit', r))
-      child.kill(signal)
-      await exited
-    },
+    child: service.child,
+    stop: (signal = 'SIGTERM') => (signal === 'SIGTERM' ? service.stop() : service.kill(signal)),
   }
 }

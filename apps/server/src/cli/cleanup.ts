@@ -15,7 +15,8 @@ async function cleanup() {
     )
   }
   const log = createLogger(config.logLevel)
-  const services = await createServices(
+  // Only what the sweep needs: no worker, no bucket set-up, no rate limit, no timers.
+  const services = createServices(
     config,
     {
       databaseUrl: config.databaseUrl,
@@ -25,6 +26,7 @@ async function cleanup() {
     log,
   )
   try {
+    await services.migrate()
     const result = await services.tusServer.cleanupExpired()
     console.log(JSON.stringify(result))
   } finally {

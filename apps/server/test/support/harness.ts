@@ -6,7 +6,7 @@ import { testDatabase, testServices } from '@uplink/testing'
 import { type Config, loadConfig } from '../../src/env.ts'
 import { createLogger } from '../../src/logger.ts'
 import { serve } from '../../src/serve.ts'
-import { createServices, type Services } from '../../src/services.ts'
+import { createServices, prepareToServe, type Services } from '../../src/services.ts'
 
 export const JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long'
 
@@ -54,11 +54,12 @@ export async function startHarness(
     },
   })
   const log = createLogger(config.logLevel, sink)
-  const services = await createServices(
+  const services = createServices(
     config,
     { databaseUrl: config.databaseUrl ?? databaseUrl, s3: config.s3! },
     log,
   )
+  await prepareToServe(services)
   const server = await serve(services, {
     host: '127.0.0.1',
     port: options.port ?? 0,

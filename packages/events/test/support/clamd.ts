@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort, waitFor } from '@uplink/testing'
+import { freePort, type RunningService, spawnService } from '@uplink/testing'
 import { type ClamdAddress, clamdPing } from '../../src/clamav.ts'
 
 /** The EICAR anti-virus test string: harmless, and every scanner treats it as malware. */
@@ -43,30 +42,23 @@ export async function startClamd(): Promise<RunningClamd> {
       '',
     ].join('\n'),
   )
-  const child = spawn('clamd', ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  const keep = (d: Buffer) => {
-    output = (output + d.toString()).slice(-4000)
-  }
-  child.stdout?.on('data', keep)
-  child.stderr?.on('data', keep)
   const tcp = { host: '127.0.0.1', port }
-  const stop = async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r))
-      child.kill('SIGTERM')
-      await exited
-    }
-    rmSync(dir, { recursive: true, force: true })
-  }
+  let clamd: RunningService
   try {
-    await waitFor('clamd to answer PING', async () => {
-      if (child.exitCode !== null) throw new Error(`clamd exited: ${output}`)
-      return clamdPing(tcp)
+    // Foreground: clamd stays the child, so stop() (SIGTERM) reaches it.
+    clamd = await spawnService({
+      name: 'clamd (PING)',
+      command: 'clamd',
+      args: ['-c', conf],
+      ready: () => clamdPing(tcp),
     })
   } catch (err) {
-    await stop()
+    rmSync(dir, { recursive: true, force: true })
     throw err
+  }
+  const stop = async () => {
+    await clamd.stop()
+    rmSync(dir, { recursive: true, force: true })
   }
   return { tcp, socket: { path: socketPath }, stop }
 }

@@ -1,9 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, waitFor } from '@uplink/testing'
+import { freePort, type RunningService, spawnService } from '@uplink/testing'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
 
@@ -37,37 +37,23 @@ rest-sqs { enabled = true, bind-port = ${port}, bind-hostname = "127.0.0.1", sqs
 rest-stats { enabled = false }
 `,
   )
-  const child = spawn(
-    'java',
-    ['-Xmx256m', `-Dconfig.file=${conf}`, '-cp', `${lib}/*`, 'org.elasticmq.server.Main'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  )
-  let stderr = ''
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000)
-  })
   const endpoint = `http://127.0.0.1:${port}`
-  const stop = async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r))
-      child.kill('SIGTERM')
-      await exited
-    }
-    rmSync(dir, { recursive: true, force: true })
-  }
+  let sqs: RunningService
   try {
-    await waitFor(
-      'ElasticMQ to answer',
-      async () => {
-        if (child.exitCode !== null) throw new Error(`ElasticMQ exited: ${stderr}`)
-        const res = await fetch(`${endpoint}/?Action=ListQueues`).catch(() => undefined)
-        return res?.ok ?? false
-      },
-      60_000,
-    )
+    sqs = await spawnService({
+      name: 'ElasticMQ',
+      command: 'java',
+      args: ['-Xmx256m', `-Dconfig.file=${conf}`, '-cp', `${lib}/*`, 'org.elasticmq.server.Main'],
+      ready: async () => (await fetch(`${endpoint}/?Action=ListQueues`)).ok,
+      timeoutMs: 60_000,
+    })
   } catch (err) {
-    await stop()
+    rmSync(dir, { recursive: true, force: true })
     throw err
+  }
+  const stop = async () => {
+    await sqs.stop()
+    rmSync(dir, { recursive: true, force: true })
   }
   return {
     endpoint,
