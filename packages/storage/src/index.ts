@@ -19,4 +19,5 @@ export {
 } from './multipart.ts'
 export type { ObjectHead } from './objects.ts'
 export type { PresignedGet, PresignedPart, PresignedPost, PresignedPut } from './presign.ts'
+export { type PutStreamInput, STREAM_PART_BYTES } from './put-stream.ts'
 export { createStorage, type Storage } from './storage.ts'

@@ -6,6 +6,7 @@ import * as multipart from './multipart.ts'
 import { createObjectSigner } from './object-signer.ts'
 import { deleteObject, headObject, readFirstBytes } from './objects.ts'
 import { presignGet, presignPost, presignPut, presignUploadPart } from './presign.ts'
+import { type PutStreamInput, putStream } from './put-stream.ts'
 import { readStream } from './read-stream.ts'
 
 type Rest<F> = F extends (client: S3Client, bucket: string, ...rest: infer R) => infer T
@@ -48,6 +49,9 @@ export function createStorage(config: StorageConfig) {
     copy: bind(copyObject, client, bucket),
     readFirstBytes: bind(readFirstBytes, client, bucket),
     readStream: bind(readStream, client, bucket),
+    /** Stores a stream of unknown length (bounded memory, checksummed when checksums are on). */
+    putStream: (input: Omit<PutStreamInput, 'checksums'>) =>
+      putStream(client, bucket, { ...input, checksums }),
     ensureBucket: () => ensureBucket(client, bucket),
     /** Throws unless S3 answers and the bucket exists. */
     ensureReachable: () => checkBucket(client, bucket),

@@ -23,6 +23,12 @@ export {
   SNIFF_BYTES,
 } from './inspection/inspection.ts'
 export type { Scanner, ScanResult } from './inspection/scanner.ts'
+export {
+  inspectionRules,
+  inspectStored,
+  type SettleDeps,
+  settleInspection,
+} from './inspection/settle-inspection.ts'
 export { typeMismatch } from './inspection/type-family.ts'
 export {
   MULTIPART_ROW_TTL_SECONDS,
