@@ -3,11 +3,13 @@ import type { TRPCError } from '@trpc/server'
 import { createExpressMiddleware } from '@trpc/server/adapters/express'
 import { type ApiDeps, appRouter, createContextFactory } from '@uplink/api'
 import { AppError } from '@uplink/core'
+import type { Scanner } from '@uplink/uploads'
 import express, { type Express } from 'express'
 import type { Logger } from 'pino'
 import { errorHandler, notFound } from './http/errors.ts'
 import { readinessRoute } from './http/readiness.ts'
 import { requestContext } from './http/request-context.ts'
+import { documentsPostRoute } from './routes/documents-post.ts'
 import { downloadRoute } from './routes/download.ts'
 import { openApiRoutes } from './routes/openapi.ts'
 
@@ -18,6 +20,8 @@ export interface AppDeps extends Omit<ApiDeps, 'log'> {
   trustProxy?: boolean
   /** True while the server shuts down: `/readyz` answers 503 so balancers stop sending. */
   draining?: () => boolean
+  /** The virus scanner of purposes inspected synchronously (POST /documents, tus). */
+  scanner?: Scanner | undefined
   /** Extra routers (dev-only endpoints, the built web app) mounted before the 404. */
   extraRoutes?: express.RequestHandler[]
 }
@@ -97,6 +101,20 @@ export function createApp(deps: AppDeps): Express {
       authenticate: deps.authenticate,
       downloadTtlSeconds: deps.expiries.download,
       ...(deps.downloadable ? { downloadable: deps.downloadable } : {}),
+    }),
+  )
+  app.use(
+    documentsPostRoute({
+      db: deps.db,
+      storage: deps.storage,
+      authenticate: deps.authenticate,
+      policies: deps.policies,
+      scanner: deps.scanner,
+      expiries: deps.expiries,
+      quotas: deps.quotas,
+      uploadRateLimit: deps.uploadRateLimit,
+      onUploaded: deps.onUploaded,
+      log: deps.log,
     }),
   )
   for (const route of deps.extraRoutes ?? []) app.use(route)

@@ -3,6 +3,7 @@ import { createDb, findDocumentById, migrateToLatest } from '@uplink/db'
 import { createEventsRuntime, type EventsRuntime } from '@uplink/events'
 import { createStorage } from '@uplink/storage'
 import { createTusServer, type TusServer } from '@uplink/tus'
+import { createClamavScanner, parseClamdAddress } from '@uplink/uploads'
 import type { Logger } from 'pino'
 import type { AppDeps } from './app.ts'
 import { withRequestId } from './correlation.ts'
@@ -86,6 +87,10 @@ export async function createServices(
     if (doc) metrics.completed(doc.method, doc.purpose)
     await events.uploaded(documentId)
   }
+  // Purposes inspected synchronously stream their uploads into clamd (POST /documents, tus).
+  const scanner = config.events.clamd
+    ? createClamavScanner({ address: parseClamdAddress(config.events.clamd) })
+    : undefined
   const tusServer = createTusServer({
     storage,
     db,
@@ -107,6 +112,7 @@ export async function createServices(
     onUploaded,
     quotas: config.quotas,
     ...(uploadRateLimit ? { rateLimit: uploadRateLimit } : {}),
+    scanner,
   })
   instrumentS3Client(tusServer.store.s3Client, metrics, log)
   tusServer.server.on('POST_CREATE', (_req, upload) => metrics.tusStarted(upload.metadata?.purpose))
@@ -134,6 +140,7 @@ export async function createServices(
     onProcedure: metrics.procedure,
     quotas: config.quotas,
     uploadRateLimit,
+    scanner,
     downloadable: config.events.downloadRequiresReady ? ['ready'] : ['uploaded', 'ready'],
     extraRoutes: [
       metricsRoute(metrics, config.metrics.token),
