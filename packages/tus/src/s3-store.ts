@@ -23,6 +23,7 @@ import {
   PartChecksumError,
 } from './s3-answers.ts'
 import { Slots } from './slots.ts'
+import type { SyncInspections } from './sync-inspections.ts'
 import { storeTempDir, sweepTempDirs } from './temp-dirs.ts'
 
 export interface UplinkS3StoreOptions extends Options {
@@ -43,6 +44,8 @@ export interface UplinkS3StoreOptions extends Options {
   allowDeferredLength: boolean
   /** Called after a tus DELETE removed the upload from S3. */
   afterRemove?: (id: string) => Promise<void>
+  /** Inspects PATCH bodies of purposes with `inspection: sync` as they pass. */
+  inspections?: SyncInspections | undefined
 }
 
 /** The incomplete part (`<id>.part`) is number 0 in the ledger. */
@@ -63,6 +66,7 @@ export class UplinkS3Store extends S3Store {
   private readonly deferredLengthBound: number | undefined
   private readonly afterRemove: ((id: string) => Promise<void>) | undefined
   private readonly partsPerUpload: number
+  private readonly inspections: SyncInspections | undefined
   private tempDirReady: Promise<unknown> | undefined
   private readonly writing = new Map<string, Promise<number>>()
 
@@ -80,6 +84,7 @@ export class UplinkS3Store extends S3Store {
       allowDeferredLength,
       afterRemove,
       partsPerUpload,
+      inspections,
       ...storeOptions
     } = options
     super(storeOptions)
@@ -90,6 +95,7 @@ export class UplinkS3Store extends S3Store {
     this.deferredLengthBound = maxDeferredLength
     this.afterRemove = afterRemove
     this.partsPerUpload = partsPerUpload ?? 4
+    this.inspections = inspections
     // tus: "If the Server does not support creation-defer-length it MUST NOT list it".
     this.extensions = [
       ...this.extensions.filter((e) => e !== 'creation-defer-length' || allowDeferredLength),
@@ -154,12 +160,26 @@ export class UplinkS3Store extends S3Store {
    */
   override async write(src: Readable, id: string, offset: number): Promise<number> {
     await this.writing.get(id)?.catch(() => {})
-    const run = this.writeOnce(src, id, offset)
+    const run = this.inspectedWrite(src, id, offset)
     this.writing.set(id, run)
     try {
       return await run
     } finally {
       if (this.writing.get(id) === run) this.writing.delete(id)
+    }
+  }
+
+  /** The write, with the body passing through the upload's synchronous inspection if any. */
+  private async inspectedWrite(src: Readable, id: string, offset: number): Promise<number> {
+    const inspections = this.inspections
+    if (!inspections) return this.writeOnce(src, id, offset)
+    try {
+      const newOffset = await this.writeOnce(inspections.tap(id, offset, src), id, offset)
+      inspections.settle(id, newOffset)
+      return newOffset
+    } catch (err) {
+      inspections.drop(id)
+      throw err
     }
   }
 
