@@ -142,7 +142,7 @@ export class Inspection {
 
 /** Inspects a whole stream of bytes (e.g. a stored object read back from S3). */
 export async function inspectStream(
-  body: AsyncIterable<Buffer | Uint8Array>,
+  body: AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer | Uint8Array>,
   scanner: Scanner | undefined,
   rules: InspectionRules,
 ): Promise<InspectionVerdict> {

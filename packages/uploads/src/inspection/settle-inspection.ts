@@ -68,7 +68,8 @@ export async function settleInspection(
     if (isStagedMethod(doc.method)) await deps.storage.delete(stagingKey(doc.objectKey))
     await transitionDocument(deps.db, doc.id, {
       to: 'rejected',
-      from: ['pending'],
+      // `uploaded` too: an S3 event may have confirmed the object while it was inspected.
+      from: ['pending', 'uploaded'],
       set: { rejectionReason: verdict.reason },
     })
     deps.log?.warn({ documentId: doc.id, reason: verdict.reason }, 'upload refused by inspection')
