@@ -6,7 +6,7 @@ import {
   createMultipartUpload,
 } from './multipart.ts'
 
-/** Bytes held in memory before they go to S3 as one part (S3's minimum part size). */
+/** Bytes held in memory before they go to S3 as one part. S3: "each part must be at least 5 MB in size, except the last part". */
 export const STREAM_PART_BYTES = 5 * 1024 * 1024
 
 export interface PutStreamInput {

@@ -39,8 +39,9 @@ export function createOnUploadFinish(deps: Deps) {
     }
     // Deferred length: Upload-Length is declared only now, so it is the size to verify.
     const declared = { ...doc, sizeBytes: upload.size ?? doc.sizeBytes }
-    // tus: the final PATCH's 204 says the upload is complete, so a purpose inspected
-    // synchronously answers it only once the inspection passed (else 413/422/503).
+    // tus: "The Server MUST acknowledge successful PATCH requests with the 204 No Content
+    // status": for a purpose inspected synchronously the last PATCH succeeds only once the
+    // inspection passed (else 413/422/503, with the reason).
     if (deps.finishInspected && isSyncInspected(deps.policies, doc.purpose)) {
       await deps.finishInspected(doc, upload.id, declared.sizeBytes)
       deps.log.info({ documentId: doc.id, size: upload.size }, 'tus upload inspected and finished')
