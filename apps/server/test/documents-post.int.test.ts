@@ -57,6 +57,22 @@ describe('POST /documents for a purpose inspected synchronously', () => {
     expect(await keysOf(user)).toEqual([expect.not.stringMatching(/^staging\//)])
   })
 
+  it('streams a file larger than one S3 part (multipart, checksummed) and serves its exact bytes', async () => {
+    const user = newUser()
+    const pdf = cleanPdf(6 * 1024 * 1024 + 12345)
+    const res = await postForm(h, user, [
+      ['purpose', 'document'],
+      ['sha256', sha256(pdf)],
+      ['file', pdfPart(pdf)],
+    ])
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
+    expect(res.body).toMatchObject({ status: 'ready', size: pdf.length, sha256: sha256(pdf) })
+    const download = await fetch(`${h.baseUrl}/documents/${res.body.id}/download`, {
+      headers: { authorization: `Bearer ${await h.token(user)}` },
+    })
+    expect(sha256(Buffer.from(await download.arrayBuffer()))).toBe(sha256(pdf))
+  })
+
   it('refuses the EICAR signature with 422 naming it, and keeps no bytes and no ready row', async () => {
     const user = newUser()
     const res = await postForm(h, user, [

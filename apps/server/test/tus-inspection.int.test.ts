@@ -99,7 +99,7 @@ async function cutPatch(h: Harness, user: string, path: string, bytes: Buffer, s
 }
 
 /** tus-js-client against `h`: the document id, and the error if the upload failed. */
-function upload(h: Harness, token: string, file: Buffer) {
+function upload(h: Harness, token: string, file: Buffer, chunkSize?: number) {
   return new Promise<{ id: string | null; error?: tus.DetailedError }>((resolve) => {
     let id: string | null = null
     new tus.Upload(file, {
@@ -107,6 +107,7 @@ function upload(h: Harness, token: string, file: Buffer) {
       headers: { Authorization: `Bearer ${token}` },
       metadata: { filename: 'a.pdf', filetype: 'application/pdf', purpose: 'document' },
       retryDelays: [],
+      ...(chunkSize ? { chunkSize } : {}),
       onAfterResponse: (_req, res) => {
         id ??= res.getHeader('Uplink-Document-Id') ?? null
       },
@@ -125,6 +126,15 @@ describe('tus uploads of a purpose inspected synchronously', () => {
     const doc = await row(a, result.id!)
     expect(doc).toMatchObject({ status: 'ready', sha256: sha256(pdf), sizeBytes: pdf.length })
     // Every byte passed through this instance: inspected as it streamed, not read back.
+    expect(readBack(a, result.id!)).toBe(false)
+  })
+
+  it('keeps one inspection across the PATCHes of an upload of several S3 parts', async () => {
+    const user = newUser()
+    const pdf = cleanPdf(7 * 1024 * 1024)
+    const result = await upload(a, await a.token(user), pdf, 3 * 1024 * 1024)
+    expect(result.error).toBeUndefined()
+    expect(await row(a, result.id!)).toMatchObject({ status: 'ready', sha256: sha256(pdf) })
     expect(readBack(a, result.id!)).toBe(false)
   })
 
