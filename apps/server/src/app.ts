@@ -4,6 +4,7 @@ import type { TRPCError } from '@trpc/server'
 import { createExpressMiddleware } from '@trpc/server/adapters/express'
 import { type ApiDeps, appRouter, createContextFactory } from '@uplink/api'
 import { AppError } from '@uplink/core'
+import type { Scanner } from '@uplink/uploads'
 import express, { type Express } from 'express'
 import type { Logger } from 'pino'
 import { cdnRoute } from './cdn/route.ts'
@@ -12,6 +13,7 @@ import { readinessRoute } from './http/readiness.ts'
 import { requestContext } from './http/request-context.ts'
 import { contentRoute } from './routes/content.ts'
 import { contentSessionRoute } from './routes/content-session.ts'
+import { documentsPostRoute } from './routes/documents-post.ts'
 import { type DownloadMode, downloadRoute } from './routes/download.ts'
 import { openApiRoutes } from './routes/openapi.ts'
 
@@ -24,6 +26,8 @@ export interface AppDeps extends Omit<ApiDeps, 'log'> {
   draining?: () => boolean
   /** Trusted CloudFront public keys by key pair id: serves the /cdn verifier when not empty. */
   cdnPublicKeys?: ReadonlyMap<string, KeyObject>
+  /** The virus scanner of purposes inspected synchronously (POST /documents, tus). */
+  scanner?: Scanner | undefined
   /** Extra routers (dev-only endpoints, the built web app) mounted before the 404. */
   extraRoutes?: express.RequestHandler[]
   /** `/documents/:id/download`: 302 to a signed GET (default) or the bytes streamed. */
@@ -120,6 +124,20 @@ export function createApp(deps: AppDeps): Express {
   }
   app.use(contentRoute(deps))
   app.use(contentSessionRoute(deps))
+  app.use(
+    documentsPostRoute({
+      db: deps.db,
+      storage: deps.storage,
+      authenticate: deps.authenticate,
+      policies: deps.policies,
+      scanner: deps.scanner,
+      expiries: deps.expiries,
+      quotas: deps.quotas,
+      uploadRateLimit: deps.uploadRateLimit,
+      onUploaded: deps.onUploaded,
+      log: deps.log,
+    }),
+  )
   for (const route of deps.extraRoutes ?? []) app.use(route)
   app.use(notFound)
   app.use(errorHandler)

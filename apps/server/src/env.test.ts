@@ -170,4 +170,19 @@ describe('loadConfig', () => {
       /UPLINK_DOWNLOAD_MODE: must be redirect or stream/,
     )
   })
+
+  it('refuses a sync-inspected purpose without clamd, or larger than clamd takes', () => {
+    const policies = (maxBytes: number) =>
+      JSON.stringify({
+        scan: { contentTypes: ['application/pdf'], maxBytes, methods: ['tus'], inspection: 'sync' },
+      })
+    expect(() => loadConfig('development', { UPLINK_POLICIES: policies(1000) })).toThrow(
+      /purpose "scan" has inspection "sync", which needs a virus scanner; set UPLINK_CLAMD/,
+    )
+    const big = { UPLINK_POLICIES: policies(2000), UPLINK_CLAMD: '127.0.0.1:3310' }
+    expect(() => loadConfig('development', { ...big, UPLINK_SCAN_MAX_BYTES: '1000' })).toThrow(
+      /maxBytes 2000, over UPLINK_SCAN_MAX_BYTES \(1000\)/,
+    )
+    expect(loadConfig('development', big).policies.scan?.inspection).toBe('sync')
+  })
 })

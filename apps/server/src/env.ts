@@ -249,6 +249,8 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
       `invalid configuration: set ${missing.join(', ')} (see README, Configuration)`,
     )
   }
+  const policies = env.UPLINK_POLICIES ?? defaultPolicies
+  checkSyncInspection(policies, env.UPLINK_CLAMD, env.UPLINK_SCAN_MAX_BYTES)
   return Object.freeze({
     mode,
     port: env.PORT,
@@ -287,7 +289,7 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
     },
     cdn: cdn.config,
     downloadMode: env.UPLINK_DOWNLOAD_MODE,
-    policies: env.UPLINK_POLICIES ?? defaultPolicies,
+    policies,
     trustProxy: env.UPLINK_TRUST_PROXY,
     idleTimeoutSeconds: env.UPLINK_IDLE_TIMEOUT_SECONDS,
     drain: {
@@ -333,4 +335,24 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
       downloadRequiresReady: env.UPLINK_DOWNLOAD_REQUIRES_READY ?? Boolean(env.UPLINK_CLAMD),
     },
   })
+}
+
+/**
+ * A purpose with `inspection: sync` is refused unless every upload can be scanned: clamd must
+ * be configured, and its maxBytes must fit what clamd takes (UPLINK_SCAN_MAX_BYTES).
+ */
+function checkSyncInspection(policies: Policies, clamd: string | undefined, scanMax: number) {
+  for (const [purpose, policy] of Object.entries(policies)) {
+    if (policy.inspection !== 'sync') continue
+    if (!clamd) {
+      throw new ConfigError(
+        `invalid configuration: UPLINK_POLICIES purpose "${purpose}" has inspection "sync", which needs a virus scanner; set UPLINK_CLAMD`,
+      )
+    }
+    if (policy.maxBytes > scanMax) {
+      throw new ConfigError(
+        `invalid configuration: UPLINK_POLICIES purpose "${purpose}" has inspection "sync" and maxBytes ${policy.maxBytes}, over UPLINK_SCAN_MAX_BYTES (${scanMax}); lower maxBytes or raise UPLINK_SCAN_MAX_BYTES (and clamd's StreamMaxLength)`,
+      )
+    }
+  }
 }

@@ -3,6 +3,7 @@ import { createDb, findDocumentById, migrateToLatest } from '@uplink/db'
 import { createEventsRuntime, type EventsRuntime } from '@uplink/events'
 import { createStorage } from '@uplink/storage'
 import { createTusServer, type TusServer } from '@uplink/tus'
+import { createClamavScanner, parseClamdAddress } from '@uplink/uploads'
 import type { Logger } from 'pino'
 import type { AppDeps } from './app.ts'
 import { withRequestId } from './correlation.ts'
@@ -88,6 +89,10 @@ export function createServices(
     if (doc) metrics.completed(doc.method, doc.purpose)
     await events.uploaded(documentId)
   }
+  // Purposes inspected synchronously stream their uploads into clamd (POST /documents, tus).
+  const scanner = config.events.clamd
+    ? createClamavScanner({ address: parseClamdAddress(config.events.clamd) })
+    : undefined
   const tusServer = createTusServer({
     storage,
     db,
@@ -109,6 +114,7 @@ export function createServices(
     onUploaded,
     quotas: config.quotas,
     ...(uploadRateLimit ? { rateLimit: uploadRateLimit } : {}),
+    scanner,
   })
   instrumentS3Client(tusServer.store.s3Client, metrics, log)
   tusServer.server.on('POST_CREATE', (_req, upload) => metrics.tusStarted(upload.metadata?.purpose))
@@ -134,6 +140,7 @@ export function createServices(
     onProcedure: metrics.procedure,
     quotas: config.quotas,
     uploadRateLimit,
+    scanner,
     downloadable: config.events.downloadRequiresReady ? ['ready'] : ['uploaded', 'ready'],
     downloadMode: config.downloadMode,
     extraRoutes: [

@@ -8,6 +8,8 @@ export type RpcCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'PRECONDITION_FAILED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNPROCESSABLE_CONTENT'
   | 'TOO_MANY_REQUESTS'
   | 'NOT_IMPLEMENTED'
   | 'SERVICE_UNAVAILABLE'
@@ -45,6 +47,16 @@ export const ERROR_CATALOGUE = {
     rpc: 'PRECONDITION_FAILED',
     message: 'the document cannot be downloaded yet',
   },
+  content_too_large: {
+    status: 413,
+    rpc: 'PAYLOAD_TOO_LARGE',
+    message: 'the upload is larger than its purpose allows',
+  },
+  content_rejected: {
+    status: 422,
+    rpc: 'UNPROCESSABLE_CONTENT',
+    message: 'the inspection rejected the upload',
+  },
   rate_limited: { status: 429, rpc: 'TOO_MANY_REQUESTS', message: 'too many uploads started' },
   gallery_not_configured: {
     status: 501,
@@ -56,6 +68,11 @@ export const ERROR_CATALOGUE = {
     status: 503,
     rpc: 'SERVICE_UNAVAILABLE',
     message: 'storage or database is unavailable right now; retry in a few seconds',
+  },
+  scanner_unavailable: {
+    status: 503,
+    rpc: 'SERVICE_UNAVAILABLE',
+    message: 'the virus scanner is unavailable, so the upload was not accepted; retry later',
   },
 } as const satisfies Record<string, { status: number; rpc: RpcCode; message: string }>
 

@@ -7,6 +7,7 @@ export type PolicyViolation =
   | 'type_not_allowed'
   | 'too_large'
   | 'empty'
+  | 'inspection_required'
 
 /** A catalogue `policy_violation` that also says which rule and which field. */
 export class PolicyError extends AppError {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { PolicyError } from './errors.ts'
-import { checkUpload } from './policy-check.ts'
-import { defaultPolicies } from './purposes.ts'
+import { checkDirectUpload, checkUpload } from './policy-check.ts'
+import { defaultPolicies, isSyncInspected, policiesSchema } from './purposes.ts'
 
 const ok = {
   purpose: 'document',
@@ -64,5 +64,34 @@ describe('checkUpload', () => {
     const err = violation(() => checkUpload(defaultPolicies, { ...ok, size: 25 * 1024 * 1024 + 1 }))
     expect(err.violation).toBe('too_large')
     expect(err.message).toContain('25 MiB')
+  })
+})
+
+describe('inspection: sync', () => {
+  const policies = {
+    ...defaultPolicies,
+    scan: { ...defaultPolicies.document!, inspection: 'sync' as const },
+  }
+
+  it('refuses presigned uploads of a sync purpose, naming tus and POST /documents', () => {
+    const err = violation(() => checkDirectUpload(policies, 'scan'))
+    expect(err.violation).toBe('inspection_required')
+    expect(err.message).toMatch(/upload it with tus \(\/files\) or POST \/documents/)
+  })
+
+  it('lets presigned uploads through for async and unset inspection', () => {
+    expect(() => checkDirectUpload(policies, 'document')).not.toThrow()
+    expect(() =>
+      checkDirectUpload({ x: { ...defaultPolicies.document!, inspection: 'async' } }, 'x'),
+    ).not.toThrow()
+    expect(isSyncInspected(policies, 'scan')).toBe(true)
+    expect(isSyncInspected(policies, 'document')).toBe(false)
+    expect(isSyncInspected(policies, 'nope')).toBe(false)
+  })
+
+  it('accepts inspection as optional in the policy schema and refuses other values', () => {
+    expect(policiesSchema.safeParse(policies).success).toBe(true)
+    const bad = { x: { ...defaultPolicies.document!, inspection: 'later' } }
+    expect(policiesSchema.safeParse(bad).success).toBe(false)
   })
 })

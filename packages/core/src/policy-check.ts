@@ -53,6 +53,20 @@ export function checkUpload(policies: Policies, req: UploadRequest): Policy {
   return policy
 }
 
+/**
+ * Refuses a presigned (direct-to-S3) upload for a purpose inspected synchronously: S3 would
+ * hold the bytes before anything could inspect them.
+ */
+export function checkDirectUpload(policies: Policies, purpose: string): void {
+  if (policyFor(policies, purpose).inspection !== 'sync') return
+  throw new PolicyError(
+    'inspection_required',
+    'method',
+    `purpose "${purpose}" is inspected synchronously (inspection: sync), so it cannot be uploaded to a presigned URL; upload it with tus (/files) or POST /documents (multipart/form-data)`,
+  )
+}
+
+/** Throws PolicyError `too_large` (or `empty`) for a size the policy does not allow. */
 export function checkSize(policy: Policy, purpose: string, size: number): void {
   if (!Number.isSafeInteger(size) || size <= 0) {
     throw new PolicyError('empty', 'size', 'size must be a whole number of bytes greater than 0')

@@ -1,4 +1,4 @@
-import { type Logger, MiB, type Policies, policyFor } from '@uplink/core'
+import { type Logger, type Policies, policyFor } from '@uplink/core'
 import {
   type Database,
   type Document,
@@ -8,18 +8,13 @@ import {
   transitionDocument,
 } from '@uplink/db'
 import type { Storage } from '@uplink/storage'
+import { DEFAULT_SCAN_MAX_BYTES, type Scanner, SNIFF_BYTES, typeMismatch } from '@uplink/uploads'
 import { fileTypeFromBuffer } from 'file-type'
 import type { Kysely } from 'kysely'
 import { ObjectRead } from './object-read.ts'
-import type { Scanner } from './scanner.ts'
-import { typeMismatch } from './type-family.ts'
 import { inspectVideo, type VideoInspection, type VideoTools } from './video/inspect-video.ts'
 
-/** file-type reads at most this many bytes for most formats. */
-const SNIFF_BYTES = 4100
-
-/** clamd's default StreamMaxLength (100 MiB): larger streams get "INSTREAM size limit exceeded". */
-export const DEFAULT_SCAN_MAX_BYTES = 100 * MiB
+export { DEFAULT_SCAN_MAX_BYTES }
 
 export interface ContentCheckDeps {
   db: Kysely<Database>

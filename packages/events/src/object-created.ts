@@ -1,4 +1,4 @@
-import type { Logger, Policies } from '@uplink/core'
+import { isSyncInspected, type Logger, type Policies } from '@uplink/core'
 import { type Database, findDocumentByKey } from '@uplink/db'
 import { parseStagingKey, type Storage } from '@uplink/storage'
 import { isUploadMissing, isUploadRejected, verifyUpload } from '@uplink/uploads'
@@ -26,6 +26,8 @@ export type ObjectCreatedOutcome =
   | 'unknown-key'
   /** the document is rejected, expired or deleted: nothing to do */
   | 'not-pending'
+  /** a purpose inspected synchronously: its upload settles it */
+  | 'inspecting'
 
 /**
  * Handles an ObjectCreated event exactly as `uploads.confirm` would: the event is only a hint,
@@ -56,6 +58,8 @@ export async function onObjectCreated(
     return { outcome: 'already-confirmed', documentId }
   }
   if (doc.status !== 'pending') return { outcome: 'not-pending', documentId }
+  // Its upload is still passing through the inspector, which settles it (never a bare event).
+  if (isSyncInspected(deps.policies, doc.purpose)) return { outcome: 'inspecting', documentId }
   try {
     await verifyUpload(deps, doc)
     deps.log.info({ documentId }, 'upload confirmed by S3 event')

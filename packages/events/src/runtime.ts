@@ -1,8 +1,8 @@
 import type { Logger, Policies } from '@uplink/core'
 import type { Database } from '@uplink/db'
 import type { Storage } from '@uplink/storage'
+import { createClamavScanner, parseClamdAddress, type Scanner } from '@uplink/uploads'
 import type { Kysely } from 'kysely'
-import { createClamavScanner, parseClamdAddress } from './clamav.ts'
 import { checkContent } from './content-check.ts'
 import {
   enqueueContentCheck,
@@ -13,7 +13,6 @@ import {
 } from './object-created.ts'
 import { type ReconcileSummary, reconcile } from './reconcile.ts'
 import { type ObjectCreatedEvent, parseS3Notification } from './s3-event.ts'
-import type { Scanner } from './scanner.ts'
 import { createSqsConsumer, type SqsConsumer, type SqsConsumerOptions } from './sqs-consumer.ts'
 import type { VideoTools } from './video/inspect-video.ts'
 import { createWorker, type Worker, type WorkerOptions } from './worker.ts'

@@ -1,7 +1,7 @@
 import { defaultPolicies } from '@uplink/core'
 import { findDocumentById, transitionDocument } from '@uplink/db'
+import { createClamavScanner } from '@uplink/uploads'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createClamavScanner } from '../src/clamav.ts'
 import { checkContent, ScanFailedError } from '../src/content-check.ts'
 import { EICAR, type RunningClamd, startClamd } from './support/clamd.ts'
 import {

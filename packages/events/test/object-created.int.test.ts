@@ -35,6 +35,26 @@ async function drain() {
 }
 
 describe('onObjectCreated', () => {
+  it('leaves a pending upload of a purpose inspected synchronously to its inspector', async () => {
+    const policies = {
+      ...defaultPolicies,
+      document: { ...defaultPolicies.document!, inspection: 'sync' as const },
+    }
+    const doc = await pendingDocument(env.db, {
+      body: pdf,
+      contentType: 'application/pdf',
+      method: 'post',
+    })
+    await putObject(env.storage, stagingKey(doc.objectKey), pdf, 'application/pdf')
+    expect(
+      await onObjectCreated({ ...env, policies }, eventFor(stagingKey(doc.objectKey))),
+    ).toEqual({
+      outcome: 'inspecting',
+      documentId: doc.id,
+    })
+    expect((await findDocumentById(env.db, doc.id))?.status).toBe('pending')
+  })
+
   it('confirms a pending upload from its event, then checks its content: pending → uploaded → ready', async () => {
     const doc = await pendingDocument(env.db, { body: pdf, contentType: 'application/pdf' })
     await putObject(env.storage, doc.objectKey, pdf, 'application/pdf')

@@ -1,3 +1,4 @@
+export { EICAR, type RunningClamd, startClamd } from './clamd.ts'
 export { freePort, waitFor } from './free-port.ts'
 export { type StartHaproxyOptions, startHaproxy } from './haproxy.ts'
 export { createDatabase, type RunningPostgres, startPostgres } from './postgres.ts'

@@ -20,5 +20,6 @@ export {
 export type { ObjectHead } from './objects.ts'
 export type { OpenedObject } from './open-object.ts'
 export type { PresignedGet, PresignedPart, PresignedPost, PresignedPut } from './presign.ts'
+export { type PutStreamInput, STREAM_PART_BYTES } from './put-stream.ts'
 export { ObjectChangedError, type ReadStreamOptions } from './read-stream.ts'
 export { createStorage, type Storage } from './storage.ts'

@@ -8,6 +8,7 @@ import { deleteObject, headObject, readFirstBytes } from './objects.ts'
 import { openObject } from './open-object.ts'
 import { presignGet, presignPost, presignPut, presignUploadPart } from './presign.ts'
 import { putObject } from './put-object.ts'
+import { type PutStreamInput, putStream } from './put-stream.ts'
 import { readStream } from './read-stream.ts'
 
 type Rest<F> = F extends (client: S3Client, bucket: string, ...rest: infer R) => infer T
@@ -54,6 +55,9 @@ export function createStorage(config: StorageConfig) {
     readFirstBytes: bind(readFirstBytes, client, bucket),
     readStream: bind(readStream, client, bucket),
     openObject: bind(openObject, client, bucket),
+    /** Stores a stream of unknown length (bounded memory, checksummed when checksums are on). */
+    putStream: (input: Omit<PutStreamInput, 'checksums'>) =>
+      putStream(client, bucket, { ...input, checksums }),
     ensureBucket: () => ensureBucket(client, bucket),
     /** Throws unless S3 answers and the bucket exists. */
     ensureReachable: () => checkBucket(client, bucket),

@@ -1,6 +1,8 @@
 export {
   createDatabase,
+  EICAR,
   freePort,
+  type RunningClamd,
   type RunningPostgres,
   type RunningS3,
   type RunningService,
@@ -9,6 +11,7 @@ export {
   type StartS3Options,
   s3Client,
   spawnService,
+  startClamd,
   startHaproxy,
   startPostgres,
   startVersitygw,

@@ -7,6 +7,7 @@ import {
   type Authenticate,
   DEFAULT_PART_SIZE,
   defaultPolicies,
+  isSyncInspected,
   type Logger,
   type Policies,
   policyFor,
@@ -14,11 +15,13 @@ import {
   type RateLimit,
   silentLogger,
 } from '@uplink/core'
-import { type Database, transitionDocument } from '@uplink/db'
+import { type Database, findDocumentByKey, transitionDocument } from '@uplink/db'
 import type { Storage } from '@uplink/storage'
+import type { Scanner } from '@uplink/uploads'
 import type { Kysely } from 'kysely'
 import { type CleanupResult, createCleanupExpired } from './cleanup-expired.ts'
-import { isTusError } from './errors.ts'
+import { isTusError, tusError } from './errors.ts'
+import { finishInspected } from './finish-inspected.ts'
 import { createNamingFunction } from './naming.ts'
 import { createOnIncomingRequest } from './on-incoming-request.ts'
 import { createOnUploadCreate, DOCUMENT_ID_HEADER } from './on-upload-create.ts'
@@ -27,6 +30,7 @@ import { createPgPartLedger, type PartLedger } from './part-ledger.ts'
 import { PgLocker } from './pg-locker.ts'
 import { createRequestUser } from './request-user.ts'
 import { UplinkS3Store } from './s3-store.ts'
+import { SyncInspections } from './sync-inspections.ts'
 import { UplinkTusServer } from './uplink-server.ts'
 import { parseUploadId, uploadIdFromPath } from './upload-id.ts'
 
@@ -78,6 +82,8 @@ export interface TusServerOptions {
   quotas?: Quotas
   /** Limit on upload creations per user, shared with the API (429 + Retry-After). */
   rateLimit?: RateLimit
+  /** The virus scanner of purposes with `inspection: sync` (their PATCHes stream into it). */
+  scanner?: Scanner | undefined
 }
 
 export interface TusServer {
@@ -87,6 +93,8 @@ export interface TusServer {
   locker: Locker
   /** Removes expired unfinished uploads from S3 and marks their rows `expired`. */
   cleanupExpired(now?: Date): Promise<CleanupResult>
+  /** The in-process inspections of uploads of purposes with `inspection: sync`. */
+  inspections: SyncInspections
   /** Releases the lock session's connection; call before `db.destroy()`. */
   close(): Promise<void>
 }
@@ -120,6 +128,7 @@ export function createTusServer(options: TusServerOptions): TusServer {
         : {}),
     })
   const allowDeferredLength = options.maxDeferredLength !== undefined
+  const inspections = new SyncInspections({ policies, scanner: options.scanner })
 
   const store = new UplinkS3Store({
     partSize: options.partSize ?? DEFAULT_PART_SIZE,
@@ -133,6 +142,7 @@ export function createTusServer(options: TusServerOptions): TusServer {
     checksums: options.checksums ?? storage.config.checksums ?? true,
     maxDeferredLength: options.maxDeferredLength,
     allowDeferredLength,
+    inspections,
     afterRemove: async (id) => {
       const parts = parseUploadId(id)
       if (!parts) return
@@ -148,6 +158,22 @@ export function createTusServer(options: TusServerOptions): TusServer {
       responseChecksumValidation: 'WHEN_REQUIRED',
     },
   })
+
+  const finish = (doc: Parameters<typeof finishInspected>[1], id: string, size: number) =>
+    finishInspected(
+      {
+        db,
+        storage,
+        policies,
+        scanner: options.scanner,
+        inspections,
+        forget: (uploadId) => store.forgetFinished(uploadId),
+        log,
+      },
+      doc,
+      id,
+      size,
+    )
 
   const tusMaxBytes = Math.max(
     0,
@@ -198,7 +224,21 @@ export function createTusServer(options: TusServerOptions): TusServer {
       policies,
       log,
       ...(options.onUploaded ? { onUploaded: options.onUploaded } : {}),
+      finishInspected: finish,
     }),
+    // A client resuming after a lost final answer sees a complete upload in HEAD and sends
+    // no PATCH: an inspected purpose's upload is settled before HEAD says so.
+    beforeCompleteHead: async (id) => {
+      const purpose = parseUploadId(id)?.purpose
+      if (!purpose || !isSyncInspected(policies, purpose)) return
+      const doc = await findDocumentByKey(db, id)
+      if (doc?.status === 'rejected') {
+        throw tusError(422, `upload rejected: ${doc.rejectionReason ?? 'see the document'}`)
+      }
+      if (doc?.status !== 'pending') return
+      const upload = await store.getUpload(id)
+      await finish(doc, id, upload.size ?? doc.sizeBytes)
+    },
     onResponseError: (req, err) => {
       if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
         log.error({ err }, 'tus temp dir is full')
@@ -222,6 +262,7 @@ export function createTusServer(options: TusServerOptions): TusServer {
     server,
     store,
     locker,
+    inspections,
     close: async () => {
       if (locker instanceof PgLocker) await locker.close()
     },

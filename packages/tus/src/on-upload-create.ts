@@ -26,6 +26,7 @@ const POLICY_STATUS: Record<PolicyError['violation'], number> = {
   type_not_allowed: 415,
   too_large: 413,
   empty: 400,
+  inspection_required: 400,
 }
 
 /** Maps a policy refusal to the tus error the client sees (the policy's message as body). */

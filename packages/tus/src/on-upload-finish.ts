@@ -1,6 +1,6 @@
 import type { Upload } from '@tus/utils'
-import { isAppError, type Logger, type Policies } from '@uplink/core'
-import { type Database, findDocumentByKey } from '@uplink/db'
+import { isAppError, isSyncInspected, type Logger, type Policies } from '@uplink/core'
+import { type Database, type Document, findDocumentByKey } from '@uplink/db'
 import { type StagingStorage, verifyUpload } from '@uplink/uploads'
 import type { Kysely } from 'kysely'
 import { NOT_FOUND, tusError } from './errors.ts'
@@ -12,6 +12,8 @@ interface Deps {
   policies: Policies
   log: Logger
   onUploaded?: (documentId: string) => Promise<void>
+  /** Settles an upload of a purpose with `inspection: sync` (see finish-inspected.ts). */
+  finishInspected?: (doc: Document, uploadId: string, size: number) => Promise<Document>
 }
 
 type FinishResponse = { headers: Record<string, string> }
@@ -37,6 +39,14 @@ export function createOnUploadFinish(deps: Deps) {
     }
     // Deferred length: Upload-Length is declared only now, so it is the size to verify.
     const declared = { ...doc, sizeBytes: upload.size ?? doc.sizeBytes }
+    // tus: "The Server MUST acknowledge successful PATCH requests with the 204 No Content
+    // status": for a purpose inspected synchronously the last PATCH succeeds only once the
+    // inspection passed (else 413/422/503, with the reason).
+    if (deps.finishInspected && isSyncInspected(deps.policies, doc.purpose)) {
+      await deps.finishInspected(doc, upload.id, declared.sizeBytes)
+      deps.log.info({ documentId: doc.id, size: upload.size }, 'tus upload inspected and finished')
+      return done
+    }
     try {
       await verifyUpload(deps, declared, { finished: true })
     } catch (err) {

@@ -7,6 +7,7 @@ import { normalizeContentType } from '@uplink/core'
 import { downloadIncompletePart, type IncompletePart } from './incomplete-part.ts'
 import type { PartLedger } from './part-ledger.ts'
 import { PatchWriter } from './patch-writer.ts'
+import type { SyncInspections } from './sync-inspections.ts'
 import { StoreTempDir } from './temp-dirs.ts'
 import { INCOMPLETE_PART, VerifiedParts } from './verified-parts.ts'
 
@@ -28,6 +29,8 @@ export interface UplinkS3StoreOptions extends Options {
   allowDeferredLength: boolean
   /** Called after a tus DELETE removed the upload from S3. */
   afterRemove?: (id: string) => Promise<void>
+  /** Inspects PATCH bodies of purposes with `inspection: sync` as they pass. */
+  inspections?: SyncInspections | undefined
 }
 
 /**
@@ -48,6 +51,7 @@ export class UplinkS3Store extends S3Store {
   private readonly patches: PatchWriter
   private readonly deferredLengthBound: number | undefined
   private readonly afterRemove: ((id: string) => Promise<void>) | undefined
+  private readonly inspections: SyncInspections | undefined
 
   /** The store's own S3 client, for instrumentation (metrics middleware). */
   get s3Client(): S3Store['client'] {
@@ -56,7 +60,7 @@ export class UplinkS3Store extends S3Store {
 
   constructor(options: UplinkS3StoreOptions) {
     const { tempDir, ledger, checksums, maxDeferredLength, allowDeferredLength, ...rest } = options
-    const { afterRemove, partsPerUpload, ...storeOptions } = rest
+    const { afterRemove, partsPerUpload, inspections, ...storeOptions } = rest
     super(storeOptions)
     this.temp = new StoreTempDir(tempDir)
     this.tempBase = this.temp.base
@@ -65,6 +69,7 @@ export class UplinkS3Store extends S3Store {
     this.checksums = checksums
     this.deferredLengthBound = maxDeferredLength
     this.afterRemove = afterRemove
+    this.inspections = inspections
     const incompleteKey = (id: string) => this.partKey(id, true)
     this.verified = new VerifiedParts({
       client: this.client,
@@ -141,8 +146,18 @@ export class UplinkS3Store extends S3Store {
   }
 
   /** One PATCH body at `offset`; see PatchWriter (one write per upload at a time). */
-  override write(src: Readable, id: string, offset: number): Promise<number> {
-    return this.patches.write(src, id, offset)
+  override async write(src: Readable, id: string, offset: number): Promise<number> {
+    const inspections = this.inspections
+    if (!inspections) return this.patches.write(src, id, offset)
+    // The body passes through the upload's synchronous inspection, if its purpose has one.
+    try {
+      const newOffset = await this.patches.write(inspections.tap(id, offset, src), id, offset)
+      inspections.settle(id, newOffset)
+      return newOffset
+    } catch (err) {
+      inspections.drop(id)
+      throw err
+    }
   }
 
   override async getUpload(id: string): Promise<Upload> {

@@ -19,6 +19,12 @@ export interface UplinkServerOptions extends Omit<ServerOptions, 'allowedOrigins
   allowDeferredLength: boolean
   /** Origins whose requests get CORS headers (an empty list: none). */
   corsOrigins: readonly string[]
+  /**
+   * Runs before a HEAD reports a complete upload (Upload-Offset = Upload-Length): a client
+   * that resumes after a lost final answer sends no PATCH, so what that PATCH would have
+   * settled is settled here. A thrown tus error becomes the answer.
+   */
+  beforeCompleteHead?: ((id: string) => Promise<void>) | undefined
 }
 
 const OFFSET_STREAM = 'application/offset+octet-stream'
@@ -37,12 +43,14 @@ interface Refusal {
 export class UplinkTusServer extends Server {
   private readonly allowDeferredLength: boolean
   private readonly corsOrigins: readonly string[]
+  private readonly beforeCompleteHead: UplinkServerOptions['beforeCompleteHead']
 
   constructor(options: UplinkServerOptions) {
-    const { allowDeferredLength, corsOrigins, ...rest } = options
+    const { allowDeferredLength, corsOrigins, beforeCompleteHead, ...rest } = options
     super(rest)
     this.allowDeferredLength = allowDeferredLength
     this.corsOrigins = corsOrigins
+    this.beforeCompleteHead = beforeCompleteHead
   }
 
   override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -62,7 +70,23 @@ export class UplinkTusServer extends Server {
     else if (checked.checksum)
       res = await patchChecksum.run(checked.checksum, () => super.handleWeb(req))
     else res = await super.handleWeb(req)
+    if (req.method === 'HEAD') res = await this.settleCompleteHead(req, res)
     return this.finish(req, res)
+  }
+
+  private async settleCompleteHead(req: Request, res: Response): Promise<Response> {
+    const offset = res.headers.get('upload-offset')
+    if (!this.beforeCompleteHead || res.status !== 200 || offset === null) return res
+    if (offset !== res.headers.get('upload-length')) return res
+    const id = this.handlers.HEAD.getFileIdFromRequest(req)
+    if (!id) return res
+    try {
+      await this.beforeCompleteHead(id)
+      return res
+    } catch (err) {
+      if (!isTusError(err)) throw err
+      return this.refusal({ status: err.status_code, message: err.body.trim() })
+    }
   }
 
   /** What must be refused before @tus/server sees the request, and the PATCH's checksum. */

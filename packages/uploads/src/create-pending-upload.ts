@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import {
+  checkDirectUpload,
   checkQuotas,
   checkUpload,
   consumeRateLimit,
@@ -38,7 +39,8 @@ export interface PendingUploadContext {
 export type UploadInput = UploadRequestInput & { sha256?: string | undefined }
 
 /**
- * Authorise before signing (rule 1): check the policy, the user's rate limit and quotas, then create the `pending` row whose
+ * Authorise before signing (rule 1): check the policy (a purpose inspected synchronously takes
+ * no presigned upload), the user's rate limit and quotas, then create the `pending` row whose
  * server-generated key the URL will be signed for. The row expires after the upload URL TTL
  * unless `rowTtlSeconds` says otherwise (a multipart upload outlives any one signed URL).
  */
@@ -51,6 +53,7 @@ export async function createPendingUpload(
 ): Promise<Document> {
   const contentType = normalizeContentType(input.contentType)
   checkUpload(ctx.policies, { ...input, contentType, method })
+  checkDirectUpload(ctx.policies, input.purpose)
   const id = randomUUID()
   const row = {
     id,

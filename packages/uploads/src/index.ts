@@ -21,6 +21,30 @@ export {
   signGalleryAccess,
 } from './gallery-access.ts'
 export {
+  type ClamdAddress,
+  clamdPing,
+  clamdScan,
+  createClamavScanner,
+  DEFAULT_SCAN_MAX_BYTES,
+  parseClamdAddress,
+} from './inspection/clamav.ts'
+export {
+  Inspection,
+  type InspectionFailure,
+  type InspectionRules,
+  type InspectionVerdict,
+  inspectStream,
+  SNIFF_BYTES,
+} from './inspection/inspection.ts'
+export type { Scanner, ScanResult } from './inspection/scanner.ts'
+export {
+  inspectionRules,
+  inspectStored,
+  type SettleDeps,
+  settleInspection,
+} from './inspection/settle-inspection.ts'
+export { typeMismatch } from './inspection/type-family.ts'
+export {
   MULTIPART_ROW_TTL_SECONDS,
   type OwnerContext,
   ownMultipart,

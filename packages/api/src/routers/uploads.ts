@@ -1,4 +1,11 @@
-import { documentIdInput, documentNotFound, sha256Input, uploadRequestInput } from '@uplink/core'
+import {
+  AppError,
+  documentIdInput,
+  documentNotFound,
+  isSyncInspected,
+  sha256Input,
+  uploadRequestInput,
+} from '@uplink/core'
 import { uploadKey } from '@uplink/core/object-key'
 import { findDocumentForOwner } from '@uplink/db'
 import { createPendingUpload, toDocumentView, verifyUpload } from '@uplink/uploads'
@@ -72,6 +79,13 @@ export const uploadsRouter = router({
     .mutation(async ({ ctx, input }) => {
       const doc = await findDocumentForOwner(ctx.db, input.documentId, ctx.user.id)
       if (!doc) throw documentNotFound(input.documentId)
+      // Its bytes are still passing through the inspector: only that upload may settle it.
+      if (doc.status === 'pending' && isSyncInspected(ctx.policies, doc.purpose)) {
+        throw new AppError(
+          'state_conflict',
+          `document ${doc.id} is inspected synchronously; its POST /documents or tus upload settles it, not confirm`,
+        )
+      }
       return toDocumentView(await verifyUpload(ctx, doc))
     }),
 })

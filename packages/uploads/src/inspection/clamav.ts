@@ -1,5 +1,9 @@
 import { connect, type Socket } from 'node:net'
+import { MiB } from '@uplink/core'
 import type { Scanner, ScanResult } from './scanner.ts'
+
+/** clamd's default StreamMaxLength (100 MiB): larger streams get "INSTREAM size limit exceeded". */
+export const DEFAULT_SCAN_MAX_BYTES = 100 * MiB
 
 /** Where clamd listens: TCP or a unix socket. */
 export type ClamdAddress = { host: string; port: number } | { path: string }

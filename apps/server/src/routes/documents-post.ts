@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto'
+import {
+  AppError,
+  type Authenticate,
+  checkUpload,
+  formatBytes,
+  isSyncInspected,
+  normalizeContentType,
+  type Policies,
+  policyFor,
+  type Quotas,
+  type RateLimit,
+  sanitizeFilename,
+  sha256Input,
+} from '@uplink/core'
+import { objectKey } from '@uplink/core/object-key'
+import { type Database, type Document, transitionDocument } from '@uplink/db'
+import { type Storage, stagingKey } from '@uplink/storage'
+import {
+  Inspection,
+  insertPendingWithinLimits,
+  inspectionRules,
+  type Scanner,
+  settleInspection,
+  toDocumentView,
+  verifyUpload,
+} from '@uplink/uploads'
+import { type Request, type Response, Router } from 'express'
+import type { Kysely } from 'kysely'
+import type { Logger } from 'pino'
+import { type FormFile, readFormUpload } from '../http/form-upload.ts'
+
+interface Deps {
+  db: Kysely<Database>
+  storage: Storage
+  authenticate: Authenticate
+  policies: Policies
+  /** The virus scanner of synchronously inspected purposes. */
+  scanner: Scanner | undefined
+  expiries: { upload: number }
+  quotas?: Quotas | undefined
+  uploadRateLimit?: RateLimit | undefined
+  /** Queues the content check of an asynchronously inspected upload. */
+  onUploaded?: ((documentId: string) => Promise<void>) | undefined
+  log: Logger
+}
+
+const PURPOSE_FIRST =
+  'the form field "purpose" must come before the file part (the body is read once, in order): e.g. curl -F purpose=document -F file=@a.pdf'
+
+/**
+ * POST /documents — a plain `multipart/form-data` upload through the server (fields `purpose`,
+ * optional `sha256`, then `file`), for scripts and small files. The bytes stream to S3 at the
+ * staging key. For a purpose with `inspection: sync` they also stream through the inspector
+ * (type sniff, clamd, SHA-256, size limit) and the answer is `201` with the `ready` document
+ * only once it passed; else 413/422 (or 503 when clamd cannot answer) and nothing is kept.
+ * Other purposes answer `201` with the `uploaded` document and are checked afterwards.
+ */
+export function documentsPostRoute(deps: Deps): Router {
+  const router = Router()
+  router.post('/documents', async (req: Request, res: Response) => {
+    const user = await deps.authenticate(req.header('authorization'))
+    if (!user) {
+      res.setHeader('WWW-Authenticate', 'Bearer')
+      throw new AppError('unauthorized')
+    }
+    const bound = Number(req.header('content-length') ?? Number.NaN)
+    try {
+      const doc = await readFormUpload(req, (file) => receive(deps, user.id, file, bound))
+      res.status(201).json(toDocumentView(doc))
+    } catch (err) {
+      // Answered before the whole body was read: the connection cannot be reused.
+      if (!req.complete) res.setHeader('Connection', 'close')
+      throw err
+    }
+  })
+  return router
+}
+
+async function receive(deps: Deps, ownerId: string, file: FormFile, bound: number) {
+  const { purpose, sha256 } = file.fields
+  if (!purpose) throw new AppError('bad_input', PURPOSE_FIRST)
+  if (sha256 !== undefined && !sha256Input.safeParse(sha256).success) {
+    throw new AppError(
+      'bad_input',
+      'form field "sha256" must be the base64 SHA-256 of the whole file (44 characters)',
+    )
+  }
+  const contentType = normalizeContentType(file.mimeType)
+  checkUpload(deps.policies, { purpose, contentType, size: undefined, method: 'post' })
+  const { maxBytes } = policyFor(deps.policies, purpose)
+  const id = randomUUID()
+  const doc = await insertPendingWithinLimits(deps, {
+    id,
+    ownerId,
+    purpose,
+    objectKey: objectKey({ ownerId, purpose, documentId: id }),
+    filename: sanitizeFilename(file.filename || 'upload'),
+    contentType,
+    // The request's length bounds the file's: quotas count at most that (or the policy max).
+    sizeBytes: Number.isSafeInteger(bound) && bound > 0 ? Math.min(bound, maxBytes) : maxBytes,
+    method: 'post',
+    uploadRef: null,
+    expiresAt: new Date(Date.now() + deps.expiries.upload * 1000),
+    declaredSha256: sha256 ?? null,
+  })
+  return isSyncInspected(deps.policies, purpose)
+    ? receiveInspected(deps, doc, file)
+    : receivePlain(deps, doc, file)
+}
+
+/** Streams the file to the staging key and through the inspection, then settles it. */
+async function receiveInspected(deps: Deps, doc: Document, file: FormFile): Promise<Document> {
+  const rules = inspectionRules(deps.policies, doc)
+  const inspection = new Inspection(deps.scanner, rules.maxBytes)
+  async function* inspected() {
+    for await (const chunk of file.stream as AsyncIterable<Buffer>) {
+      await inspection.write(chunk)
+      if (inspection.size > rules.maxBytes) throw tooLarge(doc.purpose, rules.maxBytes)
+      yield chunk
+    }
+  }
+  try {
+    await store(deps, doc, inspected())
+  } catch (err) {
+    inspection.abort()
+    throw err
+  }
+  const verdict = await inspection.end(rules)
+  const ready = await settleInspection(deps, doc, verdict)
+  deps.log.info({ documentId: doc.id, size: ready.sizeBytes }, 'upload inspected and stored')
+  return ready
+}
+
+/** Streams the file to the staging key, then confirms it like a presigned upload. */
+async function receivePlain(deps: Deps, doc: Document, file: FormFile): Promise<Document> {
+  const { maxBytes } = policyFor(deps.policies, doc.purpose)
+  let size = 0
+  async function* limited() {
+    for await (const chunk of file.stream as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > maxBytes) throw tooLarge(doc.purpose, maxBytes)
+      yield chunk
+    }
+  }
+  await store(deps, doc, limited())
+  return verifyUpload(deps, { ...doc, sizeBytes: size })
+}
+
+const tooLarge = (purpose: string, maxBytes: number) =>
+  new AppError(
+    'content_too_large',
+    `upload rejected: the file is over the ${formatBytes(maxBytes)} limit for purpose "${purpose}"`,
+  )
+
+/** The bytes to `staging/<key>`; a failure leaves no object and the row `rejected`. */
+async function store(deps: Deps, doc: Document, body: AsyncIterable<Buffer>): Promise<void> {
+  const key = stagingKey(doc.objectKey)
+  try {
+    await deps.storage.putStream({ key, contentType: doc.contentType, body })
+  } catch (err) {
+    await deps.storage.delete(key).catch(() => {})
+    const reason =
+      err instanceof AppError
+        ? err.message
+        : 'the upload was cut short before the whole file arrived'
+    await transitionDocument(deps.db, doc.id, {
+      to: 'rejected',
+      from: ['pending'],
+      set: { rejectionReason: reason },
+    }).catch(() => {})
+    throw err
+  }
+}

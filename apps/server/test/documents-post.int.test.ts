@@ -1,0 +1,228 @@
+import { execFile } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { freePort, type RunningClamd, startClamd } from '@uplink/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Harness, startHarness } from './support/harness.ts'
+import {
+  cleanPdf,
+  infectedPdf,
+  keysOf,
+  newUser,
+  postForm,
+  rowsOf,
+  SYNC_POLICIES,
+  sha256,
+} from './support/inspection.ts'
+
+let clamd: RunningClamd
+let h: Harness
+beforeAll(async () => {
+  clamd = await startClamd()
+  h = await startHarness({
+    UPLINK_POLICIES: SYNC_POLICIES,
+    UPLINK_CLAMD: `${clamd.tcp.host}:${clamd.tcp.port}`,
+  })
+})
+afterAll(async () => {
+  await h?.close()
+  await clamd?.stop()
+})
+
+const pdfPart = (body: Buffer) => ({ body, filename: 'a.pdf', type: 'application/pdf' })
+
+describe('POST /documents for a purpose inspected synchronously', () => {
+  it('answers 201 with a ready document and its SHA-256 once a clean PDF passed', async () => {
+    const user = newUser()
+    const pdf = cleanPdf(3000)
+    const res = await postForm(h, user, [
+      ['purpose', 'document'],
+      ['file', pdfPart(pdf)],
+    ])
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
+    expect(res.body).toMatchObject({
+      status: 'ready',
+      method: 'post',
+      size: pdf.length,
+      sha256: sha256(pdf),
+      filename: 'a.pdf',
+    })
+    const download = await fetch(`${h.baseUrl}/documents/${res.body.id}/download`, {
+      headers: { authorization: `Bearer ${await h.token(user)}` },
+    })
+    expect(Buffer.from(await download.arrayBuffer()).equals(pdf)).toBe(true)
+    // Served key only: the staged copy is gone.
+    expect(await keysOf(user)).toEqual([expect.not.stringMatching(/^staging\//)])
+  })
+
+  it('streams a file larger than one S3 part (multipart, checksummed) and serves its exact bytes', async () => {
+    const user = newUser()
+    const pdf = cleanPdf(6 * 1024 * 1024 + 12345)
+    const res = await postForm(h, user, [
+      ['purpose', 'document'],
+      ['sha256', sha256(pdf)],
+      ['file', pdfPart(pdf)],
+    ])
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
+    expect(res.body).toMatchObject({ status: 'ready', size: pdf.length, sha256: sha256(pdf) })
+    const download = await fetch(`${h.baseUrl}/documents/${res.body.id}/download`, {
+      headers: { authorization: `Bearer ${await h.token(user)}` },
+    })
+    expect(sha256(Buffer.from(await download.arrayBuffer()))).toBe(sha256(pdf))
+  })
+
+  it('refuses the EICAR signature with 422 naming it, and keeps no bytes and no ready row', async () => {
+    const user = newUser()
+    const res = await postForm(h, user, [
+      ['purpose', 'document'],
+      ['file', pdfPart(infectedPdf(200))],
+    ])
+    expect(res.status).toBe(422)
+    expect(res.body.error).toMatch(/malware found \(Uplink\.Test\.EICAR/)
+    expect(await keysOf(user)).toEqual([])
+    const rows = await rowsOf(h, user)
+    expect(rows.map((r) => r.status)).toEqual(['rejected'])
+    expect(rows[0]?.rejectionReason).toMatch(/malware found/)
+  })
+
+  it('takes the curl -F form: purpose first, then file=@a.pdf', async () => {
+    const user = newUser()
+    const dir = mkdtempSync(join(tmpdir(), 'uplink-curl-'))
+    const pdf = cleanPdf(100)
+    writeFileSync(join(dir, 'a.pdf'), pdf)
+    const { stdout } = await promisify(execFile)(
+      'curl',
+      [
+        '-s',
+        '-w',
+        '\n%{http_code}',
+        '-H',
+        `Authorization: Bearer ${await h.token(user)}`,
+        '-F',
+        'purpose=document',
+        '-F',
+        `file=@${join(dir, 'a.pdf')}`,
+        `${h.baseUrl}/documents`,
+      ],
+      { cwd: dir },
+    )
+    const [body, status] = stdout.split('\n')
+    expect(status).toBe('201')
+    expect(JSON.parse(body ?? '')).toMatchObject({ status: 'ready', sha256: sha256(pdf) })
+  })
+
+  it('answers 400 saying purpose must come before the file when it comes after', async () => {
+    const user = newUser()
+    const res = await postForm(h, user, [
+      ['file', pdfPart(cleanPdf())],
+      ['purpose', 'document'],
+    ])
+    expect(res.status).toBe(400)
+    expect(res.body.error).toMatch(/"purpose" must come before the file part/)
+    expect(await keysOf(user)).toEqual([])
+    expect(await rowsOf(h, user)).toEqual([])
+  })
+
+  it('refuses bytes that are not the declared type with 422', async () => {
+    const user = newUser()
+    const exe = Buffer.concat([
+      Buffer.from('MZ'),
+      Buffer.alloc(58),
+      Buffer.from([0x40, 0, 0, 0, 0x50, 0x45, 0, 0]),
+      Buffer.alloc(300),
+    ])
+    const res = await postForm(h, user, [
+      ['purpose', 'document'],
+      ['file', pdfPart(exe)],
+    ])
+    expect(res.status).toBe(422)
+    expect(res.body.error).toMatch(/not the declared application\/pdf/)
+    expect(await keysOf(user)).toEqual([])
+  })
+
+  it('refuses a file over the purpose limit with 413, storing nothing', async () => {
+    const user = newUser()
+    const res = await postForm(h, user, [
+      ['purpose', 'note'],
+      ['file', pdfPart(cleanPdf(2000))],
+    ])
+    expect(res.status).toBe(413)
+    expect(res.body.error).toMatch(/over the 1000 bytes limit for purpose "note"/)
+    expect(await keysOf(user)).toEqual([])
+  })
+
+  it('refuses bytes whose SHA-256 is not the declared one with 422', async () => {
+    const user = newUser()
+    const res = await postForm(h, user, [
+      ['purpose', 'document'],
+      ['sha256', sha256(Buffer.from('something else'))],
+      ['file', pdfPart(cleanPdf())],
+    ])
+    expect(res.status).toBe(422)
+    expect(res.body.error).toMatch(/but the client declared/)
+    expect(await keysOf(user)).toEqual([])
+  })
+
+  it('stores a file of an asynchronously checked purpose and answers 201 uploaded', async () => {
+    const user = newUser()
+    const png = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(100)])
+    const res = await postForm(h, user, [
+      ['purpose', 'image'],
+      ['file', { body: png, filename: 'p.png', type: 'image/png' }],
+    ])
+    expect(res.status).toBe(201)
+    expect(res.body).toMatchObject({ status: 'uploaded', size: png.length, method: 'post' })
+  })
+
+  it('answers 401 without a token', async () => {
+    const form = new FormData()
+    form.append('purpose', 'document')
+    const res = await fetch(`${h.baseUrl}/documents`, { method: 'POST', body: form })
+    expect(res.status).toBe(401)
+  })
+})
+
+describe('presigned uploads for a purpose inspected synchronously', () => {
+  it('refuses presignPut, presignPost and multipart.create, naming tus and POST /documents', async () => {
+    const api = await h.client(newUser())
+    const input = {
+      purpose: 'document',
+      filename: 'a.pdf',
+      contentType: 'application/pdf',
+      size: 100,
+    }
+    for (const call of [
+      () => api.uploads.presignPut.mutate(input),
+      () => api.uploads.presignPost.mutate(input),
+      () => api.multipart.create.mutate(input),
+    ]) {
+      await expect(call()).rejects.toThrow(
+        /inspected synchronously .* upload it with tus \(\/files\) or POST \/documents/,
+      )
+    }
+  })
+})
+
+describe('clamd unreachable', () => {
+  it('fails closed: 503 with the reason, nothing stored', async () => {
+    const down = await startHarness({
+      UPLINK_POLICIES: SYNC_POLICIES,
+      UPLINK_CLAMD: `127.0.0.1:${await freePort()}`,
+    })
+    try {
+      const user = newUser()
+      const res = await postForm(down, user, [
+        ['purpose', 'document'],
+        ['file', pdfPart(cleanPdf())],
+      ])
+      expect(res.status).toBe(503)
+      expect(res.body.error).toMatch(/the virus scan could not run/)
+      expect(await keysOf(user)).toEqual([])
+      expect((await rowsOf(down, user)).map((r) => r.status)).toEqual(['rejected'])
+    } finally {
+      await down.close()
+    }
+  })
+})

@@ -1,0 +1,70 @@
+import { isAppError, type Logger, type Policies } from '@uplink/core'
+import type { Database, Document } from '@uplink/db'
+import {
+  inspectionRules,
+  inspectStored,
+  type Scanner,
+  type SettleDeps,
+  settleInspection,
+} from '@uplink/uploads'
+import type { Kysely } from 'kysely'
+import { tusError } from './errors.ts'
+import type { SyncInspections } from './sync-inspections.ts'
+
+export interface FinishInspectedDeps {
+  db: Kysely<Database>
+  storage: SettleDeps['storage']
+  policies: Policies
+  scanner: Scanner | undefined
+  inspections: SyncInspections
+  /** Deletes what the store keeps beside the object (info object, part ledger). */
+  forget: (uploadId: string) => Promise<void>
+  log: Logger
+}
+
+/** How long a client waits before asking again when clamd could not answer. */
+const RETRY_AFTER_SECONDS = 5
+
+/**
+ * The end of a tus upload whose purpose has `inspection: sync`: the verdict of the inspection
+ * the PATCHes streamed through, or — when this process did not see every byte (a resume on
+ * another instance, a restart) or its scan connection broke — an inspection of the assembled
+ * object read back from S3. Never skipped. Passed: `ready` with the digest. Failed: the object
+ * and the upload are deleted and a 413/422 names the reason. clamd unreachable: 503, the
+ * object kept and the document `pending`, so asking again inspects again.
+ */
+export async function finishInspected(
+  deps: FinishInspectedDeps,
+  doc: Document,
+  uploadId: string,
+  size: number,
+): Promise<Document> {
+  const rules = inspectionRules(deps.policies, doc, size)
+  let verdict = await deps.inspections.take(uploadId, size)?.end(rules)
+  if (!verdict || (!verdict.ok && verdict.code === 'scanner_unavailable')) {
+    deps.log.info({ documentId: doc.id }, 'inspecting the upload from storage')
+    verdict = await inspectStored(deps, { ...doc, sizeBytes: size }, size)
+  }
+  if (!verdict.ok && verdict.code === 'scanner_unavailable') {
+    deps.log.error({ documentId: doc.id, reason: verdict.reason }, 'upload not inspected')
+    throw tusError(
+      503,
+      `${verdict.reason}; the upload is kept but not accepted until it is inspected: retry in ${RETRY_AFTER_SECONDS} seconds`,
+    )
+  }
+  try {
+    return await settleInspection(deps, { ...doc, sizeBytes: size }, verdict, { finished: true })
+  } catch (err) {
+    if (!isAppError(err)) throw err
+    if (
+      err.code !== 'content_rejected' &&
+      err.code !== 'content_too_large' &&
+      err.code !== 'upload_rejected'
+    ) {
+      throw err
+    }
+    // "Nothing is kept": the info object and part ledger go with the object.
+    await deps.forget(uploadId)
+    throw tusError(err.status === 413 ? 413 : 422, err.message)
+  }
+}
