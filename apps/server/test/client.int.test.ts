@@ -331,7 +331,9 @@ describe('uploadFile with tus', () => {
       size: 40 * MiB,
       filename: 'tus.mp4',
     })
-    expect(resumedFrom).toBe(16 * MiB)
+    // Resumes from a PATCH boundary: the abort usually cuts the second PATCH (16 MiB kept), but
+    // on a loaded machine that PATCH can be acknowledged before the abort lands (32 MiB kept).
+    expect([16 * MiB, 32 * MiB]).toContain(resumedFrom)
     expect((await uplink.list()).filter((d) => d.filename === 'tus.mp4')).toHaveLength(1)
     const out = join(dir, 'tus.out')
     await uplink.download(doc.id, out)
