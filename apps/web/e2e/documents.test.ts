@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest'
+import { documentRow, signIn } from './support/browser.ts'
+import { useBrowser } from './support/harness.ts'
+
+const h = useBrowser({ UPLINK_RATE_LIMIT_UPLOADS: 'off', UPLINK_QUOTA_PENDING_UPLOADS: '1000' })
+const pdf = new TextEncoder().encode('%PDF-1.7\n%%EOF\n')
+
+/** A pending document (presigned, nothing sent yet) named `filename`. */
+async function presign(userId: string, filename: string) {
+  const client = await h.api(userId)
+  return client.uploads.presignPut.mutate({
+    purpose: 'document',
+    filename,
+    contentType: 'application/pdf',
+    size: pdf.length,
+  })
+}
+
+describe('My documents', () => {
+  it('reaches all 105 documents with "Load more", then searches, filters and sorts them', async () => {
+    const names = Array.from({ length: 105 }, (_, i) => `doc-${String(i + 1).padStart(3, '0')}.pdf`)
+    for (const name of names) await presign('olga', name)
+    const { page } = h
+    await signIn(page, h.server.baseUrl, 'olga')
+    const cards = page.getByRole('list', { name: 'My documents' }).getByRole('listitem')
+    await expect.poll(() => cards.count()).toBe(25)
+    const more = page.getByRole('button', { name: 'Load more' })
+    while ((await more.count()) > 0) {
+      const before = await cards.count()
+      await more.click()
+      await expect.poll(() => cards.count()).toBeGreaterThan(before)
+    }
+    expect((await cards.allTextContents()).length).toBe(105)
+    for (const name of names) expect(await documentRow(page, name).count(), name).toBe(1)
+
+    await page.getByLabel('Search by name').fill('DOC-042')
+    await expect.poll(() => cards.count()).toBe(1)
+    expect(await documentRow(page, 'doc-042.pdf').count()).toBe(1)
+    await page.getByLabel('Search by name').fill('')
+    await page.getByLabel('Sort').selectOption({ label: 'Name A–Z' })
+    await expect
+      .poll(async () => (await cards.first().getAttribute('aria-label')) ?? '')
+      .toBe('doc-001.pdf')
+    await page.getByLabel('Status').selectOption('ready')
+    await expect.poll(() => cards.count()).toBe(0)
+    await page.getByLabel('Status').selectOption('pending')
+    await expect.poll(() => cards.count()).toBe(105)
+  })
+
+  it('shows a status change without a refresh, and deletes only after confirmation', async () => {
+    const signed = await presign('pete', 'live.pdf')
+    const { page } = h
+    await signIn(page, h.server.baseUrl, 'pete')
+    const card = documentRow(page, 'live.pdf')
+    await card.getByText('Uploading').waitFor()
+    // Finished behind the page's back: the card must notice by itself.
+    const put = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: pdf })
+    expect(put.status).toBe(200)
+    await (await h.api('pete')).uploads.confirm.mutate({ documentId: signed.documentId })
+    await card.getByText('Uploaded, being checked').waitFor({ timeout: 10_000 })
+
+    await card.getByRole('button', { name: 'Delete' }).click()
+    expect(await card.getByText('Delete live.pdf for good?').count()).toBe(1)
+    await card.getByRole('button', { name: 'Keep' }).click()
+    expect(await card.count()).toBe(1)
+    await card.getByRole('button', { name: 'Delete' }).click()
+    await card.getByRole('button', { name: 'Confirm delete' }).click()
+    await page.getByText('No documents yet').waitFor()
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('My documents')
+  })
+})
