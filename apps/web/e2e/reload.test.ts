@@ -83,6 +83,10 @@ describe('leaving and coming back', () => {
     await expect.poll(() => presigned).toBe(1)
     // Golden Retriever writes its state at most every 500 ms.
     await new Promise((r) => setTimeout(r, 1000))
+    let sentAgain = 0
+    page.on('request', (req) => {
+      if (req.method() === 'PUT' && !req.url().startsWith(h.server.baseUrl)) sentAgain++
+    })
     await page.reload()
     await page.unrouteAll({ behavior: 'ignoreErrors' })
     const client = await h.api('milo')
@@ -95,6 +99,8 @@ describe('leaving and coming back', () => {
         { timeout: 20_000 },
       )
       .toEqual(['report.pdf'])
+    // Sent once: every page copy of the uploader that restores the file would send it again.
+    expect(sentAgain).toBe(1)
     // The first attempt's pending row is gone, not left for reconciliation.
     expect((await client.documents.list.query()).items.map((d) => d.status)).toEqual(['uploaded'])
   })
