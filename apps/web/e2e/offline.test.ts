@@ -1,3 +1,4 @@
+import type { Route } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { chooseFiles, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
@@ -45,5 +46,37 @@ describe('network loss', () => {
       .toEqual(['uploaded'])
     expect(patched).toBeGreaterThan(patchedWhileOffline)
     expect(await page.getByText(/failed|firewall/i).count()).toBe(0)
+  })
+
+  it('retries a document by itself after storage answers 503 and a proxy answers 502 to confirm', async () => {
+    const { page } = h
+    await signIn(page, h.server.baseUrl, 'omar')
+    const failOnce = (status: number) => {
+      let failed = false
+      return async (route: Route) => {
+        if (failed || route.request().method() === 'OPTIONS') return route.continue()
+        failed = true
+        await route.fulfill({
+          status,
+          headers: { 'access-control-allow-origin': '*' },
+          contentType: 'text/html',
+          body: '<h1>Service unavailable</h1>',
+        })
+      }
+    }
+    const puts = failOnce(503)
+    await page.route(
+      (url) => !url.href.startsWith(h.server.baseUrl),
+      (route) => (route.request().method() === 'PUT' ? puts(route) : route.continue()),
+    )
+    await page.route('**/trpc/uploads.confirm*', failOnce(502))
+    await chooseFiles(page, [files.pdf.path])
+    await page.getByRole('button', { name: 'Upload 1 file' }).click()
+    const client = await h.api('omar')
+    await expect
+      .poll(async () => (await client.documents.list.query()).items.map((d) => d.status), {
+        timeout: 30_000,
+      })
+      .toEqual(['uploaded'])
   })
 })

@@ -1,5 +1,6 @@
 import type { Body, Uppy } from '@uppy/core'
 import { type ApiClient, errorMessage } from '../api/client.ts'
+import { withRetries } from './transient.ts'
 import type { UplinkFile, UplinkMeta } from './uplink-meta.ts'
 
 const isDirect = (file: UplinkFile | undefined) =>
@@ -26,7 +27,8 @@ export function confirmDirectUploads(
     const documentId = current.meta.documentId
     confirming.set(
       file.id,
-      api.uploads.confirm.mutate({ documentId }).then(
+      // A 502 or a dropped connection must not leave the document pending: ask again.
+      withRetries(() => api.uploads.confirm.mutate({ documentId })).then(
         () => {
           onConfirmed(current)
           return undefined

@@ -9,6 +9,7 @@ import { RETRY_DELAYS, retryWhenBackOnline } from './network.ts'
 import { restoreUnfinished } from './restore.ts'
 import { RoutedUppy } from './route-uploaders.ts'
 import { s3Options } from './s3-options.ts'
+import { retryDirectUploadsOnHiccups } from './transient.ts'
 import type { UplinkMeta } from './uplink-meta.ts'
 import { planUpload } from './upload-plan.ts'
 
@@ -101,6 +102,7 @@ export function createUppy({
   confirmDirectUploads(uppy, api, onUploaded)
   restoreUnfinished(uppy)
   retryWhenBackOnline(uppy)
+  retryDirectUploadsOnHiccups(uppy)
   // tus and multipart uploads are confirmed by the server before they report success.
   uppy.on('upload-success', (file) => {
     if (file && (file.meta.method === 'tus' || file.meta.method === 'multipart')) onUploaded()
