@@ -40,8 +40,10 @@ describe('each file on its own', () => {
       },
     )
     const deletes: string[] = []
+    let patching = false
     page.on('request', (req) => {
       const path = new URL(req.url()).pathname
+      if (req.method() === 'PATCH') patching = true
       if (req.method() === 'DELETE' && path.startsWith('/files/')) deletes.push('tus')
       if (path.includes('documents.delete')) deletes.push('document')
     })
@@ -51,6 +53,9 @@ describe('each file on its own', () => {
     await expect
       .poll(async () => (await client.documents.list.query()).items.length, { timeout: 15_000 })
       .toBe(2)
+    // The server makes the tus row on POST, but the page can DELETE the upload only once the
+    // POST's answer (its URL) has arrived, i.e. when the first PATCH goes out.
+    await expect.poll(() => patching, { timeout: 15_000 }).toBe(true)
     await page.getByRole('button', { name: 'Cancel', exact: true }).first().click()
     await expect.poll(() => deletes.sort(), { timeout: 10_000 }).toEqual(['document', 'tus'])
     await expect
