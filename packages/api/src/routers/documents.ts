@@ -1,12 +1,19 @@
 import { documentIdInput, documentNotFound } from '@uplink/core'
 import { isStagedMethod, stagingKey } from '@uplink/core/object-key'
-import { findDocumentForOwner, listDocumentsForOwner, transitionDocument } from '@uplink/db'
+import {
+  DOCUMENT_SORTS,
+  findDocumentForOwner,
+  listDocumentsForOwner,
+  transitionDocument,
+} from '@uplink/db'
 import { mintDownloadUrl, toDocumentView } from '@uplink/uploads'
 import { z } from 'zod'
 import { documentPageOutput, documentViewOutput, downloadUrlOutput } from '../openapi.ts'
 import { type Context, protectedProcedure, router } from '../trpc.ts'
 
 const byIdInput = z.object({ id: documentIdInput })
+/** Deleted documents are never listed. */
+const LISTED_STATUSES = ['pending', 'uploaded', 'ready', 'rejected', 'expired'] as const
 
 async function ownDocument(ctx: Context & { user: { id: string } }, id: string) {
   const doc = await findDocumentForOwner(ctx.db, id, ctx.user.id)
@@ -58,16 +65,22 @@ export const documentsRouter = router({
         method: 'GET',
         path: '/documents',
         tags: ['documents'],
-        summary: 'My documents, newest first, a page at a time',
+        summary: 'My documents, a page at a time: sorted, searched by name, filtered by status',
       },
     })
     .input(
       z
         .object({
-          cursor: z.string().max(200).nullish(),
+          cursor: z.string().max(2000).nullish(),
           limit: z.number().int().min(1).max(100).default(50),
+          /** newest (default), oldest, name (A–Z, case-insensitive) or size (largest first). */
+          sort: z.enum(DOCUMENT_SORTS).default('newest'),
+          /** Only documents whose name contains this text, case-insensitive. */
+          search: z.string().max(200).nullish(),
+          /** Only documents in this state. */
+          status: z.enum(LISTED_STATUSES).nullish(),
         })
-        .default({ limit: 50 }),
+        .default({ limit: 50, sort: 'newest' }),
     )
     .output(documentPageOutput)
     .query(async ({ ctx, input }) => {

@@ -5,6 +5,7 @@ import * as tusParts from './2026-11-29-0001-tus-parts.ts'
 import * as documentSha256 from './2026-11-29-0002-document-sha256.ts'
 import * as documentScanNote from './2026-11-29-0003-document-scan-note.ts'
 import * as documentsOwnerUsage from './2026-11-29-0004-documents-owner-usage.ts'
+import * as documentsSearch from './2026-11-29-0006-documents-search.ts'
 
 /**
  * Every migration, by name (date-prefixed, applied in name order). Imported statically rather
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29-0002-document-sha256': documentSha256,
   '2026-11-29-0003-document-scan-note': documentScanNote,
   '2026-11-29-0004-documents-owner-usage': documentsOwnerUsage,
+  '2026-11-29-0006-documents-search': documentsSearch,
 }
