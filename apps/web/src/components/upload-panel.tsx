@@ -5,6 +5,7 @@ import type { ReactNode } from 'react'
 import { ghostFiles, ghostPrompt } from '../upload/restore.ts'
 import type { UplinkMeta } from '../upload/uplink-meta.ts'
 import { ConnectionBanner } from './connection-banner.tsx'
+import { TransferStats } from './transfer-stats.tsx'
 import type { Rejection } from './uploader.tsx'
 
 interface Props {
@@ -76,6 +77,7 @@ export function UploadPanel({ children, uppy, rejections, onDismiss }: Props) {
           </ul>
         </div>
       )}
+      <TransferStats uppy={uppy} />
       <Dashboard
         uppy={uppy}
         height={360}
@@ -84,6 +86,8 @@ export function UploadPanel({ children, uppy, rejections, onDismiss }: Props) {
         // Messages are shown once, by this page (rejections, connection), not in a pop-up too.
         disableInformer
         showRemoveButtonAfterComplete
+        // Speed and time left come from TransferStats (smoothed); Uppy's swing with tus bursts.
+        hideProgressDetails
       />
     </section>
   )
