@@ -1,7 +1,13 @@
-import { DOCUMENT_STATUSES, type DocumentStatus } from '@uplink/core'
-import { useMemo, useRef, useState } from 'react'
+import { DOCUMENT_STATUSES } from '@uplink/core'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import type { ApiClient } from '../api/client.ts'
-import { type ListQuery, SORTS, type SortKey, viewDocuments } from '../documents/list-view.ts'
+import {
+  DEFAULT_QUERY,
+  type ListQuery,
+  SORTS,
+  type SortKey,
+  viewDocuments,
+} from '../documents/list-view.ts'
 import { useDocuments } from '../documents/use-documents.ts'
 import { DownloadUrls } from '../download/download-urls.ts'
 import { DocumentCard } from './document-card.tsx'
@@ -12,19 +18,37 @@ interface Props {
   version: number
 }
 
-const FILTERABLE = DOCUMENT_STATUSES.filter((s) => s !== 'deleted')
+const FILTERABLE = DOCUMENT_STATUSES.filter(
+  (s): s is Exclude<typeof s, 'deleted'> => s !== 'deleted',
+)
+/** Typing pauses this long before the server is asked. */
+const SEARCH_DELAY_MS = 300
 
 /**
  * "My documents": a page at a time ("Load more"), statuses kept live, search by name, filter
- * by status and sort (over the loaded documents), download and delete.
+ * by status and sort (done by the server, so every document is reachable), download and delete.
  */
 export default function DocumentsList({ api, version }: Props) {
   const urls = useMemo(() => new DownloadUrls(api), [api])
-  const { docs, error, hasMore, loadingMore, loadMore, remove } = useDocuments(api, version)
-  const [query, setQuery] = useState<ListQuery>({ search: '', status: 'all', sort: 'newest' })
+  const [query, setQuery] = useState<ListQuery>(DEFAULT_QUERY)
+  // What the server is asked: the search only once typing pauses.
+  const [asked, setAsked] = useState<ListQuery>(DEFAULT_QUERY)
+  useEffect(() => {
+    const timer = setTimeout(
+      () => setAsked(query),
+      query.search === asked.search ? 0 : SEARCH_DELAY_MS,
+    )
+    return () => clearTimeout(timer)
+  }, [query, asked.search])
+  const { docs, answered, error, hasMore, loadingMore, loadMore, remove } = useDocuments(
+    api,
+    version,
+    asked,
+  )
   const heading = useRef<HTMLHeadingElement>(null)
-  const shown = useMemo(() => (docs ? viewDocuments(docs, query) : []), [docs, query])
+  const shown = useMemo(() => (docs ? viewDocuments(docs, answered) : []), [docs, answered])
   const loaded = docs?.filter((d) => d.status !== 'deleted').length ?? 0
+  const narrowed = answered.search.trim() !== '' || answered.status !== 'all'
 
   return (
     <section aria-labelledby="documents-heading">
@@ -33,8 +57,10 @@ export default function DocumentsList({ api, version }: Props) {
       </h2>
       {error && <p className="error">Could not load your documents: {error}</p>}
       {docs === undefined && !error && <p>Loading…</p>}
-      {docs !== undefined && loaded === 0 && <p>No documents yet. Upload something above.</p>}
-      {loaded > 0 && (
+      {docs !== undefined && loaded === 0 && !narrowed && (
+        <p>No documents yet. Upload something above.</p>
+      )}
+      {(loaded > 0 || narrowed) && (
         <>
           <div className="list-controls">
             <label>
@@ -50,7 +76,7 @@ export default function DocumentsList({ api, version }: Props) {
               <select
                 value={query.status}
                 onChange={(e) =>
-                  setQuery({ ...query, status: e.currentTarget.value as DocumentStatus | 'all' })
+                  setQuery({ ...query, status: e.currentTarget.value as ListQuery['status'] })
                 }
               >
                 <option value="all">All</option>
@@ -76,8 +102,9 @@ export default function DocumentsList({ api, version }: Props) {
             </label>
           </div>
           <p className="list-count">
-            Showing {shown.length} of {loaded} loaded
-            {hasMore ? ' (more to load below)' : ''}.
+            {shown.length === 0
+              ? 'No documents match.'
+              : `Showing ${shown.length}${hasMore ? ', more to load below' : ''}.`}
           </p>
           <ul className="documents" aria-labelledby="documents-heading">
             {shown.map((doc) => (

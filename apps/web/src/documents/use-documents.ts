@@ -1,7 +1,7 @@
 import type { DocumentView } from '@uplink/core'
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { type ApiClient, errorMessage } from '../api/client.ts'
-import { mergeDocuments } from './list-view.ts'
+import { type ListQuery, listInput, mergeDocuments } from './list-view.ts'
 import { FINAL_STATUSES } from './status.ts'
 
 export const PAGE_SIZE = 25
@@ -11,49 +11,71 @@ const MAX_POLL_MS = 30_000
 const POLL_BATCH = 20
 
 /**
- * The caller's documents a page at a time (cursor), kept live: while any loaded document is
- * not final, its status is asked again with backoff (1 s doubling to 30 s, back to 1 s on a
- * change or a new upload).
+ * The caller's documents matching `query` (searched, filtered and sorted by the server), a page
+ * at a time (cursor), kept live: while any loaded document is not final, its status is asked
+ * again with backoff (1 s doubling to 30 s, back to 1 s on a change or a new upload).
  */
-export function useDocuments(api: ApiClient, version: number) {
+export function useDocuments(api: ApiClient, version: number, query: ListQuery) {
   const [docs, setDocs] = useState<DocumentView[]>()
-  const [cursor, setCursor] = useState<string | null>(null)
+  // The next page's cursor, for the query it continues (a cursor continues only its own sort).
+  const [next, setNext] = useState<{ key: string; cursor: string } | null>(null)
   const [error, setError] = useState<string>()
   const [loadingMore, setLoadingMore] = useState(false)
   const delay = useRef(1000)
   const docsRef = useRef(docs)
   docsRef.current = docs
+  const inputKey = JSON.stringify(listInput(query))
+  // Answers to an earlier query (typing fast) are dropped, not shown.
+  const latestKey = useRef(inputKey)
+  latestKey.current = inputKey
+  const latestQuery = useRef(query)
+  latestQuery.current = query
+  // The query the loaded documents answer: shown in its order until the next answer arrives.
+  const [answered, setAnswered] = useState(query)
+  const shownKey = useRef<string>(undefined)
+  const cursor = next?.key === inputKey ? next.cursor : null
 
   const loadFirst = useCallback(async () => {
+    const input = JSON.parse(inputKey) as ReturnType<typeof listInput>
     try {
-      const page = await api.documents.list.query({ limit: PAGE_SIZE })
+      const page = await api.documents.list.query({ ...input, limit: PAGE_SIZE })
+      if (inputKey !== latestKey.current) return
+      const sameQuery = shownKey.current === inputKey
+      shownKey.current = inputKey
+      setAnswered(latestQuery.current)
       setDocs((known) => {
-        if (known === undefined) setCursor(page.nextCursor ?? null)
-        return mergeDocuments(known ?? [], page.items)
+        // A new query starts over; the same one (after an upload) adds what is new.
+        if (!sameQuery || known === undefined) {
+          setNext(page.nextCursor ? { key: inputKey, cursor: page.nextCursor } : null)
+          return page.items
+        }
+        return mergeDocuments(known, page.items)
       })
       setError(undefined)
     } catch (err) {
       setError(errorMessage(err))
     }
-  }, [api])
+  }, [api, inputKey])
 
   const loadMore = useCallback(async () => {
     if (!cursor) return
     setLoadingMore(true)
+    const input = JSON.parse(inputKey) as ReturnType<typeof listInput>
     try {
-      const page = await api.documents.list.query({ limit: PAGE_SIZE, cursor })
+      const page = await api.documents.list.query({ ...input, limit: PAGE_SIZE, cursor })
+      if (inputKey !== latestKey.current) return
       setDocs((known) => [
         ...(known ?? []),
         ...page.items.filter((d) => !known?.some((k) => k.id === d.id)),
       ])
-      setCursor(page.nextCursor ?? null)
+      setNext(page.nextCursor ? { key: inputKey, cursor: page.nextCursor } : null)
       setError(undefined)
     } catch (err) {
       setError(errorMessage(err))
     } finally {
       setLoadingMore(false)
     }
-  }, [api, cursor])
+  }, [api, cursor, inputKey])
 
   useEffect(() => {
     void version
@@ -94,5 +116,14 @@ export function useDocuments(api: ApiClient, version: number) {
     setDocs((known) => known?.filter((d) => d.id !== id))
   }, [])
 
-  return { docs, error, hasMore: cursor !== null, loadingMore, loadMore, remove, reload: loadFirst }
+  return {
+    docs,
+    answered,
+    error,
+    hasMore: cursor !== null,
+    loadingMore,
+    loadMore,
+    remove,
+    reload: loadFirst,
+  }
 }
