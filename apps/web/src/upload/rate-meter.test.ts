@@ -52,6 +52,19 @@ describe('smoothed speed and time left', () => {
     expect(meter.rate()).toBeLessThan(0.02 * MB)
   })
 
+  it('measures from the first progress, not from the wait for the first byte', () => {
+    const meter = new RateMeter()
+    meter.sample(0, 0)
+    meter.sample(0, 1000)
+    meter.sample(0, 2000)
+    meter.sample(0, 3000)
+    expect(meter.rate()).toBeUndefined()
+    meter.sample(8 * MB, 4000)
+    meter.sample(8 * MB, 5000)
+    meter.sample(16 * MB, 6000)
+    expect(meter.rate()).toBeGreaterThan(3 * MB)
+  })
+
   it('starts over when the byte count goes back (a retried upload)', () => {
     const meter = new RateMeter()
     meter.sample(0, 0)

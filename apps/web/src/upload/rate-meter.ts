@@ -2,7 +2,7 @@ import { formatSize } from './human.ts'
 
 /** The rate's half-life: a change of speed shows within a few seconds, one slow PATCH does not. */
 const HALF_LIFE_MS = 3000
-/** Below this much observation the speed is noise: show "—" rather than "8–22 h". */
+/** Below this much time since the first progress the speed is noise: "—" rather than "8–22 h". */
 const MIN_OBSERVED_MS = 2000
 
 /**
@@ -20,7 +20,7 @@ export class RateMeter {
     const last = this.#last
     if (!last || bytes < last.bytes) {
       // First sample, or the transfer started over (a retry): no history applies.
-      this.#first = at
+      this.#first = undefined
       this.#last = { bytes, at }
       this.#rate = 0
       return
@@ -28,10 +28,15 @@ export class RateMeter {
     const dt = at - last.at
     if (dt <= 0) return
     const instant = ((bytes - last.bytes) / dt) * 1000
-    const alpha = 1 - 2 ** (-dt / HALF_LIFE_MS)
-    // Until the average has warmed up, weigh the samples evenly rather than toward zero.
-    const observed = at - (this.#first ?? at)
-    this.#rate = observed <= dt ? instant : this.#rate + alpha * (instant - this.#rate)
+    if (this.#first === undefined) {
+      // Waiting for the first byte says nothing about the speed: measure from the first progress.
+      if (bytes > last.bytes) {
+        this.#first = last.at
+        this.#rate = instant
+      }
+    } else {
+      this.#rate += (1 - 2 ** (-dt / HALF_LIFE_MS)) * (instant - this.#rate)
+    }
     this.#last = { bytes, at }
   }
 
