@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { documentRow, signIn } from './support/browser.ts'
+import { chooseFiles, documentRow, signIn } from './support/browser.ts'
+import { makeFiles } from './support/files.ts'
 import { useBrowser } from './support/harness.ts'
 
 const h = useBrowser({ UPLINK_RATE_LIMIT_UPLOADS: 'off', UPLINK_QUOTA_PENDING_UPLOADS: '1000' })
 const pdf = new TextEncoder().encode('%PDF-1.7\n%%EOF\n')
+const files = makeFiles()
 
 /** A pending document (presigned, nothing sent yet) named `filename`. */
 async function presign(userId: string, filename: string) {
@@ -81,5 +83,28 @@ describe('My documents', () => {
     await card.getByRole('button', { name: 'Confirm delete' }).click()
     await page.getByText('No documents yet').waitFor()
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('My documents')
+  })
+
+  it('shows a thumbnail of an image, fetched with a signed GET once its card is on screen', async () => {
+    const { page } = h
+    let signed = 0
+    page.on('request', (req) => {
+      if (req.url().includes('documents.downloadUrl')) signed++
+    })
+    await signIn(page, h.server.baseUrl, 'rita')
+    await chooseFiles(page, [files.png.path, files.pdf.path])
+    await page.getByRole('button', { name: 'Upload 2 files' }).click()
+    const card = documentRow(page, 'photo.png')
+    await card.getByText('Uploaded, being checked').waitFor({ timeout: 30_000 })
+    // Fetched only for a card on screen (the list is below the uploader at 1280×800).
+    await card.scrollIntoViewIfNeeded()
+    const thumb = card.locator('.thumbnail img')
+    await thumb.waitFor()
+    expect(await thumb.getAttribute('src')).toMatch(/^blob:/)
+    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1)
+    // Only the image asked for a URL, and no signed URL is in the page.
+    expect(signed).toBe(1)
+    expect(await documentRow(page, 'report.pdf').locator('.thumbnail').count()).toBe(0)
+    expect(await page.content()).not.toMatch(/X-Amz-Signature/i)
   })
 })

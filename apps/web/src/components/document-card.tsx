@@ -5,6 +5,7 @@ import { statusText } from '../documents/status.ts'
 import { downloadDocument } from '../download/download-document.ts'
 import type { DownloadUrls } from '../download/download-urls.ts'
 import { formatSize } from '../upload/human.ts'
+import { hasThumbnail, Thumbnail } from './thumbnail.tsx'
 
 interface Props {
   api: ApiClient
@@ -43,6 +44,7 @@ export function DocumentCard({ api, doc, urls, onDeleted }: Props) {
         {formatSize(doc.size)} · {doc.contentType} ·{' '}
         <time dateTime={date}>{new Date(date).toLocaleString()}</time>
       </div>
+      {hasThumbnail(doc) && <Thumbnail doc={doc} urls={urls} />}
       <div className="actions">
         <button
           type="button"
