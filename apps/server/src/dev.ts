@@ -9,7 +9,7 @@ import { dataDir, devJwtSecret } from './dev/paths.ts'
 import { ConfigError, loadConfig } from './env.ts'
 import { createLogger } from './logger.ts'
 import { devAuthRoute } from './routes/dev-auth.ts'
-import { hasWebApp, webAppRoute } from './routes/web-app.ts'
+import { hasWebApp, storageOrigins, webAppRoute } from './routes/web-app.ts'
 import { serve } from './serve.ts'
 import { createServices, prepareToServe } from './services.ts'
 
@@ -37,7 +37,7 @@ async function dev() {
     const extraRoutes = [
       ...(services.extraRoutes ?? []),
       ...(jwtSecret ? [devAuthRoute({ jwtSecret })] : []),
-      ...(hasWebApp(webDist) ? [webAppRoute(webDist)] : []),
+      ...(hasWebApp(webDist) ? [webAppRoute(webDist, { storageOrigins: storageOrigins(s3) })] : []),
     ]
     await serve(
       { ...services, extraRoutes },

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { forkWorkers } from './cluster.ts'
 import { ConfigError, loadConfig } from './env.ts'
 import { createLogger } from './logger.ts'
-import { hasWebApp, webAppRoute } from './routes/web-app.ts'
+import { hasWebApp, storageOrigins, webAppRoute } from './routes/web-app.ts'
 import { serve } from './serve.ts'
 import { createServices, prepareToServe } from './services.ts'
 
@@ -17,7 +17,9 @@ async function main() {
   await prepareToServe(services)
   // The built web app (apps/web/dist), two levels up from src/main.ts and from dist/main.js.
   const webDist = resolve(dirname(fileURLToPath(import.meta.url)), '../../web/dist')
-  const webApp = hasWebApp(webDist) ? [webAppRoute(webDist)] : []
+  const webApp = hasWebApp(webDist)
+    ? [webAppRoute(webDist, { storageOrigins: storageOrigins(config.s3) })]
+    : []
   const extraRoutes = [...(services.extraRoutes ?? []), ...webApp]
   if (!webApp.length) log.warn({ webDist }, 'no built web app: run pnpm build to serve it')
   await serve(

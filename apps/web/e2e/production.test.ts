@@ -43,6 +43,29 @@ describe('the production server', () => {
     expect(await get('/healthz', html)).toMatchObject({ status: 200, body: '{"ok":true}' })
   })
 
+  it('sends a strict CSP and the usual security headers with the page, and Chromium reports no violation', async () => {
+    const res = await fetch(`${server.baseUrl}/`, { headers: { accept: 'text/html' } })
+    const csp = res.headers.get('content-security-policy') ?? ''
+    expect(csp).toContain("default-src 'none'")
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).not.toContain('unsafe-inline')
+    expect(csp).toContain("frame-ancestors 'none'")
+    expect(csp).toMatch(/connect-src 'self' http:\/\/127\.0\.0\.1:\d+/)
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(res.headers.get('x-frame-options')).toBe('DENY')
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer')
+    expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin')
+    const page = await browser.newPage()
+    const violations: string[] = []
+    page.on('console', (msg) => {
+      if (/Content Security Policy/i.test(msg.text())) violations.push(msg.text())
+    })
+    await page.goto(server.baseUrl)
+    await page.getByText('Open Uplink from your application').waitFor()
+    expect(violations).toEqual([])
+    await page.close()
+  })
+
   it('has no dev sign-in: /dev/token is a 404 and the page asks for the host app', async () => {
     const res = await fetch(`${server.baseUrl}/dev/token`, {
       method: 'POST',

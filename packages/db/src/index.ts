@@ -1,4 +1,12 @@
 export { createDb, type DbConfig, type PoolStats, poolStats } from './create-db.ts'
+export {
+  DOCUMENT_SORTS,
+  type DocumentSort,
+  InvalidCursorError,
+  type ListDocumentsOptions,
+  listDocumentsForOwner,
+  type Page,
+} from './document-list.ts'
 export * from './documents.ts'
 export { migrateToLatest } from './migrate.ts'
 export type {

@@ -30,7 +30,7 @@ export async function chooseFiles(page: Page, paths: string[]): Promise<void> {
   await (await chooser).setFiles(paths)
 }
 
-/** The documents table row of `filename`. */
+/** The "My documents" card of `filename`. */
 export function documentRow(page: Page, filename: string) {
-  return page.getByRole('row', { name: filename })
+  return page.getByRole('listitem', { name: filename })
 }

@@ -1,43 +1,93 @@
 import type { Body, Uppy } from '@uppy/core'
+import { useUppyState } from '@uppy/react'
 import Dashboard from '@uppy/react/dashboard'
+import type { ReactNode } from 'react'
+import { ghostFiles, ghostPrompt } from '../upload/restore.ts'
 import type { UplinkMeta } from '../upload/uplink-meta.ts'
-import type { Rejection } from './workspace.tsx'
+import { ConnectionBanner } from './connection-banner.tsx'
+import { TransferStats } from './transfer-stats.tsx'
+import type { Rejection } from './uploader.tsx'
 
 interface Props {
-  note: string
+  /** Shown above the drop zone (the purpose chooser). */
+  children?: ReactNode
   uppy: Uppy<UplinkMeta, Body>
   rejections: Rejection[]
   onDismiss(id: number): void
 }
 
 /** Drag and drop, per-file and total progress, pause/resume/cancel/retry (Uppy Dashboard). */
-export function UploadPanel({ note, uppy, rejections, onDismiss }: Props) {
+export function UploadPanel({ children, uppy, rejections, onDismiss }: Props) {
+  const ghosts = ghostFiles(useUppyState(uppy, (state) => state.files))
   return (
     <section aria-labelledby="upload-heading">
-      <h2 id="upload-heading">Upload</h2>
-      {rejections.length > 0 && (
-        <ul className="rejections" aria-label="Files not added">
-          {rejections.map((r) => (
-            <li key={r.id} role="alert">
-              <strong>{r.filename}</strong>: {r.message}
-              <button
-                type="button"
-                onClick={() => onDismiss(r.id)}
-                aria-label={`Dismiss ${r.filename}`}
-              >
-                Dismiss
-              </button>
-            </li>
-          ))}
-        </ul>
+      <h2 id="upload-heading" tabIndex={-1}>
+        Upload
+      </h2>
+      <ConnectionBanner />
+      {children}
+      {/* One live region for refusals; the list inside it is plain. */}
+      <div role="alert" className="rejections">
+        {rejections.length > 0 && (
+          <ul aria-label="Files not added">
+            {rejections.map((r) => (
+              <li key={r.id}>
+                <span>{r.message}</span>
+                <button
+                  type="button"
+                  onClick={() => onDismiss(r.id)}
+                  aria-label={`Dismiss the message about ${r.filename}`}
+                >
+                  Dismiss
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+      {ghosts.length > 0 && (
+        <div className="restore-prompt">
+          <p>Your last uploads were interrupted.</p>
+          <ul>
+            {ghosts.map((file) => (
+              <li key={file.id}>
+                {ghostPrompt(file)}{' '}
+                <label className="button">
+                  Pick {file.name}
+                  <input
+                    type="file"
+                    className="visually-hidden"
+                    accept={file.type || undefined}
+                    onChange={(e) => {
+                      const picked = Array.from(e.currentTarget.files ?? [])
+                      uppy.addFiles(
+                        picked.map((data) => ({
+                          source: 'Dashboard',
+                          name: data.name,
+                          type: data.type,
+                          data,
+                        })),
+                      )
+                      e.currentTarget.value = ''
+                    }}
+                  />
+                </label>
+              </li>
+            ))}
+          </ul>
+        </div>
       )}
+      <TransferStats uppy={uppy} />
       <Dashboard
         uppy={uppy}
         height={360}
         width="100%"
-        note={note}
         proudlyDisplayPoweredByUppy={false}
+        // Messages are shown once, by this page (rejections, connection), not in a pop-up too.
+        disableInformer
         showRemoveButtonAfterComplete
+        // Speed and time left come from TransferStats (smoothed); Uppy's swing with tus bursts.
+        hideProgressDetails
       />
     </section>
   )

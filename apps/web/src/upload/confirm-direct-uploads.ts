@@ -1,35 +1,62 @@
 import type { Body, Uppy } from '@uppy/core'
 import { type ApiClient, errorMessage } from '../api/client.ts'
-import type { UplinkMeta } from './uplink-meta.ts'
+import { withRetries } from './transient.ts'
+import type { UplinkFile, UplinkMeta } from './uplink-meta.ts'
+
+const isDirect = (file: UplinkFile | undefined) =>
+  file !== undefined && (file.meta.method === 'put' || file.meta.method === 'post')
 
 /**
- * Post-processor for presigned PUT/POST uploads: step 2 of the two-step confirmation, where
- * the server checks the object (HeadObject) before the document counts as uploaded. A refusal
- * becomes the file's error with the server's message. (tus and multipart confirm themselves.)
+ * Step 2 of the two-step confirmation for presigned PUT/POST uploads, started the moment each
+ * file's own upload succeeds (not when the whole batch ends), so a small file next to a large
+ * video is `uploaded` and downloadable at once. The post-processor only waits for those
+ * confirmations to show "Confirming…" and turn a refusal into the file's error.
+ * (tus and multipart confirm themselves on the server.)
  */
-export function confirmDirectUploads(uppy: Uppy<UplinkMeta, Body>, api: ApiClient) {
-  return async (fileIDs: string[]) => {
-    const files = fileIDs
-      .map((id) => uppy.getFile(id))
-      .filter(
-        (f) =>
-          f !== undefined &&
-          !f.error &&
-          f.progress.uploadComplete &&
-          (f.meta.method === 'put' || f.meta.method === 'post') &&
-          f.meta.documentId,
-      )
+export function confirmDirectUploads(
+  uppy: Uppy<UplinkMeta, Body>,
+  api: ApiClient,
+  onConfirmed: (file: UplinkFile) => void = () => {},
+) {
+  const confirming = new Map<string, Promise<string | undefined>>()
+
+  uppy.on('upload-success', (file) => {
+    if (!file) return
+    const current = uppy.getFile(file.id)
+    if (!isDirect(current) || !current.meta.documentId) return
+    const documentId = current.meta.documentId
+    confirming.set(
+      file.id,
+      // A 502 or a dropped connection must not leave the document pending: ask again.
+      withRetries(() => api.uploads.confirm.mutate({ documentId })).then(
+        () => {
+          onConfirmed(current)
+          return undefined
+        },
+        (err: unknown) => errorMessage(err),
+      ),
+    )
+  })
+
+  // A file removed before it was confirmed was cancelled: its pending row and bytes go too.
+  uppy.on('file-removed', (file) => {
+    if (!isDirect(file) || !file.meta.documentId || confirming.has(file.id)) return
+    api.documents.delete.mutate({ id: file.meta.documentId }).catch(() => {
+      // Already gone, or the upload never reached the server: reconciliation sweeps the rest.
+    })
+  })
+
+  uppy.addPostProcessor(async (fileIDs: string[]) => {
     await Promise.all(
-      files.map(async (file) => {
+      fileIDs.map(async (id) => {
+        const pending = confirming.get(id)
+        const file = uppy.getFile(id)
+        if (!pending || !file) return
         uppy.emit('postprocess-progress', file, { mode: 'indeterminate', message: 'Confirming…' })
-        try {
-          await api.uploads.confirm.mutate({ documentId: file.meta.documentId ?? '' })
-          uppy.emit('postprocess-complete', file)
-        } catch (err) {
-          uppy.emit('postprocess-complete', file)
-          uppy.emit('upload-error', uppy.getFile(file.id), new Error(errorMessage(err)))
-        }
+        const error = await pending
+        uppy.emit('postprocess-complete', file)
+        if (error) uppy.emit('upload-error', uppy.getFile(id), new Error(error))
       }),
     )
-  }
+  })
 }

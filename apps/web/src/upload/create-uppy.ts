@@ -1,42 +1,65 @@
 import { MiB, type Policies, PolicyError } from '@uplink/core'
 import AwsS3 from '@uppy/aws-s3'
-import Uppy, { type Body } from '@uppy/core'
+import type { Body } from '@uppy/core'
 import Tus from '@uppy/tus'
 import type { ApiClient } from '../api/client.ts'
 import { confirmDirectUploads } from './confirm-direct-uploads.ts'
-import { routeUploaders } from './route-uploaders.ts'
+import { policyText } from './human.ts'
+import { RETRY_DELAYS, retryWhenBackOnline } from './network.ts'
+import { restoreUnfinished } from './restore.ts'
+import { RoutedUppy } from './route-uploaders.ts'
 import { s3Options } from './s3-options.ts'
+import { retryDirectUploadsOnHiccups } from './transient.ts'
 import type { UplinkMeta } from './uplink-meta.ts'
 import { planUpload } from './upload-plan.ts'
 
 /** tus PATCH size: a dropped connection costs at most this much, and proxies see small bodies. */
 export const TUS_CHUNK_BYTES = 8 * MiB
 
-/**
- * Waits before each automatic retry after a dropped connection (about a minute in all); the
- * client then asks the server for its offset (HEAD) and sends only the rest.
- */
-export const TUS_RETRY_DELAYS = [0, 1000, 3000, 5000, 10_000, 20_000, 30_000]
-
 export interface UploaderOptions {
   api: ApiClient
+  /** The signed-in user: restored uploads are kept per user. */
+  userId: string
   token: string
-  policies: Policies
+  /** The policies in force (they may arrive from the server after the page starts). */
+  policies(): Policies
+  /** The purpose the user chose for new files, or undefined to pick by file type. */
+  purpose(): string | undefined
   /** A file refused by policy before upload: its name and the policy's message. */
   onRejected(filename: string, message: string): void
+  /** A file's document is now `uploaded` on the server (each file as soon as it is). */
+  onUploaded(): void
 }
 
 /**
  * One Uppy for the page: tus to /files for tus-method files (videos), presigned S3 uploads for
  * the rest. Each file is checked against the purpose policies as it is added.
  */
-export function createUppy({ api, token, policies, onRejected }: UploaderOptions) {
-  const uppy = new Uppy<UplinkMeta, Body>({
-    id: 'uplink',
+export function createUppy({
+  api,
+  userId,
+  token,
+  policies,
+  purpose,
+  onRejected,
+  onUploaded,
+}: UploaderOptions) {
+  const uppy = new RoutedUppy<UplinkMeta, Body>({
+    id: `uplink:${userId}`,
     autoProceed: false,
     onBeforeFileAdded(file) {
       try {
-        const plan = planUpload(policies, { type: file.type, size: file.size ?? 0 })
+        const name = file.name ?? 'file'
+        const chosen = purpose()
+        const plan = planUpload(policies(), { type: file.type, size: file.size ?? 0, name }, chosen)
+        const policy = chosen ? policies()[chosen] : undefined
+        if (policy && plan.purpose !== chosen) {
+          throw new PolicyError(
+            'type_not_allowed',
+            'contentType',
+            `${name} cannot go in as ${chosen}, which takes ${policyText(policy)}.`,
+          )
+        }
         return {
           ...file,
           meta: {
@@ -50,13 +73,12 @@ export function createUppy({ api, token, policies, onRejected }: UploaderOptions
       } catch (err) {
         if (!(err instanceof PolicyError)) throw err
         onRejected(file.name ?? 'file', err.message)
-        uppy.info({ message: `${file.name} was not added`, details: err.message }, 'error', 8000)
         return false
       }
     },
   })
 
-  routeUploaders(uppy, [
+  uppy.route([
     {
       accepts: (file) => file.meta.method === 'tus',
       install: () =>
@@ -64,7 +86,7 @@ export function createUppy({ api, token, policies, onRejected }: UploaderOptions
           endpoint: '/files',
           headers: () => ({ authorization: `Bearer ${token}` }),
           chunkSize: TUS_CHUNK_BYTES,
-          retryDelays: TUS_RETRY_DELAYS,
+          retryDelays: RETRY_DELAYS,
           // Fingerprints stay in localStorage until success, so a reload resumes the upload
           // when the same file is chosen again.
           removeFingerprintOnSuccess: true,
@@ -77,6 +99,13 @@ export function createUppy({ api, token, policies, onRejected }: UploaderOptions
       install: () => uppy.use(AwsS3<UplinkMeta, Body>, s3Options(uppy, api)),
     },
   ])
-  uppy.addPostProcessor(confirmDirectUploads(uppy, api))
+  confirmDirectUploads(uppy, api, onUploaded)
+  restoreUnfinished(uppy)
+  retryWhenBackOnline(uppy)
+  retryDirectUploadsOnHiccups(uppy)
+  // tus and multipart uploads are confirmed by the server before they report success.
+  uppy.on('upload-success', (file) => {
+    if (file && (file.meta.method === 'tus' || file.meta.method === 'multipart')) onUploaded()
+  })
   return uppy
 }

@@ -2,6 +2,7 @@ import { planParts } from '@uplink/core'
 import type { AwsS3Options, AwsS3Part, AwsS3UploadParameters } from '@uppy/aws-s3'
 import type { Body, Uppy } from '@uppy/core'
 import type { ApiClient } from '../api/client.ts'
+import { RETRY_DELAYS } from './network.ts'
 import { sha256Base64 } from './sha256.ts'
 import type { UplinkFile, UplinkMeta } from './uplink-meta.ts'
 import { verifiedParts } from './verified-parts.ts'
@@ -37,11 +38,15 @@ export function s3Options(
 ): AwsS3Options<UplinkMeta, Body> {
   return {
     limit: 4,
-    retryDelays: [0, 1000, 3000, 5000],
+    retryDelays: RETRY_DELAYS,
     shouldUseMultipart: (file) => file.meta.method === 'multipart',
     getChunkSize: (file) => partSizeFor(file.size),
 
     async getUploadParameters(file): Promise<AwsS3UploadParameters> {
+      // A retry or a restored upload presigns afresh: the earlier pending row has no use left.
+      if (file.meta.documentId) {
+        await api.documents.delete.mutate({ id: file.meta.documentId }).catch(() => {})
+      }
       if (file.meta.method === 'post') {
         const signed = await api.uploads.presignPost.mutate(uploadRequest(file))
         uppy.setFileMeta(file.id, { ...file.meta, documentId: signed.documentId })

@@ -51,14 +51,33 @@ describe('planUpload', () => {
     })
   })
 
+  it('sends a PNG too large for an image but within the document limit as a document', () => {
+    expect(
+      planUpload(defaultPolicies, { type: 'image/png', size: Math.round(11.3 * MiB) }),
+    ).toMatchObject({
+      purpose: 'document',
+      method: 'put',
+    })
+  })
+
+  it('uses the purpose the user chose when it fits, the natural one otherwise', () => {
+    const png = { type: 'image/png', size: 1000 }
+    expect(planUpload(defaultPolicies, png, 'document').purpose).toBe('document')
+    expect(planUpload(defaultPolicies, png, 'video').purpose).toBe('image')
+  })
+
   it('refuses a type no purpose accepts with the policy message', () => {
     const err = refusal({ type: 'text/html', size: 10 })
     expect(err.violation).toBe('type_not_allowed')
-    expect(err.message).toContain('"text/html" is not allowed')
+    expect(err.message).toBe(
+      'This file is a HTML file, which Uplink does not accept. Accepted: PDF, PNG, JPEG, MP4, MOV, WebM, MKV, WEBP, GIF.',
+    )
   })
 
   it('refuses an image over its purpose limit and an empty file', () => {
-    expect(refusal({ type: 'image/gif', size: 11 * MiB }).message).toContain('10 MiB limit')
+    expect(refusal({ type: 'image/gif', size: 11 * MiB }).message).toBe(
+      'This file is 11.5 MB; GIF files can be at most 10.5 MB.',
+    )
     expect(refusal({ type: 'application/pdf', size: 0 }).violation).toBe('empty')
   })
 })

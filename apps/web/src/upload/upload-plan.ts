@@ -1,12 +1,12 @@
 import {
   checkUpload,
-  formatBytes,
   MiB,
   normalizeContentType,
   type Policies,
   PolicyError,
   type UploadMethod,
 } from '@uplink/core'
+import { acceptedTypeNames, formatSize, typeName } from './human.ts'
 
 /** Files at least this large never go up in one request: tus, or presigned multipart. */
 export const LARGE_FILE_BYTES = 100 * MiB
@@ -37,35 +37,59 @@ function preferredPurpose(contentType: string): string {
   return 'document'
 }
 
+/** The purposes that accept this type at this size, the natural one first. */
+export function purposesFor(policies: Policies, contentType: string, size: number): string[] {
+  const natural = preferredPurpose(contentType)
+  return Object.keys(policies)
+    .filter((name) => {
+      const policy = policies[name]
+      return policy?.contentTypes.includes(contentType) && size <= policy.maxBytes
+    })
+    .sort((a, b) => Number(b === natural) - Number(a === natural))
+}
+
+/** Why no purpose takes this file, in words a person can act on. */
+function refusal(policies: Policies, name: string, contentType: string, size: number): PolicyError {
+  if (size <= 0) return new PolicyError('empty', 'size', `${name} is empty (0 bytes).`)
+  const accepting = Object.entries(policies).filter(([, p]) => p.contentTypes.includes(contentType))
+  if (accepting.length === 0) {
+    const kind =
+      contentType === 'application/octet-stream' ? 'an unknown type' : typeName(contentType)
+    return new PolicyError(
+      'type_not_allowed',
+      'contentType',
+      `${name} is ${kind === 'an unknown type' ? kind : `a ${kind} file`}, which Uplink does not accept. Accepted: ${acceptedTypeNames(policies)}.`,
+    )
+  }
+  const limit = Math.max(...accepting.map(([, p]) => p.maxBytes))
+  return new PolicyError(
+    'too_large',
+    'size',
+    `${name} is ${formatSize(size)}; ${typeName(contentType)} files can be at most ${formatSize(limit)}.`,
+  )
+}
+
 /**
  * Decides purpose and method for a file, checked against the same policies the server
- * enforces. Throws PolicyError (with the policy's own message) when no upload would be accepted.
+ * enforces: `purpose` when given and it fits, else the natural purpose for the type, else any
+ * purpose that takes the file at its size. Throws PolicyError with a message in plain words.
  */
 export function planUpload(
   policies: Policies,
-  file: { type: string | undefined; size: number },
+  file: { type: string | undefined; size: number; name?: string },
+  purpose?: string,
 ): UploadPlan {
   const contentType = normalizeContentType(file.type ?? '') || 'application/octet-stream'
-  const natural = preferredPurpose(contentType)
-  const accepting = Object.keys(policies).filter((name) =>
-    policies[name]?.contentTypes.includes(contentType),
-  )
-  const purpose = accepting.includes(natural) ? natural : (accepting[0] ?? natural)
-  const policy = policies[purpose]
-  const order = file.size >= LARGE_FILE_BYTES ? LARGE : (PREFERRED[purpose] ?? FALLBACK)
-  const method =
-    order.find((m) => policy?.methods.includes(m)) ?? policy?.methods[0] ?? order[0] ?? 'put'
-  // Throws the policy's message for an unknown type, a size over the limit, or an empty file.
-  checkUpload(policies, { purpose, contentType, size: file.size, method })
-  if (!accepting.includes(purpose)) {
-    throw new PolicyError('type_not_allowed', 'contentType', `${contentType} is not accepted`)
+  const fitting = purposesFor(policies, contentType, file.size)
+  const chosen = purpose && fitting.includes(purpose) ? purpose : fitting[0]
+  const policy = chosen ? policies[chosen] : undefined
+  if (!chosen || !policy || file.size <= 0) {
+    throw refusal(policies, file.name ?? 'This file', contentType, file.size)
   }
-  return { purpose, contentType, method }
-}
-
-/** "video up to 50 GiB · document up to 25 MiB · …" for the drop zone's note. */
-export function policySummary(policies: Policies): string {
-  return Object.entries(policies)
-    .map(([purpose, policy]) => `${purpose} up to ${formatBytes(policy.maxBytes)}`)
-    .join(' · ')
+  const order = file.size >= LARGE_FILE_BYTES ? LARGE : (PREFERRED[chosen] ?? FALLBACK)
+  const method =
+    order.find((m) => policy.methods.includes(m)) ?? policy.methods[0] ?? order[0] ?? 'put'
+  // The server's own check, so the two can never disagree.
+  checkUpload(policies, { purpose: chosen, contentType, size: file.size, method })
+  return { purpose: chosen, contentType, method }
 }

@@ -1,6 +1,7 @@
 import { AppError, documentIdInput, documentNotFound } from '@uplink/core'
 import { isStagedMethod, stagingKey } from '@uplink/core/object-key'
 import {
+  DOCUMENT_SORTS,
   type Document,
   findDocumentForOwner,
   listDocumentsForOwner,
@@ -13,6 +14,8 @@ import { documentPageOutput, documentViewOutput, downloadUrlOutput } from '../op
 import { type Context, protectedProcedure, router } from '../trpc.ts'
 
 const byIdInput = z.object({ id: documentIdInput })
+/** Deleted documents are never listed. */
+const LISTED_STATUSES = ['pending', 'uploaded', 'ready', 'rejected', 'expired'] as const
 
 /** The view with the poster URL (if any) minted now, for the download TTL. */
 const view = (ctx: Context, doc: Document) => viewDocument(ctx.storage, doc, ctx.expiries.download)
@@ -70,16 +73,22 @@ export const documentsRouter = router({
         method: 'GET',
         path: '/documents',
         tags: ['documents'],
-        summary: 'My documents, newest first, a page at a time',
+        summary: 'My documents, a page at a time: sorted, searched by name, filtered by status',
       },
     })
     .input(
       z
         .object({
-          cursor: z.string().max(200).nullish(),
+          cursor: z.string().max(2000).nullish(),
           limit: z.number().int().min(1).max(100).default(50),
+          /** newest (default), oldest, name (A–Z, case-insensitive) or size (largest first). */
+          sort: z.enum(DOCUMENT_SORTS).default('newest'),
+          /** Only documents whose name contains this text, case-insensitive. */
+          search: z.string().max(200).nullish(),
+          /** Only documents in this state. */
+          status: z.enum(LISTED_STATUSES).nullish(),
         })
-        .default({ limit: 50 }),
+        .default({ limit: 50, sort: 'newest' }),
     )
     .output(documentPageOutput)
     .query(async ({ ctx, input }) => {

@@ -6,6 +6,7 @@ import * as documentSha256 from './2026-11-29-0002-document-sha256.ts'
 import * as documentScanNote from './2026-11-29-0003-document-scan-note.ts'
 import * as documentsOwnerUsage from './2026-11-29-0004-documents-owner-usage.ts'
 import * as documentVideo from './2026-11-29-0005-document-video.ts'
+import * as documentsSearch from './2026-11-29-0006-documents-search.ts'
 
 /**
  * Every migration, by name (date-prefixed, applied in name order). Imported statically rather
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29-0003-document-scan-note': documentScanNote,
   '2026-11-29-0004-documents-owner-usage': documentsOwnerUsage,
   '2026-11-29-0005-document-video': documentVideo,
+  '2026-11-29-0006-documents-search': documentsSearch,
 }

@@ -1,8 +1,11 @@
-import { type DocumentView, formatBytes } from '@uplink/core'
+import type { DocumentView } from '@uplink/core'
 import { useState } from 'react'
 import { type ApiClient, errorMessage } from '../api/client.ts'
+import { statusText } from '../documents/status.ts'
 import { downloadDocument } from '../download/download-document.ts'
 import type { DownloadUrls } from '../download/download-urls.ts'
+import { formatSize } from '../upload/human.ts'
+import { hasThumbnail, Thumbnail } from './thumbnail.tsx'
 
 interface Props {
   api: ApiClient
@@ -13,8 +16,8 @@ interface Props {
 
 const DOWNLOADABLE = new Set(['uploaded', 'ready'])
 
-/** One document: name, status, size, type, date; download and (two-step) delete. */
-export function DocumentRow({ api, doc, urls, onDeleted }: Props) {
+/** One document as a card: name, status in words, size, type, date; download and (two-step) delete. */
+export function DocumentCard({ api, doc, urls, onDeleted }: Props) {
   const [busy, setBusy] = useState<'download' | 'delete'>()
   const [confirming, setConfirming] = useState(false)
   const [error, setError] = useState<string>()
@@ -33,25 +36,16 @@ export function DocumentRow({ api, doc, urls, onDeleted }: Props) {
 
   const date = doc.confirmedAt ?? doc.createdAt
   return (
-    <tr aria-label={doc.filename}>
-      <td className="name">
-        {doc.filename}
-        {doc.rejectionReason && <div className="reason">{doc.rejectionReason}</div>}
-        {error && (
-          <div role="alert" className="reason">
-            {error}
-          </div>
-        )}
-      </td>
-      <td>
-        <span className={`status status-${doc.status}`}>{doc.status}</span>
-      </td>
-      <td>{formatBytes(doc.size)}</td>
-      <td>{doc.contentType}</td>
-      <td>
+    <li className="document" aria-label={doc.filename}>
+      <div className="name">{doc.filename}</div>
+      <div className={`status status-${doc.status}`}>{statusText(doc)}</div>
+      {error && <div className="error">{error}</div>}
+      <div className="meta">
+        {formatSize(doc.size)} · {doc.contentType} ·{' '}
         <time dateTime={date}>{new Date(date).toLocaleString()}</time>
-      </td>
-      <td className="actions">
+      </div>
+      {hasThumbnail(doc) && <Thumbnail doc={doc} urls={urls} />}
+      <div className="actions">
         <button
           type="button"
           disabled={!DOWNLOADABLE.has(doc.status) || busy !== undefined}
@@ -77,13 +71,14 @@ export function DocumentRow({ api, doc, urls, onDeleted }: Props) {
             <button type="button" onClick={() => setConfirming(false)}>
               Keep
             </button>
+            <span className="confirm-note">Delete {doc.filename} for good?</span>
           </>
         ) : (
           <button type="button" disabled={busy !== undefined} onClick={() => setConfirming(true)}>
             Delete
           </button>
         )}
-      </td>
-    </tr>
+      </div>
+    </li>
   )
 }

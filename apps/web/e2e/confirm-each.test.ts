@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest'
+import { chooseFiles, signIn } from './support/browser.ts'
+import { makeFiles } from './support/files.ts'
+import { throttleTus, useBrowser } from './support/harness.ts'
+
+const h = useBrowser()
+const files = makeFiles()
+
+describe('each file on its own', () => {
+  it('confirms a PDF as soon as its own upload ends, while a video in the batch still uploads', async () => {
+    const { page } = h
+    await signIn(page, h.server.baseUrl, 'ivy')
+    await throttleTus(page, 1500)
+    await chooseFiles(page, [files.pdf.path, files.video.path])
+    await page.getByRole('button', { name: 'Upload 2 files' }).click()
+    const client = await h.api('ivy')
+    await expect
+      .poll(
+        async () =>
+          (await client.documents.list.query()).items.find((d) => d.filename === 'report.pdf')
+            ?.status,
+        { timeout: 15_000 },
+      )
+      .toBe('uploaded')
+    const video = (await client.documents.list.query()).items.find((d) => d.filename === 'clip.mp4')
+    expect(video?.status).toBe('pending')
+  })
+
+  it('cancel terminates the tus upload (DELETE) and deletes the unsent PDF it cancelled', async () => {
+    const { page } = h
+    await signIn(page, h.server.baseUrl, 'jack')
+    await throttleTus(page, 1500)
+    // The PDF's PUT to storage never answers: it is still in flight when the user cancels.
+    await page.route(
+      (url) => !url.href.startsWith(h.server.baseUrl),
+      async (route) => {
+        if (route.request().method() !== 'PUT') return route.continue()
+        await new Promise((r) => setTimeout(r, 60_000))
+        await route.abort().catch(() => {})
+      },
+    )
+    const deletes: string[] = []
+    let patching = false
+    page.on('request', (req) => {
+      const path = new URL(req.url()).pathname
+      if (req.method() === 'PATCH') patching = true
+      if (req.method() === 'DELETE' && path.startsWith('/files/')) deletes.push('tus')
+      if (path.includes('documents.delete')) deletes.push('document')
+    })
+    await chooseFiles(page, [files.pdf.path, files.video.path])
+    await page.getByRole('button', { name: 'Upload 2 files' }).click()
+    const client = await h.api('jack')
+    await expect
+      .poll(async () => (await client.documents.list.query()).items.length, { timeout: 15_000 })
+      .toBe(2)
+    // The server makes the tus row on POST, but the page can DELETE the upload only once the
+    // POST's answer (its URL) has arrived, i.e. when the first PATCH goes out.
+    await expect.poll(() => patching, { timeout: 15_000 }).toBe(true)
+    await page.getByRole('button', { name: 'Cancel', exact: true }).first().click()
+    await expect.poll(() => deletes.sort(), { timeout: 10_000 }).toEqual(['document', 'tus'])
+    await expect
+      .poll(async () => (await client.documents.list.query()).items.map((d) => d.status), {
+        timeout: 10_000,
+      })
+      .not.toContain('pending')
+  })
+})

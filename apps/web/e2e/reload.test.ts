@@ -1,0 +1,107 @@
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { chooseFiles, signIn } from './support/browser.ts'
+import { makeFiles } from './support/files.ts'
+import { throttleTus, useBrowser } from './support/harness.ts'
+
+const h = useBrowser()
+const files = makeFiles()
+
+async function patchesDone(page: Page, atLeast: number) {
+  let done = 0
+  page.on('requestfinished', (req) => {
+    if (req.method() === 'PATCH') done++
+  })
+  await expect.poll(() => done, { timeout: 20_000 }).toBeGreaterThanOrEqual(atLeast)
+}
+
+describe('leaving and coming back', () => {
+  it('warns before the page is left while uploading', async () => {
+    const { page } = h
+    await signIn(page, h.server.baseUrl, 'kim')
+    await throttleTus(page, 2000)
+    await chooseFiles(page, [files.video.path])
+    await page.getByRole('button', { name: 'Upload 1 file' }).click()
+    await patchesDone(page, 1)
+    const dialog = page.waitForEvent('dialog')
+    await page.close({ runBeforeUnload: true })
+    const shown = await dialog
+    expect(shown.type()).toBe('beforeunload')
+    await shown.dismiss()
+    expect(page.isClosed()).toBe(false)
+  })
+
+  it('after a reload, asks for a too-large file again with its progress, then resumes the tus upload', async () => {
+    const { page } = h
+    page.on('dialog', (d) => void d.accept())
+    await signIn(page, h.server.baseUrl, 'lena')
+    await throttleTus(page, 1500)
+    await chooseFiles(page, [files.video.path])
+    await page.getByRole('button', { name: 'Upload 1 file' }).click()
+    await patchesDone(page, 1)
+    await page.reload()
+    await page.unrouteAll({ behavior: 'ignoreErrors' })
+    const prompt = page.getByText(/Pick clip\.mp4 again to resume from \d+ %\./)
+    await prompt.waitFor()
+    expect(Number(/from (\d+)/.exec((await prompt.textContent()) ?? '')?.[1])).toBeGreaterThan(0)
+
+    const requests: string[] = []
+    page.on('request', (req) => {
+      if (new URL(req.url()).pathname.startsWith('/files')) requests.push(req.method())
+    })
+    await page.getByLabel('Pick clip.mp4').setInputFiles(files.video.path)
+    await expect
+      .poll(
+        async () => (await (await h.api('lena')).documents.list.query()).items.map((d) => d.status),
+        { timeout: 30_000 },
+      )
+      .toEqual(['uploaded'])
+    expect(requests[0]).toBe('HEAD')
+    expect(requests).not.toContain('POST')
+    await expect.poll(() => prompt.count()).toBe(0)
+  })
+
+  it('after a reload, a small file kept in the browser uploads again by itself', async () => {
+    const { page } = h
+    page.on('dialog', (d) => void d.accept())
+    await signIn(page, h.server.baseUrl, 'milo')
+    // Storage never answers the first PUT.
+    await page.route(
+      (url) => !url.href.startsWith(h.server.baseUrl),
+      async (route) => {
+        if (route.request().method() !== 'PUT') return route.continue()
+        await new Promise((r) => setTimeout(r, 30_000))
+        await route.abort().catch(() => {})
+      },
+    )
+    let presigned = 0
+    page.on('request', (req) => {
+      if (req.url().includes('uploads.presignPut')) presigned++
+    })
+    await chooseFiles(page, [files.pdf.path])
+    await page.getByRole('button', { name: 'Upload 1 file' }).click()
+    await expect.poll(() => presigned).toBe(1)
+    // Golden Retriever writes its state at most every 500 ms.
+    await new Promise((r) => setTimeout(r, 1000))
+    let sentAgain = 0
+    page.on('request', (req) => {
+      if (req.method() === 'PUT' && !req.url().startsWith(h.server.baseUrl)) sentAgain++
+    })
+    await page.reload()
+    await page.unrouteAll({ behavior: 'ignoreErrors' })
+    const client = await h.api('milo')
+    await expect
+      .poll(
+        async () =>
+          (await client.documents.list.query()).items
+            .filter((d) => d.status === 'uploaded')
+            .map((d) => d.filename),
+        { timeout: 20_000 },
+      )
+      .toEqual(['report.pdf'])
+    // Sent once: every page copy of the uploader that restores the file would send it again.
+    expect(sentAgain).toBe(1)
+    // The first attempt's pending row is gone, not left for reconciliation.
+    expect((await client.documents.list.query()).items.map((d) => d.status)).toEqual(['uploaded'])
+  })
+})

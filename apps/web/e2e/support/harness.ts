@@ -1,0 +1,70 @@
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createTRPCClient, httpLink } from '@trpc/client'
+import type { AppRouter } from '@uplink/api'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
+import { launchChromium } from './browser.ts'
+import { type RunningServer, startServer } from './server.ts'
+
+export const artifacts = join(dirname(fileURLToPath(import.meta.url)), '../artifacts')
+
+/** One server + Chromium per test file, a fresh context and page per test. */
+export function useBrowser(env: Record<string, string> = {}) {
+  const h = {} as {
+    server: RunningServer
+    browser: Browser
+    context: BrowserContext
+    page: Page
+    /** Console reports of Content-Security-Policy violations on the page (must stay empty). */
+    cspViolations: string[]
+    api(userId: string): Promise<ReturnType<typeof createTRPCClient<AppRouter>>>
+  }
+  h.api = async (userId) => {
+    const token = await h.server.token(userId)
+    return createTRPCClient<AppRouter>({
+      links: [
+        httpLink({
+          url: `${h.server.baseUrl}/trpc`,
+          headers: { authorization: `Bearer ${token}` },
+        }),
+      ],
+    })
+  }
+  beforeAll(async () => {
+    ;[h.server, h.browser] = await Promise.all([startServer(env), launchChromium()])
+  })
+  afterAll(async () => {
+    await h.browser?.close()
+    await h.server?.stop()
+  })
+  beforeEach(async () => {
+    h.context = await h.browser.newContext({ viewport: { width: 1280, height: 800 } })
+    h.page = await h.context.newPage()
+    h.cspViolations = []
+    h.context.on('console', (msg) => {
+      if (/Content Security Policy/i.test(msg.text())) h.cspViolations.push(msg.text())
+    })
+  })
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') {
+      await h.page
+        .screenshot({ path: join(artifacts, `failed-${ctx.task.name.slice(0, 40)}.png`) })
+        .catch(() => {})
+      console.error(h.server.output())
+    }
+    await h.context.close()
+    if (h.cspViolations.length > 0) {
+      throw new Error(`CSP violations:\n${h.cspViolations.join('\n')}`)
+    }
+  })
+  return h
+}
+
+/** Holds every tus PATCH for `ms` first: a slow link, so there is time to interfere. */
+export async function throttleTus(page: Page, ms: number): Promise<void> {
+  await page.route('**/files/**', async (route) => {
+    if (route.request().method() === 'PATCH') await new Promise((r) => setTimeout(r, ms))
+    await route.continue().catch(() => {})
+  })
+}
