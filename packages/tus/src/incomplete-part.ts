@@ -7,6 +7,8 @@ import { pipeline } from 'node:stream/promises'
 /** The `<id>.part` leftover of an earlier PATCH, downloaded to a temp file. */
 export interface IncompletePart {
   path: string
+  /** Upload offset of its first byte. */
+  offset: number
   size: number
   /** Base64 SHA-256 of the downloaded bytes, to compare with the ledger. */
   sha256: string
@@ -14,10 +16,14 @@ export interface IncompletePart {
   createReader: () => ReadStream
 }
 
-/** Writes the `.part` object's body to `path`, hashing it on the way (no second read). */
+/**
+ * Writes the `.part` object's body (which starts at upload `offset`) to `path`, hashing it on
+ * the way (no second read).
+ */
 export async function downloadIncompletePart(
   body: Readable,
   path: string,
+  offset: number,
 ): Promise<IncompletePart> {
   const hash = createHash('sha256')
   let size = 0
@@ -36,6 +42,7 @@ export async function downloadIncompletePart(
   }
   return {
     path,
+    offset,
     size,
     sha256: hash.digest('base64'),
     createReader: () => createReadStream(path, { highWaterMark: 1024 * 1024 }),

@@ -17,8 +17,8 @@ export interface PartUploadsOptions {
   offset: number
   /** The upload's length; undefined while it is deferred. */
   length: number | undefined
-  /** Sends one part file to S3 and records it; the file is deleted afterwards. */
-  send: (part: PartFile, partNumber: number, isLast: boolean) => Promise<void>
+  /** Sends one part file (starting at upload `offset`) to S3 and records it; then deletes it. */
+  send: (part: PartFile, partNumber: number, isLast: boolean, offset: number) => Promise<void>
 }
 
 /**
@@ -38,12 +38,13 @@ export async function uploadParts(source: Readable, options: PartUploadsOptions)
 
   const send = (part: PartFile) => {
     const partNumber = nextPart++
+    const partOffset = position
     position += part.size
     const isLast = options.length === position
     // Parts go to S3 concurrently. A crash can leave a gap in the part list; the store counts
     // only the verified consecutive parts, and a resumed PATCH re-sends from the gap.
     const task = options
-      .send(part, partNumber, isLast)
+      .send(part, partNumber, isLast, partOffset)
       .then(() => {
         uploaded += part.size
       })

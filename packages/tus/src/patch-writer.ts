@@ -3,6 +3,7 @@ import { Readable } from 'node:stream'
 import type { Part } from '@aws-sdk/client-s3'
 import type { MetadataValue } from '@tus/s3-store'
 import { createDigest, patchChecksum } from './checksum.ts'
+import { tusError } from './errors.ts'
 import type { IncompletePart } from './incomplete-part.ts'
 import type { PartLedger } from './part-ledger.ts'
 import { uploadParts } from './part-uploads.ts'
@@ -25,8 +26,8 @@ export interface PatchStore extends WithheldStore {
   metadata: (id: string) => Promise<MetadataValue>
   /** The verified consecutive parts (throws NoSuchUpload once the upload was completed). */
   parts: (id: string) => Promise<Part[]>
-  /** The `.part` leftover, downloaded, when S3 holds it as written. */
-  takeIncomplete: (id: string) => Promise<IncompletePart | undefined>
+  /** The `.part` leftover, downloaded, when S3 holds it as written and it starts at `offset`. */
+  takeIncomplete: (id: string, offset: number) => Promise<IncompletePart | undefined>
   deleteIncomplete: (id: string) => Promise<void>
   /** Completes the multipart upload and marks the upload finished. */
   finish: (metadata: MetadataValue) => Promise<void>
@@ -85,7 +86,18 @@ export class PatchWriter {
       verify(declared, digest)
       return offset
     }
-    const incomplete = await store.takeIncomplete(id)
+    await store.verified.forgetUnverified(id, parts)
+    const partsEnd = parts.reduce((sum, p) => sum + (p.Size ?? 0), 0)
+    const incomplete = await store.takeIncomplete(id, partsEnd)
+    // The body is written right after the verified parts and the `.part` taken, or not at all.
+    if (offset !== partsEnd + (incomplete?.size ?? 0)) {
+      if (incomplete) await rm(incomplete.path, { force: true })
+      // tus: "If the offsets do not match, the Server MUST respond with the 409 Conflict status".
+      throw tusError(
+        409,
+        'the stored bytes changed since this offset was read; HEAD again and resume from its Upload-Offset',
+      )
+    }
     const withheld = declared ? new WithheldParts(store, metadata, incomplete) : undefined
     if (incomplete && !withheld) await store.deleteIncomplete(id)
     const source = incomplete ? Readable.from(concat(incomplete.createReader(), body)) : body
@@ -126,10 +138,11 @@ export class PatchWriter {
       offset: offset - (incomplete?.size ?? 0),
       length: metadata.file.size,
       // A part holds a permit of the process-wide semaphore only while it is sent.
-      send: async (part, partNumber, isLast) => {
+      send: async (part, partNumber, isLast, partOffset) => {
         const release = await store.permit()
         try {
-          await store.verified.send(metadata, part, partNumber, isLast, record)
+          const buffered = { ...part, offset: partOffset }
+          await store.verified.send(metadata, buffered, partNumber, isLast, record)
         } finally {
           await release()
         }

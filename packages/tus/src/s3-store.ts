@@ -1,15 +1,20 @@
 import { rm } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
-import type { CreateMultipartUploadCommandInput, Part } from '@aws-sdk/client-s3'
+import type {
+  CreateMultipartUploadCommandInput,
+  GetObjectCommandOutput,
+  Part,
+} from '@aws-sdk/client-s3'
 import { type MetadataValue, type Options, S3Store } from '@tus/s3-store'
 import { ERRORS, TUS_RESUMABLE, type Upload } from '@tus/utils'
 import { normalizeContentType } from '@uplink/core'
-import { downloadIncompletePart, type IncompletePart } from './incomplete-part.ts'
+import { downloadIncompletePart } from './incomplete-part.ts'
 import type { PartLedger } from './part-ledger.ts'
 import { PatchWriter } from './patch-writer.ts'
+import { isNotFound } from './s3-answers.ts'
 import type { SyncInspections } from './sync-inspections.ts'
 import { StoreTempDir } from './temp-dirs.ts'
-import { INCOMPLETE_PART, VerifiedParts } from './verified-parts.ts'
+import { INCOMPLETE_PART, startOf, VerifiedParts } from './verified-parts.ts'
 
 export interface UplinkS3StoreOptions extends Options {
   /** Where parts are buffered on disk before they go to S3 (each process uses a subfolder). */
@@ -92,7 +97,7 @@ export class UplinkS3Store extends S3Store {
       },
       metadata: (id) => this.getMetadata(id),
       parts: (id) => this.retrieveParts(id),
-      takeIncomplete: (id) => this.downloadIncompletePart(id),
+      takeIncomplete: (id, offset) => this.takeIncompletePart(id, offset),
       deleteIncomplete: (id) => this.deleteIncompletePart(id),
       deleteIncompleteObject: (id) =>
         this.client.deleteObject({ Bucket: this.bucket, Key: incompleteKey(id) }),
@@ -160,9 +165,16 @@ export class UplinkS3Store extends S3Store {
     }
   }
 
+  /**
+   * The offset: the verified parts, and the `.part` object only when it starts where they end
+   * (@tus/s3-store would add its size wherever its bytes belong).
+   */
   override async getUpload(id: string): Promise<Upload> {
     await this.patches.settled(id)
-    return super.getUpload(id)
+    const upload = await super.getUpload(id)
+    if (upload.offset === upload.size) return upload
+    upload.offset += (await this.verified.incompleteSize(id, upload.offset)) ?? 0
+    return upload
   }
 
   protected override async retrieveParts(id: string, partNumberMarker?: string) {
@@ -170,17 +182,32 @@ export class UplinkS3Store extends S3Store {
     return partNumberMarker ? parts : this.verified.consecutive(id, parts)
   }
 
-  protected override getIncompletePartSize(id: string): Promise<number | undefined> {
-    return this.verified.incompleteSize(id)
+  /** Nothing here: getUpload counts the `.part` object once it knows where the parts end. */
+  protected override async getIncompletePartSize(): Promise<number | undefined> {
+    return undefined
   }
 
-  /** Prepends the incomplete part only if its bytes hash to what was written; else drops it. */
-  protected override async downloadIncompletePart(id: string): Promise<IncompletePart | undefined> {
-    const body = await this.getIncompletePart(id)
-    if (!body) return undefined
-    const part = await downloadIncompletePart(body, await this.uniqueTmpFileName('incomplete-'))
-    if (await this.verified.isIncompleteAsWritten(id, part)) return part
-    await rm(part.path, { force: true })
+  /**
+   * The `.part` leftover to prepend to a PATCH, only if it starts at `offset` (where the
+   * verified parts end) and its bytes hash to what was written; else it is deleted.
+   */
+  private async takeIncompletePart(id: string, offset: number) {
+    let res: GetObjectCommandOutput
+    try {
+      res = await this.client.getObject({ Bucket: this.bucket, Key: this.partKey(id, true) })
+    } catch (err) {
+      if (isNotFound(err)) return undefined
+      throw err
+    }
+    const body = res.Body as Readable
+    if (startOf(res.Metadata) === offset) {
+      const path = await this.uniqueTmpFileName('incomplete-')
+      const part = await downloadIncompletePart(body, path, offset)
+      if (await this.verified.isIncompleteAsWritten(id, part)) return part
+      await rm(part.path, { force: true })
+    } else {
+      body.destroy()
+    }
     await this.deleteIncompletePart(id)
     return undefined
   }

@@ -7,9 +7,14 @@ import { checkAcknowledged, EMPTY_SHA256, isNotFound, PartChecksumError } from '
 /** The incomplete part (`<id>.part`) is number 0 in the ledger. */
 export const INCOMPLETE_PART = 0
 
-/** A buffered part: its file, and the size and SHA-256 of the bytes of it to send. */
+/** S3 user metadata of the `.part` object: the upload offset of its first byte. */
+export const INCOMPLETE_OFFSET = 'upload-offset'
+
+/** A buffered part: its file, where it starts in the upload, the size and SHA-256 to send. */
 export interface BufferedPart {
   path: string
+  /** Upload offset of the part's first byte. */
+  offset: number
   size: number
   sha256: string
 }
@@ -79,6 +84,8 @@ export class VerifiedParts {
       Body: readPart(part),
       ContentLength: part.size,
       Tagging: this.o.incompleteTagging(),
+      // It has no part number: where it starts is kept with it, so it counts only right there.
+      Metadata: { [INCOMPLETE_OFFSET]: String(part.offset) },
       ...this.checksum(part.sha256),
     })
     checkAcknowledged(res.ChecksumSHA256, part.sha256, 'the incomplete part')
@@ -102,8 +109,23 @@ export class VerifiedParts {
     return verified
   }
 
-  /** The size of the `.part` object, counted only when S3 holds it exactly as it was written. */
-  async incompleteSize(id: string): Promise<number | undefined> {
+  /**
+   * A crashed PATCH can leave later parts recorded while an earlier one never reached S3; such
+   * parts were written for a part before them that may now be rewritten at another size.
+   * Forgets every ledger part after the verified ones (they never count); the next PATCH
+   * overwrites their numbers.
+   */
+  async forgetUnverified(id: string, verified: Part[]): Promise<void> {
+    for (const n of (await this.o.ledger.list(id)).keys()) {
+      if (n !== INCOMPLETE_PART && n > verified.length) await this.o.ledger.forget(id, n)
+    }
+  }
+
+  /**
+   * The size of the `.part` object, counted only when S3 holds it exactly as it was written
+   * and it starts at `offset`, where the verified parts end.
+   */
+  async incompleteSize(id: string, offset: number): Promise<number | undefined> {
     let head: HeadObjectCommandOutput
     try {
       head = await this.o.client.headObject({
@@ -121,7 +143,8 @@ export class VerifiedParts {
       ChecksumSHA256: head.ChecksumSHA256,
       ETag: head.ETag,
     }
-    return isPartAsWritten(listed, written) ? head.ContentLength : undefined
+    const placed = startOf(head.Metadata) === offset
+    return placed && isPartAsWritten(listed, written) ? head.ContentLength : undefined
   }
 
   /** Are these downloaded `.part` bytes the ones the ledger recorded? */
@@ -177,6 +200,12 @@ export class VerifiedParts {
   private checksum(sha256: string): { ChecksumSHA256?: string } {
     return this.o.checksums ? { ChecksumSHA256: sha256 } : {}
   }
+}
+
+/** Where a `.part` object starts, from its metadata; undefined when unknown. */
+export function startOf(metadata: Record<string, string> | undefined): number | undefined {
+  const raw = metadata?.[INCOMPLETE_OFFSET]
+  return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined
 }
 
 /**

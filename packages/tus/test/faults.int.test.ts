@@ -26,8 +26,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AppConfig, type RunningApp, startApp } from './fixtures/app.ts'
 import {
   bearer,
+  describeDifference,
   keyOf,
   MiB,
+  objectBytes,
   objectSha256,
   randomFile,
   type ServerProcess,
@@ -85,6 +87,11 @@ async function expectIntact(
       intact: stored.sha256 === sha256(data),
       ...(stored.size === undefined ? { object: stored.sha256 } : {}),
     })
+    if (stored.size !== undefined && stored.sha256 !== sha256(data)) {
+      // Where the bytes went wrong tells zeros (padding) from misplaced or missing ranges.
+      const bytes = await objectBytes(storage.client, storage.bucket, keyOf(outcome.url))
+      trials.log(trial, { damage: describeDifference(bytes, data) })
+    }
     expect.soft(stored.sha256, 'SHA-256 of the stored object').toBe(sha256(data))
     expect.soft(stored.size).toBe(data.length)
     expect.soft(doc?.status).toBe('uploaded')

@@ -31,6 +31,35 @@ export async function objectSha256(client: S3Client, bucket: string, key: string
   return { sha256: hash.digest('hex'), contentType: res.ContentType, size: res.ContentLength }
 }
 
+export async function objectBytes(client: S3Client, bucket: string, key: string) {
+  const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+  return Buffer.from((await res.Body?.transformToByteArray()) ?? [])
+}
+
+/**
+ * Where stored bytes differ from the file: the first and last differing offsets, how many zeros
+ * start there (padding), and where in the file the 64 bytes found there come from (misplaced).
+ */
+export function describeDifference(stored: Buffer, data: Buffer) {
+  const common = Math.min(stored.length, data.length)
+  let first = 0
+  while (first < common && stored[first] === data[first]) first++
+  let last = common - 1
+  while (last > first && stored[last] === data[last]) last--
+  let zeros = 0
+  while (first + zeros < stored.length && stored[first + zeros] === 0) zeros++
+  const probe = stored.subarray(first, first + 64)
+  const from = probe.length === 64 ? data.indexOf(probe) : -1
+  return {
+    storedSize: stored.length,
+    size: data.length,
+    firstDifference: first,
+    lastDifference: last,
+    zerosThere: zeros,
+    bytesThereFromFileOffset: from >= 0 ? from : 'not in the file',
+  }
+}
+
 export interface TusResult {
   url: string
   documentId: string | undefined

@@ -5,8 +5,9 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3'
-import { findDocumentById, listTusParts } from '@uplink/db'
+import { findDocumentById, listTusParts, recordTusPart } from '@uplink/db'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { INCOMPLETE_OFFSET } from '../src/verified-parts.ts'
 import { type RunningApp, startApp } from './fixtures/app.ts'
 import { bearer, freshConfig, keyOf, MiB, objectSha256, randomFile, sha256 } from './helpers.ts'
 
@@ -20,11 +21,11 @@ const b64 = (s: string) => Buffer.from(s).toString('base64')
 const sha256b64 = (data: Buffer) => createHash('sha256').update(data).digest('base64')
 
 /** Raw tus requests: each step is explicit, so the test controls exactly what S3 holds. */
-function tusClient(user: string) {
+function tusClient(user: string, target: () => RunningApp = () => app) {
   const headers = { 'Tus-Resumable': '1.0.0', Authorization: bearer(user) }
   return {
     async create(size: number) {
-      const res = await fetch(`${app.url}/files`, {
+      const res = await fetch(`${target().url}/files`, {
         method: 'POST',
         headers: {
           ...headers,
@@ -33,7 +34,7 @@ function tusClient(user: string) {
         },
       })
       expect(res.status).toBe(201)
-      return new URL(res.headers.get('location') ?? '', app.url).toString()
+      return new URL(res.headers.get('location') ?? '', target().url).toString()
     },
     async offset(url: string) {
       const res = await fetch(url, { method: 'HEAD', headers })
@@ -67,7 +68,7 @@ async function rawUploadId(key: string) {
 
 /** Plants bytes as part `n`, with a valid checksum for those bytes: what a padding store keeps. */
 async function plantPart(key: string, n: number, bytes: Buffer) {
-  await app.storage.client.send(
+  return app.storage.client.send(
     new UploadPartCommand({
       Bucket: app.storage.bucket,
       Key: key,
@@ -77,6 +78,31 @@ async function plantPart(key: string, n: number, bytes: Buffer) {
       ChecksumSHA256: sha256b64(bytes),
     }),
   )
+}
+
+/**
+ * Plants part `n` as a PATCH that crashed after S3 acknowledged it left it: stored and recorded
+ * in `into`'s ledger, with `bytes` taken from where that PATCH placed them.
+ */
+async function plantRecordedPart(into: RunningApp, key: string, n: number, bytes: Buffer) {
+  const res = await plantPart(key, n, bytes)
+  const part = { partNumber: n, size: bytes.length, sha256: sha256b64(bytes), etag: res.ETag ?? '' }
+  await recordTusPart(into.db, key, part)
+}
+
+/** Plants the `.part` object as the store writes it (bytes from `offset`) and records it. */
+async function plantRecordedIncomplete(key: string, offset: number, bytes: Buffer) {
+  const res = await app.storage.client.send(
+    new PutObjectCommand({
+      Bucket: app.storage.bucket,
+      Key: `${key}.part`,
+      Body: bytes,
+      ChecksumSHA256: sha256b64(bytes),
+      Metadata: { [INCOMPLETE_OFFSET]: String(offset) },
+    }),
+  )
+  const part = { partNumber: 0, size: bytes.length, sha256: sha256b64(bytes), etag: res.ETag ?? '' }
+  await recordTusPart(app.db, key, part)
 }
 
 describe('a resumed tus upload counts only the parts it wrote', () => {
@@ -151,5 +177,41 @@ describe('a resumed tus upload counts only the parts it wrote', () => {
       sha256b64(data.subarray(0, 5 * MiB)),
       sha256b64(data.subarray(5 * MiB, 10 * MiB)),
     ])
+  })
+
+  it('does not count an incomplete part that a crashed PATCH stored after a part S3 never got', async () => {
+    const tus = tusClient('ivy')
+    const data = randomFile(24 * MiB)
+    const url = await tus.create(data.length)
+    const key = keyOf(url)
+    expect(await tus.patch(url, 0, data.subarray(0, 10 * MiB))).toBe(204)
+    // A PATCH at 10 MiB killed while part 3 [10, 15) MiB was on its way to S3, after its tail
+    // [15, 16) MiB was stored as the `.part` object: 11 MiB would resume with bytes misplaced.
+    await plantRecordedIncomplete(key, 15 * MiB, data.subarray(15 * MiB, 16 * MiB))
+    expect(await tus.offset(url)).toBe(10 * MiB)
+    expect(await tus.patch(url, 10 * MiB, data.subarray(10 * MiB))).toBe(204)
+    const stored = await objectSha256(app.storage.client, app.storage.bucket, key)
+    expect(stored.sha256).toBe(sha256(data))
+  })
+
+  it('does not count a part an earlier PATCH left behind once the part before it was rewritten shorter', async () => {
+    const tenMiB = await startApp(await freshConfig({ partSize: 10 * MiB }))
+    try {
+      const tus = tusClient('ivy', () => tenMiB)
+      const data = randomFile(30 * MiB)
+      const url = await tus.create(data.length)
+      const key = keyOf(url)
+      // A PATCH from 0 crashed with part 1 [0, 10) MiB lost and part 2 [10, 20) MiB recorded.
+      await plantRecordedPart(tenMiB, key, 2, data.subarray(10 * MiB, 20 * MiB))
+      expect(await tus.offset(url)).toBe(0)
+      // The resume ends at 7 MiB: part 1 is now [0, 7) MiB, so that old part 2 is 3 MiB off.
+      expect(await tus.patch(url, 0, data.subarray(0, 7 * MiB))).toBe(204)
+      expect(await tus.offset(url)).toBe(7 * MiB)
+      expect(await tus.patch(url, 7 * MiB, data.subarray(7 * MiB))).toBe(204)
+      const stored = await objectSha256(app.storage.client, app.storage.bucket, key)
+      expect(stored.sha256).toBe(sha256(data))
+    } finally {
+      await tenMiB.close()
+    }
   })
 })
