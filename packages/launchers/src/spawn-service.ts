@@ -14,6 +14,8 @@ export interface SpawnServiceOptions {
   stop?: (child: ChildProcess) => void
   /** Also copy its stderr to ours, e.g. so a benchmark shows why its server died. */
   echoStderr?: boolean
+  /** Receives everything it prints, stdout and stderr (stdout is ignored without it). */
+  onOutput?: (chunk: Buffer) => void
 }
 
 export interface RunningService {
@@ -31,7 +33,7 @@ export interface RunningService {
  */
 export async function spawnService(options: SpawnServiceOptions): Promise<RunningService> {
   const child = spawn(options.command, options.args, {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', options.onOutput ? 'pipe' : 'ignore', 'pipe'],
     ...(options.env ? { env: options.env } : {}),
   })
   let stderr = ''
@@ -39,6 +41,10 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Runnin
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000)
   })
+  if (options.onOutput) {
+    child.stdout?.on('data', options.onOutput)
+    child.stderr?.on('data', options.onOutput)
+  }
   const running = () => child.exitCode === null && child.signalCode === null
   const exited = () => new Promise((r) => child.once('exit', r))
   const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {

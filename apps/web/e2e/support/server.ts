@@ -1,10 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { dirname, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { freePort, testDatabase, testServices, waitFor } from '@uplink/testing'
+import { createRequire } from 'node:module'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { freePort, spawnService, testDatabase, testServices } from '@uplink/testing'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
-const tsx = resolve(repoRoot, 'apps/web/node_modules/.bin/tsx')
+const tsxLoader = pathToFileURL(
+  join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs'),
+).href
 const entries = {
   development: resolve(repoRoot, 'apps/server/src/dev.ts'),
   production: resolve(repoRoot, 'apps/server/src/main.ts'),
@@ -22,7 +24,7 @@ export interface RunningServer {
 }
 
 /**
- * Starts the real server (`tsx apps/server/src/dev.ts`, or `main.ts` for production mode) as a
+ * Starts the real server (`node --import tsx apps/server/src/dev.ts`, or `main.ts` for production mode) as a
  * child process on a free port, with a fresh database and the test S3, serving the built web
  * app; so the page and the API share one origin, as in production.
  */
@@ -33,11 +35,12 @@ export async function startServer(
   const { s3 } = testServices()
   const port = await freePort()
   const baseUrl = `http://127.0.0.1:${port}`
-  const child: ChildProcess = spawn(tsx, [entries[mode]], {
-    cwd: repoRoot,
-    // Its own process group, so stop() ends tsx and the node process it runs.
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+  let output = ''
+  const server = await spawnService({
+    name: 'the server (/healthz)',
+    // `node --import tsx`: one process, so stopping it stops the server (no tsx child left).
+    command: process.execPath,
+    args: ['--import', tsxLoader, entries[mode]],
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -57,36 +60,13 @@ export async function startServer(
       UPLINK_WORKER: 'false',
       ...env,
     },
+    ready: async () => (await fetch(`${baseUrl}/healthz`)).ok,
+    timeoutMs: 60_000,
+    onOutput: (chunk) => {
+      output = (output + chunk.toString()).slice(-20_000)
+    },
   })
-  let output = ''
-  const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000)
-  }
-  child.stdout?.on('data', collect)
-  child.stderr?.on('data', collect)
-  const exited = new Promise<void>((r) => child.once('exit', () => r()))
-
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null && child.pid) {
-      process.kill(-child.pid, 'SIGTERM')
-      const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 5000)
-      await exited
-      clearTimeout(timer)
-    }
-  }
-  try {
-    await waitFor(
-      'the server to answer /healthz',
-      async () => {
-        if (child.exitCode !== null) throw new Error(`the server exited:\n${output}`)
-        return (await fetch(`${baseUrl}/healthz`)).ok
-      },
-      60_000,
-    )
-  } catch (err) {
-    await stop()
-    throw err
-  }
+  const stop = () => server.stop()
   return {
     baseUrl,
     output: () => output,
