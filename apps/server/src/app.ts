@@ -32,6 +32,8 @@ export interface AppDeps extends Omit<ApiDeps, 'log'> {
   extraRoutes?: express.RequestHandler[]
   /** `/documents/:id/download`: 302 to a signed GET (default) or the bytes streamed. */
   downloadMode?: DownloadMode
+  /** Upload metrics of POST /documents (started, completed, failed). */
+  countFormUpload?: (event: 'started' | 'completed' | 'failed', purpose: string | undefined) => void
 }
 
 /** The largest tRPC request body accepted (a batch of 10 signParts calls is ~20 KiB). */
@@ -135,6 +137,7 @@ export function createApp(deps: AppDeps): Express {
       quotas: deps.quotas,
       uploadRateLimit: deps.uploadRateLimit,
       onUploaded: deps.onUploaded,
+      count: deps.countFormUpload,
       log: deps.log,
     }),
   )

@@ -138,6 +138,7 @@ export function createServices(
     metrics,
     onUploaded,
     onProcedure: metrics.procedure,
+    countFormUpload: metrics.formUpload,
     quotas: config.quotas,
     uploadRateLimit,
     scanner,

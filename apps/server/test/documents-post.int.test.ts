@@ -87,6 +87,41 @@ describe('POST /documents for a purpose inspected synchronously', () => {
     expect(rows[0]?.rejectionReason).toMatch(/malware found/)
   })
 
+  it('counts a ready upload as started and completed and a refused one as failed (method post)', async () => {
+    const count = async (name: string) => {
+      const metric = await h.services.metrics.registry.getSingleMetric(name)?.get()
+      const hit = metric?.values.find(
+        (v) => v.labels.method === 'post' && v.labels.purpose === 'document',
+      )
+      return hit?.value ?? 0
+    }
+    const names = [
+      'uplink_uploads_started_total',
+      'uplink_uploads_completed_total',
+      'uplink_uploads_failed_total',
+    ]
+    const before = await Promise.all(names.map(count))
+    const user = newUser()
+    expect(
+      (
+        await postForm(h, user, [
+          ['purpose', 'document'],
+          ['file', pdfPart(cleanPdf())],
+        ])
+      ).status,
+    ).toBe(201)
+    expect(
+      (
+        await postForm(h, user, [
+          ['purpose', 'document'],
+          ['file', pdfPart(infectedPdf())],
+        ])
+      ).status,
+    ).toBe(422)
+    const after = await Promise.all(names.map(count))
+    expect(after.map((n, i) => n - (before[i] ?? 0))).toEqual([2, 1, 1])
+  })
+
   it('takes the curl -F form: purpose first, then file=@a.pdf', async () => {
     const user = newUser()
     const dir = mkdtempSync(join(tmpdir(), 'uplink-curl-'))

@@ -44,12 +44,50 @@ describe('OpenAPI', () => {
       'GET /documents',
       'GET /documents/{id}',
       'GET /documents/{id}/download-url',
+      'POST /documents',
       'POST /uploads/confirm',
       'POST /uploads/presign-put',
     ])
     for (const { op } of routes)
       expect((op as OpenAPIV3_1.OperationObject).security).toEqual([{ bearerAuth: [] }])
     expect(doc.servers?.[0]?.url).toBe('/api')
+  })
+
+  it('describes POST /documents at the server root: a multipart form, 201/413/422/503', async () => {
+    const doc = (await (
+      await fetch(`${h.baseUrl}/api/openapi.json`)
+    ).json()) as OpenAPIV3_1.Document
+    const post = doc.paths?.['/documents']?.post
+    expect(post?.servers).toEqual([expect.objectContaining({ url: '/' })])
+    // The GET beside it is still the /api route.
+    expect(doc.paths?.['/documents']?.get?.servers).toBeUndefined()
+    const form = (post?.requestBody as OpenAPIV3_1.RequestBodyObject | undefined)?.content[
+      'multipart/form-data'
+    ]
+    const schema = form?.schema as OpenAPIV3_1.SchemaObject
+    expect(Object.keys(schema.properties ?? {})).toEqual(['purpose', 'sha256', 'file'])
+    expect(schema.required).toEqual(['purpose', 'file'])
+    expect(Object.keys(post?.responses ?? {})).toEqual(
+      expect.arrayContaining(['201', '413', '422', '503']),
+    )
+    expect(post?.responses?.['503']).toMatchObject({
+      headers: { 'Retry-After': expect.anything() },
+    })
+    // What the document says is what the route does: a form sent as described gets 201.
+    const body = new FormData()
+    body.append('purpose', 'document')
+    body.append(
+      'file',
+      new Blob(['%PDF-1.7 from the OpenAPI description\n'], { type: 'application/pdf' }),
+      'a.pdf',
+    )
+    const res = await fetch(`${h.baseUrl}/documents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.UPLINK_TOKEN}` },
+      body,
+    })
+    expect(res.status).toBe(201)
+    expect(await res.json()).toMatchObject({ method: 'post', status: 'uploaded' })
   })
 
   it('serves an interactive reference page at /api/docs', async () => {

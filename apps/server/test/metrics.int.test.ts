@@ -101,6 +101,31 @@ describe('/metrics', () => {
     expect(after).toContain('uplink_jobs_queued')
   })
 
+  it('counts POST /documents as method post: started and completed, or failed', async () => {
+    const before = await scrape()
+    const token = await h.token('metrics-user')
+    const send = (type: string, body: string) => {
+      const form = new FormData()
+      form.append('purpose', 'document')
+      form.append('file', new Blob([body], { type }), 'f.pdf')
+      return fetch(`${h.baseUrl}/documents`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: form,
+      })
+    }
+    expect((await send('application/pdf', '%PDF-1.7 form\n')).status).toBe(201)
+    // A type the purpose does not allow: refused before any row.
+    expect((await send('text/plain', 'not a pdf')).status).toBe(400)
+    const after = await scrape()
+    const moved = (name: string) =>
+      value(after, name, { method: 'post', purpose: 'document' }) -
+      value(before, name, { method: 'post', purpose: 'document' })
+    expect(moved('uplink_uploads_started_total')).toBe(1)
+    expect(moved('uplink_uploads_completed_total')).toBe(1)
+    expect(moved('uplink_uploads_failed_total')).toBe(1)
+  })
+
   it('counts a failed confirm and an S3 error by operation', async () => {
     const before = await scrape()
     const api = await h.client('metrics-user')

@@ -65,7 +65,7 @@ async function patch(h: Harness, user: string, path: string, offset: number, bod
     },
     body,
   })
-  return { status: res.status, body: await res.text() }
+  return { status: res.status, body: await res.text(), retryAfter: res.headers.get('retry-after') }
 }
 
 async function head(h: Harness, user: string, path: string) {
@@ -173,14 +173,21 @@ describe('tus uploads of a purpose inspected synchronously', () => {
     expect(await row(a, id)).toMatchObject({ status: 'ready', sha256: sha256(pdf) })
   })
 
-  it('fails closed with 503 while clamd is unreachable, and settles on the next HEAD', async () => {
+  it('fails closed with 503 and Retry-After while clamd is unreachable, and settles on the next HEAD', async () => {
     const user = newUser()
     const pdf = cleanPdf(1000)
     const { path, id } = await create(down, user, pdf.length)
     const last = await patch(down, user, path, 0, pdf)
     expect(last.status).toBe(503)
     expect(last.body).toMatch(/the virus scan could not run/)
+    expect(last.retryAfter).toBe('5')
     expect((await row(a, id))?.status).toBe('pending')
+    // A HEAD on the instance that still cannot scan answers the same 503, Retry-After too.
+    const again = await fetch(`${down.baseUrl}${path}`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${await down.token(user)}`, 'Tus-Resumable': '1.0.0' },
+    })
+    expect([again.status, again.headers.get('retry-after')]).toEqual([503, '5'])
     // The client resumes: HEAD finds every byte there, so it is inspected before HEAD says so.
     expect(await head(a, user, path)).toEqual({ status: 200, offset: pdf.length })
     expect(await row(a, id)).toMatchObject({ status: 'ready', sha256: sha256(pdf) })

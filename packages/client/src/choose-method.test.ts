@@ -1,3 +1,4 @@
+import { defaultPolicies } from '@uplink/core'
 import { describe, expect, it } from 'vitest'
 import { chooseMethod, guessContentType, PUT_MAX_BYTES } from './choose-method.ts'
 
@@ -16,6 +17,32 @@ describe('chooseMethod', () => {
     expect(chooseMethod('custom', 10)).toBe('put')
     expect(chooseMethod('custom', PUT_MAX_BYTES + 1)).toBe('multipart')
     expect(chooseMethod('document', 10, 'tus')).toBe('tus')
+  })
+})
+
+describe('chooseMethod for a purpose with inspection: sync', () => {
+  const sync = { document: { ...defaultPolicies.document!, inspection: 'sync' as const } }
+
+  it('uses tus whatever the size, never a presigned method', () => {
+    expect(chooseMethod('document', 10, 'auto', sync)).toBe('tus')
+    expect(chooseMethod('document', PUT_MAX_BYTES + 1, 'auto', sync)).toBe('tus')
+    expect(chooseMethod('document', 10, 'tus', sync)).toBe('tus')
+  })
+
+  it('refuses an explicit put or multipart with a BAD_REQUEST that names the fix', () => {
+    for (const method of ['put', 'multipart'] as const) {
+      expect(() => chooseMethod('document', 10, method, sync)).toThrow(
+        expect.objectContaining({
+          code: 'BAD_REQUEST',
+          message: expect.stringMatching(/inspected synchronously.*use method "tus" or "auto"/),
+        }),
+      )
+    }
+  })
+
+  it('points to POST /documents when the purpose does not allow tus', () => {
+    const postOnly = { note: { ...sync.document, methods: ['post' as const] } }
+    expect(() => chooseMethod('note', 10, 'auto', postOnly)).toThrow(/POST \/documents/)
   })
 })
 

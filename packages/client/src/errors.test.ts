@@ -33,4 +33,8 @@ describe('toUplinkError', () => {
     expect(httpError(403, 'download')).toMatchObject({ code: 'FORBIDDEN', status: 403 })
     expect(httpError(502, 'PUT').code).toBe('SERVER')
   })
+
+  it('calls a 422 (the inspection refused the content) REJECTED', () => {
+    expect(httpError(422, 'upload')).toMatchObject({ code: 'REJECTED', status: 422 })
+  })
 })

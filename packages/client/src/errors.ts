@@ -9,6 +9,7 @@ export type UplinkErrorCode =
   | 'PRECONDITION_FAILED'
   | 'CONFLICT'
   | 'TOO_LARGE'
+  | 'REJECTED'
   | 'NETWORK'
   | 'ABORTED'
   | 'SERVER'
@@ -24,6 +25,8 @@ const HINTS: Record<UplinkErrorCode, string> = {
   PRECONDITION_FAILED: 'the document is not in a state that allows this',
   CONFLICT: 'the document changed meanwhile; fetch it again',
   TOO_LARGE: 'the file is over the limit for this purpose',
+  REJECTED:
+    'the server inspected the file and refused it for the reason in the message; sending it again will not help',
   NETWORK: 'check the server URL (UPLINK_URL) and the network, then try again',
   ABORTED: 'run the same upload again to resume it',
   SERVER: 'the server failed; try again later',
@@ -59,6 +62,7 @@ const TRPC_CODES: Record<string, UplinkErrorCode> = {
   PRECONDITION_FAILED: 'PRECONDITION_FAILED',
   CONFLICT: 'CONFLICT',
   PAYLOAD_TOO_LARGE: 'TOO_LARGE',
+  UNPROCESSABLE_CONTENT: 'REJECTED',
   CLIENT_CLOSED_REQUEST: 'ABORTED',
 }
 
@@ -104,8 +108,7 @@ function causeMessage(err: unknown): string {
   return e.message ?? String(err)
 }
 
-/** Maps an HTTP status from S3 (or our server) to an UplinkError. */
-/** The error code for an HTTP status. */
+/** The error code for an HTTP status (422: the server's inspection refused the content). */
 export function codeForStatus(status: number): UplinkErrorCode {
   return status === 401
     ? 'UNAUTHORIZED'
@@ -115,11 +118,14 @@ export function codeForStatus(status: number): UplinkErrorCode {
         ? 'NOT_FOUND'
         : status === 413
           ? 'TOO_LARGE'
-          : status >= 500
-            ? 'SERVER'
-            : 'BAD_REQUEST'
+          : status === 422
+            ? 'REJECTED'
+            : status >= 500
+              ? 'SERVER'
+              : 'BAD_REQUEST'
 }
 
+/** Maps an HTTP status from S3 (or our server) to an UplinkError. */
 export function httpError(status: number, what: string): UplinkError {
   return new UplinkError(codeForStatus(status), `${what} failed with HTTP ${status}`, { status })
 }

@@ -191,7 +191,12 @@ export function createTusServer(options: TusServerOptions): TusServer {
     corsOrigins: options.allowedOrigins ?? [],
     // A browser may send Upload-Checksum and read the checksum and auth headers.
     allowedHeaders: ['Upload-Checksum'],
-    exposedHeaders: [DOCUMENT_ID_HEADER, 'Tus-Checksum-Algorithm', 'WWW-Authenticate'],
+    exposedHeaders: [
+      DOCUMENT_ID_HEADER,
+      'Tus-Checksum-Algorithm',
+      'WWW-Authenticate',
+      'Retry-After',
+    ],
     disableTerminationForFinishedUploads: true,
     // tus: the Location "MAY be absolute or relative"; relative never trusts the client's Host.
     generateUrl: (_req, { path: base, id }) => `${base}/${id}`,

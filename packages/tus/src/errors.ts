@@ -2,11 +2,17 @@
 export interface TusError {
   status_code: number
   body: string
+  /** Headers for the answer (e.g. Retry-After); UplinkTusServer adds them. */
+  headers?: Record<string, string>
 }
 
 /** A rejection a person can act on; the body ends with a newline like @tus/server's own. */
-export function tusError(status: number, message: string): TusError {
-  return { status_code: status, body: `${message}\n` }
+export function tusError(
+  status: number,
+  message: string,
+  headers?: Record<string, string>,
+): TusError {
+  return { status_code: status, body: `${message}\n`, ...(headers ? { headers } : {}) }
 }
 
 export function isTusError(err: unknown): err is TusError {

@@ -47,9 +47,11 @@ export async function finishInspected(
   }
   if (!verdict.ok && verdict.code === 'scanner_unavailable') {
     deps.log.error({ documentId: doc.id, reason: verdict.reason }, 'upload not inspected')
+    // RFC 9110 §10.2.3: Retry-After with a 503 says how long the client ought to wait.
     throw tusError(
       503,
       `${verdict.reason}; the upload is kept but not accepted until it is inspected: retry in ${RETRY_AFTER_SECONDS} seconds`,
+      { 'Retry-After': String(RETRY_AFTER_SECONDS) },
     )
   }
   try {

@@ -44,13 +44,24 @@ export class UplinkTusServer extends Server {
   private readonly allowDeferredLength: boolean
   private readonly corsOrigins: readonly string[]
   private readonly beforeCompleteHead: UplinkServerOptions['beforeCompleteHead']
+  /** Headers of the tus error a hook threw for a request (@tus/server sends status and body only). */
+  private readonly errorHeaders: WeakMap<Request, Record<string, string>>
 
   constructor(options: UplinkServerOptions) {
-    const { allowDeferredLength, corsOrigins, beforeCompleteHead, ...rest } = options
-    super(rest)
+    const { allowDeferredLength, corsOrigins, beforeCompleteHead, onResponseError, ...rest } =
+      options
+    const errorHeaders = new WeakMap<Request, Record<string, string>>()
+    super({
+      ...rest,
+      onResponseError: (req, err) => {
+        if (isTusError(err) && err.headers) errorHeaders.set(req, err.headers)
+        return onResponseError?.(req, err)
+      },
+    })
     this.allowDeferredLength = allowDeferredLength
     this.corsOrigins = corsOrigins
     this.beforeCompleteHead = beforeCompleteHead
+    this.errorHeaders = errorHeaders
   }
 
   override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -85,7 +96,11 @@ export class UplinkTusServer extends Server {
       return res
     } catch (err) {
       if (!isTusError(err)) throw err
-      return this.refusal({ status: err.status_code, message: err.body.trim() })
+      return this.refusal({
+        status: err.status_code,
+        message: err.body.trim(),
+        ...(err.headers ? { headers: err.headers } : {}),
+      })
     }
   }
 
@@ -195,6 +210,9 @@ export class UplinkTusServer extends Server {
   /** The same headers on every answer, whichever code produced it. */
   private async finish(req: Request, res: Response): Promise<Response> {
     const headers = res.headers
+    for (const [name, value] of Object.entries(this.errorHeaders.get(req) ?? {})) {
+      headers.set(name, value)
+    }
     headers.set('Access-Control-Expose-Headers', this.exposedHeaders())
     if (req.method === 'OPTIONS' && res.status === 204) {
       // tus checksum: "The Tus-Checksum-Algorithm response header MUST be a comma-separated

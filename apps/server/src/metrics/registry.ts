@@ -149,6 +149,15 @@ export function createMetrics(db: Kysely<Database>) {
     },
     completed: (method: string, purpose: string) =>
       uploadsCompleted.inc({ method, purpose: purposeOf({ purpose }) }),
+    /** An upload through POST /documents (method `post`, like a presigned POST). */
+    formUpload: (event: 'started' | 'completed' | 'failed', purpose: string | undefined) => {
+      const counter = {
+        started: uploadsStarted,
+        completed: uploadsCompleted,
+        failed: uploadsFailed,
+      }
+      counter[event].inc({ method: 'post', purpose: purposeOf({ purpose }) })
+    },
     s3Call: (operation: string, seconds: number, error?: string) => {
       s3Duration.observe({ operation }, seconds)
       if (error) s3Errors.inc({ operation, error })

@@ -42,6 +42,10 @@ interface Deps {
   uploadRateLimit?: RateLimit | undefined
   /** Queues the content check of an asynchronously inspected upload. */
   onUploaded?: ((documentId: string) => Promise<void>) | undefined
+  /** Upload metrics: started (row created), completed (inspected here), failed (refused). */
+  count?:
+    | ((event: 'started' | 'completed' | 'failed', purpose: string | undefined) => void)
+    | undefined
   log: Logger
 }
 
@@ -65,10 +69,17 @@ export function documentsPostRoute(deps: Deps): Router {
       throw new AppError('unauthorized')
     }
     const bound = Number(req.header('content-length') ?? Number.NaN)
+    let purpose: string | undefined
     try {
-      const doc = await readFormUpload(req, (file) => receive(deps, user.id, file, bound))
+      const doc = await readFormUpload(req, (file) => {
+        purpose = file.fields.purpose
+        return receive(deps, user.id, file, bound)
+      })
+      // An `uploaded` one was counted as completed by onUploaded, like every other method.
+      if (doc.status === 'ready') deps.count?.('completed', doc.purpose)
       res.status(201).json(toDocumentView(doc))
     } catch (err) {
+      deps.count?.('failed', purpose)
       // Answered before the whole body was read: the connection cannot be reused.
       if (!req.complete) res.setHeader('Connection', 'close')
       throw err
@@ -104,6 +115,7 @@ async function receive(deps: Deps, ownerId: string, file: FormFile, bound: numbe
     expiresAt: new Date(Date.now() + deps.expiries.upload * 1000),
     declaredSha256: sha256 ?? null,
   })
+  deps.count?.('started', purpose)
   return isSyncInspected(deps.policies, purpose)
     ? receiveInspected(deps, doc, file)
     : receivePlain(deps, doc, file)

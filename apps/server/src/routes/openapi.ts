@@ -6,6 +6,7 @@ import {
   generateOpenApiDocument,
   type OpenApiRouter,
 } from 'trpc-to-openapi'
+import { withDocumentsPost } from './openapi-documents-post.ts'
 
 // The routers' meta is typed `object`; trpc-to-openapi reads only `meta.openapi`.
 const router = appRouter as unknown as OpenApiRouter
@@ -16,9 +17,12 @@ interface Deps {
   maxBodySize: number
 }
 
-/** The OpenAPI document of the procedures that carry `meta.openapi` (same routers as /trpc). */
+/**
+ * The OpenAPI document of the procedures that carry `meta.openapi` (same routers as /trpc),
+ * plus `POST /documents` (a plain Express route).
+ */
 export function openApiDocument() {
-  return generateOpenApiDocument(router, {
+  const generated = generateOpenApiDocument(router, {
     title: 'Uplink API',
     description:
       'Presigned direct-to-S3 uploads and downloads. The same procedures as /trpc, as REST. ' +
@@ -27,6 +31,7 @@ export function openApiDocument() {
     baseUrl: '/api',
     securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
   })
+  return withDocumentsPost(generated)
 }
 
 /**

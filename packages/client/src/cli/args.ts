@@ -22,7 +22,7 @@ Options:
   -h, --help             show this help
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 unauthorized, 4 server unreachable,
-5 rejected (policy or input), 6 not found, 130 interrupted.`
+5 rejected (policy, input or inspection), 6 not found, 130 interrupted.`
 
 /** A mistake on the command line (exit code 2). */
 export class UsageError extends Error {
@@ -114,6 +114,7 @@ export function exitCodeFor(err: unknown): number {
       return 4
     case 'BAD_REQUEST':
     case 'TOO_LARGE':
+    case 'REJECTED':
     case 'INVALID_SOURCE':
     case 'PRECONDITION_FAILED':
     case 'CONFLICT':

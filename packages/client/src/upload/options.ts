@@ -12,7 +12,10 @@ export interface UploadProgress {
 export interface UploadFileOptions {
   /** The upload purpose (its policy decides types, sizes and methods). */
   purpose: string
-  /** `auto` (default): PUT for small files, else multipart or tus as the purpose allows. */
+  /**
+   * `auto` (default): PUT for small files, else multipart or tus as the purpose allows; always
+   * tus for a purpose with `inspection: 'sync'`, where `put` and `multipart` throw `BAD_REQUEST`.
+   */
   method?: UploadMethodChoice
   /** Display name; defaults to the file's name (required for Buffers and streams). */
   filename?: string

@@ -1,6 +1,6 @@
 import type { DocumentView, Policies } from '@uplink/core'
 import { chooseMethod, guessContentType } from '../choose-method.ts'
-import { UplinkError } from '../errors.ts'
+import { toUplinkError, UplinkError } from '../errors.ts'
 import { resolveSource, type UploadSource } from '../source.ts'
 import { defaultStateDir, resumeKey, StateStore } from '../state-store.ts'
 import type { ClientContext } from '../trpc.ts'
@@ -16,7 +16,9 @@ const serverPolicies = new WeakMap<ClientContext, Promise<Policies>>()
 function policiesOf(ctx: ClientContext): Promise<Policies> {
   let policies = serverPolicies.get(ctx)
   if (!policies) {
-    policies = ctx.trpc.policies.list.query()
+    policies = ctx.trpc.policies.list.query().catch((err: unknown) => {
+      throw toUplinkError(err)
+    })
     // A failed ask is not remembered: the next upload asks again.
     policies.catch(() => serverPolicies.delete(ctx))
     serverPolicies.set(ctx, policies)
@@ -25,7 +27,8 @@ function policiesOf(ctx: ClientContext): Promise<Policies> {
 }
 
 /**
- * Uploads a file and returns its confirmed document. Picks the method (see `chooseMethod`),
+ * Uploads a file and returns its confirmed document. Picks the method (see `chooseMethod`;
+ * tus for a purpose with `inspection: 'sync'`, whose refusal comes back as code `REJECTED`),
  * reports progress, stops on `signal`, and resumes an interrupted multipart or tus upload of
  * the same file (same path, size and mtime) from the state dir, even in a new process.
  */
@@ -39,11 +42,14 @@ export async function uploadFile(
   if (!filename) {
     throw new UplinkError('INVALID_SOURCE', 'pass { filename } for a Buffer, Blob or stream source')
   }
-  const requested = options.method ?? 'auto'
-  const method =
-    requested === 'auto'
-      ? chooseMethod(options.purpose, src.size, 'auto', await policiesOf(ctx))
-      : requested
+  // Asked for an explicit method too: a synchronously inspected purpose refuses presigned
+  // ones, and saying so before any upload request beats a pending row the server refuses.
+  const method = chooseMethod(
+    options.purpose,
+    src.size,
+    options.method ?? 'auto',
+    await policiesOf(ctx),
+  )
   const identity = options.resumeKey ?? src.identity
   const resume: UploadControl['resume'] =
     identity && method !== 'put'

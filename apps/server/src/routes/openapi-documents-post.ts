@@ -1,0 +1,101 @@
+import type { OpenAPIV3_1 } from 'openapi-types'
+
+/** The body of an error from a route outside /api (the Express error handler's shape). */
+const routeError: OpenAPIV3_1.SchemaObject = {
+  type: 'object',
+  properties: {
+    error: { type: 'string', description: 'What went wrong and what to fix' },
+    requestId: { type: 'string', description: 'Quote it when reporting a problem' },
+  },
+  required: ['error'],
+}
+
+const errorResponse = (description: string): OpenAPIV3_1.ResponseObject => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/RouteError' } } },
+})
+
+const retryAfter: OpenAPIV3_1.HeaderObject = {
+  description: 'Seconds to wait before sending the file again',
+  schema: { type: 'integer', minimum: 1 },
+}
+
+/**
+ * `POST /documents` (routes/documents-post.ts) as an OpenAPI operation. It is not a tRPC
+ * procedure (a streamed multipart body), so it is added by hand; it lives at the server root,
+ * not under `/api`, hence its own `servers`.
+ */
+const documentsPost: OpenAPIV3_1.OperationObject = {
+  operationId: 'documents-post',
+  summary: 'Upload a file through the server (multipart/form-data)',
+  description:
+    'For scripts and small files, any purpose whose methods include `post`. Fields in this ' +
+    'order: `purpose`, optional `sha256`, then `file` (its Content-Type is the document type). ' +
+    'A purpose with `inspection: sync` is inspected (type, clamd, SHA-256, size) before the ' +
+    'answer: `201` with the `ready` document, or `413`/`422` naming the reason and nothing ' +
+    'kept. Other purposes answer `201` with the `uploaded` document, checked afterwards.',
+  tags: ['documents'],
+  servers: [{ url: '/', description: 'the server root (this route is not under /api)' }],
+  security: [{ bearerAuth: [] }],
+  requestBody: {
+    required: true,
+    content: {
+      'multipart/form-data': {
+        schema: {
+          type: 'object',
+          required: ['purpose', 'file'],
+          properties: {
+            purpose: { type: 'string', description: 'The upload purpose; must come first' },
+            sha256: {
+              type: 'string',
+              description: 'Base64 SHA-256 of the whole file (44 characters)',
+              pattern: '^[A-Za-z0-9+/]{43}=$',
+            },
+            file: { type: 'string', format: 'binary', description: 'The file, last' },
+          },
+        },
+        encoding: { file: { contentType: '*/*' } },
+      },
+    },
+  },
+  responses: {
+    '201': {
+      description: 'Stored: `ready` (inspected) or `uploaded` (checked afterwards)',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Document' } } },
+    },
+    '400': errorResponse('Bad form (e.g. purpose after the file) or a policy it breaks'),
+    '401': errorResponse('No valid bearer token'),
+    '403': errorResponse('A quota refused the upload'),
+    '413': errorResponse("Over the purpose's maxBytes"),
+    '422': errorResponse(
+      'The inspection refused the file (malware, wrong type, wrong length, SHA-256 mismatch)',
+    ),
+    '429': {
+      ...errorResponse('Too many uploads started'),
+      headers: { 'Retry-After': retryAfter },
+    },
+    '503': {
+      ...errorResponse('clamd, storage or the database is unavailable; nothing was kept'),
+      headers: { 'Retry-After': retryAfter },
+    },
+  },
+}
+
+/** The parts of a generated OpenAPI document this file extends. */
+interface OpenApiDocument {
+  paths?: object
+  components?: { schemas?: object }
+}
+
+/** Adds `POST /documents` (and the error shape of root routes) to the generated document. */
+export function withDocumentsPost<D extends OpenApiDocument>(doc: D): D {
+  const paths = (doc.paths ?? {}) as Record<string, object | undefined>
+  return {
+    ...doc,
+    paths: { ...paths, '/documents': { ...paths['/documents'], post: documentsPost } },
+    components: {
+      ...doc.components,
+      schemas: { ...doc.components?.schemas, RouteError: routeError },
+    },
+  }
+}
