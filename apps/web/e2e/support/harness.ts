@@ -31,6 +31,7 @@ export function useBrowser(env: Record<string, string> = {}) {
       ],
     })
   }
+  let consoleLines: string[] = []
   beforeAll(async () => {
     ;[h.server, h.browser] = await Promise.all([startServer(env), launchChromium()])
   })
@@ -42,16 +43,32 @@ export function useBrowser(env: Record<string, string> = {}) {
     h.context = await h.browser.newContext({ viewport: { width: 1280, height: 800 } })
     h.page = await h.context.newPage()
     h.cspViolations = []
+    consoleLines = []
     h.context.on('console', (msg) => {
       if (/Content Security Policy/i.test(msg.text())) h.cspViolations.push(msg.text())
+      if (msg.type() === 'error' || msg.type() === 'warning') {
+        consoleLines.push(`${msg.type()}: ${msg.text()}`)
+      }
     })
+    h.page.on('pageerror', (err) => consoleLines.push(`pageerror: ${err.message}`))
   })
   afterEach(async (ctx) => {
     if (ctx.task.result?.state === 'fail') {
       await h.page
         .screenshot({ path: join(artifacts, `failed-${ctx.task.name.slice(0, 40)}.png`) })
         .catch(() => {})
-      console.error(h.server.output())
+      // Why an upload failed is in Uppy's per-file error details and the browser console.
+      const fileErrors = await h.page
+        .locator('.uppy-Dashboard-Item-errorDetails')
+        .evaluateAll((els) => els.map((el) => el.getAttribute('aria-label')))
+        .catch(() => [])
+      console.error(
+        [
+          `file errors: ${JSON.stringify(fileErrors)}`,
+          `browser console:\n${consoleLines.join('\n')}`,
+          `server output:\n${h.server.output()}`,
+        ].join('\n'),
+      )
     }
     await h.context.close()
     if (h.cspViolations.length > 0) {
