@@ -1,4 +1,4 @@
-import type { DocumentView } from '@uplink/core'
+import type { DocumentView } from '@uplink/core/browser'
 import { useState } from 'react'
 import { type ApiClient, errorMessage } from '../api/client.ts'
 import { statusText } from '../documents/status.ts'

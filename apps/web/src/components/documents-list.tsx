@@ -1,4 +1,4 @@
-import { DOCUMENT_STATUSES } from '@uplink/core'
+import { DOCUMENT_STATUSES } from '@uplink/core/browser'
 import { useEffect, useMemo, useRef, useState } from 'react'
 import type { ApiClient } from '../api/client.ts'
 import {

@@ -1,4 +1,4 @@
-import { defaultPolicies, type Policies } from '@uplink/core'
+import { defaultPolicies, type Policies } from '@uplink/core/browser'
 import { lazy, Suspense, useEffect, useMemo, useState } from 'react'
 import { createApiClient } from '../api/client.ts'
 import { loadPolicies } from '../api/policies.ts'
