@@ -7,12 +7,12 @@ const axeSource = readFileSync(
   'utf8',
 )
 
-/** Serious or critical axe-core violations on the page as it is now. */
-export async function axeProblems(page: Page): Promise<string[]> {
+/** Serious or critical axe-core violations on the page as it is now (or within `selector`). */
+export async function axeProblems(page: Page, selector?: string): Promise<string[]> {
   // Evaluated over the DevTools protocol, so the page's CSP does not apply to the injection.
   await page.evaluate(axeSource)
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<AxeResults> } }).axe
+  return page.evaluate(async (context) => {
+    const axe = (window as unknown as { axe: { run(context?: string): Promise<AxeResults> } }).axe
     type AxeResults = {
       violations: {
         id: string
@@ -20,12 +20,12 @@ export async function axeProblems(page: Page): Promise<string[]> {
         nodes: { target: string[]; html: string; failureSummary?: string }[]
       }[]
     }
-    const results = await axe.run()
+    const results = await (context ? axe.run(context) : axe.run())
     return results.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map(
         (v) =>
           `${v.id}: ${v.nodes.map((n) => `${n.target.join(' ')} ${n.html.slice(0, 120)} ${n.failureSummary ?? ''}`).join(', ')}`,
       )
-  })
+  }, selector)
 }

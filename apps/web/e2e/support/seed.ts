@@ -11,7 +11,11 @@ export async function uploadImage(api: Api, filename: string, bytes: Uint8Array)
     contentType: 'image/png',
     size: bytes.length,
   })
-  const put = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: new Uint8Array(bytes) })
+  const put = await fetch(signed.url, {
+    method: 'PUT',
+    headers: signed.headers,
+    body: new Uint8Array(bytes),
+  })
   if (!put.ok) throw new Error(`PUT ${filename} answered ${put.status}`)
   await api.uploads.confirm.mutate({ documentId: signed.documentId })
   return signed.documentId
