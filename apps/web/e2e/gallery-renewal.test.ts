@@ -4,8 +4,8 @@ import { makeFiles } from './support/files.ts'
 import { useBrowser } from './support/harness.ts'
 import { uploadImage } from './support/seed.ts'
 
-// Cookies that live 3 s: the page must renew them before they expire.
-const h = useBrowser({ UPLINK_RATE_LIMIT_UPLOADS: 'off', UPLINK_CDN_COOKIE_TTL: '3' })
+// Cookies that live 4 s: the page renews them every second or so, well before they expire.
+const h = useBrowser({ UPLINK_RATE_LIMIT_UPLOADS: 'off', UPLINK_CDN_COOKIE_TTL: '4' })
 const png = makeFiles().png.bytes
 
 describe('gallery cookies', () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ApiClient } from '../api/client.ts'
-import { GalleryAccess, galleryImageUrl } from './gallery-access.ts'
+import { GalleryAccess, galleryImageUrl, renewDelay } from './gallery-access.ts'
 
 /** A galleryAccess procedure granting `ttlMs`; counts its calls. */
 function fakeApi(ttlMs: number) {
@@ -28,11 +28,19 @@ describe('gallery access', () => {
     expect(galleryImageUrl(grant, 'd1')).toBe('https://cdn.example/x/ann/image/d1')
   })
 
-  it('renews when 80 % of the lifetime has passed, not before', async () => {
+  it('renews 20 % of the lifetime before expiry, at least 5 s before, at most once a second', () => {
+    expect(renewDelay(600_000)).toBe(480_000)
+    expect(renewDelay(10_000)).toBe(5_000)
+    expect(renewDelay(3_000)).toBe(1_000)
+    // expiresAt already past by this clock: no renewal storm.
+    expect(renewDelay(-5_000)).toBe(60_000)
+  })
+
+  it('renews by itself before the grant expires, and stops when told', async () => {
     const { api, calls } = fakeApi(10_000)
     const access = new GalleryAccess(api, () => {})
     await access.renew()
-    await vi.advanceTimersByTimeAsync(7_900)
+    await vi.advanceTimersByTimeAsync(4_900)
     expect(calls.count).toBe(1)
     await vi.advanceTimersByTimeAsync(200)
     expect(calls.count).toBe(2)

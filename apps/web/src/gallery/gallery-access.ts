@@ -7,10 +7,21 @@ export interface GalleryGrant {
   expiresAt: string
 }
 
-/** Renew once this share of a grant's lifetime has passed, so no image meets an expired cookie. */
-const RENEW_AT = 0.8
+/** Renew this long before expiry at least (the request's round trip, a loaded machine)… */
+const MIN_MARGIN_MS = 5000
+/** …or this share of the lifetime, whichever is longer. */
+const MARGIN_SHARE = 0.2
 /** Never renew more often than this, whatever the server's lifetime. */
 const MIN_RENEW_MS = 1000
+/** When `expiresAt` is already past by this browser's clock (a skewed clock): renew after this. */
+const SKEWED_CLOCK_RENEW_MS = 60_000
+
+/** How long to wait before renewing a grant that lives `lifetimeMs` from now. */
+export function renewDelay(lifetimeMs: number): number {
+  if (lifetimeMs <= 0) return SKEWED_CLOCK_RENEW_MS
+  const margin = Math.max(MIN_MARGIN_MS, lifetimeMs * MARGIN_SHARE)
+  return Math.max(MIN_RENEW_MS, lifetimeMs - margin)
+}
 
 /** The gallery URL of an image document: `<baseUrl>/<prefix><documentId>`. */
 export function galleryImageUrl(grant: GalleryGrant, documentId: string): string {
@@ -64,8 +75,7 @@ export class GalleryAccess {
 
   private schedule(grant: GalleryGrant): void {
     clearTimeout(this.timer)
-    const lifetime = Date.parse(grant.expiresAt) - Date.now()
-    const wait = Math.max(MIN_RENEW_MS, lifetime * RENEW_AT)
+    const wait = renewDelay(Date.parse(grant.expiresAt) - Date.now())
     // A failed timed renewal is retried by the first image that is refused.
     this.timer = setTimeout(() => void this.renew().catch(() => {}), wait)
   }
