@@ -37,7 +37,9 @@ async function dev() {
     const extraRoutes = [
       ...(services.extraRoutes ?? []),
       ...(jwtSecret ? [devAuthRoute({ jwtSecret })] : []),
-      ...(hasWebApp(webDist) ? [webAppRoute(webDist, { storageOrigins: storageOrigins(s3) })] : []),
+      ...(hasWebApp(webDist)
+        ? [webAppRoute(webDist, { storageOrigins: storageOrigins(s3), cdnUrl: config.cdn.url })]
+        : []),
     ]
     await serve(
       { ...services, extraRoutes },

@@ -18,7 +18,7 @@ async function main() {
   // The built web app (apps/web/dist), two levels up from src/main.ts and from dist/main.js.
   const webDist = resolve(dirname(fileURLToPath(import.meta.url)), '../../web/dist')
   const webApp = hasWebApp(webDist)
-    ? [webAppRoute(webDist, { storageOrigins: storageOrigins(config.s3) })]
+    ? [webAppRoute(webDist, { storageOrigins: storageOrigins(config.s3), cdnUrl: config.cdn.url })]
     : []
   const extraRoutes = [...(services.extraRoutes ?? []), ...webApp]
   if (!webApp.length) log.warn({ webDist }, 'no built web app: run pnpm build to serve it')

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from './support/browser.ts'
@@ -6,8 +7,18 @@ import { JWT_SECRET, type RunningServer, startServer } from './support/server.ts
 let server: RunningServer
 let browser: Browser
 
+/** A configured CDN (gallery images): its origin must be in the page's img-src. */
+const CDN_URL = 'https://cdn.uplink.example'
+const cdnEnv = {
+  UPLINK_CDN_URL: CDN_URL,
+  UPLINK_CLOUDFRONT_KEY_PAIR_ID: 'K2E2ETEST',
+  UPLINK_CLOUDFRONT_PRIVATE_KEY: generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString(),
+}
+
 beforeAll(async () => {
-  ;[server, browser] = await Promise.all([startServer({}, 'production'), launchChromium()])
+  ;[server, browser] = await Promise.all([startServer(cdnEnv, 'production'), launchChromium()])
 })
 afterAll(async () => {
   await browser?.close()
@@ -33,6 +44,9 @@ describe('the production server', () => {
       '/trpc/documents.list',
       '/files/abc',
       '/documents/abc/download',
+      '/documents/abc/content',
+      '/documents/content-session',
+      '/cdn/abc/image/def',
       '/dev/auth',
     ]) {
       const res = await get(path, html)
@@ -51,6 +65,11 @@ describe('the production server', () => {
     expect(csp).not.toContain('unsafe-inline')
     expect(csp).toContain("frame-ancestors 'none'")
     expect(csp).toMatch(/connect-src 'self' http:\/\/127\.0\.0\.1:\d+/)
+    // Posters are signed GETs of the bucket; gallery images come from the CDN; video from /content.
+    expect(csp).toMatch(
+      /img-src 'self' blob: data: http:\/\/127\.0\.0\.1:\d+ [^;]*https:\/\/cdn\.uplink\.example(;|$)/,
+    )
+    expect(csp).toContain("media-src 'self'")
     expect(res.headers.get('x-content-type-options')).toBe('nosniff')
     expect(res.headers.get('x-frame-options')).toBe('DENY')
     expect(res.headers.get('referrer-policy')).toBe('no-referrer')

@@ -1,45 +1,17 @@
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
+import { axeProblems } from './support/axe.ts'
 import { chooseFiles, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { artifacts, useBrowser } from './support/harness.ts'
 
 const h = useBrowser()
 const files = makeFiles()
-const axeSource = readFileSync(
-  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
-  'utf8',
-)
 const VIEWPORTS = [
   { width: 1280, height: 800 },
   { width: 390, height: 844 },
 ]
-
-/** Serious or critical axe-core violations on the page as it is now. */
-async function axeProblems(page: Page): Promise<string[]> {
-  // Evaluated over the DevTools protocol, so the page's CSP does not apply to the injection.
-  await page.evaluate(axeSource)
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<AxeResults> } }).axe
-    type AxeResults = {
-      violations: {
-        id: string
-        impact: string | null
-        nodes: { target: string[]; html: string; failureSummary?: string }[]
-      }[]
-    }
-    const results = await axe.run()
-    return results.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map(
-        (v) =>
-          `${v.id}: ${v.nodes.map((n) => `${n.target.join(' ')} ${n.html.slice(0, 120)} ${n.failureSummary ?? ''}`).join(', ')}`,
-      )
-  })
-}
 
 /** The focused element's text; '' when focus fell back to <body>. */
 function focused(this: void): Promise<string> {

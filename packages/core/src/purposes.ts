@@ -1,5 +1,4 @@
 import { z } from 'zod'
-import { GiB, MiB } from './sizes.ts'
 
 export const UPLOAD_METHODS = ['put', 'post', 'multipart', 'tus'] as const
 export type UploadMethod = (typeof UPLOAD_METHODS)[number]
@@ -27,23 +26,8 @@ export type Policy = z.infer<typeof policySchema>
 export const policiesSchema = z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/), policySchema)
 export type Policies = z.infer<typeof policiesSchema>
 
-export const defaultPolicies: Policies = Object.freeze({
-  document: {
-    contentTypes: ['application/pdf', 'image/png', 'image/jpeg'],
-    maxBytes: 25 * MiB,
-    methods: ['put', 'post', 'tus'],
-  },
-  video: {
-    contentTypes: ['video/mp4', 'video/quicktime', 'video/webm', 'video/x-matroska'],
-    maxBytes: 50 * GiB,
-    methods: ['tus', 'multipart'],
-  },
-  image: {
-    contentTypes: ['image/png', 'image/jpeg', 'image/webp', 'image/gif'],
-    maxBytes: 10 * MiB,
-    methods: ['put', 'post', 'tus'],
-  },
-})
+// In their own module so the web app can import them without zod (`@uplink/core/browser`).
+export { defaultPolicies } from './policy-defaults.ts'
 
 /** True when the purpose's uploads are inspected while they pass through the server. */
 export function isSyncInspected(policies: Policies, purpose: string): boolean {

@@ -8,13 +8,17 @@ const API_PATHS = [
   /^\/files(\/|$)/,
   /^\/healthz$/,
   /^\/dev(\/|$)/,
-  /^\/documents\/[^/]+\/download$/,
+  /^\/documents\/[^/]+\/(download|content)$/,
+  /^\/documents\/content-session$/,
+  /^\/cdn(\/|$)/,
 ]
 
 /** Where the page may send and fetch bytes besides its own origin: the bucket, for direct uploads and downloads. */
 export interface WebAppOptions {
   /** Origins of presigned URLs, e.g. `http://127.0.0.1:7070` or `https://bucket.s3.eu-west-1.amazonaws.com`. */
   storageOrigins?: string[]
+  /** `UPLINK_CDN_URL`: gallery images load from its origin (unset: `<this origin>/cdn`). */
+  cdnUrl?: string | undefined
 }
 
 /**
@@ -38,14 +42,18 @@ export function storageOrigins(s3: {
 
 /**
  * The page's Content-Security-Policy: only its own scripts and styles, no inline script, no
- * framing; network to itself and the bucket. blob:/data: images are Uppy's thumbnails.
+ * framing; network to itself and the bucket. Images: blob:/data: (Uppy's and the list's
+ * thumbnails), the bucket (video posters are signed GETs) and the CDN (gallery); media (the
+ * video player) only from this origin's `/documents/:id/content`.
  */
-export function contentSecurityPolicy(storage: string[]): string {
+export function contentSecurityPolicy(storage: string[], cdnUrl?: string): string {
+  const cdn = cdnUrl ? [new URL(cdnUrl).origin] : []
   return [
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' blob: data:",
+    `img-src 'self' blob: data: ${[...storage, ...cdn].join(' ')}`.trim(),
+    "media-src 'self'",
     "font-src 'self'",
     `connect-src 'self' ${storage.join(' ')}`.trim(),
     "manifest-src 'self'",
@@ -84,7 +92,9 @@ export function hasWebApp(dir: string): boolean {
  */
 export function webAppRoute(dir: string, options: WebAppOptions = {}): Router {
   const router = Router()
-  const headers = securityHeaders(contentSecurityPolicy(options.storageOrigins ?? []))
+  const headers = securityHeaders(
+    contentSecurityPolicy(options.storageOrigins ?? [], options.cdnUrl),
+  )
   const isApi = (path: string) => API_PATHS.some((re) => re.test(path))
   const assets = express.static(dir, {
     index: false,

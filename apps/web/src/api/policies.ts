@@ -1,4 +1,4 @@
-import { defaultPolicies, type Policies } from '@uplink/core'
+import { defaultPolicies, type Policies } from '@uplink/core/browser'
 import type { ApiClient } from './client.ts'
 
 /**

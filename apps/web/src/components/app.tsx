@@ -1,4 +1,5 @@
 import { useCallback, useState } from 'react'
+import { closeContentSession } from '../auth/content-session.ts'
 import { clearToken, saveToken, takeHandedOverToken } from '../auth/token-store.ts'
 import { SignInPage } from './sign-in-page.tsx'
 import { Workspace } from './workspace.tsx'
@@ -15,6 +16,7 @@ export function App() {
   }, [])
   const signOut = useCallback((reason?: string) => {
     clearToken()
+    closeContentSession()
     setNotice(reason)
     setToken(undefined)
   }, [])

@@ -1,23 +1,29 @@
-import type { DocumentView } from '@uplink/core'
+import type { DocumentView } from '@uplink/core/browser'
 import { useState } from 'react'
 import { type ApiClient, errorMessage } from '../api/client.ts'
+import type { ContentSession } from '../auth/content-session.ts'
 import { statusText } from '../documents/status.ts'
 import { downloadDocument } from '../download/download-document.ts'
 import type { DownloadUrls } from '../download/download-urls.ts'
 import { formatSize } from '../upload/human.ts'
 import { hasThumbnail, Thumbnail } from './thumbnail.tsx'
+import { hasVideoPanel, VideoPanel } from './video-panel.tsx'
 
 interface Props {
   api: ApiClient
   doc: DocumentView
   urls: DownloadUrls
+  session: ContentSession
   onDeleted(): void
 }
 
 const DOWNLOADABLE = new Set(['uploaded', 'ready'])
 
-/** One document as a card: name, status in words, size, type, date; download and (two-step) delete. */
-export function DocumentCard({ api, doc, urls, onDeleted }: Props) {
+/**
+ * One document as a card: name, status in words, size, type, date; a thumbnail or a video's
+ * poster, duration and player; download and (two-step) delete.
+ */
+export function DocumentCard({ api, doc, urls, session, onDeleted }: Props) {
   const [busy, setBusy] = useState<'download' | 'delete'>()
   const [confirming, setConfirming] = useState(false)
   const [error, setError] = useState<string>()
@@ -45,6 +51,7 @@ export function DocumentCard({ api, doc, urls, onDeleted }: Props) {
         <time dateTime={date}>{new Date(date).toLocaleString()}</time>
       </div>
       {hasThumbnail(doc) && <Thumbnail doc={doc} urls={urls} />}
+      {hasVideoPanel(doc) && <VideoPanel doc={doc} session={session} />}
       <div className="actions">
         <button
           type="button"

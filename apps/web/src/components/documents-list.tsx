@@ -1,6 +1,7 @@
-import { DOCUMENT_STATUSES } from '@uplink/core'
+import { DOCUMENT_STATUSES } from '@uplink/core/browser'
 import { useEffect, useMemo, useRef, useState } from 'react'
 import type { ApiClient } from '../api/client.ts'
+import type { ContentSession } from '../auth/content-session.ts'
 import {
   DEFAULT_QUERY,
   type ListQuery,
@@ -10,12 +11,16 @@ import {
 } from '../documents/list-view.ts'
 import { useDocuments } from '../documents/use-documents.ts'
 import { DownloadUrls } from '../download/download-urls.ts'
+import { useGalleryAccess } from '../gallery/use-gallery-access.ts'
 import { DocumentCard } from './document-card.tsx'
+import { Gallery } from './gallery.tsx'
 
 interface Props {
   api: ApiClient
   /** Bumped when an upload finishes, to fetch the newest documents. */
   version: number
+  /** The content cookie for the video player. */
+  contentSession: ContentSession
 }
 
 const FILTERABLE = DOCUMENT_STATUSES.filter(
@@ -26,10 +31,15 @@ const SEARCH_DELAY_MS = 300
 
 /**
  * "My documents": a page at a time ("Load more"), statuses kept live, search by name, filter
- * by status and sort (done by the server, so every document is reachable), download and delete.
+ * by status and sort (done by the server, so every document is reachable), download and delete;
+ * shown as a list or as a gallery of the images (loaded through the CDN's cookies).
  */
-export default function DocumentsList({ api, version }: Props) {
+export default function DocumentsList({ api, version, contentSession }: Props) {
   const urls = useMemo(() => new DownloadUrls(api), [api])
+  const [view, setView] = useState<'list' | 'gallery'>('list')
+  // The cookies are asked for the first time the gallery opens, then kept fresh.
+  const [galleryOpened, setGalleryOpened] = useState(false)
+  const gallery = useGalleryAccess(api, galleryOpened)
   const [query, setQuery] = useState<ListQuery>(DEFAULT_QUERY)
   // What the server is asked: the search only once typing pauses.
   const [asked, setAsked] = useState<ListQuery>(DEFAULT_QUERY)
@@ -63,6 +73,23 @@ export default function DocumentsList({ api, version }: Props) {
       {(loaded > 0 || narrowed) && (
         <>
           <div className="list-controls">
+            <fieldset className="view-switch">
+              <legend>Show as</legend>
+              {(['list', 'gallery'] as const).map((v) => (
+                <label key={v}>
+                  <input
+                    type="radio"
+                    name="documents-view"
+                    checked={view === v}
+                    onChange={() => {
+                      setView(v)
+                      if (v === 'gallery') setGalleryOpened(true)
+                    }}
+                  />
+                  {v === 'list' ? 'List' : 'Gallery of images'}
+                </label>
+              ))}
+            </fieldset>
             <label>
               Search by name
               <input
@@ -106,22 +133,27 @@ export default function DocumentsList({ api, version }: Props) {
               ? 'No documents match.'
               : `Showing ${shown.length}${hasMore ? ', more to load below' : ''}.`}
           </p>
-          <ul className="documents" aria-labelledby="documents-heading">
-            {shown.map((doc) => (
-              <DocumentCard
-                key={doc.id}
-                api={api}
-                doc={doc}
-                urls={urls}
-                onDeleted={() => {
-                  urls.forget(doc.id)
-                  remove(doc.id)
-                  // The card and its button are gone: focus goes back to the list.
-                  heading.current?.focus()
-                }}
-              />
-            ))}
-          </ul>
+          {view === 'gallery' ? (
+            <Gallery docs={shown} access={gallery.access} error={gallery.error} />
+          ) : (
+            <ul className="documents" aria-labelledby="documents-heading">
+              {shown.map((doc) => (
+                <DocumentCard
+                  key={doc.id}
+                  api={api}
+                  doc={doc}
+                  urls={urls}
+                  session={contentSession}
+                  onDeleted={() => {
+                    urls.forget(doc.id)
+                    remove(doc.id)
+                    // The card and its button are gone: focus goes back to the list.
+                    heading.current?.focus()
+                  }}
+                />
+              ))}
+            </ul>
+          )}
         </>
       )}
       {hasMore && (

@@ -1,4 +1,4 @@
-import type { Policies } from '@uplink/core'
+import type { Policies } from '@uplink/core/browser'
 import type { Body, Uppy } from '@uppy/core'
 import { useUppyState } from '@uppy/react'
 import type { UplinkMeta } from '../upload/uplink-meta.ts'

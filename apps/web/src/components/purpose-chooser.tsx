@@ -1,4 +1,4 @@
-import type { Policies } from '@uplink/core'
+import type { Policies } from '@uplink/core/browser'
 import { policyText } from '../upload/human.ts'
 
 interface Props {

@@ -1,4 +1,4 @@
-import { type DocumentView, MiB } from '@uplink/core'
+import { type DocumentView, MiB } from '@uplink/core/browser'
 import { useEffect, useRef, useState } from 'react'
 import type { DownloadUrls } from '../download/download-urls.ts'
 

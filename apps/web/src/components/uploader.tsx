@@ -1,4 +1,4 @@
-import type { Policies } from '@uplink/core'
+import type { Policies } from '@uplink/core/browser'
 import type { Body, Uppy } from '@uppy/core'
 import { useEffect, useRef, useState } from 'react'
 import type { ApiClient } from '../api/client.ts'

@@ -1,7 +1,8 @@
-import { defaultPolicies, type Policies } from '@uplink/core'
+import { defaultPolicies, type Policies } from '@uplink/core/browser'
 import { lazy, Suspense, useEffect, useMemo, useState } from 'react'
 import { createApiClient } from '../api/client.ts'
 import { loadPolicies } from '../api/policies.ts'
+import { ContentSession } from '../auth/content-session.ts'
 import { tokenSubject } from '../auth/token-store.ts'
 
 // Two chunks: the page shows its frame at once, Uppy and the list arrive in parallel.
@@ -20,6 +21,11 @@ export function Workspace({ token, onSignOut }: Props) {
     [token, onSignOut],
   )
   const userId = tokenSubject(token) ?? 'unknown user'
+  const contentSession = useMemo(() => new ContentSession(token), [token])
+  useEffect(() => {
+    // Opened now, so Play starts at once; Play asks again if this failed.
+    contentSession.ready().catch(() => {})
+  }, [contentSession])
   const [policies, setPolicies] = useState<Policies>(defaultPolicies)
   const [listVersion, setListVersion] = useState(0)
   useEffect(() => {
@@ -46,7 +52,7 @@ export function Workspace({ token, onSignOut }: Props) {
           />
         </Suspense>
         <Suspense fallback={<p>Loading your documents…</p>}>
-          <DocumentsList api={api} version={listVersion} />
+          <DocumentsList api={api} version={listVersion} contentSession={contentSession} />
         </Suspense>
       </main>
     </div>

@@ -1,4 +1,4 @@
-import type { DocumentStatus, DocumentView } from '@uplink/core'
+import type { DocumentStatus, DocumentView } from '@uplink/core/browser'
 
 /** The server's orders (`documents.list` `sort`). */
 export type SortKey = 'newest' | 'oldest' | 'name' | 'size'

@@ -1,4 +1,4 @@
-import type { DocumentStatus, DocumentView } from '@uplink/core'
+import type { DocumentStatus, DocumentView } from '@uplink/core/browser'
 
 /** Statuses that never change again (except by deleting): no need to keep asking. */
 export const FINAL_STATUSES: ReadonlySet<DocumentStatus> = new Set([

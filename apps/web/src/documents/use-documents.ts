@@ -1,4 +1,4 @@
-import type { DocumentView } from '@uplink/core'
+import type { DocumentView } from '@uplink/core/browser'
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { type ApiClient, errorMessage } from '../api/client.ts'
 import { type ListQuery, listInput, mergeDocuments } from './list-view.ts'

@@ -1,5 +1,5 @@
-import type { DocumentView } from '@uplink/core'
-import { MiB } from '@uplink/core'
+import type { DocumentView } from '@uplink/core/browser'
+import { MiB } from '@uplink/core/browser'
 import type { DownloadUrls } from './download-urls.ts'
 
 /** Above this size a file is not read into memory: the browser fetches it itself. */

@@ -1,4 +1,4 @@
-import { MiB, type Policies, PolicyError } from '@uplink/core'
+import { MiB, type Policies, PolicyError } from '@uplink/core/browser'
 import AwsS3 from '@uppy/aws-s3'
 import type { Body } from '@uppy/core'
 import Tus from '@uppy/tus'

@@ -1,4 +1,4 @@
-import { defaultPolicies } from '@uplink/core'
+import { defaultPolicies } from '@uplink/core/browser'
 import { describe, expect, it } from 'vitest'
 import { formatSize, policyText, typeName } from './human.ts'
 

@@ -1,4 +1,4 @@
-import type { Policies, Policy } from '@uplink/core'
+import type { Policies, Policy } from '@uplink/core/browser'
 
 const NAMES: Record<string, string> = {
   'application/pdf': 'PDF',

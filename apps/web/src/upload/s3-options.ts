@@ -1,4 +1,4 @@
-import { planParts } from '@uplink/core'
+import { planParts } from '@uplink/core/browser'
 import type { AwsS3Options, AwsS3Part, AwsS3UploadParameters } from '@uppy/aws-s3'
 import type { Body, Uppy } from '@uppy/core'
 import type { ApiClient } from '../api/client.ts'

@@ -1,4 +1,4 @@
-import type { UploadMethod } from '@uplink/core'
+import type { UploadMethod } from '@uplink/core/browser'
 import type { Body, UppyFile } from '@uppy/core'
 
 /** What each file in the Uppy instance carries; `filename/filetype/purpose` go to tus as-is. */

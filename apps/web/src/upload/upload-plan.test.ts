@@ -1,4 +1,4 @@
-import { defaultPolicies, type Policies, PolicyError } from '@uplink/core'
+import { defaultPolicies, type Policies, PolicyError } from '@uplink/core/browser'
 import { describe, expect, it } from 'vitest'
 import { LARGE_FILE_BYTES, planUpload } from './upload-plan.ts'
 

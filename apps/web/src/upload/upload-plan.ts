@@ -5,7 +5,7 @@ import {
   type Policies,
   PolicyError,
   type UploadMethod,
-} from '@uplink/core'
+} from '@uplink/core/browser'
 import { acceptedTypeNames, formatSize, typeName } from './human.ts'
 
 /** Files at least this large never go up in one request: tus, or presigned multipart. */
