@@ -44,6 +44,39 @@ async function headOffset(url: string, userId: string): Promise<number> {
   return Number(res.headers.get('upload-offset'))
 }
 
+const b64sha256 = (data: Buffer) => createHash('sha256').update(data).digest('base64')
+
+/** A raw PATCH, optionally with `Upload-Checksum: sha256 <digest of checksumOf>`. */
+async function patch(url: string, offset: number, body: Buffer, checksumOf?: Buffer) {
+  const res = await fetch(url, {
+    method: 'PATCH',
+    headers: {
+      'Tus-Resumable': '1.0.0',
+      Authorization: bearer('md5'),
+      'Upload-Offset': String(offset),
+      'Content-Type': 'application/offset+octet-stream',
+      ...(checksumOf ? { 'Upload-Checksum': `sha256 ${b64sha256(checksumOf)}` } : {}),
+    },
+    body,
+  })
+  await res.arrayBuffer()
+  return res.status
+}
+
+async function create(size: number) {
+  const res = await fetch(`${app.url}/files`, {
+    method: 'POST',
+    headers: {
+      'Tus-Resumable': '1.0.0',
+      Authorization: bearer('md5'),
+      'Upload-Length': String(size),
+      'Upload-Metadata': `filename ${btoa('clip.mp4')},filetype ${btoa('video/mp4')},purpose ${btoa('video')}`,
+    },
+  })
+  expect(res.status).toBe(201)
+  return new URL(res.headers.get('location') ?? '', app.url).toString()
+}
+
 /** Runs a tus-js-client upload to its end; the URL, and the error if it failed. */
 async function upload(data: Buffer, userId: string, more: { uploadUrl?: string } = {}) {
   const started = tusUpload(data, {
@@ -70,28 +103,9 @@ async function expectStoredIntact(url: string, data: Buffer) {
 describe('tus with S3 checksums off', () => {
   it('records the MD5 of its own bytes for each part and the .part object, as S3 lists them', async () => {
     const data = randomFile(12 * MiB)
-    const res = await fetch(`${app.url}/files`, {
-      method: 'POST',
-      headers: {
-        'Tus-Resumable': '1.0.0',
-        Authorization: bearer('md5'),
-        'Upload-Length': String(data.length),
-        'Upload-Metadata': `filename ${btoa('clip.mp4')},filetype ${btoa('video/mp4')},purpose ${btoa('video')}`,
-      },
-    })
-    const url = new URL(res.headers.get('location') ?? '', app.url).toString()
+    const url = await create(data.length)
     const key = keyOf(url)
-    const patch = await fetch(url, {
-      method: 'PATCH',
-      headers: {
-        'Tus-Resumable': '1.0.0',
-        Authorization: bearer('md5'),
-        'Upload-Offset': '0',
-        'Content-Type': 'application/offset+octet-stream',
-      },
-      body: data.subarray(0, 12 * MiB - 1),
-    })
-    expect(patch.status).toBe(204)
+    expect(await patch(url, 0, data.subarray(0, 12 * MiB - 1))).toBe(204)
     const ledger = await listTusParts(app.db, key)
     const etags = [1, 2, 0].map((n) => bare(ledger.get(n)?.etag))
     expect(etags).toEqual([
@@ -153,5 +167,19 @@ describe('tus with S3 checksums off', () => {
     const second = await upload(data, 'padded', { uploadUrl: first.url })
     expect(second.error).toBeUndefined()
     await expectStoredIntact(second.url, data)
+  })
+
+  it('puts a consumed .part object back with its MD5 when a checksummed PATCH mismatches, and it still counts', async () => {
+    const data = randomFile(14 * MiB)
+    const url = await create(data.length)
+    expect(await patch(url, 0, data.subarray(0, MiB))).toBe(204)
+    const middle = data.subarray(MiB, 12 * MiB)
+    expect(await patch(url, MiB, middle, Buffer.from('other bytes'))).toBe(460)
+    // The restored `.part` counts only if S3 lists it with the MD5 the ledger recorded.
+    expect(await headOffset(url, 'md5')).toBe(MiB)
+    const ledger = await listTusParts(app.db, keyOf(url))
+    expect(bare(ledger.get(0)?.etag)).toBe(md5Hex(data.subarray(0, MiB)))
+    expect(await patch(url, MiB, data.subarray(MiB))).toBe(204)
+    await expectStoredIntact(url, data)
   })
 })
