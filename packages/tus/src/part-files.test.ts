@@ -28,7 +28,9 @@ async function until(ready: () => boolean) {
   }
 }
 
-function partFiles(partSize: number, slots = new Slots(64)) {
+const md5 = (data: Buffer) => createHash('md5').update(data).digest('base64')
+
+function partFiles(partSize: number, slots = new Slots(64), withMd5 = false) {
   const directory = mkdtempSync(join(tmpdir(), 'uplink-part-files-'))
   const parts: PartFile[] = []
   const files = new PartFiles({
@@ -36,6 +38,7 @@ function partFiles(partSize: number, slots = new Slots(64)) {
     directory,
     acquire: () => slots.acquire(),
     onPart: (part) => parts.push(part),
+    md5: withMd5,
   })
   return { files, parts, directory }
 }
@@ -53,6 +56,20 @@ describe('PartFiles', () => {
       expect(part.sha256).toBe(sha256(slice))
       at += part.size
     }
+  })
+
+  it('hashes each part with MD5 too when asked (Content-MD5 with S3 checksums off), and only then', async () => {
+    const data = randomBytes(250_003)
+    const withMd5 = partFiles(100_000, new Slots(64), true)
+    await pipeline(Readable.from(randomChunks(data, 70_000)), withMd5.files)
+    expect(withMd5.parts.map((p) => p.md5)).toEqual([
+      md5(data.subarray(0, 100_000)),
+      md5(data.subarray(100_000, 200_000)),
+      md5(data.subarray(200_000)),
+    ])
+    const without = partFiles(100_000)
+    await pipeline(Readable.from(randomChunks(data, 70_000)), without.files)
+    expect(without.parts.map((p) => p.md5)).toEqual([undefined, undefined, undefined])
   })
 
   it('after an error, gives the part being filled with the digest of exactly its counted bytes', async () => {

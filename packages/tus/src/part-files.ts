@@ -3,13 +3,15 @@ import { type FileHandle, open } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 
-/** One part-sized temp file and the SHA-256 of the bytes written to it. */
+/** One part-sized temp file and the SHA-256 (and MD5, when asked) of the bytes written to it. */
 export interface PartFile {
   path: string
   /** Bytes written. After a failed write the file may hold more: only this prefix counts. */
   size: number
   /** Base64 SHA-256 of exactly those `size` bytes, as S3's `x-amz-checksum-sha256` wants it. */
   sha256: string
+  /** Base64 MD5 of the same bytes, as `Content-MD5` wants it (only with `PartFilesOptions.md5`). */
+  md5?: string | undefined
   /** Frees the slot the part held (see `PartFilesOptions.acquire`); safe to call twice. */
   release: () => void
 }
@@ -23,6 +25,8 @@ export interface PartFilesOptions {
   acquire: () => Promise<() => void>
   /** Told each full part, and the last one when the stream ends. */
   onPart: (part: PartFile) => void
+  /** Also hash each part with MD5 (for `Content-MD5`, when S3 checksums are off). */
+  md5?: boolean
 }
 
 interface OpenPart {
@@ -30,6 +34,7 @@ interface OpenPart {
   handle: FileHandle
   size: number
   hash: Hash
+  md5: Hash | undefined
   release: () => void
 }
 
@@ -115,7 +120,8 @@ export class PartFiles extends Writable {
     const path = join(this.options.directory, `part-${randomBytes(8).toString('hex')}`)
     try {
       const handle = await open(path, 'w')
-      this.current = { path, handle, size: 0, hash: createHash('sha256'), release }
+      const md5 = this.options.md5 ? createHash('md5') : undefined
+      this.current = { path, handle, size: 0, hash: createHash('sha256'), md5, release }
       return this.current
     } catch (err) {
       release()
@@ -136,6 +142,7 @@ const toPartFile = (part: OpenPart): PartFile => ({
   path: part.path,
   size: part.size,
   sha256: part.hash.digest('base64'),
+  md5: part.md5?.digest('base64'),
   release: part.release,
 })
 
@@ -152,6 +159,7 @@ async function append(part: OpenPart, chunks: Uint8Array[]): Promise<void> {
   }
   for (const chunk of chunks) {
     part.hash.update(chunk)
+    part.md5?.update(chunk)
     part.size += chunk.length
   }
 }

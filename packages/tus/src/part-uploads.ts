@@ -17,6 +17,8 @@ export interface PartUploadsOptions {
   offset: number
   /** The upload's length; undefined while it is deferred. */
   length: number | undefined
+  /** Also hash each part with MD5 (`Content-MD5`, when S3 checksums are off). */
+  md5: boolean
   /** Sends one part file (starting at upload `offset`) to S3 and records it; then deletes it. */
   send: (part: PartFile, partNumber: number, isLast: boolean, offset: number) => Promise<void>
 }
@@ -66,6 +68,7 @@ export async function uploadParts(source: Readable, options: PartUploadsOptions)
     directory: options.directory,
     acquire: () => slots.acquire(),
     onPart: send,
+    md5: options.md5,
   })
   try {
     await feed(source, files)

@@ -137,6 +137,7 @@ export class PatchWriter {
       firstPartNumber,
       offset: offset - (incomplete?.size ?? 0),
       length: metadata.file.size,
+      md5: store.verified.md5,
       // A part holds a permit of the process-wide semaphore only while it is sent.
       send: async (part, partNumber, isLast, partOffset) => {
         const release = await store.permit()

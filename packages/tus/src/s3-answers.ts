@@ -21,6 +21,22 @@ export function checkAcknowledged(
   }
 }
 
+/** Base64 MD5 of zero bytes. */
+export const EMPTY_MD5 = '1B2M2Y8AsgTpgAcHnr0LfQ=='
+
+/**
+ * Throws when S3 answered a `Content-MD5` upload with another ETag: the store holds other
+ * bytes, or its ETags are not MD5s (then `S3_CHECKSUMS=false` cannot verify its parts).
+ */
+export function checkAcknowledgedEtag(etag: string | undefined, md5Hex: string, what: string) {
+  const bare = (etag ?? '').replace(/^W\//, '').replace(/"/g, '')
+  if (bare !== md5Hex) {
+    throw new PartChecksumError(
+      `S3 acknowledged ${what} with ETag ${bare || '(none)'} but the MD5 of the bytes sent is ${md5Hex}; with S3_CHECKSUMS=false the store's part ETags must be the MD5 of the part`,
+    )
+  }
+}
+
 /** S3 lost the multipart upload: it was completed (or aborted). */
 export function isMissingUpload(err: unknown): boolean {
   const name = (err as { name?: string; Code?: string }).name ?? (err as { Code?: string }).Code

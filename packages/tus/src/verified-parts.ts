@@ -1,8 +1,16 @@
+import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import type { HeadObjectCommandOutput, Part, S3 } from '@aws-sdk/client-s3'
 import type { MetadataValue } from '@tus/s3-store'
 import { isPartAsWritten, type LedgerPart, type PartLedger } from './part-ledger.ts'
-import { checkAcknowledged, EMPTY_SHA256, isNotFound, PartChecksumError } from './s3-answers.ts'
+import {
+  checkAcknowledged,
+  checkAcknowledgedEtag,
+  EMPTY_MD5,
+  EMPTY_SHA256,
+  isNotFound,
+  PartChecksumError,
+} from './s3-answers.ts'
 
 /** The incomplete part (`<id>.part`) is number 0 in the ledger. */
 export const INCOMPLETE_PART = 0
@@ -10,13 +18,15 @@ export const INCOMPLETE_PART = 0
 /** S3 user metadata of the `.part` object: the upload offset of its first byte. */
 export const INCOMPLETE_OFFSET = 'upload-offset'
 
-/** A buffered part: its file, where it starts in the upload, the size and SHA-256 to send. */
+/** A buffered part: its file, where it starts in the upload, the size and digests to send. */
 export interface BufferedPart {
   path: string
   /** Upload offset of the part's first byte. */
   offset: number
   size: number
   sha256: string
+  /** Base64 MD5, when hashed while written (checksums off); else read from the file if needed. */
+  md5?: string | undefined
 }
 
 /** Records a part S3 acknowledged (in the ledger, or held back until a PATCH is verified). */
@@ -27,7 +37,10 @@ export interface VerifiedPartsOptions {
   client: S3
   bucket: string
   ledger: PartLedger
-  /** Send and check `x-amz-checksum-sha256` (off only for stores that refuse it). */
+  /**
+   * Send and check `x-amz-checksum-sha256` (off only for stores that refuse it). Off, every
+   * part and `.part` object goes with `Content-MD5` and is recorded with that MD5 as its ETag.
+   */
   checksums: boolean
   /** Parts under this size (but the last) go to the `.part` object. */
   minPartSize: () => number
@@ -37,15 +50,18 @@ export interface VerifiedPartsOptions {
 }
 
 /**
- * Parts as the store trusts them: sent with their SHA-256 and recorded in the ledger once S3
- * acknowledged them; counted on resume only when S3 lists them exactly as recorded; completed
- * only when they add up to the upload's length.
+ * Parts as the store trusts them: sent with their SHA-256 (or, checksums off, their MD5) and
+ * recorded in the ledger once S3 acknowledged them; counted on resume only when S3 lists them
+ * exactly as recorded; completed only when they add up to the upload's length.
  */
 export class VerifiedParts {
   private readonly o: VerifiedPartsOptions
+  /** Parts need an MD5 of their bytes (checksums off): hash it while the part file is written. */
+  readonly md5: boolean
 
   constructor(options: VerifiedPartsOptions) {
     this.o = options
+    this.md5 = !options.checksums
   }
 
   /**
@@ -63,6 +79,7 @@ export class VerifiedParts {
     if (part.size < this.o.minPartSize() && !isLast) {
       return this.sendIncomplete(metadata.file.id, part, record)
     }
+    const integrity = await this.integrity(part)
     const res = await this.o.client.uploadPart({
       Bucket: this.o.bucket,
       Key: metadata.file.id,
@@ -70,14 +87,17 @@ export class VerifiedParts {
       PartNumber: partNumber,
       Body: readPart(part),
       ContentLength: part.size,
-      ...this.checksum(part.sha256),
+      ...integrity,
     })
-    checkAcknowledged(res.ChecksumSHA256, part.sha256, `part ${partNumber}`)
-    await record({ partNumber, size: part.size, sha256: part.sha256, etag: res.ETag ?? '' })
+    const what = `part ${partNumber}`
+    checkAcknowledged(res.ChecksumSHA256, part.sha256, what)
+    const etag = this.acknowledgedEtag(res.ETag, integrity, what)
+    await record({ partNumber, size: part.size, sha256: part.sha256, etag })
   }
 
   /** A PATCH's tail under the minimum part size goes to the `<id>.part` object. */
   async sendIncomplete(id: string, part: BufferedPart, record: RecordPart): Promise<void> {
+    const integrity = await this.integrity(part)
     const res = await this.o.client.putObject({
       Bucket: this.o.bucket,
       Key: this.o.incompleteKey(id),
@@ -86,10 +106,10 @@ export class VerifiedParts {
       Tagging: this.o.incompleteTagging(),
       // It has no part number: where it starts is kept with it, so it counts only right there.
       Metadata: { [INCOMPLETE_OFFSET]: String(part.offset) },
-      ...this.checksum(part.sha256),
+      ...integrity,
     })
     checkAcknowledged(res.ChecksumSHA256, part.sha256, 'the incomplete part')
-    const etag = res.ETag ?? ''
+    const etag = this.acknowledgedEtag(res.ETag, integrity, 'the incomplete part')
     await record({ partNumber: INCOMPLETE_PART, size: part.size, sha256: part.sha256, etag })
   }
 
@@ -192,14 +212,44 @@ export class VerifiedParts {
       PartNumber: 1,
       Body: Buffer.alloc(0),
       ContentLength: 0,
-      ...this.checksum(ChecksumSHA256),
+      ...(this.o.checksums ? { ChecksumSHA256 } : { ContentMD5: EMPTY_MD5 }),
     })
     return { PartNumber: 1, ETag: res.ETag, Size: 0, ChecksumSHA256 }
   }
 
-  private checksum(sha256: string): { ChecksumSHA256?: string } {
-    return this.o.checksums ? { ChecksumSHA256: sha256 } : {}
+  /**
+   * What S3 verifies the part with: its SHA-256, or with checksums off its MD5. S3 on
+   * Content-MD5: "the base64-encoded 128-bit MD5 digest of the part data … used as a message
+   * integrity check to verify that the part data is the same data that was originally sent."
+   */
+  private async integrity(
+    part: BufferedPart,
+  ): Promise<{ ChecksumSHA256: string } | { ContentMD5: string }> {
+    if (this.o.checksums) return { ChecksumSHA256: part.sha256 }
+    return { ContentMD5: part.md5 ?? (await md5OfFile(part)) }
   }
+
+  /**
+   * The ETag to record: with checksums off, our own MD5 (hex, as S3 lists it), never what the
+   * store answered; an answer with another ETag means the store holds other bytes.
+   */
+  private acknowledgedEtag(
+    etag: string | undefined,
+    integrity: { ChecksumSHA256: string } | { ContentMD5: string },
+    what: string,
+  ): string {
+    if (!('ContentMD5' in integrity)) return etag ?? ''
+    const md5 = Buffer.from(integrity.ContentMD5, 'base64').toString('hex')
+    checkAcknowledgedEtag(etag, md5, what)
+    return md5
+  }
+}
+
+/** Base64 MD5 of a part file's first `size` bytes (a `.part` leftover put back, not hashed yet). */
+async function md5OfFile(part: BufferedPart): Promise<string> {
+  const hash = createHash('md5')
+  if (part.size > 0) for await (const chunk of readPart(part)) hash.update(chunk as Buffer)
+  return hash.digest('base64')
 }
 
 /** Where a `.part` object starts, from its metadata; undefined when unknown. */
