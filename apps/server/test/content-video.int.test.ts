@@ -3,7 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { type Browser, chromium } from 'playwright-core'
+import { launchChromium } from '@uplink/testing'
+import type { Browser } from 'playwright-core'
 import * as tus from 'tus-js-client'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type Harness, startHarness } from './support/harness.ts'
@@ -32,16 +33,7 @@ beforeAll(async () => {
     mp4,
   ])
   id = await tusUpload(await readFile(mp4))
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-    ],
-  })
+  browser = await launchChromium()
 }, 120_000)
 afterAll(async () => {
   await browser?.close()

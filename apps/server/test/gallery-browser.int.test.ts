@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto'
-import { freePort } from '@uplink/testing'
-import { type Browser, chromium } from 'playwright-core'
+import { freePort, launchChromium } from '@uplink/testing'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { png, uploadImage } from './support/gallery.ts'
 import { type Harness, startHarness } from './support/harness.ts'
@@ -21,16 +21,7 @@ beforeAll(async () => {
     },
     { port },
   )
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-    ],
-  })
+  browser = await launchChromium()
 }, 120_000)
 afterAll(async () => {
   await browser?.close()

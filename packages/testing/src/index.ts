@@ -19,6 +19,7 @@ export {
   versitygwBinary,
   waitFor,
 } from '@uplink/launchers'
+export { launchChromium } from './chromium.ts'
 export {
   type AppliedFault,
   type FaultKind,

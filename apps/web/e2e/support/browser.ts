@@ -1,18 +1,6 @@
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 
-/** Debian's Chromium (never a downloaded browser), headless. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-    ],
-  })
-}
+export { launchChromium } from '@uplink/testing'
 
 /** Signs in through the dev "sign in as…" form and waits for the documents section. */
 export async function signIn(page: Page, baseUrl: string, userId: string): Promise<void> {

@@ -16,6 +16,8 @@ describe('transient failures', () => {
     expect(isTransient(xhrError(0))).toBe(true)
     expect(isTransient(xhrError(503))).toBe(true)
     expect(isTransient(xhrError(429))).toBe(true)
+    // Storage's 409 is a conflict to retry (S3 OperationAborted); the API's 409 is a refusal.
+    expect(isTransient(xhrError(409))).toBe(true)
     expect(isTransient(xhrError(403))).toBe(false)
     expect(isTransient(xhrError(400))).toBe(false)
     expect(isTransient(trpcError())).toBe(true)

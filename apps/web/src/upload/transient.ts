@@ -19,7 +19,9 @@ export function isTransient(err: unknown): boolean {
   }
   // @uppy/aws-s3 puts the XMLHttpRequest (status 0 when nothing answered) on `source`.
   const status = (err as { source?: { status?: unknown } } | undefined)?.source?.status
-  return typeof status === 'number' && isRetryableStatus(status)
+  // A 409 from storage means "try again": S3's OperationAborted says so, and versitygw's
+  // posix backend answers 409 when a delete in the same folder raced with this PUT.
+  return typeof status === 'number' && (isRetryableStatus(status) || status === 409)
 }
 
 /** The wait before retry number `attempt` (1-based), or undefined once the delays run out. */
