@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import SwaggerParser from '@apidevtools/swagger-parser'
+import { findDocumentById } from '@uplink/db'
 import type { OpenAPIV3_1 } from 'openapi-types'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Harness, startHarness } from './support/harness.ts'
@@ -158,4 +160,83 @@ describe('tRPC over plain HTTP', () => {
     })
     expect(Array.isArray(list.result.data.items)).toBe(true)
   })
+})
+
+describe('README shell examples, run as written', () => {
+  /** A fresh folder holding a 3000-byte `a.pdf`, as the examples' prose asks. */
+  async function folderWithPdf() {
+    const cwd = await mkdtemp(join(dir, 'readme-'))
+    const pdf = Buffer.from(`%PDF-1.7 ${'r'.repeat(2990)}\n`)
+    await writeFile(join(cwd, 'a.pdf'), pdf)
+    return { cwd, pdf }
+  }
+  const bash = (script: string, cwd: string, extraEnv: NodeJS.ProcessEnv = {}) =>
+    run('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd,
+      env: { ...env, ...extraEnv },
+      timeout: 60_000,
+    })
+
+  it('the curl upload presigns, PUTs, confirms and downloads into a new file; a.pdf is kept', async () => {
+    const { cwd, pdf } = await folderWithPdf()
+    // The streamed-content example continues in the same shell with its $ID.
+    const script = `${readmeExample('direct-upload')}\n${readmeExample('content-range')}`
+    const { stdout } = await bash(script, cwd)
+    const lines = stdout.trim().split('\n')
+    expect(lines[0]).toBe('uploaded')
+    const id = /^document ([0-9a-f-]{36}): a-copy.pdf has the bytes of a.pdf$/.exec(
+      lines[1] ?? '',
+    )?.[1]
+    expect(id).toBeDefined()
+    expect(await readFile(join(cwd, 'a.pdf'))).toEqual(pdf)
+    expect(await readFile(join(cwd, 'a-copy.pdf'))).toEqual(pdf)
+    expect(await readFile(join(cwd, 'head.bin'))).toEqual(pdf.subarray(0, 100))
+    const client = await h.client('py-user')
+    expect(await client.documents.byId.query({ id: id ?? '' })).toMatchObject({
+      status: 'uploaded',
+      method: 'put',
+      size: pdf.length,
+    })
+  })
+
+  it('the POST /documents curl line uploads a.pdf in one request', async () => {
+    const { cwd, pdf } = await folderWithPdf()
+    const { stdout } = await bash(readmeExample('documents-post'), cwd)
+    expect(JSON.parse(stdout)).toMatchObject({
+      filename: 'a.pdf',
+      contentType: 'application/pdf',
+      size: pdf.length,
+      method: 'post',
+      status: 'uploaded',
+    })
+  })
+
+  it('the CLI example uploads, lists, downloads into a new file and removes a video', async () => {
+    // "From the repo root": a folder whose package.json has the root's `uplink` script.
+    const root = fileURLToPath(new URL('../../../', import.meta.url))
+    const { scripts } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>
+    }
+    const cwd = await mkdtemp(join(dir, 'repo-root-'))
+    const uplink = (scripts.uplink ?? '').replace(' packages/', ` ${root}packages/`)
+    await writeFile(join(cwd, 'package.json'), JSON.stringify({ scripts: { uplink } }))
+    const video = Buffer.concat([Buffer.from('\0\0\0\x18ftypmp42'), Buffer.alloc(4096, 7)])
+    await writeFile(join(cwd, 'talk.mp4'), video)
+    const { stdout } = await bash(readmeExample('cli'), cwd, {
+      UPLINK_TOKEN: await h.token('cli-readme'),
+      XDG_STATE_HOME: join(cwd, 'state'),
+    })
+    expect(await readFile(join(cwd, 'talk.mp4'))).toEqual(video)
+    expect(await readFile(join(cwd, 'talk-copy.mp4'))).toEqual(video)
+    // stdout: `ls` (this user's one document), the download's path, `deleted <id>`.
+    const [listed, saved, deleted] = stdout.trim().split('\n')
+    const id = listed?.split('\t')[0] ?? ''
+    expect(listed).toMatch(/\tuploaded\t.*\tvideo\t.*\ttalk\.mp4$/)
+    expect(saved).toBe('./talk-copy.mp4')
+    expect(deleted).toBe(`deleted ${id}`)
+    expect(await findDocumentById(h.services.db, id)).toMatchObject({
+      status: 'deleted',
+      method: expect.stringMatching(/^(tus|multipart)$/),
+    })
+  }, 180_000)
 })

@@ -15,7 +15,7 @@ import {
   type RateLimit,
   silentLogger,
 } from '@uplink/core'
-import { type Database, findDocumentByKey, transitionDocument } from '@uplink/db'
+import { type Database, findDocumentByKey } from '@uplink/db'
 import type { Storage } from '@uplink/storage'
 import type { Scanner } from '@uplink/uploads'
 import type { Kysely } from 'kysely'
@@ -31,6 +31,7 @@ import { PgLocker } from './pg-locker.ts'
 import { createRequestUser } from './request-user.ts'
 import { UplinkS3Store } from './s3-store.ts'
 import { SyncInspections } from './sync-inspections.ts'
+import { createTermination } from './termination.ts'
 import { UplinkTusServer } from './uplink-server.ts'
 import { parseUploadId, uploadIdFromPath } from './upload-id.ts'
 
@@ -143,11 +144,7 @@ export function createTusServer(options: TusServerOptions): TusServer {
     maxDeferredLength: options.maxDeferredLength,
     allowDeferredLength,
     inspections,
-    afterRemove: async (id) => {
-      const parts = parseUploadId(id)
-      if (!parts) return
-      await transitionDocument(db, parts.documentId, { to: 'deleted', from: ['pending'] })
-    },
+    termination: createTermination(db),
     s3ClientConfig: {
       bucket: storage.bucket,
       region: storage.config.region,
@@ -197,7 +194,6 @@ export function createTusServer(options: TusServerOptions): TusServer {
       'WWW-Authenticate',
       'Retry-After',
     ],
-    disableTerminationForFinishedUploads: true,
     // tus: the Location "MAY be absolute or relative"; relative never trusts the client's Host.
     generateUrl: (_req, { path: base, id }) => `${base}/${id}`,
     getFileIdFromRequest: (req) => uploadIdFromPath(path, new URL(req.url).pathname),

@@ -30,6 +30,12 @@ export const NOT_FOUND = tusError(404, 'upload not found')
 /** "The Server SHOULD respond with 410 Gone if it is keeping track of expired uploads." */
 export const GONE = tusError(410, 'this upload has expired or was removed; start a new upload')
 
+/** A finished upload freed by a tus DELETE or by cleanupExpired; its document is not affected. */
+export const FREED = tusError(
+  410,
+  'this upload is complete and no longer on /files; its document is unaffected (documents.byId shows it)',
+)
+
 export const UNAUTHORIZED = tusError(
   401,
   'a valid bearer token is required (Authorization: Bearer <token>)',

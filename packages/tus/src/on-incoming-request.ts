@@ -1,6 +1,6 @@
 import { type Database, findDocumentByKey } from '@uplink/db'
 import type { Kysely } from 'kysely'
-import { GONE, NOT_FOUND } from './errors.ts'
+import { FREED, GONE, NOT_FOUND } from './errors.ts'
 import type { RequireUser } from './request-user.ts'
 import { belongsTo, parseUploadId } from './upload-id.ts'
 
@@ -25,8 +25,10 @@ export function createOnIncomingRequest(deps: { db: Kysely<Database>; requireUse
     if (doc.status === 'pending' && doc.expiresAt && doc.expiresAt.getTime() <= Date.now()) {
       throw GONE
     }
-    // A completed upload answers like one (HEAD: offset = length) until it expires or is
-    // deleted, also when its document was rejected: the rejection is shown on the document.
+    // A completed upload answers like one (HEAD: offset = length) until its tus state is freed
+    // or the document deleted, also when it was rejected: the rejection is shown on the document.
     if (doc.status === 'deleted') throw NOT_FOUND
+    // Its tus state was freed (tus DELETE, or cleanupExpired after the expiry period).
+    if (doc.status !== 'pending' && doc.uploadRef === null) throw FREED
   }
 }

@@ -14,6 +14,7 @@ import { PatchWriter } from './patch-writer.ts'
 import { isNotFound } from './s3-answers.ts'
 import type { SyncInspections } from './sync-inspections.ts'
 import { StoreTempDir } from './temp-dirs.ts'
+import type { Termination } from './termination.ts'
 import { INCOMPLETE_PART, startOf, VerifiedParts } from './verified-parts.ts'
 
 export interface UplinkS3StoreOptions extends Options {
@@ -32,8 +33,8 @@ export interface UplinkS3StoreOptions extends Options {
   partsPerUpload?: number
   /** Accept `Upload-Defer-Length` (creation-defer-length extension). */
   allowDeferredLength: boolean
-  /** Called after a tus DELETE removed the upload from S3. */
-  afterRemove?: (id: string) => Promise<void>
+  /** What a tus DELETE does to the upload's document (default: nothing). */
+  termination?: Termination | undefined
   /** Inspects PATCH bodies of purposes with `inspection: sync` as they pass. */
   inspections?: SyncInspections | undefined
 }
@@ -55,7 +56,7 @@ export class UplinkS3Store extends S3Store {
   private readonly verified: VerifiedParts
   private readonly patches: PatchWriter
   private readonly deferredLengthBound: number | undefined
-  private readonly afterRemove: ((id: string) => Promise<void>) | undefined
+  private readonly termination: Termination | undefined
   private readonly inspections: SyncInspections | undefined
 
   /** The store's own S3 client, for instrumentation (metrics middleware). */
@@ -65,7 +66,7 @@ export class UplinkS3Store extends S3Store {
 
   constructor(options: UplinkS3StoreOptions) {
     const { tempDir, ledger, checksums, maxDeferredLength, allowDeferredLength, ...rest } = options
-    const { afterRemove, partsPerUpload, inspections, ...storeOptions } = rest
+    const { termination, partsPerUpload, inspections, ...storeOptions } = rest
     super(storeOptions)
     this.temp = new StoreTempDir(tempDir)
     this.tempBase = this.temp.base
@@ -73,7 +74,7 @@ export class UplinkS3Store extends S3Store {
     this.ledger = ledger
     this.checksums = checksums
     this.deferredLengthBound = maxDeferredLength
-    this.afterRemove = afterRemove
+    this.termination = termination
     this.inspections = inspections
     const incompleteKey = (id: string) => this.partKey(id, true)
     this.verified = new VerifiedParts({
@@ -221,12 +222,28 @@ export class UplinkS3Store extends S3Store {
     return this.verified.complete(metadata, parts)
   }
 
-  /** Termination: aborts the multipart upload, deletes the info and incomplete-part objects. */
+  /**
+   * Termination (tus: "the Server MUST respond with the 204 No Content status" to a DELETE of an
+   * existing upload). A settled upload keeps its object, which is its document's: only the tus
+   * state goes (info and incomplete-part objects, ledger). Otherwise the multipart upload is
+   * aborted and the object, info and incomplete-part objects deleted.
+   */
   override async remove(id: string): Promise<void> {
-    await super.remove(id)
-    await this.client.deleteObject({ Bucket: this.bucket, Key: this.partKey(id, true) })
-    await this.ledger.forget(id)
-    await this.afterRemove?.(id)
+    if (await this.termination?.isSettled(id)) {
+      await this.forgetFinished(id)
+      await this.termination?.afterForget(id)
+      return
+    }
+    try {
+      await super.remove(id)
+    } catch (err) {
+      if (err !== ERRORS.FILE_NOT_FOUND) throw err
+      // A completed multipart upload cannot be aborted (finished, but its document never
+      // settled, e.g. a crash in between): its unverified object goes too.
+      await this.client.deleteObject({ Bucket: this.bucket, Key: id })
+    }
+    await this.forgetFinished(id)
+    await this.termination?.afterRemove(id)
   }
 
   /**

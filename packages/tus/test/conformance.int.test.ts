@@ -192,7 +192,91 @@ describe('core protocol', () => {
   })
 })
 
+describe('termination', () => {
+  /** A finished 6 MiB upload (two parts) of alice's, with its row and the object's SHA-256. */
+  async function finishedUpload() {
+    const data = randomFile(6 * MiB)
+    const url = await createUpload(data.length)
+    expect((await patch(url, 0, data)).status).toBe(204)
+    const key = keyOf(url)
+    const documentId = key.split('/').pop() ?? ''
+    const row = await findDocumentById(app.db, documentId)
+    expect(row?.status).toBe('uploaded')
+    return { url, key, documentId, row, stored: sha256(data) }
+  }
+  const ledgerRows = (key: string) =>
+    app.db.selectFrom('tusParts').select('partNumber').where('uploadId', '=', key).execute()
+
+  it('DELETE of a completed upload gets 204 and frees the tus resource; the document stays', async () => {
+    // "When receiving a DELETE request for an existing upload the Server SHOULD free associated
+    // resources and MUST respond with the 204 No Content status confirming that the upload was
+    // terminated." The document is deleted only by documents.delete.
+    const { url, key, documentId, row, stored } = await finishedUpload()
+    expect(await app.storage.head(`${key}.info`)).toBeDefined()
+
+    const del = await tus('DELETE', url)
+    expect(del.status).toBe(204)
+    expect(del.headers.get('tus-resumable')).toBe('1.0.0')
+
+    // The tus resource is gone: info and incomplete-part objects, ledger; HEAD and PATCH get 410.
+    expect(await app.storage.head(`${key}.info`)).toBeUndefined()
+    expect(await app.storage.head(`${key}.part`)).toBeUndefined()
+    expect(await ledgerRows(key)).toEqual([])
+    const head = await tus('HEAD', url)
+    expect(head.status).toBe(410)
+    const again = await patch(url, 6 * MiB, Buffer.alloc(0))
+    expect(again.status).toBe(410)
+    expect(await again.text()).toContain('its document is unaffected')
+    expect((await tus('DELETE', url)).status).toBe(410)
+
+    // The document is untouched: same row (but for the tus upload's ref), same object bytes.
+    const after = await findDocumentById(app.db, documentId)
+    expect(after).toEqual({ ...row, uploadRef: null })
+    expect((await objectSha256(app.storage.client, app.storage.bucket, key)).sha256).toBe(stored)
+  })
+
+  it("DELETE of someone else's completed upload gets 404, like a missing one, and frees nothing", async () => {
+    const { url, key, documentId, row } = await finishedUpload()
+    const other = await tus('DELETE', url, { Authorization: bearer('mallory') })
+    expect(other.status).toBe(404)
+    expect((await tus('HEAD', url)).headers.get('upload-offset')).toBe(String(6 * MiB))
+    expect(await app.storage.head(`${key}.info`)).toBeDefined()
+    expect(await findDocumentById(app.db, documentId)).toEqual(row)
+  })
+
+  it('DELETE of a completed upload whose document never settled removes its object too', async () => {
+    // A crash between completing the multipart upload and settling the row leaves it pending:
+    // its object was never verified, so termination removes it like an unfinished upload's.
+    const { url, key, documentId } = await finishedUpload()
+    await app.db
+      .updateTable('documents')
+      .set({ status: 'pending', confirmedAt: null, expiresAt: new Date(Date.now() + 3600_000) })
+      .where('id', '=', documentId)
+      .execute()
+    expect((await tus('DELETE', url)).status).toBe(204)
+    expect(await app.storage.head(key)).toBeUndefined()
+    expect(await app.storage.head(`${key}.info`)).toBeUndefined()
+    expect((await findDocumentById(app.db, documentId))?.status).toBe('deleted')
+    expect((await tus('HEAD', url)).status).toBe(404)
+  })
+})
+
 describe('creation', () => {
+  it('OPTIONS: 200 with Tus-Version, Tus-Extension, Tus-Max-Size and Tus-Checksum-Algorithm', async () => {
+    // "A successful response indicated by the 204 No Content or 200 OK status MUST contain the
+    // Tus-Version header." tusd and the clients' test suites expect 200.
+    const res = await fetch(`${app.url}/files`, { method: 'OPTIONS' })
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe('')
+    expect(res.headers.get('content-length')).toBe('0')
+    expect(res.headers.get('tus-version')).toBe('1.0.0')
+    expect(res.headers.get('tus-extension')).toBe(
+      'creation,creation-with-upload,termination,expiration,checksum',
+    )
+    expect(res.headers.get('tus-max-size')).toBe(String(50 * 1024 * MiB))
+    expect(res.headers.get('tus-checksum-algorithm')).toBe('sha1,sha256,md5,crc32')
+  })
+
   it('Tus-Max-Size: OPTIONS names the largest tus upload; a longer Upload-Length gets 413 with the purpose limit', async () => {
     // "If the length of the upload exceeds the maximum, which MAY be specified using the
     // Tus-Max-Size header, the Server MUST respond with the 413 Request Entity Too Large status."
@@ -326,6 +410,23 @@ describe('CORS', () => {
     const res = await fetch(`${web.url}/files`, { method: 'OPTIONS', headers: { Origin: ORIGIN } })
     expect(res.headers.get('access-control-allow-headers')).toContain('Upload-Checksum')
   })
+
+  it('answers a preflight with 200, the tus headers and the CORS ones', async () => {
+    const res = await fetch(`${web.url}/files`, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: ORIGIN,
+        'Access-Control-Request-Method': 'PATCH',
+        'Access-Control-Request-Headers': 'tus-resumable, upload-offset, content-type',
+      },
+    })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('tus-version')).toBe('1.0.0')
+    expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN)
+    expect(res.headers.get('access-control-allow-methods')).toContain('PATCH')
+    expect(res.headers.get('access-control-allow-headers')).toContain('Upload-Offset')
+    expect(res.headers.get('access-control-max-age')).toMatch(/^\d+$/)
+  })
 })
 
 const digests: Record<string, (data: Buffer) => string> = {
@@ -345,7 +446,7 @@ describe('checksum extension', () => {
     // "The Tus-Checksum-Algorithm response header MUST be a comma-separated list of the
     // checksum algorithms supported by the server."
     const res = await fetch(`${app.url}/files`, { method: 'OPTIONS' })
-    expect(res.status).toBe(204)
+    expect(res.status).toBe(200)
     expect(res.headers.get('tus-extension')?.split(',')).toContain('checksum')
     expect(res.headers.get('tus-checksum-algorithm')).toBe('sha1,sha256,md5,crc32')
   })

@@ -96,7 +96,7 @@ export function requireServer(args: CliArgs): { url: string; token: string } {
   if (!args.token) {
     throw new UplinkError(
       'UNAUTHORIZED',
-      'no token: set UPLINK_TOKEN or pass --token (a dev server prints one: pnpm token <userId>)',
+      'no token: set UPLINK_TOKEN or pass --token (a dev server prints one; another user: pnpm run token <userId>)',
     )
   }
   if (!args.url) throw new UsageError('no server URL: set UPLINK_URL or pass --url')
