@@ -117,5 +117,6 @@ describe('image thumbnails in My documents', () => {
     expect(
       await page.getByRole('listitem', { name: 'doc-3.pdf' }).locator('.thumbnail').count(),
     ).toBe(0)
-  })
+    // Seeding 120 documents and checking them takes most of the time on a loaded machine.
+  }, 180_000)
 })
