@@ -16,16 +16,6 @@ const h = useBrowser({
 const png = makeFiles().png.bytes
 const pdf = new TextEncoder().encode('%PDF-1.7\n%%EOF\n')
 
-/** Runs `tasks` at most `width` at a time. */
-async function inParallel(tasks: (() => Promise<unknown>)[], width: number) {
-  const queue = [...tasks]
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      for (let task = queue.shift(); task; task = queue.shift()) await task()
-    }),
-  )
-}
-
 describe('image thumbnails in My documents', () => {
   it('shows a thumbnail for every image of 120 documents after "Load more", a placeholder for one whose object is gone', async () => {
     const user = 'thea'
@@ -34,13 +24,12 @@ describe('image thumbnails in My documents', () => {
     const names = Array.from({ length: 120 }, (_, i) =>
       i % 4 === 3 ? `doc-${i}.pdf` : `img-${i}.png`,
     )
-    await inParallel(
-      names.map((name) => async () => {
-        const upload = name.endsWith('.png') ? uploadImage : uploadDocument
-        ids.set(name, await upload(api, name, name.endsWith('.png') ? png : pdf))
-      }),
-      6,
-    )
+    // One at a time: seeding 6 at a time once had a confirm answer upload_missing after its
+    // PUT succeeded (confirms racing in one versitygw folder), which is not this test's subject.
+    for (const name of names) {
+      const upload = name.endsWith('.png') ? uploadImage : uploadDocument
+      ids.set(name, await upload(api, name, name.endsWith('.png') ? png : pdf))
+    }
     const imageNames = names.filter((n) => n.endsWith('.png'))
     // Every document checked and `ready` before the page opens.
     const readyCount = async () => {
