@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TRPCError } from '@trpc/server'
 import { createExpressMiddleware } from '@trpc/server/adapters/express'
 import { type ApiDeps, appRouter, createContextFactory } from '@uplink/api'
-import { AppError } from '@uplink/core'
+import { AppError, MAX_TRPC_BATCH_ITEMS } from '@uplink/core'
 import type { Scanner } from '@uplink/uploads'
 import express, { type Express } from 'express'
 import type { Logger } from 'pino'
@@ -83,7 +83,8 @@ export function createApp(deps: AppDeps): Express {
     createExpressMiddleware({
       router: appRouter,
       createContext: createContextFactory(deps),
-      maxBatchSize: 10,
+      // The one limit, shared with the web app's batching link (which splits at it).
+      maxBatchSize: MAX_TRPC_BATCH_ITEMS,
       // Inputs are small JSON; a larger body is refused (413) before it is read into memory.
       maxBodySize: MAX_TRPC_BODY_BYTES,
       responseMeta({ errors }) {

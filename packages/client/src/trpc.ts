@@ -4,7 +4,11 @@ import type { AppRouter } from '@uplink/api'
 /** The fully typed tRPC client of the Uplink API. */
 export type UplinkTrpc = ReturnType<typeof createTRPCClient<AppRouter>>
 
-/** Plain JSON over `httpLink` (the API has no transformer), bearer token on every call. */
+/**
+ * Plain JSON over `httpLink` (the API has no transformer), bearer token on every call. One
+ * call per request, so never over the server's batch limit; a batching link would have to
+ * pass `maxItems: MAX_TRPC_BATCH_ITEMS` from `@uplink/core`.
+ */
 export function createTrpc(options: {
   url: string
   token: string

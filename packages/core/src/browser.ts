@@ -1,6 +1,7 @@
 /**
  * The part of `@uplink/core` a browser needs, without zod or `node:` modules: sizes, the
- * default policies and their checks, document states, part plans and the error classes.
+ * default policies and their checks, document states, part plans, the error classes and the
+ * tRPC batch limit.
  * (`@uplink/core` itself also builds the zod input schemas at import, which no page needs.)
  */
 export * from './app-error.ts'
@@ -11,3 +12,4 @@ export * from './policy-check.ts'
 export { defaultPolicies } from './policy-defaults.ts'
 export type { InspectionMode, Policies, Policy, UploadMethod } from './purposes.ts'
 export * from './sizes.ts'
+export * from './trpc-batch.ts'

@@ -7,7 +7,7 @@ import { FINAL_STATUSES } from './status.ts'
 export const PAGE_SIZE = 25
 /** Polling backs off from 1 s to this while nothing changes. */
 const MAX_POLL_MS = 30_000
-/** At most this many unfinished documents are asked about per poll (one batched request). */
+/** At most this many unfinished documents are asked about per poll (in batches the server takes). */
 const POLL_BATCH = 20
 
 /**
