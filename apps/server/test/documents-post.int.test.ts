@@ -16,7 +16,7 @@ import {
   SYNC_POLICIES,
   sha256,
 } from './support/inspection.ts'
-import { formEnd, formPart, postRaw } from './support/raw-form.ts'
+import { formEnd, formPart, hangUpAfter, postRaw } from './support/raw-form.ts'
 
 let clamd: RunningClamd
 let h: Harness
@@ -264,6 +264,29 @@ describe('POST /documents for a purpose inspected synchronously', () => {
     expect([res.status, res.body.error]).toEqual([400, 'send exactly one file part'])
     expect(await keysOf(user)).toEqual([])
     expect((await rowsOf(h, user)).map((r) => r.status)).toEqual(['rejected'])
+  })
+
+  it('keeps nothing when the client hangs up in the file or after it', async () => {
+    const pdf = cleanPdf(200_000)
+    const file = formPart('name="file"; filename="a.pdf"', pdf, 'application/pdf')
+    const cuts = [
+      // Within the file: the store must not wait for bytes that never come.
+      file.subarray(0, file.length - 1000),
+      // After the whole file, within a later field: the form never ended, so no answer is due.
+      Buffer.concat([file, Buffer.from('--uplink-test-boundary\r\nContent-Disposition: fo')]),
+    ]
+    for (const cut of cuts) {
+      const user = newUser()
+      await hangUpAfter(
+        h.baseUrl,
+        await h.token(user),
+        Buffer.concat([formPart('name="purpose"', 'document'), cut]),
+      )
+      await expect
+        .poll(async () => (await rowsOf(h, user)).map((r) => r.status), { timeout: 20_000 })
+        .toEqual(['rejected'])
+      expect(await keysOf(user)).toEqual([])
+    }
   })
 
   it('stores a UTF-8 filename as sent by curl -F file=@résumé.pdf', async () => {

@@ -48,3 +48,22 @@ export function postRaw(
     if (contentLength === sent.length) req.end()
   })
 }
+
+/** Sends the start of a form to POST /documents, promising more, then hangs up. */
+export function hangUpAfter(url: string, token: string, sent: Buffer): Promise<void> {
+  return new Promise((resolve) => {
+    const req = request(`${url}/documents`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
+        'content-length': String(sent.length + 1_000_000),
+      },
+    })
+    req.on('error', () => resolve())
+    req.write(sent, () => {
+      req.destroy()
+      resolve()
+    })
+  })
+}
