@@ -104,11 +104,13 @@ function refuseLongForm(policies: Policies, bound: number): void {
   const limits = Object.values(policies)
     .filter((policy) => policy.methods.includes('post'))
     .map((policy) => policy.maxBytes)
-  if (limits.length === 0 || !(bound > Math.max(...limits) + MAX_FORM_OVERHEAD_BYTES)) return
+  // No purpose allows post: the policy check names that, once purpose is read.
+  if (limits.length === 0) return
   const largest = Math.max(...limits)
+  if (!(bound > largest + MAX_FORM_OVERHEAD_BYTES)) return
   throw new AppError(
     'content_too_large',
-    `the form is ${bound} bytes: POST /documents takes files of at most ${formatBytes(largest)} (the largest limit of a purpose that allows post) plus ${formatBytes(MAX_FORM_OVERHEAD_BYTES)} of form; upload larger files with tus (/files)`,
+    `the form is ${bound} bytes: POST /documents takes files of at most ${formatBytes(largest)} (the largest limit of a purpose that allows post) plus ${formatBytes(MAX_FORM_OVERHEAD_BYTES)} of form; upload larger files with tus (/files) or a presigned upload, as the purpose allows`,
   )
 }
 
