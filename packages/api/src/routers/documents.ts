@@ -1,4 +1,4 @@
-import { AppError, documentIdInput, documentNotFound } from '@uplink/core'
+import { AppError, documentIdInput, documentNotFound, textInput } from '@uplink/core'
 import { isStagedMethod, stagingKey } from '@uplink/core/object-key'
 import {
   DOCUMENT_SORTS,
@@ -79,12 +79,12 @@ export const documentsRouter = router({
     .input(
       z
         .object({
-          cursor: z.string().max(2000).nullish(),
+          cursor: textInput('cursor').max(2000).nullish(),
           limit: z.number().int().min(1).max(100).default(50),
           /** newest (default), oldest, name (A–Z, case-insensitive) or size (largest first). */
           sort: z.enum(DOCUMENT_SORTS).default('newest'),
           /** Only documents whose name contains this text, case-insensitive. */
-          search: z.string().max(200).nullish(),
+          search: textInput('search').max(200).nullish(),
           /** Only documents in this state. */
           status: z.enum(LISTED_STATUSES).nullish(),
         })
