@@ -130,6 +130,7 @@ export const documentsRouter = router({
     const access = signGalleryAccess(gallery.signer, {
       ownerId: ctx.user.id,
       baseUrl,
+      resourceBase: gallery.resourceBase,
       ttlSeconds: ctx.expiries.gallery ?? DEFAULT_GALLERY_TTL_SECONDS,
     })
     const domain = galleryCookieDomain(gallery.cookieDomain, access.baseUrl, ctx.requestOrigin)
