@@ -120,6 +120,12 @@ describe('documents.galleryAccess', () => {
         /UPLINK_CDN_URL, UPLINK_CLOUDFRONT_KEY_PAIR_ID and UPLINK_CLOUDFRONT_PRIVATE_KEY/,
       )
       expect(access.setCookies).toEqual([])
+      // The page asks first, and offers no gallery here.
+      const api = await bare.client('alice')
+      expect(await api.documents.galleryAvailable.query()).toEqual({ available: false })
+      expect(await (await h.client()).documents.galleryAvailable.query()).toEqual({
+        available: true,
+      })
       // No verifier without a key: /cdn is not served at all.
       expect((await fetch(`${bare.baseUrl}/cdn/alice/image/x`)).status).toBe(404)
     } finally {

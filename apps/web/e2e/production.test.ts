@@ -1,7 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto'
+import { createTRPCClient, httpLink } from '@trpc/client'
+import type { AppRouter } from '@uplink/api'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from './support/browser.ts'
+import { uploadImage } from './support/seed.ts'
 import { JWT_SECRET, type RunningServer, startServer } from './support/server.ts'
 
 let server: RunningServer
@@ -117,5 +120,54 @@ describe('the production server', () => {
     await page.getByText('No documents yet').waitFor()
     expect(page.url()).toBe(`${server.baseUrl}/`)
     await page.close()
+  })
+})
+
+/** A 1×1 PNG. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+)
+
+describe('the gallery in production', () => {
+  /**
+   * Signs `userId` in through the URL fragment, with one image so the list and its controls
+   * show, and waits for the server's answer on whether there is a gallery.
+   */
+  async function openDocuments(target: RunningServer, userId: string) {
+    const { signDevToken } = await import('@uplink/api')
+    const token = await signDevToken(JWT_SECRET, userId)
+    const api = createTRPCClient<AppRouter>({
+      links: [
+        httpLink({ url: `${target.baseUrl}/trpc`, headers: { authorization: `Bearer ${token}` } }),
+      ],
+    })
+    await uploadImage(api, 'photo.png', PNG)
+    const page = await browser.newPage()
+    const answered = page.waitForResponse((r) => r.url().includes('documents.galleryAvailable'))
+    await page.goto(`${target.baseUrl}/#token=${token}`)
+    await page.getByText('photo.png').first().waitFor()
+    await page.getByLabel('Search by name').waitFor()
+    expect((await answered).status()).toBe(200)
+    return page
+  }
+
+  it('is offered where a CDN is configured', async () => {
+    const page = await openDocuments(server, 'ivy')
+    await page.getByLabel('Gallery of images').waitFor()
+    await page.close()
+  })
+
+  it('is not offered, and no server variable is shown, without a CDN', async () => {
+    const bare = await startServer({}, 'production')
+    try {
+      const page = await openDocuments(bare, 'jack')
+      expect(await page.getByLabel('Gallery of images').count()).toBe(0)
+      expect(await page.getByText('Show as').count()).toBe(0)
+      expect(await page.content()).not.toMatch(/UPLINK_|CLOUDFRONT/)
+      await page.close()
+    } finally {
+      await bare.stop()
+    }
   })
 })

@@ -11,7 +11,7 @@ import { mintDownloadUrl, signGalleryAccess, toDocumentView, viewDocument } from
 import { z } from 'zod'
 import { galleryCookieDomain, galleryCookieHeaders } from '../gallery-cookies.ts'
 import { documentPageOutput, documentViewOutput, downloadUrlOutput } from '../openapi.ts'
-import { type Context, protectedProcedure, router } from '../trpc.ts'
+import { type Context, protectedProcedure, publicProcedure, router } from '../trpc.ts'
 
 const byIdInput = z.object({ id: documentIdInput })
 /** Deleted documents are never listed. */
@@ -114,6 +114,12 @@ export const documentsRouter = router({
       sha256: doc.sha256,
     }
   }),
+
+  /**
+   * Whether `galleryAccess` can sign here (CloudFront configured, or `pnpm dev`'s own key), so a
+   * page offers the gallery only where it works, without asking for cookies it may not use.
+   */
+  galleryAvailable: publicProcedure.query(({ ctx }) => ({ available: ctx.gallery !== undefined })),
 
   /**
    * Sets CloudFront signed cookies that let this browser load the caller's own images from the
