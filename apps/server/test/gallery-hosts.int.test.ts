@@ -56,8 +56,8 @@ const pem = () =>
     .toString()
 
 /**
- * The deployments the issue names. `publicBase` is where alice's browser meets the verifier:
- * the base her policy's Resource begins with when the CDN URL is configured.
+ * The deployments the issue names: dev signs with an in-memory key and no CDN URL; production
+ * verifies for `cdnUrl` (this server's own /cdn unless given).
  */
 const setups = [
   { name: 'dev (no UPLINK_CDN_URL), trust proxy off', dev: true, trustProxy: false },
