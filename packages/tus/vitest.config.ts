@@ -2,9 +2,20 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    globalSetup: ['@uplink/testing/global-setup'],
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 60_000,
+    projects: [
+      {
+        // Unit tests next to the code: no Postgres or S3 started (the store's run on MemoryS3).
+        test: { name: 'unit', include: ['src/**/*.test.ts'], testTimeout: 10_000 },
+      },
+      {
+        test: {
+          name: 'int',
+          globalSetup: ['@uplink/testing/global-setup'],
+          include: ['test/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
   },
 })
