@@ -281,12 +281,12 @@ export class MemoryS3 implements StoreS3 {
     const upload = this.upload(input.Key, input.UploadId)
     const chosen = input.MultipartUpload?.Parts ?? []
     if (chosen.length === 0) throw s3Error('MalformedXML', 400, 'no parts to complete with')
+    if (chosen.some((c, i) => i > 0 && (c.PartNumber ?? 0) <= (chosen[i - 1]?.PartNumber ?? 0))) {
+      throw s3Error('InvalidPartOrder', 400, 'The list of parts was not in ascending order')
+    }
     const parts: StoredPart[] = []
     for (const [i, c] of chosen.entries()) {
       const n = c.PartNumber ?? 0
-      if (i > 0 && n <= (chosen[i - 1]?.PartNumber ?? 0)) {
-        throw s3Error('InvalidPartOrder', 400, 'The list of parts was not in ascending order')
-      }
       const part = upload.parts.get(n)
       if (!part || bare(part.etag) !== bare(c.ETag)) {
         throw s3Error('InvalidPart', 400, `part ${n} was not found or its ETag does not match`)
