@@ -26,7 +26,6 @@ import type {
   UploadPartCommandInput,
   UploadPartCommandOutput,
 } from '@aws-sdk/client-s3'
-import { NoSuchKey, NoSuchUpload, S3ServiceException } from '@aws-sdk/client-s3'
 import type { StoreS3 } from '../store-s3.ts'
 import { Gate } from './gate.ts'
 
@@ -86,13 +85,16 @@ const md5Hex = (data: Buffer) => createHash('md5').update(data).digest('hex')
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('base64')
 const meta = { httpStatusCode: 200 }
 
-/** An S3 error as the SDK throws it (`name` is the S3 error code). */
-export function s3Error(name: string, status: number, message: string): S3ServiceException {
-  return new S3ServiceException({
+/**
+ * An S3 error shaped as the SDK throws it: `name` is the S3 error code (a plain Error, so the
+ * tests that use MemoryS3 need not load the SDK).
+ */
+export function s3Error(name: string, status: number, message: string): Error {
+  const fault = status < 500 ? 'client' : 'server'
+  return Object.assign(new Error(message), {
     name,
-    $fault: status < 500 ? 'client' : 'server',
+    $fault: fault,
     $metadata: { httpStatusCode: status },
-    message,
   })
 }
 
@@ -371,7 +373,7 @@ export class MemoryS3 implements StoreS3 {
     await this.enter('getObject', input)
     const object = this.objects.get(this.key(input))
     if (!object) {
-      throw new NoSuchKey({ $metadata: { httpStatusCode: 404 }, message: 'no such key' })
+      throw s3Error('NoSuchKey', 404, 'The specified key does not exist.')
     }
     return {
       $metadata: meta,
@@ -453,10 +455,7 @@ export class MemoryS3 implements StoreS3 {
   private upload(key: string | undefined, uploadId: string | undefined): MultipartUpload {
     const upload = uploadId ? this.uploads.get(uploadId) : undefined
     if (!upload || upload.key !== key) {
-      throw new NoSuchUpload({
-        $metadata: { httpStatusCode: 404 },
-        message: 'The specified upload does not exist',
-      })
+      throw s3Error('NoSuchUpload', 404, 'The specified upload does not exist.')
     }
     return upload
   }
