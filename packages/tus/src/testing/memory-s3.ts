@@ -1,6 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto'
-import { EventEmitter } from 'node:events'
-import { Readable } from 'node:stream'
+import { randomUUID } from 'node:crypto'
 import type {
   AbortMultipartUploadCommandInput,
   AbortMultipartUploadCommandOutput,
@@ -20,16 +18,16 @@ import type {
   ListMultipartUploadsCommandOutput,
   ListPartsCommandInput,
   ListPartsCommandOutput,
-  Part,
   PutObjectCommandInput,
   PutObjectCommandOutput,
   UploadPartCommandInput,
   UploadPartCommandOutput,
 } from '@aws-sdk/client-s3'
 import type { StoreS3 } from '../store-s3.ts'
-import { Gate } from './gate.ts'
+import { S3Faults } from './s3-faults.ts'
+import { bare, lower, md5Hex, receiveBody, s3Error, sdkStream, sent, sha256 } from './s3-wire.ts'
 
-export type S3Operation = keyof StoreS3
+export { s3Error } from './s3-wire.ts'
 
 export interface MemoryS3Options {
   bucket?: string
@@ -65,38 +63,7 @@ interface MultipartUpload {
   initiated: Date
 }
 
-/** What ListParts reports for a part instead of the truth. */
-export type PartReport = Partial<Pick<Part, 'Size' | 'ChecksumSHA256' | 'ETag'>>
-
-interface Fault {
-  op: S3Operation
-  /** Applies to calls whose input passes (default: every call of `op`). */
-  when: (input: Record<string, unknown>) => boolean
-  times: number
-  /** Throws this instead of running the call. */
-  error?: Error
-  /** Keeps only this many bytes of the body, padded with zeros to its Content-Length. */
-  pad?: { keep: number; acknowledge: 'stored' | 'sent' }
-  /** Waits for the gate before running the call. */
-  gate?: Gate
-}
-
-const md5Hex = (data: Buffer) => createHash('md5').update(data).digest('hex')
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('base64')
 const meta = { httpStatusCode: 200 }
-
-/**
- * An S3 error shaped as the SDK throws it: `name` is the S3 error code (a plain Error, so the
- * tests that use MemoryS3 need not load the SDK).
- */
-export function s3Error(name: string, status: number, message: string): Error {
-  const fault = status < 500 ? 'client' : 'server'
-  return Object.assign(new Error(message), {
-    name,
-    $fault: fault,
-    $metadata: { httpStatusCode: status },
-  })
-}
 
 /**
  * An in-memory S3 bucket behind the store's narrow S3 interface, behaving like S3 where the
@@ -106,73 +73,18 @@ export function s3Error(name: string, status: number, message: string): Error {
  * It can be told to misbehave: fail a call, pad a short body, misreport a part in ListParts,
  * or hold a call until the test lets it go.
  */
-export class MemoryS3 implements StoreS3 {
+export class MemoryS3 extends S3Faults implements StoreS3 {
   readonly bucket: string
   readonly minPartSize: number
   readonly maxPartsPerPage: number
   readonly objects = new Map<string, StoredObject>()
   readonly uploads = new Map<string, MultipartUpload>()
-  /** Every call, in order. */
-  readonly calls: { op: S3Operation; input: Record<string, unknown> }[] = []
-  private readonly events = new EventEmitter()
-  private faults: Fault[] = []
-  private readonly reports = new Map<string, PartReport>()
 
   constructor(options: MemoryS3Options = {}) {
+    super()
     this.bucket = options.bucket ?? 'uplink'
     this.minPartSize = options.minPartSize ?? 5 * 1024 * 1024
     this.maxPartsPerPage = options.maxPartsPerPage ?? 1000
-  }
-
-  // --- misbehaviour -------------------------------------------------------------------------
-
-  /** The next `times` calls of `op` (passing `when`) throw `error` (default: a 500) and do nothing. */
-  fail(
-    op: S3Operation,
-    options: { error?: Error; times?: number; when?: Fault['when'] } = {},
-  ): void {
-    const error = options.error ?? s3Error('InternalError', 500, `${op} failed (injected)`)
-    this.faults.push({ op, when: options.when ?? (() => true), times: options.times ?? 1, error })
-  }
-
-  /**
-   * The next body of `op` (passing `when`) arrives cut after `keep` bytes and is padded with
-   * zeros to its Content-Length, stored without checking its checksum or MD5, and acknowledged
-   * with the digests of the bytes stored (or, `acknowledge: 'sent'`, with the ones sent).
-   */
-  pad(
-    op: 'uploadPart' | 'putObject',
-    keep: number,
-    options: { acknowledge?: 'stored' | 'sent'; when?: Fault['when'] } = {},
-  ): void {
-    const pad = { keep, acknowledge: options.acknowledge ?? 'stored' }
-    this.faults.push({ op, when: options.when ?? (() => true), times: 1, pad })
-  }
-
-  /** ListParts reports part `partNumber` of `key` with these values instead of the stored ones. */
-  report(key: string, partNumber: number, report: PartReport): void {
-    this.reports.set(`${key}#${partNumber}`, report)
-  }
-
-  /** Calls of `op` (passing `when`) wait until the returned gate is opened. */
-  hold(op: S3Operation, when: Fault['when'] = () => true): Gate {
-    const gate = new Gate()
-    this.faults.push({ op, when, times: Number.POSITIVE_INFINITY, gate })
-    return gate
-  }
-
-  /** Resolves once `op` has been called `count` times in all. */
-  called(op: S3Operation, count = 1): Promise<void> {
-    const reached = () => this.calls.filter((c) => c.op === op).length >= count
-    if (reached()) return Promise.resolve()
-    return new Promise((resolve) => {
-      const check = () => {
-        if (!reached()) return
-        this.events.off('call', check)
-        resolve()
-      }
-      this.events.on('call', check)
-    })
   }
 
   // --- what the bucket holds ----------------------------------------------------------------
@@ -237,7 +149,7 @@ export class MemoryS3 implements StoreS3 {
     if (upload.sha256 && !input.ChecksumSHA256) {
       throw s3Error('InvalidRequest', 400, 'Checksum Type mismatch: expected sha256, got none')
     }
-    const body = await this.receive(input, fault)
+    const body = await receiveBody(input, fault?.pad)
     const part = { body, etag: `"${md5Hex(body)}"`, sha256: sha256(body) }
     upload.parts.set(n, {
       ...part,
@@ -271,7 +183,7 @@ export class MemoryS3 implements StoreS3 {
         Size: p.body.length,
         ETag: p.etag,
         ...(p.sha256 ? { ChecksumSHA256: p.sha256 } : {}),
-        ...this.reports.get(`${upload.key}#${n}`),
+        ...this.reported(upload.key, n),
       })),
     }
   }
@@ -351,7 +263,7 @@ export class MemoryS3 implements StoreS3 {
   async putObject(input: PutObjectCommandInput): Promise<PutObjectCommandOutput> {
     const fault = await this.enter('putObject', input)
     const key = this.key(input)
-    const body = await this.receive(input, fault)
+    const body = await receiveBody(input, fault?.pad)
     const stored = { etag: `"${md5Hex(body)}"`, sha256: sha256(body) }
     this.objects.set(key, {
       body,
@@ -422,26 +334,6 @@ export class MemoryS3 implements StoreS3 {
 
   // --- plumbing -----------------------------------------------------------------------------
 
-  /** Records the call, waits at a closed gate, applies the first fault that matches it. */
-  private async enter(op: S3Operation, input: object): Promise<Fault | undefined> {
-    const record = input as Record<string, unknown>
-    this.calls.push({ op, input: record })
-    this.events.emit('call')
-    const matches = (f: Fault) => f.op === op && f.times > 0 && f.when(record)
-    const held = this.faults.find((f) => f.gate && !f.gate.isOpen && matches(f))
-    if (held?.gate) {
-      held.gate.arrive()
-      await held.gate.opened
-    }
-    const fault = this.faults.find((f) => !f.gate && matches(f))
-    this.faults = this.faults.filter((f) => !f.gate?.isOpen)
-    if (!fault) return undefined
-    fault.times--
-    this.faults = this.faults.filter((f) => f.times > 0)
-    if (fault.error) throw fault.error
-    return fault
-  }
-
   private checkBucket(bucket: string | undefined): void {
     if (bucket !== this.bucket) throw s3Error('NoSuchBucket', 404, `no bucket ${bucket}`)
   }
@@ -459,85 +351,4 @@ export class MemoryS3 implements StoreS3 {
     }
     return upload
   }
-
-  /**
-   * The body as S3 keeps it: exactly Content-Length bytes (an incomplete body is refused, or
-   * padded under a `pad` fault), checked against Content-MD5 and x-amz-checksum-sha256.
-   */
-  private async receive(
-    input: {
-      Body?: unknown
-      ContentLength?: number | undefined
-      ContentMD5?: string | undefined
-      ChecksumSHA256?: string | undefined
-    },
-    fault: Fault | undefined,
-  ): Promise<Buffer> {
-    let body = await readBody(input.Body)
-    const length = input.ContentLength ?? body.length
-    if (fault?.pad) {
-      const kept = body.subarray(0, fault.pad.keep)
-      return Buffer.concat([kept, Buffer.alloc(Math.max(0, length - kept.length))])
-    }
-    if (body.length !== length) {
-      throw s3Error(
-        'IncompleteBody',
-        400,
-        `You did not provide the number of bytes specified by the Content-Length (${body.length} of ${length})`,
-      )
-    }
-    body = body.subarray(0, length)
-    if (input.ContentMD5 && createHash('md5').update(body).digest('base64') !== input.ContentMD5) {
-      throw s3Error(
-        'BadDigest',
-        400,
-        'The Content-MD5 you specified did not match what we received',
-      )
-    }
-    if (input.ChecksumSHA256 && sha256(body) !== input.ChecksumSHA256) {
-      throw s3Error(
-        'BadDigest',
-        400,
-        'The SHA256 you specified did not match the calculated checksum',
-      )
-    }
-    return body
-  }
-}
-
-/** The digests the request declared (what a store that echoes them answers). */
-function sent(
-  input: { ContentMD5?: string | undefined; ChecksumSHA256?: string | undefined },
-  stored: { etag: string; sha256: string },
-) {
-  const md5 = input.ContentMD5 ? Buffer.from(input.ContentMD5, 'base64').toString('hex') : undefined
-  return { etag: md5 ? `"${md5}"` : stored.etag, sha256: input.ChecksumSHA256 ?? stored.sha256 }
-}
-
-const bare = (etag: string | undefined) => (etag ?? '').replace(/^W\//, '').replace(/"/g, '')
-
-/** S3 keeps user metadata keys in lower case. */
-const lower = (metadata: Record<string, string> | undefined) =>
-  Object.fromEntries(Object.entries(metadata ?? {}).map(([k, v]) => [k.toLowerCase(), v]))
-
-async function readBody(body: unknown): Promise<Buffer> {
-  if (body === undefined || body === null) return Buffer.alloc(0)
-  if (typeof body === 'string') return Buffer.from(body)
-  if (body instanceof Uint8Array) return Buffer.from(body)
-  if (body instanceof Readable) {
-    const chunks: Buffer[] = []
-    for await (const chunk of body) chunks.push(Buffer.from(chunk as Uint8Array))
-    return Buffer.concat(chunks)
-  }
-  throw new TypeError(`MemoryS3 cannot read a body of type ${typeof body}`)
-}
-
-/** A GetObject body: a Node stream with the SDK's `transformTo*` helpers. */
-function sdkStream(data: Buffer): GetObjectCommandOutput['Body'] {
-  const stream = Readable.from([data])
-  return Object.assign(stream, {
-    transformToString: async (encoding?: BufferEncoding) => data.toString(encoding ?? 'utf8'),
-    transformToByteArray: async () => new Uint8Array(data),
-    transformToWebStream: () => Readable.toWeb(Readable.from([data])) as ReadableStream,
-  }) as unknown as GetObjectCommandOutput['Body']
 }
