@@ -5,7 +5,9 @@ export default defineConfig({
     projects: [
       {
         // Unit tests next to the code: no Postgres or S3 started (the store's run on MemoryS3).
-        test: { name: 'unit', include: ['src/**/*.test.ts'], testTimeout: 10_000 },
+        // They keep no module state, so files share one module graph per worker: the AWS SDK
+        // loads once, not once per file.
+        test: { name: 'unit', include: ['src/**/*.test.ts'], isolate: false, testTimeout: 10_000 },
       },
       {
         test: {
