@@ -35,6 +35,32 @@ describe('UplinkS3Store', () => {
     expect(s3.object(id)).toEqual(data)
   })
 
+  it('makes these S3 calls for a HEAD and a PATCH that carries the whole upload: no `.part` object, the info read once', async () => {
+    const { create, patch, offset, s3 } = store()
+    const data = randomBytes(12 * KiB)
+    const id = await create(data.length)
+    s3.calls.length = 0
+    await offset(id)
+    await patch(id, 0, data)
+    const calls = s3.calls.map((c) => `${c.op} ${String(c.input.Key).replace(id, '<id>')}`)
+    expect(calls).toEqual([
+      // HEAD
+      'getObject <id>.info',
+      'listParts <id>',
+      'headObject <id>.part',
+      // PATCH: where the verified parts end, a `.part` leftover to prepend (none), the parts
+      'listParts <id>',
+      'getObject <id>.part',
+      'uploadPart <id>',
+      'uploadPart <id>',
+      'uploadPart <id>',
+      // the last byte: complete with the verified parts, tag the info object completed
+      'listParts <id>',
+      'completeMultipartUpload <id>',
+      'putObject <id>.info',
+    ])
+  })
+
   it('answers a completed upload with offset = length while its info object is kept', async () => {
     const { create, patch, offset, s3 } = store()
     const data = randomBytes(5 * KiB)
