@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -57,6 +58,8 @@ export async function startStack(options: {
     s3 = await startVersitygw({ dataDir: join(work, 's3') })
     const port = await freePort()
     const baseUrl = `http://127.0.0.1:${port}`
+    // A CloudFront key of its own, so /cdn serves gallery images (the content section reads it).
+    const cdnKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
     server = await spawnService({
       name: 'the server',
       command: 'node',
@@ -78,6 +81,9 @@ export async function startStack(options: {
         S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
         UPLINK_JWT_SECRET: JWT_SECRET,
         UPLINK_TUS_TEMP_DIR: tusTempDir,
+        UPLINK_CDN_URL: `${baseUrl}/cdn`,
+        UPLINK_CLOUDFRONT_KEY_PAIR_ID: 'UPLINK-BENCH',
+        UPLINK_CLOUDFRONT_PRIVATE_KEY: cdnKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
         UPLINK_PROCESSES: String(options.processes ?? 1),
         // The API load run sends thousands of presigns as a few users: measure the server,
         // not the per-user limits.
