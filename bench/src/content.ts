@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { type IncomingMessage, request } from 'node:http'
 import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -34,6 +35,11 @@ export interface ContentRun {
   mbps: number
   /** Server RSS peak during the read (undefined for the direct read, which skips the server). */
   peakRss: number | undefined
+  /**
+   * Server CPU (user + system) per GiB read, in seconds: steadier than MB/s on a loaded machine
+   * (the direct read's is the server's idle cost).
+   */
+  cpuSecondsPerGiB: number
   sha256Match: boolean
 }
 
@@ -113,14 +119,16 @@ export async function runContent(
   const read = async (path: ContentPath, roundNo: number, rateMBps: number) => {
     const target = await targets[path]()
     const rss = path === 'direct' ? undefined : peakSampler(() => rssBytes(stack.serverPid))
+    const cpu = cpuSeconds(stack.serverPid)
     const started = performance.now()
     const got = await hashedGet(target, rateMBps)
     const mbps = mbPerSecond(got.bytes, performance.now() - started)
+    const cpuSecondsPerGiB = (cpuSeconds(stack.serverPid) - cpu) / (got.bytes / 2 ** 30)
     const peakRss = await rss?.stop()
     const sha256Match = got.bytes === options.size && got.sha256 === sha256
-    const run: ContentRun = { path, round: roundNo, mbps, peakRss, sha256Match }
+    const run: ContentRun = { path, round: roundNo, mbps, peakRss, cpuSecondsPerGiB, sha256Match }
     say(
-      `content round ${roundNo} ${PATH_NAMES[path]}: ${round(mbps)} MB/s` +
+      `content round ${roundNo} ${PATH_NAMES[path]}: ${round(mbps)} MB/s, server CPU ${round(cpuSecondsPerGiB, 2)} s/GiB` +
         (peakRss ? `, peak RSS ${round(peakRss / MiB)} MiB` : '') +
         (sha256Match ? '' : ', SHA-256 DIFFERS'),
     )
@@ -148,6 +156,14 @@ interface Target {
 interface Received {
   bytes: number
   sha256: string
+}
+
+/** User + system CPU seconds of a process so far, from /proc/<pid>/stat (clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
 /** `documents.galleryAccess` over HTTP, as the web app calls it: the Cookie header to send. */
@@ -243,6 +259,7 @@ export function contentRows(c: ContentResult): { rows: Row[]; passed: boolean } 
           : `${round(r.mbps)} (${round((r.mbps / directIn(r.round)) * 100, 0)} %)`,
       )
       .join(', ')
+    const cpu = median(runs.map((r) => r.cpuSecondsPerGiB))
     const peak = Math.max(...runs.map((r) => r.peakRss ?? 0))
     const intact = runs.every((r) => r.sha256Match)
     const ok = runs.every(contentPassed) && (path === 'direct' || ratio >= CONTENT_RATIO_TARGET)
@@ -250,7 +267,7 @@ export function contentRows(c: ContentResult): { rows: Row[]; passed: boolean } 
     rows.push({
       measure: `content ${mb}: ${PATH_NAMES[path]}, median of ${runs.length}`,
       value:
-        `${round(mid)} MB/s (${round(ratio * 100, 0)} %); rounds ${each}` +
+        `${round(mid)} MB/s (${round(ratio * 100, 0)} %); rounds ${each}; server CPU ${round(cpu, 2)} s/GiB` +
         (peak ? `; server peak RSS ${round(peak / MiB)} MiB` : '') +
         `; SHA-256 ${intact ? 'match' : 'DIFFERS'}`,
       ...(path === 'direct'
