@@ -8,7 +8,8 @@ export function randomPdf(size: number): Buffer {
   return body
 }
 
-export const sha256Hex = (data: Uint8Array) => createHash('sha256').update(data).digest('hex')
+/** Base64 SHA-256, as documents record it. */
+export const sha256Base64 = (data: Uint8Array) => createHash('sha256').update(data).digest('base64')
 
 const b64 = (s: string) => Buffer.from(s).toString('base64')
 
