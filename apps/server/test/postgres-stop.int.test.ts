@@ -12,7 +12,8 @@ let postgres: RunningPostgres
 let instance: Instance
 
 beforeAll(async () => {
-  postgres = await startPostgres()
+  // Durable: an immediate stop is a crash, and the upload's offset must survive it.
+  postgres = await startPostgres({ durable: true })
   instance = await startInstance(instanceEnv(postgres.url, testServices().s3))
 }, 120_000)
 afterAll(async () => {

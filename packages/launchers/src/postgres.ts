@@ -32,7 +32,15 @@ function asDbUser(cmd: string, args: string[]): [string, string[]] {
  * Starts a throwaway PostgreSQL server from the system binaries in a temp dir on a free port.
  * Trust auth on loopback only; fsync off because the data dies with the test run.
  */
-export async function startPostgres(): Promise<RunningPostgres> {
+export async function startPostgres(
+  options: {
+    /**
+     * Commits survive `halt('immediate')` (a crash): synchronous_commit stays on. Off by default,
+     * for speed: a crash may then lose the last commits (fsync stays off: the OS never crashes).
+     */
+    durable?: boolean
+  } = {},
+): Promise<RunningPostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'uplink-pg-'))
   if (isRoot) {
     const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim())
@@ -64,8 +72,7 @@ export async function startPostgres(): Promise<RunningPostgres> {
     dir,
     '-c',
     'fsync=off',
-    '-c',
-    'synchronous_commit=off',
+    ...(options.durable ? [] : ['-c', 'synchronous_commit=off']),
     '-c',
     'full_page_writes=off',
     '-c',
