@@ -2,6 +2,7 @@ import http from 'node:http'
 import net from 'node:net'
 import { signDevToken } from '@uplink/api'
 import { testDatabase, testServices } from '@uplink/testing'
+import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { JWT_SECRET } from './support/harness.ts'
 import { type Instance, instanceEnv, startInstance } from './support/instances.ts'
@@ -13,9 +14,9 @@ const DRAIN_TIMEOUT_SECONDS = 60
 /** Well under the drain timeout, and generous for closing Postgres and S3 on a loaded machine. */
 const PROMPTLY_MS = 20_000
 
-async function start(): Promise<Instance> {
+async function start(databaseUrl?: string): Promise<Instance> {
   return startInstance(
-    instanceEnv(await testDatabase(), testServices().s3, {
+    instanceEnv(databaseUrl ?? (await testDatabase()), testServices().s3, {
       UPLINK_DRAIN_TIMEOUT_SECONDS: String(DRAIN_TIMEOUT_SECONDS),
       UPLINK_WORKER: 'true',
       UPLINK_RECONCILE_INTERVAL_MINUTES: '0',
@@ -57,7 +58,8 @@ describe('SIGTERM', () => {
   }, 90_000)
 
   it('lets an upload in flight finish, then exits before the drain timeout', async () => {
-    const instance = await start()
+    const databaseUrl = await testDatabase()
+    const instance = await start(databaseUrl)
     const token = await signDevToken(JWT_SECRET, 'drain')
     const tus = tusRequests(instance.url, token)
     const data = randomPdf(256 * 1024)
@@ -83,7 +85,18 @@ describe('SIGTERM', () => {
       patch.on('error', reject)
     })
     const half = data.length / 2
-    await new Promise<void>((r) => patch.write(data.subarray(0, half), () => r()))
+    patch.write(data.subarray(0, half))
+    // The server is working on it once the PATCH holds the upload's lock (a Postgres advisory lock).
+    const watcher = new pg.Client({ connectionString: databaseUrl })
+    await watcher.connect()
+    const locks = async () =>
+      (
+        await watcher.query<{ n: number }>(
+          "select count(*)::int as n from pg_locks l join pg_database d on d.oid = l.database where l.locktype = 'advisory' and l.granted and d.datname = current_database()",
+        )
+      ).rows[0]?.n
+    while ((await locks()) === 0) {}
+    await watcher.end()
 
     const exited = exitOf(instance)
     instance.service.child.kill('SIGTERM')
