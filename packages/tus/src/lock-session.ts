@@ -59,14 +59,18 @@ export class LockSession {
 
   /** Forgets a broken session (once): its locks are gone, the next call connects again. */
   private lose(session: PinnedConnection, err: unknown) {
-    void this.session?.then((current) => {
-      if (current !== session) return
-      this.session = undefined
-      // Closed, not pooled: should it still be alive, its locks go with it.
-      session.release(true)
-      this.log.error({ err }, 'tus lock session lost its connection; reconnecting on next use')
-      this.onLost()
-    })
+    // A newer session still opening may fail: that is its caller's error, not ours.
+    void this.session?.then(
+      (current) => {
+        if (current !== session) return
+        this.session = undefined
+        // Closed, not pooled: should it still be alive, its locks go with it.
+        session.release(true)
+        this.log.error({ err }, 'tus lock session lost its connection; reconnecting on next use')
+        this.onLost()
+      },
+      () => {},
+    )
   }
 
   private open(): Promise<PinnedConnection> {
