@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import {
+  anyQuotaOn,
   checkDirectUpload,
   checkQuotas,
   checkUpload,
@@ -81,8 +82,9 @@ export async function insertPendingWithinLimits(
   row: NewPendingDocument,
 ): Promise<Document> {
   await consumeRateLimit(deps.uploadRateLimit, row.ownerId)
+  // Every quota off: nothing to count, so no lock and no transaction, a plain insert.
+  if (!anyQuotaOn(deps.quotas)) return insertPendingDocument(deps.db, row)
   const { quotas } = deps
-  if (!quotas) return insertPendingDocument(deps.db, row)
   return insertPendingDocumentWithin(deps.db, row, (usage) =>
     checkQuotas(quotas, usage, { size: row.sizeBytes, method: row.method, purpose: row.purpose }),
   )
