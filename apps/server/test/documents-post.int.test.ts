@@ -16,6 +16,7 @@ import {
   SYNC_POLICIES,
   sha256,
 } from './support/inspection.ts'
+import { formEnd, formPart, hangUpAfter, postRaw } from './support/raw-form.ts'
 
 let clamd: RunningClamd
 let h: Harness
@@ -198,6 +199,207 @@ describe('POST /documents for a purpose inspected synchronously', () => {
     expect(res.status).toBe(422)
     expect(res.body.error).toMatch(/but the client declared/)
     expect(await keysOf(user)).toEqual([])
+  })
+
+  it('honours a sha256 sent after the file: a wrong one is refused like one sent before', async () => {
+    const pdf = cleanPdf()
+    const wrong = sha256(Buffer.from('something else'))
+    for (const parts of [
+      [
+        ['purpose', 'document'],
+        ['sha256', wrong],
+        ['file', pdfPart(pdf)],
+      ],
+      [
+        ['purpose', 'document'],
+        ['file', pdfPart(pdf)],
+        ['sha256', wrong],
+      ],
+    ] as Parameters<typeof postForm>[2][]) {
+      const user = newUser()
+      const res = await postForm(h, user, parts)
+      expect([res.status, res.body.error]).toEqual([
+        422,
+        `upload rejected: the bytes have SHA-256 ${sha256(pdf)} but the client declared ${wrong}`,
+      ])
+      expect(await keysOf(user)).toEqual([])
+      expect((await rowsOf(h, user)).map((r) => r.status)).toEqual(['rejected'])
+    }
+  })
+
+  it('takes a right sha256 sent after the file (fields in OpenAPI schema order)', async () => {
+    const user = newUser()
+    const pdf = cleanPdf(500)
+    const res = await postForm(h, user, [
+      ['purpose', 'document'],
+      ['file', pdfPart(pdf)],
+      ['sha256', sha256(pdf)],
+    ])
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
+    expect(res.body).toMatchObject({ status: 'ready', sha256: sha256(pdf) })
+  })
+
+  it('refuses a malformed sha256 after the file with 400, keeping nothing', async () => {
+    const user = newUser()
+    const res = await postForm(h, user, [
+      ['purpose', 'document'],
+      ['file', pdfPart(cleanPdf())],
+      ['sha256', 'abc'],
+    ])
+    expect([res.status, res.body.error]).toEqual([
+      400,
+      'form field "sha256" must be the base64 SHA-256 of the whole file (44 characters)',
+    ])
+    expect(await keysOf(user)).toEqual([])
+    expect((await rowsOf(h, user)).map((r) => r.status)).toEqual(['rejected'])
+  })
+
+  it('keeps nothing when the form fails after the file (a second file part)', async () => {
+    const user = newUser()
+    const res = await postForm(h, user, [
+      ['purpose', 'document'],
+      ['file', pdfPart(cleanPdf())],
+      ['file', pdfPart(cleanPdf())],
+    ])
+    expect([res.status, res.body.error]).toEqual([400, 'send exactly one file part'])
+    expect(await keysOf(user)).toEqual([])
+    expect((await rowsOf(h, user)).map((r) => r.status)).toEqual(['rejected'])
+  })
+
+  it('keeps nothing when the client hangs up in the file or after it', async () => {
+    const pdf = cleanPdf(200_000)
+    const file = formPart('name="file"; filename="a.pdf"', pdf, 'application/pdf')
+    const cuts = [
+      // Within the file: the store must not wait for bytes that never come.
+      file.subarray(0, file.length - 1000),
+      // After the whole file, within a later field: the form never ended, so no answer is due.
+      Buffer.concat([file, Buffer.from('--uplink-test-boundary\r\nContent-Disposition: fo')]),
+    ]
+    for (const cut of cuts) {
+      const user = newUser()
+      await hangUpAfter(
+        h.baseUrl,
+        await h.token(user),
+        Buffer.concat([formPart('name="purpose"', 'document'), cut]),
+      )
+      await expect
+        .poll(async () => (await rowsOf(h, user)).map((r) => r.status), { timeout: 20_000 })
+        .toEqual(['rejected'])
+      expect(await keysOf(user)).toEqual([])
+    }
+  })
+
+  it('stores a UTF-8 filename as sent by curl -F file=@résumé.pdf', async () => {
+    const user = newUser()
+    const dir = mkdtempSync(join(tmpdir(), 'uplink-curl-'))
+    writeFileSync(join(dir, 'résumé.pdf'), cleanPdf(100))
+    const { stdout } = await promisify(execFile)(
+      'curl',
+      [
+        '-s',
+        '-H',
+        `Authorization: Bearer ${await h.token(user)}`,
+        '-F',
+        'purpose=document',
+        '-F',
+        'file=@résumé.pdf;type=application/pdf',
+        `${h.baseUrl}/documents`,
+      ],
+      { cwd: dir },
+    )
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'ready', filename: 'résumé.pdf' })
+  })
+
+  it('answers 400 saying there are too many fields, not that the file is missing', async () => {
+    const user = newUser()
+    const fields = Array.from({ length: 10_000 }, (_, i): [string, string] => [`f${i}`, 'x'])
+    const res = await postForm(h, user, [
+      ['purpose', 'document'],
+      ...fields,
+      ['file', pdfPart(cleanPdf())],
+    ])
+    expect([res.status, res.body.error]).toEqual([
+      400,
+      'the form has too many fields (at most 10); send purpose, optional sha256 and file',
+    ])
+    expect(await rowsOf(h, user)).toEqual([])
+  })
+
+  it('refuses U+0000 in a form field or the file name with 400', async () => {
+    const user = newUser()
+    const token = await h.token(user)
+    const pdf = cleanPdf()
+    const field = await postRaw(
+      h.baseUrl,
+      token,
+      Buffer.concat([
+        formPart('name="purpose"', 'document'),
+        formPart('name="note"', 'a\u0000b'),
+        formPart('name="file"; filename="a.pdf"', pdf, 'application/pdf'),
+        formEnd,
+      ]),
+    )
+    expect([field.status, field.body.error]).toEqual([
+      400,
+      'form field "note" must not contain the NUL character (U+0000)',
+    ])
+    const name = await postRaw(
+      h.baseUrl,
+      token,
+      Buffer.concat([
+        formPart('name="purpose"', 'document'),
+        formPart(`name="file"; filename*=UTF-8''a%00b.pdf`, pdf, 'application/pdf'),
+        formEnd,
+      ]),
+    )
+    expect([name.status, name.body.error]).toEqual([
+      400,
+      'the file name must not contain the NUL character (U+0000)',
+    ])
+    expect(await rowsOf(h, user)).toEqual([])
+  })
+
+  it('answers 413 to a Content-Length over the largest post limit before reading the body', async () => {
+    const user = newUser()
+    // Only the start of the form is sent: the answer must not wait for the other 30 MB.
+    const start = Buffer.concat([
+      formPart('name="purpose"', 'document'),
+      formPart('name="file"; filename="a.pdf"', cleanPdf(), 'application/pdf'),
+    ])
+    const res = await postRaw(h.baseUrl, await h.token(user), start, 30_000_000)
+    expect(res.status).toBe(413)
+    expect(res.body.error).toMatch(
+      /^the form is 30000000 bytes: POST \/documents takes files of at most 8 MiB \(the largest limit of a purpose that allows post\)/,
+    )
+    expect(await rowsOf(h, user)).toEqual([])
+  })
+
+  it("answers 413 once purpose is read when the Content-Length is over that purpose's limit", async () => {
+    const user = newUser()
+    const start = Buffer.concat([
+      formPart('name="purpose"', 'note'),
+      formPart('name="file"; filename="a.pdf"', cleanPdf(), 'application/pdf'),
+    ])
+    const res = await postRaw(h.baseUrl, await h.token(user), start, 2_000_000)
+    expect([res.status, res.body.error]).toEqual([
+      413,
+      'upload rejected: the file is over the 1000 bytes limit for purpose "note"',
+    ])
+    expect(await keysOf(user)).toEqual([])
+    expect(await rowsOf(h, user)).toEqual([])
+  })
+
+  it('refuses a wrong sha256 for an asynchronously checked purpose before the row is uploaded', async () => {
+    const user = newUser()
+    const png = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(100)])
+    const res = await postForm(h, user, [
+      ['purpose', 'image'],
+      ['file', { body: png, filename: 'p.png', type: 'image/png' }],
+      ['sha256', sha256(Buffer.from('other'))],
+    ])
+    expect([res.status, res.body.error]).toMatchObject([422, /but the client declared/])
+    expect(await keysOf(user)).toEqual([])
+    expect((await rowsOf(h, user)).map((r) => r.status)).toEqual(['rejected'])
   })
 
   it('stores a file of an asynchronously checked purpose and answers 201 uploaded', async () => {

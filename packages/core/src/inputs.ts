@@ -1,14 +1,15 @@
 import { z } from 'zod'
 import { MAX_FILENAME_INPUT } from './filename.ts'
+import { textInput } from './text.ts'
 
 /** Input shapes shared by the API and its clients; messages name the field. */
-export const purposeInput = z.string().min(1, 'purpose is required').max(32, 'purpose is too long')
-export const filenameInput = z
-  .string()
+export const purposeInput = textInput('purpose')
+  .min(1, 'purpose is required')
+  .max(32, 'purpose is too long')
+export const filenameInput = textInput('filename')
   .min(1, 'filename is required')
   .max(MAX_FILENAME_INPUT, `filename must be at most ${MAX_FILENAME_INPUT} characters`)
-export const contentTypeInput = z
-  .string()
+export const contentTypeInput = textInput('contentType')
   .min(3, 'contentType is required')
   .max(255, 'contentType is too long')
 export const sizeInput = z

@@ -1,4 +1,4 @@
-import { AppError, type DocumentStatus } from '@uplink/core'
+import { AppError, type DocumentStatus, hasNul } from '@uplink/core'
 import { type Kysely, sql } from 'kysely'
 import type { Database, Document } from './schema.ts'
 
@@ -47,7 +47,8 @@ const SORTS: Record<DocumentSort, SortSpec> = {
     direction: 'asc',
     // Byte order of the lower-cased name: the same on every server, whatever its locale.
     column: sql<Key>`lower(filename) collate "C"`,
-    valid: (key): key is string => typeof key === 'string' && key.length <= 1000,
+    // A forged key with U+0000 would be a Postgres error (500), not a page.
+    valid: (key): key is string => typeof key === 'string' && key.length <= 1000 && !hasNul(key),
   },
   size: {
     direction: 'desc',

@@ -1,4 +1,10 @@
-import { MAX_FILENAME_INPUT, normalizeContentType, sha256Input } from '@uplink/core'
+import {
+  hasNul,
+  MAX_FILENAME_INPUT,
+  normalizeContentType,
+  nulMessage,
+  sha256Input,
+} from '@uplink/core'
 import { tusError } from './errors.ts'
 
 /** Upload-Metadata larger than this is refused before anything is parsed further. */
@@ -36,6 +42,7 @@ export function readMetadata(metadata: Record<string, string | null> | undefined
     if (typeof v !== 'string' || v.trim() === '') {
       throw tusError(400, `Upload-Metadata must include "${key}" (base64-encoded, not empty)`)
     }
+    if (hasNul(v)) throw tusError(400, nulMessage(`Upload-Metadata "${key}"`))
     return v
   }
   const filename = value('filename')

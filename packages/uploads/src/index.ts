@@ -35,6 +35,7 @@ export {
   type InspectionVerdict,
   inspectStream,
   SNIFF_BYTES,
+  sha256Mismatch,
 } from './inspection/inspection.ts'
 export type { Scanner, ScanResult } from './inspection/scanner.ts'
 export {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import {
   AppError,
   type Authenticate,
@@ -22,13 +22,14 @@ import {
   inspectionRules,
   type Scanner,
   settleInspection,
+  sha256Mismatch,
   toDocumentView,
   verifyUpload,
 } from '@uplink/uploads'
 import { type Request, type Response, Router } from 'express'
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
-import { type FormFile, readFormUpload } from '../http/form-upload.ts'
+import { type FormFile, MAX_FORM_OVERHEAD_BYTES, readFormUpload } from '../http/form-upload.ts'
 
 interface Deps {
   db: Kysely<Database>
@@ -52,13 +53,18 @@ interface Deps {
 const PURPOSE_FIRST =
   'the form field "purpose" must come before the file part (the body is read once, in order): e.g. curl -F purpose=document -F file=@a.pdf'
 
+const SHA256_FIELD =
+  'form field "sha256" must be the base64 SHA-256 of the whole file (44 characters)'
+
 /**
  * POST /documents — a plain `multipart/form-data` upload through the server (fields `purpose`,
- * optional `sha256`, then `file`), for scripts and small files. The bytes stream to S3 at the
- * staging key. For a purpose with `inspection: sync` they also stream through the inspector
- * (type sniff, clamd, SHA-256, size limit) and the answer is `201` with the `ready` document
- * only once it passed; else 413/422 (or 503 when clamd cannot answer) and nothing is kept.
- * Other purposes answer `201` with the `uploaded` document and are checked afterwards.
+ * then `file`; optional `sha256` before or after the file), for scripts and small files. The
+ * bytes stream to S3 at the staging key while they are hashed. For a purpose with
+ * `inspection: sync` they also stream through the inspector (type sniff, clamd, size limit)
+ * and the answer is `201` with the `ready` document only once it passed; else 413/422 (or 503
+ * when clamd cannot answer) and nothing is kept. Other purposes answer `201` with the
+ * `uploaded` document and are checked afterwards. Either way a declared `sha256` is compared
+ * once the form has ended, before the answer: a mismatch is a 422 and nothing is kept.
  */
 export function documentsPostRoute(deps: Deps): Router {
   const router = Router()
@@ -71,6 +77,7 @@ export function documentsPostRoute(deps: Deps): Router {
     const bound = Number(req.header('content-length') ?? Number.NaN)
     let purpose: string | undefined
     try {
+      refuseLongForm(deps.policies, bound)
       const doc = await readFormUpload(req, (file) => {
         purpose = file.fields.purpose
         return receive(deps, user.id, file, bound)
@@ -88,18 +95,36 @@ export function documentsPostRoute(deps: Deps): Router {
   return router
 }
 
+/**
+ * 413 before any byte is read when the Content-Length cannot be a form with an allowed file.
+ * The purpose is a form field, known only once the body is read, so the bound is the largest
+ * `maxBytes` of a purpose that allows `post`, plus the most a form carries besides its file.
+ */
+function refuseLongForm(policies: Policies, bound: number): void {
+  const limits = Object.values(policies)
+    .filter((policy) => policy.methods.includes('post'))
+    .map((policy) => policy.maxBytes)
+  // No purpose allows post: the policy check names that, once purpose is read.
+  if (limits.length === 0) return
+  const largest = Math.max(...limits)
+  if (!(bound > largest + MAX_FORM_OVERHEAD_BYTES)) return
+  throw new AppError(
+    'content_too_large',
+    `the form is ${bound} bytes: POST /documents takes files of at most ${formatBytes(largest)} (the largest limit of a purpose that allows post) plus ${formatBytes(MAX_FORM_OVERHEAD_BYTES)} of form; upload larger files with tus (/files) or a presigned upload, as the purpose allows`,
+  )
+}
+
 async function receive(deps: Deps, ownerId: string, file: FormFile, bound: number) {
   const { purpose, sha256 } = file.fields
   if (!purpose) throw new AppError('bad_input', PURPOSE_FIRST)
   if (sha256 !== undefined && !sha256Input.safeParse(sha256).success) {
-    throw new AppError(
-      'bad_input',
-      'form field "sha256" must be the base64 SHA-256 of the whole file (44 characters)',
-    )
+    throw new AppError('bad_input', SHA256_FIELD)
   }
   const contentType = normalizeContentType(file.mimeType)
   checkUpload(deps.policies, { purpose, contentType, size: undefined, method: 'post' })
   const { maxBytes } = policyFor(deps.policies, purpose)
+  // A body longer than the limit plus any form's overhead holds a file over the limit.
+  if (bound > maxBytes + MAX_FORM_OVERHEAD_BYTES) throw tooLarge(purpose, maxBytes)
   const id = randomUUID()
   const doc = await insertPendingWithinLimits(deps, {
     id,
@@ -132,13 +157,15 @@ async function receiveInspected(deps: Deps, doc: Document, file: FormFile): Prom
       yield chunk
     }
   }
+  let sha256: string | undefined
   try {
     await store(deps, doc, inspected())
+    sha256 = await declaredSha256(deps, doc, file)
   } catch (err) {
     inspection.abort()
     throw err
   }
-  const verdict = await inspection.end(rules)
+  const verdict = await inspection.end({ ...rules, sha256 })
   const ready = await settleInspection(deps, doc, verdict)
   deps.log.info({ documentId: doc.id, size: ready.sizeBytes }, 'upload inspected and stored')
   return ready
@@ -147,16 +174,44 @@ async function receiveInspected(deps: Deps, doc: Document, file: FormFile): Prom
 /** Streams the file to the staging key, then confirms it like a presigned upload. */
 async function receivePlain(deps: Deps, doc: Document, file: FormFile): Promise<Document> {
   const { maxBytes } = policyFor(deps.policies, doc.purpose)
+  const hash = createHash('sha256')
   let size = 0
   async function* limited() {
     for await (const chunk of file.stream as AsyncIterable<Buffer>) {
       size += chunk.length
       if (size > maxBytes) throw tooLarge(doc.purpose, maxBytes)
+      hash.update(chunk)
       yield chunk
     }
   }
   await store(deps, doc, limited())
+  const declared = await declaredSha256(deps, doc, file)
+  const actual = hash.digest('base64')
+  // Checked before the row can become `uploaded`: a mismatching body is never served.
+  if (declared && declared !== actual) {
+    const reason = sha256Mismatch(actual, declared)
+    await discard(deps, doc, reason)
+    throw new AppError('content_rejected', `upload rejected: ${reason}`)
+  }
   return verifyUpload(deps, { ...doc, sizeBytes: size })
+}
+
+/**
+ * The SHA-256 the client declared, before or after the file (generated OpenAPI clients send
+ * fields in schema order, so it may follow the file): the form is read to its end first. A
+ * form that fails after the file, or a malformed digest, keeps nothing.
+ */
+async function declaredSha256(deps: Deps, doc: Document, file: FormFile) {
+  try {
+    const { sha256 } = await file.ended
+    if (sha256 !== undefined && !sha256Input.safeParse(sha256).success) {
+      throw new AppError('bad_input', SHA256_FIELD)
+    }
+    return sha256
+  } catch (err) {
+    await discard(deps, doc, (err as Error).message)
+    throw err
+  }
 }
 
 const tooLarge = (purpose: string, maxBytes: number) =>
@@ -171,16 +226,21 @@ async function store(deps: Deps, doc: Document, body: AsyncIterable<Buffer>): Pr
   try {
     await deps.storage.putStream({ key, contentType: doc.contentType, body })
   } catch (err) {
-    await deps.storage.delete(key).catch(() => {})
     const reason =
       err instanceof AppError
         ? err.message
         : 'the upload was cut short before the whole file arrived'
-    await transitionDocument(deps.db, doc.id, {
-      to: 'rejected',
-      from: ['pending'],
-      set: { rejectionReason: reason },
-    }).catch(() => {})
+    await discard(deps, doc, reason)
     throw err
   }
+}
+
+/** Keeps nothing of a refused upload: the staged object is deleted, the row `rejected`. */
+async function discard(deps: Deps, doc: Document, reason: string): Promise<void> {
+  await deps.storage.delete(stagingKey(doc.objectKey)).catch(() => {})
+  await transitionDocument(deps.db, doc.id, {
+    to: 'rejected',
+    from: ['pending'],
+    set: { rejectionReason: reason },
+  }).catch(() => {})
 }

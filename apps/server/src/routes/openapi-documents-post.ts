@@ -29,11 +29,12 @@ const documentsPost: OpenAPIV3_1.OperationObject = {
   operationId: 'documents-post',
   summary: 'Upload a file through the server (multipart/form-data)',
   description:
-    'For scripts and small files, any purpose whose methods include `post`. Fields in this ' +
-    'order: `purpose`, optional `sha256`, then `file` (its Content-Type is the document type). ' +
-    'A purpose with `inspection: sync` is inspected (type, clamd, SHA-256, size) before the ' +
-    'answer: `201` with the `ready` document, or `413`/`422` naming the reason and nothing ' +
-    'kept. Other purposes answer `201` with the `uploaded` document, checked afterwards.',
+    'For scripts and small files, any purpose whose methods include `post`. `purpose` must ' +
+    'come before `file` (its Content-Type is the document type); the optional `sha256` may ' +
+    'come before or after it and is compared before the answer: a mismatch is `422` and ' +
+    'nothing is kept. A purpose with `inspection: sync` is inspected (type, clamd, size) ' +
+    'before the answer: `201` with the `ready` document, or `413`/`422` naming the reason and ' +
+    'nothing kept. Other purposes answer `201` with the `uploaded` document, checked afterwards.',
   tags: ['documents'],
   servers: [{ url: '/', description: 'the server root (this route is not under /api)' }],
   security: [{ bearerAuth: [] }],
@@ -45,13 +46,14 @@ const documentsPost: OpenAPIV3_1.OperationObject = {
           type: 'object',
           required: ['purpose', 'file'],
           properties: {
-            purpose: { type: 'string', description: 'The upload purpose; must come first' },
+            purpose: { type: 'string', description: 'The upload purpose; before the file' },
             sha256: {
               type: 'string',
-              description: 'Base64 SHA-256 of the whole file (44 characters)',
+              description:
+                'Base64 SHA-256 of the whole file (44 characters); before or after the file',
               pattern: '^[A-Za-z0-9+/]{43}=$',
             },
-            file: { type: 'string', format: 'binary', description: 'The file, last' },
+            file: { type: 'string', format: 'binary', description: 'The file, after purpose' },
           },
         },
         encoding: { file: { contentType: '*/*' } },
@@ -66,7 +68,10 @@ const documentsPost: OpenAPIV3_1.OperationObject = {
     '400': errorResponse('Bad form (e.g. purpose after the file) or a policy it breaks'),
     '401': errorResponse('No valid bearer token'),
     '403': errorResponse('A quota refused the upload'),
-    '413': errorResponse("Over the purpose's maxBytes"),
+    '413': errorResponse(
+      "Over the purpose's maxBytes; a Content-Length over the largest maxBytes of a purpose " +
+        'allowing post (plus the form around the file) is refused before the body is read',
+    ),
     '422': errorResponse(
       'The inspection refused the file (malware, wrong type, wrong length, SHA-256 mismatch)',
     ),

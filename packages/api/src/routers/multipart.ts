@@ -6,6 +6,7 @@ import {
   MULTIPART_LIMITS,
   planParts,
   sha256Input,
+  textInput,
   uploadRequestInput,
 } from '@uplink/core'
 import { setUploadRef, transitionDocument } from '@uplink/db'
@@ -143,7 +144,7 @@ export const multipartRouter = router({
           .array(
             z.object({
               partNumber: z.number().int(),
-              etag: z.string().min(1).max(200),
+              etag: textInput('etag').min(1).max(200),
               sha256: sha256Input.optional(),
             }),
           )

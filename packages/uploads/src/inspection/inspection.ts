@@ -125,10 +125,7 @@ export class Inspection {
       return fail('scanner_unavailable', `the virus scan could not run: ${scan.message}`)
     }
     if (rules.sha256 && rules.sha256 !== sha256) {
-      return fail(
-        'content_rejected',
-        `the bytes have SHA-256 ${sha256} but the client declared ${rules.sha256}`,
-      )
+      return fail('content_rejected', sha256Mismatch(sha256, rules.sha256))
     }
     return { ok: true, sha256, size }
   }
@@ -139,6 +136,10 @@ export class Inspection {
     this.#toScanner?.destroy()
   }
 }
+
+/** Why bytes whose digest is not the declared one are refused (every path says it alike). */
+export const sha256Mismatch = (actual: string, declared: string): string =>
+  `the bytes have SHA-256 ${actual} but the client declared ${declared}`
 
 /** Inspects a whole stream of bytes (e.g. a stored object read back from S3). */
 export async function inspectStream(
