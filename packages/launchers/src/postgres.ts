@@ -11,6 +11,11 @@ export interface RunningPostgres {
   stop(): Promise<void>
 }
 
+export interface StartPostgresOptions {
+  /** 200 by default; a server shared by every package's tests at once needs more. */
+  maxConnections?: number
+}
+
 const isRoot = process.getuid?.() === 0
 
 function pgBin(name: string): string {
@@ -27,7 +32,7 @@ function asDbUser(cmd: string, args: string[]): [string, string[]] {
  * Starts a throwaway PostgreSQL server from the system binaries in a temp dir on a free port.
  * Trust auth on loopback only; fsync off because the data dies with the test run.
  */
-export async function startPostgres(): Promise<RunningPostgres> {
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<RunningPostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'uplink-pg-'))
   if (isRoot) {
     const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim())
@@ -64,7 +69,7 @@ export async function startPostgres(): Promise<RunningPostgres> {
     '-c',
     'full_page_writes=off',
     '-c',
-    'max_connections=200',
+    `max_connections=${options.maxConnections ?? 200}`,
   ])
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`
   // runuser does not pass signals on, so a gentle stop asks pg_ctl for a fast shutdown.
