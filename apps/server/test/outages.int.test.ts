@@ -1,4 +1,5 @@
-import { testDatabase, testServices } from '@uplink/testing'
+import { poolStats } from '@uplink/db'
+import { testDatabase, testServices, waitFor } from '@uplink/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Harness, startHarness } from './support/harness.ts'
 import { startTcpRelay, type TcpRelay } from './support/tcp-relay.ts'
@@ -44,7 +45,10 @@ describe('when Postgres or S3 goes away', () => {
 
     // Idle pool connections are cut: without an error listener this kills the process.
     await pgRelay.down()
-    await new Promise((r) => setTimeout(r, 300))
+    await waitFor(
+      'the pool to drop its cut connections',
+      async () => poolStats(h.services.db)?.idle === 0,
+    )
     const res = await presign(token)
     expect(res.status).toBe(503)
     expect(res.headers.get('retry-after')).toBe('5')
