@@ -5,6 +5,6 @@ export default defineConfig({
     globalSetup: ['@uplink/testing/global-setup'],
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 120_000,
-    hookTimeout: 60_000,
+    hookTimeout: 180_000,
   },
 })
