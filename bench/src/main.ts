@@ -6,6 +6,7 @@ import { contentPassed, runContent } from './content.ts'
 import { largePassed, largeTable, runLarge } from './large.ts'
 import { measureLatency } from './latency.ts'
 import { readOptions } from './options.ts'
+import { runPeerSection } from './peer-section.ts'
 import { runPresign } from './presign.ts'
 import { machine, markdownTable, type Row, writeResults } from './report.ts'
 import { dirBytes, peakSampler, rssBytes } from './sampler.ts'
@@ -57,6 +58,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'uplink-bench-src-'))
 const stack = await startStack({
   logLevel: options.logLevel,
   processes: options.processes,
+  tus: { partSize: options.partSize, partsPerUpload: options.concurrency },
   ...(options.cpuProfileDir
     ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] }
     : {}),
@@ -240,10 +242,17 @@ try {
     results.content = c
   }
 
+  let peerTables = ''
+  if (options.sections.has('peer')) {
+    const peer = await runPeerSection(stack, scratch, options, say)
+    peerTables = `\n\n${peer.tables}`
+    results.peer = peer.results
+  }
+
   results.rows = rows
   const file = writeResults(results)
   const table = rows.length ? `\n\n${markdownTable(rows)}` : ''
-  console.log(`\n${machine()}${table}${largeRows}\n\nresults: ${file}`)
+  console.log(`\n${machine()}${table}${largeRows}${peerTables}\n\nresults: ${file}`)
 } finally {
   await stack.stop()
   rmSync(scratch, { recursive: true, force: true })

@@ -31,6 +31,17 @@ export interface BenchOptions {
   /** The presign section: URLs per kind and signer per round, and rounds. */
   presignUrls: number
   presignRounds: number
+  /** The peer section (Uplink against tusd): its shapes' sizes and counts. */
+  peer: {
+    size: number
+    chunkSize: number
+    smallUploads: number
+    smallSize: number
+    smallConcurrency: number
+    sequentialUploads: number
+    countUploads: number
+    countSize: number
+  }
   sections: Set<string>
 }
 
@@ -43,6 +54,7 @@ const SECTIONS = [
   'large',
   'scale',
   'content',
+  'peer',
 ]
 /**
  * Sections run without --only; `large` and `content` write and move GiBs, `scale` starts a
@@ -79,6 +91,15 @@ const HELP = `pnpm bench [options]
   --content-rate <MB/s>   content: the consumer's reading pace (default 40)
   --presign-urls <n>      presign: PUT, GET and part URLs per signer per round (default 50000)
   --presign-rounds <n>    presign: alternating rounds, the median counts (default 5)
+  --peer-size <MiB>       peer: the large upload, one PATCH and chunked (default 1024)
+  --peer-chunk <MiB>      peer: PATCH size of the chunked upload (default 5)
+  --peer-small <n>        peer: small uploads sent 16 at a time (default 200)
+  --peer-small-size <MiB> peer: size of each small upload (default 1)
+  --peer-small-concurrency <n>  peer: small uploads at once (default 16)
+  --peer-sequential <n>   peer: small uploads one after another, per round (default 50)
+  --peer-count <n>        peer: uploads per kind whose S3 requests and Postgres round trips
+                          are counted (default 10)
+  --peer-count-size <MiB> peer: the multi-part upload whose requests are counted (default 40)
   --only <a,b>            sections: ${SECTIONS.join(', ')}
                           (default: all but large, scale, content and presign)`
 
@@ -111,6 +132,14 @@ export function readOptions(argv: string[]): BenchOptions {
       'content-rate': { type: 'string' },
       'presign-urls': { type: 'string' },
       'presign-rounds': { type: 'string' },
+      'peer-size': { type: 'string' },
+      'peer-chunk': { type: 'string' },
+      'peer-small': { type: 'string' },
+      'peer-small-size': { type: 'string' },
+      'peer-small-concurrency': { type: 'string' },
+      'peer-sequential': { type: 'string' },
+      'peer-count': { type: 'string' },
+      'peer-count-size': { type: 'string' },
     },
   })
   if (values.help) {
@@ -167,6 +196,20 @@ export function readOptions(argv: string[]): BenchOptions {
     contentRateMBps: num('content-rate', values['content-rate'], 40),
     presignUrls: Math.round(num('presign-urls', values['presign-urls'], quick ? 5000 : 50_000)),
     presignRounds: Math.round(num('presign-rounds', values['presign-rounds'], quick ? 3 : 5)),
+    peer: {
+      size: Math.round(num('peer-size', values['peer-size'], quick ? 64 : 1024) * MiB),
+      chunkSize: Math.round(num('peer-chunk', values['peer-chunk'], 5) * MiB),
+      smallUploads: Math.round(num('peer-small', values['peer-small'], quick ? 40 : 200)),
+      smallSize: Math.round(num('peer-small-size', values['peer-small-size'], 1) * MiB),
+      smallConcurrency: Math.round(
+        num('peer-small-concurrency', values['peer-small-concurrency'], 16),
+      ),
+      sequentialUploads: Math.round(
+        num('peer-sequential', values['peer-sequential'], quick ? 10 : 50),
+      ),
+      countUploads: Math.round(num('peer-count', values['peer-count'], quick ? 3 : 10)),
+      countSize: Math.round(num('peer-count-size', values['peer-count-size'], 40) * MiB),
+    },
     sections,
   }
 }

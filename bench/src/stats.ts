@@ -17,3 +17,11 @@ export function round(value: number, digits = 1): number {
   const f = 10 ** digits
   return Math.round(value * f) / f
 }
+
+/** The p-th percentile (0–100) of a non-empty list, nearest rank. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) throw new RangeError('percentile of nothing')
+  const sorted = [...values].sort((a, b) => a - b)
+  const rank = Math.ceil((p / 100) * sorted.length)
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!
+}

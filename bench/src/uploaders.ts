@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs'
+import type { Readable } from 'node:stream'
 import { Upload as S3Upload } from '@aws-sdk/lib-storage'
 import { createUplinkClient, DOCUMENT_ID_HEADER, type UplinkClient } from '@uplink/client'
 import { s3Client } from '@uplink/testing'
@@ -57,13 +58,29 @@ export async function tusUpload(
   options: { userId: string; chunkSize?: number },
 ): Promise<string | undefined> {
   const token = await stack.token(options.userId)
+  return tusUploadTo(`${stack.baseUrl}/files`, createReadStream(path), size, {
+    headers: { Authorization: `Bearer ${token}` },
+    ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
+  })
+}
+
+/**
+ * One tus upload with tus-js-client to any tus server (Uplink's /files or tusd), from a file
+ * stream or a buffer. Resolves to the document id an Uplink server names, if any.
+ */
+export async function tusUploadTo(
+  endpoint: string,
+  body: Readable | Buffer,
+  size: number,
+  options: { headers?: Record<string, string>; chunkSize?: number },
+): Promise<string | undefined> {
   let documentId: string | undefined
   await new Promise<void>((resolve, reject) => {
-    const upload = new tus.Upload(createReadStream(path), {
-      endpoint: `${stack.baseUrl}/files`,
+    const upload = new tus.Upload(body, {
+      endpoint,
       uploadSize: size,
       chunkSize: options.chunkSize ?? Number.POSITIVE_INFINITY,
-      headers: { Authorization: `Bearer ${token}` },
+      headers: options.headers ?? {},
       metadata: { filename: 'bench.mp4', filetype: 'video/mp4', purpose: 'video' },
       retryDelays: [],
       onAfterResponse: (_req, res) => {

@@ -24,8 +24,11 @@ export interface AppDeps extends Omit<ApiDeps, 'log'> {
   trustProxy?: boolean
   /** True while the server shuts down: `/readyz` answers 503 so balancers stop sending. */
   draining?: () => boolean
-  /** Trusted CloudFront public keys by key pair id: serves the /cdn verifier when not empty. */
-  cdnPublicKeys?: ReadonlyMap<string, KeyObject>
+  /**
+   * The /cdn verifier, served when `publicKeys` (trusted keys by key pair id) is not empty;
+   * `baseUrl` is the URL it answers as (see cdnRoute).
+   */
+  cdn?: { publicKeys: ReadonlyMap<string, KeyObject>; baseUrl: string }
   /** The virus scanner of purposes inspected synchronously (POST /documents, tus). */
   scanner?: Scanner | undefined
   /** Extra routers (dev-only endpoints, the built web app) mounted before the 404. */
@@ -115,12 +118,12 @@ export function createApp(deps: AppDeps): Express {
       ...(deps.downloadMode ? { mode: deps.downloadMode } : {}),
     }),
   )
-  if (deps.cdnPublicKeys?.size) {
+  if (deps.cdn?.publicKeys.size) {
     app.use(
       cdnRoute({
         db: deps.db,
         storage: deps.storage,
-        publicKeys: deps.cdnPublicKeys,
+        ...deps.cdn,
         downloadable: deps.downloadable,
       }),
     )

@@ -2,10 +2,21 @@ import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { Mode } from './env.ts'
 
+/**
+ * What gallery policies name and the /cdn verifier matches against when UPLINK_CDN_URL is unset
+ * (development only): a fixed name, so no request header ever takes part in either.
+ */
+export const DEV_CDN_URL = 'http://localhost/cdn'
+
 /** CloudFront signed cookies: what signs them (galleryAccess) and what checks them (/cdn). */
 export interface CdnConfig {
   /** The CDN URL, no trailing slash; undefined in development: `<request origin>/cdn`. */
   url: string | undefined
+  /**
+   * The base of every policy's Resource and of the URL the /cdn verifier checks (with the
+   * request's path): UPLINK_CDN_URL, else DEV_CDN_URL. Never the request's Host.
+   */
+  resourceBase: string
   /** The cookies' Domain (UPLINK_CDN_COOKIE_DOMAIN); undefined: derived per request. */
   cookieDomain: string | undefined
   /** Signs gallery cookies; undefined: `documents.galleryAccess` answers 501. */
@@ -31,7 +42,7 @@ function pemOrFile(value: string): string {
 /**
  * Reads the CDN settings: a private key (PEM text or a file path) and key pair id sign the
  * cookies; the verifier trusts the public key derived from it, or UPLINK_CLOUDFRONT_PUBLIC_KEY
- * (a verifier-only deployment). Production needs UPLINK_CDN_URL to sign. Returns the variables
+ * (a verifier-only deployment). Production needs UPLINK_CDN_URL to sign or verify. Returns the variables
  * still `missing` and `invalid` ones ("NAME: what is wrong").
  */
 export function resolveCdnConfig(
@@ -55,11 +66,13 @@ export function resolveCdnConfig(
   const anyKey = Boolean(env.UPLINK_CLOUDFRONT_PRIVATE_KEY || env.UPLINK_CLOUDFRONT_PUBLIC_KEY)
   if (anyKey && !keyPairId) missing.push('UPLINK_CLOUDFRONT_KEY_PAIR_ID')
   if ((env.UPLINK_CDN_URL || keyPairId) && !anyKey) missing.push('UPLINK_CLOUDFRONT_PRIVATE_KEY')
-  if (privateKey && !env.UPLINK_CDN_URL && mode === 'production') missing.push('UPLINK_CDN_URL')
+  // Production signs and verifies for the configured URL only (a verifier-only one too).
+  if (anyKey && !env.UPLINK_CDN_URL && mode === 'production') missing.push('UPLINK_CDN_URL')
   const trusted = publicKey ?? derived
   return {
     config: {
       url: env.UPLINK_CDN_URL,
+      resourceBase: env.UPLINK_CDN_URL ?? DEV_CDN_URL,
       cookieDomain: env.UPLINK_CDN_COOKIE_DOMAIN?.replace(/^\./, ''),
       signer: privateKey && keyPairId ? { keyPairId, privateKey: privateKey.pem } : undefined,
       publicKeys: new Map(trusted && keyPairId ? [[keyPairId, trusted]] : []),

@@ -121,14 +121,21 @@ describe('loadConfig', () => {
       ).toThrow(/UPLINK_CLOUDFRONT_KEY_PAIR_ID, UPLINK_CDN_URL/)
     })
 
-    it('runs a verifier-only deployment from the public key alone', () => {
-      const { cdn } = loadConfig('production', {
+    it('runs a verifier-only deployment from the public key alone, at its configured URL', () => {
+      const verifierOnly = {
         ...production,
         UPLINK_CLOUDFRONT_KEY_PAIR_ID: 'K1',
         UPLINK_CLOUDFRONT_PUBLIC_KEY: pem(pair.publicKey),
+      }
+      // The URL the verifier matches policies against comes from configuration, never a Host.
+      expect(() => loadConfig('production', verifierOnly)).toThrow(/set UPLINK_CDN_URL/)
+      const { cdn } = loadConfig('production', {
+        ...verifierOnly,
+        UPLINK_CDN_URL: 'https://app.example.com/cdn',
       })
       expect(cdn.signer).toBeUndefined()
       expect(cdn.publicKeys.get('K1')?.equals(pair.publicKey)).toBe(true)
+      expect(cdn.resourceBase).toBe('https://app.example.com/cdn')
     })
 
     it('refuses a key that is not one, a public key of another pair, and never echoes the value', () => {

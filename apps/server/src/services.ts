@@ -129,9 +129,14 @@ export function createServices(
     policies: config.policies,
     expiries: config.expiries,
     gallery: config.cdn.signer
-      ? { signer: config.cdn.signer, cdnUrl: config.cdn.url, cookieDomain: config.cdn.cookieDomain }
+      ? {
+          signer: config.cdn.signer,
+          cdnUrl: config.cdn.url,
+          resourceBase: config.cdn.resourceBase,
+          cookieDomain: config.cdn.cookieDomain,
+        }
       : undefined,
-    cdnPublicKeys: config.cdn.publicKeys,
+    cdn: { publicKeys: config.cdn.publicKeys, baseUrl: config.cdn.resourceBase },
     log,
     trustProxy: config.trustProxy,
     events,

@@ -2,6 +2,7 @@ import { createHash, createPublicKey, generateKeyPairSync, verify } from 'node:c
 import { freePort } from '@uplink/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withDevGalleryKeys } from '../src/dev/gallery-keys.ts'
+import { DEV_CDN_URL } from '../src/env-cdn.ts'
 import { createLogger } from '../src/logger.ts'
 import { cookieHeader, craftedCookies, galleryAccess, png, uploadImage } from './support/gallery.ts'
 import { type Harness, startHarness } from './support/harness.ts'
@@ -46,6 +47,20 @@ const sha = (bytes: Buffer | ArrayBuffer) =>
   createHash('sha256')
     .update(Buffer.from(bytes as ArrayBuffer))
     .digest('hex')
+/** A confirmed `document` (PDF) of `userId`: a purpose the gallery never grants. */
+async function presignedPdf(userId: string): Promise<string> {
+  const api = await h.client(userId)
+  const body = Buffer.from('%PDF-1.4\n%%EOF\n')
+  const signed = await api.uploads.presignPut.mutate({
+    purpose: 'document',
+    filename: 'a.pdf',
+    contentType: 'application/pdf',
+    size: body.length,
+  })
+  await fetch(signed.url, { method: 'PUT', headers: signed.headers, body })
+  await api.uploads.confirm.mutate({ documentId: signed.documentId })
+  return signed.documentId
+}
 const epochIn = (seconds: number) => Math.floor(Date.now() / 1000) + seconds
 
 describe('documents.galleryAccess', () => {
@@ -105,6 +120,12 @@ describe('documents.galleryAccess', () => {
         /UPLINK_CDN_URL, UPLINK_CLOUDFRONT_KEY_PAIR_ID and UPLINK_CLOUDFRONT_PRIVATE_KEY/,
       )
       expect(access.setCookies).toEqual([])
+      // The page asks first, and offers no gallery here.
+      const api = await bare.client('alice')
+      expect(await api.documents.galleryAvailable.query()).toEqual({ available: false })
+      expect(await (await h.client()).documents.galleryAvailable.query()).toEqual({
+        available: true,
+      })
       // No verifier without a key: /cdn is not served at all.
       expect((await fetch(`${bare.baseUrl}/cdn/alice/image/x`)).status).toBe(404)
     } finally {
@@ -233,7 +254,7 @@ describe('GET /cdn/* (the CloudFront-compatible verifier)', () => {
     expect((await getCdn(`alice/image/${id}`, fromRange('127.0.0.0/8'))).status).toBe(200)
   })
 
-  it('serves no staging object, pending upload or deleted document, even under a wide policy', async () => {
+  it('serves no staging object, other purpose, pending upload or deleted document, even under a wide policy', async () => {
     const wide = craftedCookies(
       {
         Statement: [
@@ -244,7 +265,12 @@ describe('GET /cdn/* (the CloudFront-compatible verifier)', () => {
       KEY_PAIR_ID,
     )
     const staged = await uploadImage(h, 'alice', png(8, [7, 7, 7]), false)
-    expect((await getCdn(`staging/alice/image/${staged}`, wide)).status).toBe(404)
+    const staging = await getCdn(`staging/alice/image/${staged}`, wide)
+    expect(staging.status).toBe(403)
+    expect(await staging.json()).toEqual({ error: 'access denied: not a gallery image' })
+    // Only the gallery's purpose: a policy reaching further still serves no PDF.
+    const pdf = await presignedPdf('alice')
+    expect((await getCdn(`alice/document/${pdf}`, wide)).status).toBe(403)
     expect((await getCdn(`alice/image/${staged}`, wide)).status).toBe(404)
     const id = await uploadImage(h, 'alice', png(8, [8, 8, 8]))
     expect((await getCdn(`alice/image/${id}`, wide)).status).toBe(200)
@@ -254,7 +280,7 @@ describe('GET /cdn/* (the CloudFront-compatible verifier)', () => {
 })
 
 describe('gallery cookies in pnpm dev (no CloudFront settings)', () => {
-  it('signs with an in-memory key for <request origin>/cdn and serves through it', async () => {
+  it('signs with an in-memory key for the fixed dev CDN URL and serves through <origin>/cdn', async () => {
     const dev = await startHarness(
       {},
       { configure: (config) => withDevGalleryKeys(config, createLogger('silent')) },
@@ -267,6 +293,11 @@ describe('gallery cookies in pnpm dev (no CloudFront settings)', () => {
         baseUrl: `${dev.baseUrl}/cdn`,
         prefix: 'carol/image/',
       })
+      // The policy names the dev verifier's fixed URL, whatever Host the request carried.
+      const policy = decode(
+        /CloudFront-Policy=([^;]+)/.exec(access.setCookies.join('\n'))?.[1] ?? '',
+      ).toString()
+      expect(JSON.parse(policy).Statement[0].Resource).toBe(`${DEV_CDN_URL}/carol/image/*`)
       const res = await fetch(`${dev.baseUrl}/cdn/carol/image/${id}`, {
         headers: { cookie: cookieHeader(access.setCookies) },
       })

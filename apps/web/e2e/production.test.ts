@@ -1,7 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto'
+import { createTRPCClient, httpLink } from '@trpc/client'
+import type { AppRouter } from '@uplink/api'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from './support/browser.ts'
+import { uploadImage } from './support/seed.ts'
 import { JWT_SECRET, type RunningServer, startServer } from './support/server.ts'
 
 let server: RunningServer
@@ -55,6 +58,15 @@ describe('the production server', () => {
       expect(res.status, path).toBeGreaterThanOrEqual(400)
     }
     expect(await get('/healthz', html)).toMatchObject({ status: 200, body: '{"ok":true}' })
+    // Neither UPLINK_METRICS_TOKEN nor UPLINK_METRICS_PORT: /metrics is a 404, and so is any
+    // unknown path under the server's prefixes, in the catalogue's JSON shape.
+    for (const path of ['/metrics', '/documents', '/documents/nope/deeper', '/cdn', '/api/nope']) {
+      const res = await get(path, html)
+      expect(res.status, path).toBe(404)
+      expect(res.type, path).toMatch(/^application\/json/)
+      // /api/* is answered by the OpenAPI adapter, in its own JSON.
+      if (path !== '/api/nope') expect(JSON.parse(res.body), path).toHaveProperty('requestId')
+    }
   })
 
   it('sends a strict CSP and the usual security headers with the page, and Chromium reports no violation', async () => {
@@ -108,5 +120,57 @@ describe('the production server', () => {
     await page.getByText('No documents yet').waitFor()
     expect(page.url()).toBe(`${server.baseUrl}/`)
     await page.close()
+  })
+})
+
+/** A 1×1 PNG. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+)
+
+describe('the gallery in production', () => {
+  /**
+   * Signs `userId` in through the URL fragment, with one image so the list and its controls
+   * show, and waits for the server's answer on whether there is a gallery.
+   */
+  async function openDocuments(target: RunningServer, userId: string) {
+    const { signDevToken } = await import('@uplink/api')
+    const token = await signDevToken(JWT_SECRET, userId)
+    const api = createTRPCClient<AppRouter>({
+      links: [
+        httpLink({ url: `${target.baseUrl}/trpc`, headers: { authorization: `Bearer ${token}` } }),
+      ],
+    })
+    await uploadImage(api, 'photo.png', PNG)
+    const page = await browser.newPage()
+    const answered = page
+      .waitForResponse((r) => r.url().includes('documents.galleryAvailable'))
+      .then((r) => expect(r.status()).toBe(200))
+    await page.goto(`${target.baseUrl}/#token=${token}`)
+    await page.getByText('photo.png').first().waitFor()
+    await page.getByLabel('Search by name').waitFor()
+    // Whichever comes first: the server's answer, or a gallery switch shown without asking.
+    await Promise.race([answered, page.getByLabel('Gallery of images').waitFor()])
+    return page
+  }
+
+  it('is offered where a CDN is configured', async () => {
+    const page = await openDocuments(server, 'ivy')
+    await page.getByLabel('Gallery of images').waitFor()
+    await page.close()
+  })
+
+  it('is not offered, and no server variable is shown, without a CDN', async () => {
+    const bare = await startServer({}, 'production')
+    try {
+      const page = await openDocuments(bare, 'jack')
+      expect(await page.getByLabel('Gallery of images').count()).toBe(0)
+      expect(await page.getByText('Show as').count()).toBe(0)
+      expect(await page.content()).not.toMatch(/UPLINK_|CLOUDFRONT/)
+      await page.close()
+    } finally {
+      await bare.stop()
+    }
   })
 })

@@ -47,6 +47,11 @@ export interface GalleryConfig {
   signer: GallerySigner
   /** The CDN URL (`https://cdn.example.com`); undefined: `<request origin>/cdn` (dev). */
   cdnUrl: string | undefined
+  /**
+   * What the policy's Resource begins with: the CDN URL, or in development the /cdn verifier's
+   * fixed URL. From configuration only: a Host header never widens what cookies grant.
+   */
+  resourceBase: string
   /** The cookies' `Domain`; undefined: the CDN host, or none when the API is on that host. */
   cookieDomain: string | undefined
 }

@@ -31,6 +31,7 @@ export const ERROR_CATALOGUE = {
   },
   quota_exceeded: { status: 403, rpc: 'FORBIDDEN', message: 'a quota refused this upload' },
   document_not_found: { status: 404, rpc: 'NOT_FOUND', message: 'document not found' },
+  route_not_found: { status: 404, rpc: 'NOT_FOUND', message: 'no such route' },
   state_conflict: { status: 409, rpc: 'CONFLICT', message: 'the document changed state' },
   upload_missing: {
     status: 412,

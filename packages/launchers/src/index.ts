@@ -4,6 +4,13 @@ export { type StartHaproxyOptions, startHaproxy } from './haproxy.ts'
 export { createDatabase, type RunningPostgres, startPostgres } from './postgres.ts'
 export { type RunningService, type SpawnServiceOptions, spawnService } from './spawn-service.ts'
 export {
+  type RunningTusd,
+  type StartTusdOptions,
+  startTusd,
+  TUSD_VERSION,
+  tusdBinary,
+} from './tusd.ts'
+export {
   type RunningS3,
   type S3Config,
   type StartS3Options,

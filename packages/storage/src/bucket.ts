@@ -46,7 +46,18 @@ export async function configureBucketCors(
   )
 }
 
-/** HeadBucket: resolves when S3 answers and the bucket is there (readiness checks). */
+/**
+ * HeadBucket: resolves when S3 answers and the bucket is there (readiness checks). A missing
+ * bucket throws an error that says so: HeadBucket's 404 has no body, so the SDK names it only
+ * `NotFound` or `UnknownError`.
+ */
 export async function checkBucket(client: S3Client, bucket: string): Promise<void> {
-  await client.send(new HeadBucketCommand({ Bucket: bucket }))
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }))
+  } catch (err) {
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+    // HeadBucket: "If the bucket does not exist … the HEAD request returns … 404 Not Found".
+    if (status === 404) throw new Error(`bucket "${bucket}" does not exist`, { cause: err })
+    throw err
+  }
 }

@@ -39,6 +39,21 @@ describe('signGalleryAccess', () => {
     expect(access.cookies['CloudFront-Key-Pair-Id']).toBe('K2JCJMDEHXQW5F')
   })
 
+  it('grants resourceBase when given, while baseUrl stays where the page loads images', () => {
+    const access = signGalleryAccess(
+      { keyPairId: 'K1', privateKey: privatePem },
+      {
+        ownerId: 'alice',
+        baseUrl: 'http://evil.example/x?/cdn',
+        resourceBase: 'http://localhost/cdn',
+        ttlSeconds: 60,
+      },
+    )
+    const policy = JSON.parse(cloudFrontBase64(access.cookies['CloudFront-Policy']).toString())
+    expect(policy.Statement[0].Resource).toBe('http://localhost/cdn/alice/image/*')
+    expect(access.baseUrl).toBe('http://evil.example/x?/cdn')
+  })
+
   it('keeps an owner id that could escape its prefix inside one hashed key segment', () => {
     expect(galleryPrefix('../bob')).toMatch(/^u-[0-9a-f]{40}\/image\/$/)
     expect(galleryPrefix('a*b')).not.toContain('*')

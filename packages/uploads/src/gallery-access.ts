@@ -46,13 +46,21 @@ export function galleryPolicy(resource: string, expiresAt: Date): string {
 /**
  * Signs CloudFront cookies that let the owner's browser read their own images, and nothing
  * else, for `ttlSeconds`: one policy for a whole page of images instead of a URL per image.
- * `baseUrl` is the CDN URL without a trailing slash.
+ * `baseUrl` is where the browser loads images; the policy covers `resourceBase` (default
+ * `baseUrl`), which differs only in development, where the verifier has a fixed name.
  */
 export function signGalleryAccess(
   signer: GallerySigner,
-  input: { ownerId: string; baseUrl: string; ttlSeconds: number; now?: Date },
+  input: {
+    ownerId: string
+    baseUrl: string
+    resourceBase?: string
+    ttlSeconds: number
+    now?: Date
+  },
 ): GalleryAccess {
   const baseUrl = input.baseUrl.replace(/\/+$/, '')
+  const resourceBase = (input.resourceBase ?? baseUrl).replace(/\/+$/, '')
   const prefix = galleryPrefix(input.ownerId)
   // Whole seconds: the policy carries epoch seconds, so expiresAt says exactly what it grants.
   const nowSeconds = Math.floor((input.now ?? new Date()).getTime() / 1000)
@@ -60,7 +68,7 @@ export function signGalleryAccess(
   const signed = getSignedCookies({
     keyPairId: signer.keyPairId,
     privateKey: signer.privateKey,
-    policy: galleryPolicy(`${baseUrl}/${prefix}*`, expiresAt),
+    policy: galleryPolicy(`${resourceBase}/${prefix}*`, expiresAt),
   })
   const policy = signed['CloudFront-Policy']
   if (!policy) throw new Error('the CloudFront signer returned no policy cookie')

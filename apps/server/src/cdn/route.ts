@@ -3,16 +3,21 @@ import { pipeline } from 'node:stream/promises'
 import { parseObjectKey } from '@uplink/core/object-key'
 import { type Database, type Document, findDocumentByKey } from '@uplink/db'
 import type { Storage } from '@uplink/storage'
-import { DEFAULT_DOWNLOADABLE } from '@uplink/uploads'
+import { DEFAULT_DOWNLOADABLE, GALLERY_PURPOSE } from '@uplink/uploads'
 import { type Request, type Response, Router } from 'express'
 import type { Kysely } from 'kysely'
-import { verifySignedCookies } from './signed-cookies.ts'
+import { resourceMatches, verifySignedCookies } from './signed-cookies.ts'
 
 export interface CdnRouteDeps {
   db: Kysely<Database>
   storage: Pick<Storage, 'openObject'>
   /** Key pair id → public key, as CloudFront's trusted key group holds them. */
   publicKeys: ReadonlyMap<string, KeyObject>
+  /**
+   * The URL this verifier answers as (UPLINK_CDN_URL, or the fixed development one): with the
+   * request's path after `/cdn`, the URL a policy's Resource must match. Never the Host header.
+   */
+  baseUrl: string
   downloadable?: readonly Document['status'][] | undefined
 }
 
@@ -30,26 +35,39 @@ export function parseCookies(header: string | undefined): Record<string, string>
 
 /**
  * `GET /cdn/<key>`: a CloudFront stand-in for `pnpm dev` and tests. It checks the signed
- * cookies as CloudFront does (see signed-cookies.ts), then streams the object. Stricter than
- * CloudFront, which serves any object the policy covers: only a document's own key
- * (`<owner>/<purpose>/<id>`, never `staging/…`) whose document may be downloaded.
+ * cookies as CloudFront does (see signed-cookies.ts) against `<baseUrl>/<key>` — configuration
+ * and path alone, as CloudFront only answers for its own configured names — then streams the
+ * object. Stricter than CloudFront, which serves any object the policy covers: only a gallery
+ * purpose's document key (`<owner>/image/<id>`, never `staging/…`) that the policy's Resource
+ * covers once decoded, and whose document may be downloaded.
  */
 export function cdnRoute(deps: CdnRouteDeps): Router {
   const downloadable = deps.downloadable ?? DEFAULT_DOWNLOADABLE
+  const base = deps.baseUrl.replace(/\/+$/, '')
   const router = Router()
   router.get('/cdn/*splat', async (req: Request, res: Response) => {
+    // req.path is the routed path, also for an absolute-form request line; still encoded.
+    const path = req.path.slice('/cdn/'.length)
     const verdict = verifySignedCookies(
       {
         cookies: parseCookies(req.headers.cookie),
-        url: `${req.protocol}://${req.host}${req.originalUrl}`,
+        url: `${base}/${path}${querySuffix(req.url)}`,
         ip: req.ip ?? req.socket.remoteAddress ?? '',
         now: new Date(),
       },
       deps.publicKeys,
     )
     if (!verdict.ok) return refuse(res, 403, `access denied: ${verdict.reason}`)
-    const key = decodeKey(req.path.slice('/cdn/'.length))
-    const doc = key && parseObjectKey(key) ? await findDocumentByKey(deps.db, key) : undefined
+    // The key served is the decoded path: it must itself be a gallery key the Resource covers.
+    const key = decodeKey(path)
+    const parts = key ? parseObjectKey(key) : undefined
+    if (!key || parts?.purpose !== GALLERY_PURPOSE) {
+      return refuse(res, 403, 'access denied: not a gallery image')
+    }
+    if (!resourceMatches(verdict.resource, `${base}/${key}`)) {
+      return refuse(res, 403, 'access denied: resource not granted')
+    }
+    const doc = await findDocumentByKey(deps.db, key)
     if (!doc || !downloadable.includes(doc.status)) return refuse(res, 404, 'not found')
 
     // A client that leaves before S3 answers aborts the GET; after that, pipeline does.
@@ -75,6 +93,12 @@ export function cdnRoute(deps: CdnRouteDeps): Router {
     })
   })
   return router
+}
+
+/** `?query` of a request target (origin- or absolute-form), or ''. */
+function querySuffix(target: string): string {
+  const at = target.indexOf('?')
+  return at < 0 ? '' : target.slice(at)
 }
 
 function decodeKey(path: string): string | undefined {

@@ -5,13 +5,14 @@ import { z } from 'zod'
 /** What one request offers: its cookies, full URL, client address and time. */
 export interface ViewerRequest {
   cookies: Record<string, string>
-  /** scheme://host/path?query, as the viewer asked for it. */
+  /** scheme://host/path?query the viewer asked for: the configured base and the request's path. */
   url: string
   ip: string
   now: Date
 }
 
-export type Verdict = { ok: true } | { ok: false; reason: string }
+/** A pass names the Resource it granted, so the caller can check what it serves against it too. */
+export type Verdict = { ok: true; resource: string } | { ok: false; reason: string }
 
 const epoch = z.object({ 'AWS:EpochTime': z.number().int().nonnegative() }).strict()
 
@@ -121,7 +122,7 @@ export function verifySignedCookies(
   if (!resourceMatches(statement.Resource, request.url)) return deny('resource not granted')
   const sourceIp = condition.IpAddress?.['AWS:SourceIp']
   if (sourceIp !== undefined && !ipInCidr(request.ip, sourceIp)) return deny('ip not allowed')
-  return { ok: true }
+  return { ok: true, resource: statement.Resource }
 }
 
 function verifySignature(hash: string, data: Buffer, key: KeyObject, signature: Buffer): boolean {

@@ -15,7 +15,7 @@ export function withDevGalleryKeys(config: Readonly<Config>, log: Logger): Reado
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
   log.info(
-    'gallery cookies: no UPLINK_CLOUDFRONT_* set, signing with an in-memory RSA-2048 key for <this origin>/cdn',
+    `gallery cookies: no UPLINK_CLOUDFRONT_* set, signing with an in-memory RSA-2048 key for ${config.cdn.resourceBase} (served at <this origin>/cdn)`,
   )
   return Object.freeze({
     ...config,

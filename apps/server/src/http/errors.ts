@@ -1,4 +1,4 @@
-import { toAppError } from '@uplink/core'
+import { AppError, toAppError } from '@uplink/core'
 import type { NextFunction, Request, Response } from 'express'
 import { withRequestId } from '../correlation.ts'
 
@@ -31,6 +31,7 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
     res.status(status).json({ error: (err as Error).message, requestId: req.id })
 }
 
-export function notFound(req: Request, res: Response) {
-  res.status(404).json({ error: `no route for ${req.method} ${req.path}` })
+/** Last route: a catalogue 404 (`{ error, requestId }`, as every Express route answers errors). */
+export function notFound(req: Request, _res: Response, next: NextFunction) {
+  next(new AppError('route_not_found', `no route for ${req.method} ${req.path}`))
 }

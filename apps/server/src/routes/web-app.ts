@@ -2,15 +2,20 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import express, { type NextFunction, type Request, type Response, Router } from 'express'
 
-/** Paths that belong to the API: never answered with the web app, whatever the method. */
+/**
+ * Paths that belong to the server: never answered with the web app, whatever the method, so an
+ * unknown one stays the API's JSON 404 (e.g. /metrics when it is not served on this port).
+ */
 const API_PATHS = [
+  /^\/api(\/|$)/,
   /^\/trpc(\/|$)/,
   /^\/files(\/|$)/,
-  /^\/healthz$/,
-  /^\/dev(\/|$)/,
-  /^\/documents\/[^/]+\/(download|content)$/,
-  /^\/documents\/content-session$/,
   /^\/cdn(\/|$)/,
+  /^\/documents(\/|$)/,
+  /^\/metrics(\/|$)/,
+  /^\/hooks(\/|$)/,
+  /^\/dev(\/|$)/,
+  /^\/(healthz|readyz)$/,
 ]
 
 /** Where the page may send and fetch bytes besides its own origin: the bucket, for direct uploads and downloads. */

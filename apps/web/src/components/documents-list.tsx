@@ -12,6 +12,7 @@ import {
 import { useDocuments } from '../documents/use-documents.ts'
 import { DownloadUrls } from '../download/download-urls.ts'
 import { useGalleryAccess } from '../gallery/use-gallery-access.ts'
+import { useGalleryAvailable } from '../gallery/use-gallery-available.ts'
 import { DocumentCard } from './document-card.tsx'
 import { Gallery } from './gallery.tsx'
 
@@ -40,6 +41,8 @@ export default function DocumentsList({ api, version, contentSession }: Props) {
   // The cookies are asked for the first time the gallery opens, then kept fresh.
   const [galleryOpened, setGalleryOpened] = useState(false)
   const gallery = useGalleryAccess(api, galleryOpened)
+  // No CDN configured: no gallery to offer (its error would only name server variables).
+  const galleryAvailable = useGalleryAvailable(api)
   const [query, setQuery] = useState<ListQuery>(DEFAULT_QUERY)
   // What the server is asked: the search only once typing pauses.
   const [asked, setAsked] = useState<ListQuery>(DEFAULT_QUERY)
@@ -73,23 +76,25 @@ export default function DocumentsList({ api, version, contentSession }: Props) {
       {(loaded > 0 || narrowed) && (
         <>
           <div className="list-controls">
-            <fieldset className="view-switch">
-              <legend>Show as</legend>
-              {(['list', 'gallery'] as const).map((v) => (
-                <label key={v}>
-                  <input
-                    type="radio"
-                    name="documents-view"
-                    checked={view === v}
-                    onChange={() => {
-                      setView(v)
-                      if (v === 'gallery') setGalleryOpened(true)
-                    }}
-                  />
-                  {v === 'list' ? 'List' : 'Gallery of images'}
-                </label>
-              ))}
-            </fieldset>
+            {galleryAvailable && (
+              <fieldset className="view-switch">
+                <legend>Show as</legend>
+                {(['list', 'gallery'] as const).map((v) => (
+                  <label key={v}>
+                    <input
+                      type="radio"
+                      name="documents-view"
+                      checked={view === v}
+                      onChange={() => {
+                        setView(v)
+                        if (v === 'gallery') setGalleryOpened(true)
+                      }}
+                    />
+                    {v === 'list' ? 'List' : 'Gallery of images'}
+                  </label>
+                ))}
+              </fieldset>
+            )}
             <label>
               Search by name
               <input
@@ -133,7 +138,7 @@ export default function DocumentsList({ api, version, contentSession }: Props) {
               ? 'No documents match.'
               : `Showing ${shown.length}${hasMore ? ', more to load below' : ''}.`}
           </p>
-          {view === 'gallery' ? (
+          {view === 'gallery' && galleryAvailable ? (
             <Gallery docs={shown} access={gallery.access} error={gallery.error} />
           ) : (
             <ul className="documents" aria-labelledby="documents-heading">

@@ -11,7 +11,7 @@ import { mintDownloadUrl, signGalleryAccess, toDocumentView, viewDocument } from
 import { z } from 'zod'
 import { galleryCookieDomain, galleryCookieHeaders } from '../gallery-cookies.ts'
 import { documentPageOutput, documentViewOutput, downloadUrlOutput } from '../openapi.ts'
-import { type Context, protectedProcedure, router } from '../trpc.ts'
+import { type Context, protectedProcedure, publicProcedure, router } from '../trpc.ts'
 
 const byIdInput = z.object({ id: documentIdInput })
 /** Deleted documents are never listed. */
@@ -116,6 +116,12 @@ export const documentsRouter = router({
   }),
 
   /**
+   * Whether `galleryAccess` can sign here (CloudFront configured, or `pnpm dev`'s own key), so a
+   * page offers the gallery only where it works, without asking for cookies it may not use.
+   */
+  galleryAvailable: publicProcedure.query(({ ctx }) => ({ available: ctx.gallery !== undefined })),
+
+  /**
    * Sets CloudFront signed cookies that let this browser load the caller's own images from the
    * CDN until `expiresAt` (one policy for a whole page, not a URL per image). An image's URL is
    * `<baseUrl>/<prefix><documentId>`; call again when images start failing with 403.
@@ -130,6 +136,7 @@ export const documentsRouter = router({
     const access = signGalleryAccess(gallery.signer, {
       ownerId: ctx.user.id,
       baseUrl,
+      resourceBase: gallery.resourceBase,
       ttlSeconds: ctx.expiries.gallery ?? DEFAULT_GALLERY_TTL_SECONDS,
     })
     const domain = galleryCookieDomain(gallery.cookieDomain, access.baseUrl, ctx.requestOrigin)
