@@ -6,12 +6,13 @@ import type {
   Part,
 } from '@aws-sdk/client-s3'
 import { type MetadataValue, type Options, S3Store } from '@tus/s3-store'
-import { ERRORS, TUS_RESUMABLE, type Upload } from '@tus/utils'
+import { ERRORS, TUS_RESUMABLE, Upload } from '@tus/utils'
 import { normalizeContentType } from '@uplink/core'
 import { downloadIncompletePart } from './incomplete-part.ts'
 import type { PartLedger } from './part-ledger.ts'
 import { PatchWriter } from './patch-writer.ts'
-import { isNotFound } from './s3-answers.ts'
+import { requestState } from './request-state.ts'
+import { isMissingUpload, isNotFound } from './s3-answers.ts'
 import type { SyncInspections } from './sync-inspections.ts'
 import { StoreTempDir } from './temp-dirs.ts'
 import type { Termination } from './termination.ts'
@@ -97,13 +98,13 @@ export class UplinkS3Store extends S3Store {
         return () => permit.release()
       },
       metadata: (id) => this.getMetadata(id),
-      parts: (id) => this.retrieveParts(id),
+      parts: async (id) => this.verified.check(id, await super.retrieveParts(id)),
       takeIncomplete: (id, offset) => this.takeIncompletePart(id, offset),
       deleteIncomplete: (id) => this.deleteIncompletePart(id),
       deleteIncompleteObject: (id) =>
         this.client.deleteObject({ Bucket: this.bucket, Key: incompleteKey(id) }),
-      finish: async (metadata) => {
-        await this.finishMultipartUpload(metadata, await this.retrieveParts(metadata.file.id))
+      finish: async (metadata, parts) => {
+        await this.finishMultipartUpload(metadata, parts)
         await this.completeMetadata(metadata.file)
         await this.clearCache(metadata.file.id)
       },
@@ -148,6 +149,19 @@ export class UplinkS3Store extends S3Store {
     if (!res.UploadId) throw new Error('S3 returned no UploadId')
     upload.storage = { type: 's3', path: res.Key ?? upload.id, bucket: this.bucket }
     await this.saveMetadata(upload, res.UploadId)
+    // This process made the state: it need not read back the `.info` it just wrote (a deferred
+    // length can still be declared by another instance, so that upload is read each time).
+    if (upload.size !== undefined) {
+      await this.cache.set(upload.id, {
+        'tus-version': TUS_RESUMABLE,
+        'upload-id': res.UploadId,
+        file: new Upload({ ...upload, offset: 0 }),
+      })
+    }
+    // Nothing is stored yet: no parts, no ledger records, no `.part` object.
+    const state = requestState()
+    state?.read.set(upload.id, { parts: [], ledger: new Map(), noIncomplete: true })
+    state?.written.set(upload.id, { offset: 0 })
     return upload
   }
 
@@ -172,10 +186,32 @@ export class UplinkS3Store extends S3Store {
    */
   override async getUpload(id: string): Promise<Upload> {
     await this.patches.settled(id)
-    const upload = await super.getUpload(id)
-    if (upload.offset === upload.size) return upload
-    upload.offset += (await this.verified.incompleteSize(id, upload.offset)) ?? 0
-    return upload
+    let metadata: MetadataValue
+    try {
+      metadata = await this.getMetadata(id)
+    } catch {
+      throw ERRORS.FILE_NOT_FOUND
+    }
+    const { file } = metadata
+    const at = (offset: number | undefined) =>
+      new Upload({ ...file, offset: offset ?? 0, size: file.size, storage: file.storage })
+    const state = requestState()
+    // The same request's write (or creation) just left the upload here.
+    const written = state?.written.get(id)
+    if (written) return at(written.offset)
+    let listed: Part[]
+    try {
+      listed = await super.retrieveParts(id)
+    } catch (err) {
+      // The multipart upload was completed (the `.info` object is still there): all bytes are in.
+      if (isMissingUpload(err)) return at(file.size)
+      throw err
+    }
+    const { parts, ledger } = await this.verified.check(id, listed)
+    const partsEnd = parts.reduce((sum, p) => sum + (p.Size ?? 0), 0)
+    const incomplete = await this.verified.incompleteSize(id, partsEnd, ledger)
+    state?.read.set(id, { parts, ledger, noIncomplete: incomplete === null })
+    return at(partsEnd + (incomplete ?? 0))
   }
 
   protected override async retrieveParts(id: string, partNumberMarker?: string) {

@@ -29,6 +29,9 @@ export interface BufferedPart {
   md5?: string | undefined
 }
 
+/** The ledger's records of one upload, by part number. */
+export type Ledger = Map<number, LedgerPart>
+
 /** Records a part S3 acknowledged (in the ledger, or held back until a PATCH is verified). */
 export type RecordPart = (part: LedgerPart) => Promise<void>
 
@@ -119,14 +122,19 @@ export class VerifiedParts {
    * the next PATCH overwrites its number.
    */
   async consecutive(id: string, listed: Part[]): Promise<Part[]> {
-    const written = await this.o.ledger.list(id)
-    const verified: Part[] = []
+    return (await this.check(id, listed)).parts
+  }
+
+  /** As `consecutive`, with the ledger they were checked against (for the same request's write). */
+  async check(id: string, listed: Part[]): Promise<{ parts: Part[]; ledger: Ledger }> {
+    const ledger = await this.o.ledger.list(id)
+    const parts: Part[] = []
     for (const part of listed) {
-      if (part.PartNumber !== verified.length + 1) break
-      if (!isPartAsWritten(part, written.get(part.PartNumber))) break
-      verified.push(part)
+      if (part.PartNumber !== parts.length + 1) break
+      if (!isPartAsWritten(part, ledger.get(part.PartNumber))) break
+      parts.push(part)
     }
-    return verified
+    return { parts, ledger }
   }
 
   /**
@@ -135,17 +143,21 @@ export class VerifiedParts {
    * Forgets every ledger part after the verified ones (they never count); the next PATCH
    * overwrites their numbers.
    */
-  async forgetUnverified(id: string, verified: Part[]): Promise<void> {
-    for (const n of (await this.o.ledger.list(id)).keys()) {
+  async forgetUnverified(id: string, verified: Part[], ledger?: Ledger): Promise<void> {
+    for (const n of (ledger ?? (await this.o.ledger.list(id))).keys()) {
       if (n !== INCOMPLETE_PART && n > verified.length) await this.o.ledger.forget(id, n)
     }
   }
 
   /**
    * The size of the `.part` object, counted only when S3 holds it exactly as it was written
-   * and it starts at `offset`, where the verified parts end.
+   * and it starts at `offset`, where the verified parts end; null when there is none.
    */
-  async incompleteSize(id: string, offset: number): Promise<number | undefined> {
+  async incompleteSize(
+    id: string,
+    offset: number,
+    ledger?: Ledger,
+  ): Promise<number | undefined | null> {
     let head: HeadObjectCommandOutput
     try {
       head = await this.o.client.headObject({
@@ -154,10 +166,10 @@ export class VerifiedParts {
         ...(this.o.checksums ? { ChecksumMode: 'ENABLED' } : {}),
       })
     } catch (err) {
-      if (isNotFound(err)) return undefined
+      if (isNotFound(err)) return null
       throw err
     }
-    const written = (await this.o.ledger.list(id)).get(INCOMPLETE_PART)
+    const written = (ledger ?? (await this.o.ledger.list(id))).get(INCOMPLETE_PART)
     const listed = {
       Size: head.ContentLength,
       ChecksumSHA256: head.ChecksumSHA256,
