@@ -103,9 +103,10 @@ export class UplinkS3Store extends S3Store {
       deleteIncomplete: (id) => this.deleteIncompletePart(id),
       deleteIncompleteObject: (id) =>
         this.client.deleteObject({ Bucket: this.bucket, Key: incompleteKey(id) }),
+      // The `.info` object is written once, at creation: the document's status says the upload
+      // is finished, and cleanupExpired() removes the `.info` after the expiry period.
       finish: async (metadata, parts) => {
         await this.finishMultipartUpload(metadata, parts)
-        await this.completeMetadata(metadata.file)
         await this.clearCache(metadata.file.id)
       },
     })

@@ -1,0 +1,104 @@
+import type { S3Client } from '@aws-sdk/client-s3'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RunningApp, startApp } from './fixtures/app.ts'
+import { bearer, freshConfig, MiB, randomFile } from './helpers.ts'
+
+// ARCHITECTURE "Cost per upload": an upload that fits in one PATCH needs no `.part` object;
+// state written once is not written again; never read back what was just written.
+
+let app: RunningApp
+const calls: string[] = []
+beforeAll(async () => {
+  app = await startApp(await freshConfig())
+  count(app.tus.store.s3Client, 'store')
+  count(app.storage.client, 'storage')
+})
+afterAll(() => app?.close())
+
+/** Records `<client> <Command> <key suffix>` for every S3 request a client sends. */
+function count(client: S3Client, name: string) {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const key = String((args.input as { Key?: string }).Key ?? '')
+      const suffix = key.endsWith('.info') ? ' .info' : key.endsWith('.part') ? ' .part' : ''
+      calls.push(`${name} ${context.commandName}${suffix}`)
+      return next(args)
+    },
+    { step: 'initialize', name: `count-${name}` },
+  )
+}
+
+const b64 = (s: string) => Buffer.from(s).toString('base64')
+const headers = { 'Tus-Resumable': '1.0.0', Authorization: bearer('cora') }
+
+async function create(size: number): Promise<string> {
+  const res = await fetch(`${app.url}/files`, {
+    method: 'POST',
+    headers: {
+      ...headers,
+      'Upload-Length': String(size),
+      'Upload-Metadata': `filename ${b64('clip.mp4')},filetype ${b64('video/mp4')},purpose ${b64('video')}`,
+    },
+  })
+  expect(res.status).toBe(201)
+  return new URL(res.headers.get('location') ?? '', app.url).toString()
+}
+
+async function patch(url: string, offset: number, body: Buffer): Promise<number> {
+  const res = await fetch(url, {
+    method: 'PATCH',
+    headers: {
+      ...headers,
+      'Upload-Offset': String(offset),
+      'Content-Type': 'application/offset+octet-stream',
+    },
+    body,
+  })
+  await res.arrayBuffer()
+  return res.status
+}
+
+/** The S3 requests `run` makes, sorted (parts go concurrently). */
+async function requestsOf(run: () => Promise<void>): Promise<string[]> {
+  calls.length = 0
+  await run()
+  return [...calls].sort()
+}
+
+describe('S3 requests per upload', () => {
+  it('creation writes the .info object once and reads nothing back', async () => {
+    const made = await requestsOf(async () => {
+      await create(MiB)
+    })
+    expect(made).toEqual(['store CreateMultipartUploadCommand', 'store PutObjectCommand .info'])
+  })
+
+  it('a 1 MiB upload in one PATCH lists its parts once, never looks for a .part object twice, and writes the .info once', async () => {
+    const data = randomFile(MiB)
+    const url = await create(data.length)
+    const made = await requestsOf(async () => {
+      expect(await patch(url, 0, data)).toBe(204)
+    })
+    expect(made).toEqual([
+      'storage HeadObjectCommand',
+      'store CompleteMultipartUploadCommand',
+      'store HeadObjectCommand .part',
+      'store ListPartsCommand',
+      'store UploadPartCommand',
+    ])
+  })
+
+  it('each further PATCH lists the parts once and reads no .part object that HEAD did not find', async () => {
+    const data = randomFile(15 * MiB)
+    const url = await create(data.length)
+    expect(await patch(url, 0, data.subarray(0, 5 * MiB))).toBe(204)
+    const made = await requestsOf(async () => {
+      expect(await patch(url, 5 * MiB, data.subarray(5 * MiB, 10 * MiB))).toBe(204)
+    })
+    expect(made).toEqual([
+      'store HeadObjectCommand .part',
+      'store ListPartsCommand',
+      'store UploadPartCommand',
+    ])
+  })
+})
