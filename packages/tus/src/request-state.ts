@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type { Part } from '@aws-sdk/client-s3'
+import type { Document } from '@uplink/db'
 import type { LedgerPart } from './part-ledger.ts'
 
 /**
@@ -25,13 +26,20 @@ export interface WrittenUpload {
 export interface RequestState {
   read: Map<string, ReadUpload>
   written: Map<string, WrittenUpload>
+  /** Ids this request just made (POST): no other request can name them yet. */
+  made: Set<string>
+  /** The upload's document as this request's ownership check read it. */
+  documents: Map<string, Document>
 }
 
 const storage = new AsyncLocalStorage<RequestState>()
 
 /** Runs one tus request with its own state (see UplinkTusServer). */
 export function withRequestState<T>(run: () => T): T {
-  return storage.run({ read: new Map(), written: new Map() }, run)
+  return storage.run(
+    { read: new Map(), written: new Map(), made: new Set(), documents: new Map() },
+    run,
+  )
 }
 
 /** The current request's state, if the request runs in one. */

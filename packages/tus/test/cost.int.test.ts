@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3'
+import type { KyselyPlugin, RootOperationNode } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningApp, startApp } from './fixtures/app.ts'
 import { bearer, freshConfig, MiB, randomFile } from './helpers.ts'
@@ -8,10 +9,14 @@ import { bearer, freshConfig, MiB, randomFile } from './helpers.ts'
 
 let app: RunningApp
 const calls: string[] = []
+const queries: string[] = []
 beforeAll(async () => {
-  app = await startApp(await freshConfig())
+  app = await startApp({ ...(await freshConfig()), dbPlugin: countQueries })
   count(app.tus.store.s3Client, 'store')
   count(app.storage.client, 'storage')
+  // Warm up what a process does once (its lock mode, its lock session).
+  const url = await create(1)
+  expect(await patch(url, 0, Buffer.from('x'))).toBe(204)
 })
 afterAll(() => app?.close())
 
@@ -26,6 +31,21 @@ function count(client: S3Client, name: string) {
     },
     { step: 'initialize', name: `count-${name}` },
   )
+}
+
+/** Records each Postgres query as `<statement> <table>` (or the start of raw SQL). */
+const countQueries: KyselyPlugin = {
+  transformQuery({ node }) {
+    queries.push(statementOf(node))
+    return node
+  },
+  transformResult: async ({ result }) => result,
+}
+
+function statementOf(node: RootOperationNode): string {
+  if (node.kind === 'RawNode') return node.sqlFragments.join('?').trim().replace(/\(.*$/, '')
+  const table = /"table":\{[^}]*"identifier":\{[^}]*"name":"([^"]+)"/.exec(JSON.stringify(node))
+  return `${node.kind.replace('QueryNode', '').toLowerCase()} ${table?.[1] ?? '?'}`
 }
 
 const b64 = (s: string) => Buffer.from(s).toString('base64')
@@ -65,6 +85,13 @@ async function requestsOf(run: () => Promise<void>): Promise<string[]> {
   return [...calls].sort()
 }
 
+/** The Postgres queries `run` sends, sorted. */
+async function queriesOf(run: () => Promise<void>): Promise<string[]> {
+  queries.length = 0
+  await run()
+  return [...queries].sort()
+}
+
 describe('S3 requests per upload', () => {
   it('creation writes the .info object once and reads nothing back', async () => {
     const made = await requestsOf(async () => {
@@ -99,6 +126,32 @@ describe('S3 requests per upload', () => {
       'store HeadObjectCommand .part',
       'store ListPartsCommand',
       'store UploadPartCommand',
+    ])
+  })
+})
+
+describe('Postgres round trips per upload', () => {
+  it('creation takes no upload lock: no other request can name the new upload yet', async () => {
+    const sent = await queriesOf(async () => {
+      await create(MiB)
+    })
+    expect(sent.filter((q) => q.includes('advisory'))).toEqual([])
+  })
+
+  it("a 1 MiB upload's PATCH checks the owner once, locks once and reads the ledger once", async () => {
+    const data = randomFile(MiB)
+    const url = await create(data.length)
+    const sent = await queriesOf(async () => {
+      expect(await patch(url, 0, data)).toBe(204)
+    })
+    expect(sent).toEqual([
+      'delete tus_parts',
+      'insert tus_parts',
+      'select documents',
+      'select pg_advisory_unlock',
+      'select pg_try_advisory_lock',
+      'select tus_parts',
+      'update documents',
     ])
   })
 })

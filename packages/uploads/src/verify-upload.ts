@@ -21,8 +21,8 @@ export interface VerifyDeps {
   db: Kysely<Database>
   storage: StagingStorage
   policies: Policies
-  /** Told after this call moved a document to `uploaded`. */
-  onUploaded?: ((documentId: string) => Promise<void>) | undefined
+  /** Told after this call moved a document to `uploaded` (with the row as updated). */
+  onUploaded?: ((documentId: string, doc?: Document) => Promise<void>) | undefined
   /** Gets the notes that do not reject (a store that dropped a tus upload's Content-Type). */
   log?: Logger | undefined
 }
@@ -138,7 +138,7 @@ export async function verifyUpload(
       set: { confirmedAt: new Date(), sizeBytes: doc.sizeBytes },
     })
     if (!updated) throw new AppError('upload_missing', `document ${doc.id} no longer exists`)
-    await deps.onUploaded?.(updated.id)
+    await deps.onUploaded?.(updated.id, updated)
     return updated
   } catch (err) {
     // A concurrent confirm got there first: answer with its outcome.
