@@ -4,7 +4,7 @@
 #   on the web servers. Configuration is the environment (README, Configuration and Deploying).
 
 # --- build: install with the lockfile, build the server bundle and the web app ---
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 RUN corepack enable
 COPY . .
@@ -12,7 +12,7 @@ RUN pnpm install --frozen-lockfile
 RUN pnpm build
 
 # --- runtime: the bundles, the built web app and the one package the bundle leaves external ---
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \

@@ -17,7 +17,7 @@ await build({
   bundle: true,
   splitting: true,
   platform: 'node',
-  target: 'node20.19',
+  target: 'node22.12',
   format: 'esm',
   sourcemap: true,
   external: ['@electric-sql/pglite', 'pg-native'],

@@ -7,7 +7,7 @@ const source = (pkg) => fileURLToPath(new URL(`../${pkg}/src/index.ts`, import.m
 const shared = {
   format: 'esm',
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   alias: { '@uplink/api': source('api'), '@uplink/core': source('core') },
 }
 

@@ -2,9 +2,22 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    globalSetup: ['@uplink/testing/global-setup'],
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 60_000,
+    projects: [
+      {
+        // Unit tests next to the code: no Postgres or S3 started (the store's run on MemoryS3).
+        // They keep no module state, so files share one module graph per worker: the AWS SDK
+        // loads once, not once per file.
+        test: { name: 'unit', include: ['src/**/*.test.ts'], isolate: false, testTimeout: 10_000 },
+      },
+      {
+        test: {
+          name: 'int',
+          globalSetup: ['@uplink/testing/global-setup'],
+          include: ['test/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
   },
 })

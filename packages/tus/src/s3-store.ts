@@ -4,6 +4,7 @@ import type {
   CreateMultipartUploadCommandInput,
   GetObjectCommandOutput,
   Part,
+  S3,
 } from '@aws-sdk/client-s3'
 import { type MetadataValue, type Options, S3Store } from '@tus/s3-store'
 import { ERRORS, TUS_RESUMABLE, Upload } from '@tus/utils'
@@ -13,6 +14,7 @@ import type { PartLedger } from './part-ledger.ts'
 import { PatchWriter } from './patch-writer.ts'
 import { requestState } from './request-state.ts'
 import { isMissingUpload, isNotFound } from './s3-answers.ts'
+import type { StoreS3 } from './store-s3.ts'
 import type { SyncInspections } from './sync-inspections.ts'
 import { StoreTempDir } from './temp-dirs.ts'
 import type { Termination } from './termination.ts'
@@ -38,6 +40,11 @@ export interface UplinkS3StoreOptions extends Options {
   termination?: Termination | undefined
   /** Inspects PATCH bodies of purposes with `inspection: sync` as they pass. */
   inspections?: SyncInspections | undefined
+  /**
+   * The S3 to call instead of a client built from `s3ClientConfig` (the unit tests pass an
+   * in-memory one). Every call the store and @tus/s3-store make is in StoreS3.
+   */
+  s3?: StoreS3 | undefined
 }
 
 /**
@@ -67,8 +74,9 @@ export class UplinkS3Store extends S3Store {
 
   constructor(options: UplinkS3StoreOptions) {
     const { tempDir, ledger, checksums, maxDeferredLength, allowDeferredLength, ...rest } = options
-    const { termination, partsPerUpload, inspections, ...storeOptions } = rest
+    const { termination, partsPerUpload, inspections, s3, ...storeOptions } = rest
     super(storeOptions)
+    if (s3) this.client = s3 as S3
     this.temp = new StoreTempDir(tempDir)
     this.tempBase = this.temp.base
     this.tempDir = this.temp.path

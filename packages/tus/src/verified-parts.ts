@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import type { HeadObjectCommandOutput, Part, S3 } from '@aws-sdk/client-s3'
+import type { HeadObjectCommandOutput, Part } from '@aws-sdk/client-s3'
 import type { MetadataValue } from '@tus/s3-store'
 import { isPartAsWritten, type LedgerPart, type PartLedger } from './part-ledger.ts'
 import {
@@ -11,6 +11,7 @@ import {
   isNotFound,
   PartChecksumError,
 } from './s3-answers.ts'
+import type { StoreS3 } from './store-s3.ts'
 
 /** The incomplete part (`<id>.part`) is number 0 in the ledger. */
 export const INCOMPLETE_PART = 0
@@ -37,7 +38,7 @@ export type RecordPart = (part: LedgerPart) => Promise<void>
 
 /** What verified parts need of the store: S3, the ledger, and how it names `.part` objects. */
 export interface VerifiedPartsOptions {
-  client: S3
+  client: StoreS3
   bucket: string
   ledger: PartLedger
   /**
