@@ -57,7 +57,9 @@ export function createOnUploadFinish(deps: Deps) {
       return done
     }
     try {
-      await verifyUpload(deps, declared, { finished: true })
+      // This request completed the multipart upload: what S3 holds is known without a HEAD.
+      const stored = requestState()?.completed.get(upload.id)
+      await verifyUpload(deps, declared, { finished: true, ...(stored ? { stored } : {}) })
     } catch (err) {
       // The row left `pending` since this request read it (a DELETE after the last write).
       if (err instanceof DocumentTransitionError)

@@ -30,6 +30,8 @@ export interface RequestState {
   made: Set<string>
   /** The upload's document as this request's ownership check read it. */
   documents: Map<string, Document>
+  /** Uploads this request completed: the object S3 now holds (no HeadObject needed). */
+  completed: Map<string, { size: number; contentType: string | undefined }>
 }
 
 const storage = new AsyncLocalStorage<RequestState>()
@@ -37,7 +39,13 @@ const storage = new AsyncLocalStorage<RequestState>()
 /** Runs one tus request with its own state (see UplinkTusServer). */
 export function withRequestState<T>(run: () => T): T {
   return storage.run(
-    { read: new Map(), written: new Map(), made: new Set(), documents: new Map() },
+    {
+      read: new Map(),
+      written: new Map(),
+      made: new Set(),
+      documents: new Map(),
+      completed: new Map(),
+    },
     run,
   )
 }

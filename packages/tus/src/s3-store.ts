@@ -116,6 +116,13 @@ export class UplinkS3Store extends S3Store {
       finish: async (metadata, parts) => {
         await this.finishMultipartUpload(metadata, parts)
         await this.clearCache(metadata.file.id)
+        // S3 accepted the parts, which add up to the length: the object is that many bytes, with
+        // the Content-Type the upload was created with.
+        const type = metadata.file.metadata?.filetype
+        requestState()?.completed.set(metadata.file.id, {
+          size: metadata.file.size ?? 0,
+          contentType: type ? normalizeContentType(type) : undefined,
+        })
       },
     })
     // tus: "If the Server does not support creation-defer-length it MUST NOT list it".

@@ -81,6 +81,11 @@ export interface VerifyOptions {
    * rejection rather than "not uploaded yet".
    */
   finished?: boolean
+  /**
+   * The object as the caller itself just made it (tus: the multipart upload its request
+   * completed, whose verified parts add up to the length), judged instead of a HeadObject.
+   */
+  stored?: Pick<ObjectHead, 'size' | 'contentType'> | undefined
 }
 
 /**
@@ -109,7 +114,7 @@ export async function verifyUpload(
   const judge = (head: ObjectHead) => judgeObject(doc, head, deps.policies).problem
   const head = isStagedMethod(doc.method)
     ? await promoteStaged(deps.storage, doc, judge)
-    : await deps.storage.head(doc.objectKey)
+    : (options.stored ?? (await deps.storage.head(doc.objectKey)))
   if (!head && !options.finished) {
     throw new AppError(
       'upload_missing',
