@@ -44,9 +44,9 @@ describe('UplinkS3Store', () => {
     await patch(id, 0, data)
     const calls = s3.calls.map((c) => `${c.op} ${String(c.input.Key).replace(id, '<id>')}`)
     expect(calls).toEqual([
-      // HEAD (the info object this process wrote is not read back)
-      'listParts <id>',
+      // HEAD (the info object this process wrote is not read back; both reads at once)
       'headObject <id>.part',
+      'listParts <id>',
       // PATCH alone: where the verified parts end, a `.part` leftover to prepend (none), the parts
       'listParts <id>',
       'getObject <id>.part',
@@ -66,8 +66,8 @@ describe('UplinkS3Store', () => {
     expect(await request(id, 0, data)).toBe(data.length)
     const calls = s3.calls.map((c) => `${c.op} ${String(c.input.Key).replace(id, '<id>')}`)
     expect(calls).toEqual([
-      'listParts <id>',
       'headObject <id>.part',
+      'listParts <id>',
       'uploadPart <id>',
       'uploadPart <id>',
       'uploadPart <id>',

@@ -18,7 +18,13 @@ import type { StoreS3 } from './store-s3.ts'
 import type { SyncInspections } from './sync-inspections.ts'
 import { StoreTempDir } from './temp-dirs.ts'
 import type { Termination } from './termination.ts'
-import { INCOMPLETE_PART, startOf, VerifiedParts } from './verified-parts.ts'
+import {
+  INCOMPLETE_PART,
+  incompleteSizeOf,
+  startOf,
+  VerifiedParts,
+  verifiedOf,
+} from './verified-parts.ts'
 
 export interface UplinkS3StoreOptions extends Options {
   /** Where parts are buffered on disk before they go to S3 (each process uses a subfolder). */
@@ -215,17 +221,20 @@ export class UplinkS3Store extends S3Store {
     // The same request's write (or creation) just left the upload here.
     const written = state?.written.get(id)
     if (written) return at(written.offset)
-    let listed: Part[]
-    try {
-      listed = await super.retrieveParts(id)
-    } catch (err) {
-      // The multipart upload was completed (the `.info` object is still there): all bytes are in.
-      if (isMissingUpload(err)) return at(file.size)
-      throw err
-    }
-    const { parts, ledger } = await this.verified.check(id, listed)
+    // The three reads are independent: one round trip of waiting instead of three.
+    const [listed, ledger, head] = await Promise.all([
+      super.retrieveParts(id).catch((err: unknown) => {
+        // The multipart upload was completed (the `.info` object is still there): all bytes are in.
+        if (isMissingUpload(err)) return undefined
+        throw err
+      }),
+      this.ledger.list(id),
+      this.verified.headIncomplete(id),
+    ])
+    if (!listed) return at(file.size)
+    const parts = verifiedOf(listed, ledger)
     const partsEnd = parts.reduce((sum, p) => sum + (p.Size ?? 0), 0)
-    const incomplete = await this.verified.incompleteSize(id, partsEnd, ledger)
+    const incomplete = incompleteSizeOf(head, ledger, partsEnd)
     state?.read.set(id, { parts, ledger, noIncomplete: incomplete === null })
     return at(partsEnd + (incomplete ?? 0))
   }

@@ -129,13 +129,7 @@ export class VerifiedParts {
   /** As `consecutive`, with the ledger they were checked against (for the same request's write). */
   async check(id: string, listed: Part[]): Promise<{ parts: Part[]; ledger: Ledger }> {
     const ledger = await this.o.ledger.list(id)
-    const parts: Part[] = []
-    for (const part of listed) {
-      if (part.PartNumber !== parts.length + 1) break
-      if (!isPartAsWritten(part, ledger.get(part.PartNumber))) break
-      parts.push(part)
-    }
-    return { parts, ledger }
+    return { parts: verifiedOf(listed, ledger), ledger }
   }
 
   /**
@@ -159,9 +153,15 @@ export class VerifiedParts {
     offset: number,
     ledger?: Ledger,
   ): Promise<number | undefined | null> {
-    let head: HeadObjectCommandOutput
+    const head = await this.headIncomplete(id)
+    if (!head) return null
+    return incompleteSizeOf(head, ledger ?? (await this.o.ledger.list(id)), offset)
+  }
+
+  /** HeadObject of the `.part` object; null when there is none. */
+  async headIncomplete(id: string): Promise<HeadObjectCommandOutput | null> {
     try {
-      head = await this.o.client.headObject({
+      return await this.o.client.headObject({
         Bucket: this.o.bucket,
         Key: this.o.incompleteKey(id),
         ...(this.o.checksums ? { ChecksumMode: 'ENABLED' } : {}),
@@ -170,14 +170,6 @@ export class VerifiedParts {
       if (isNotFound(err)) return null
       throw err
     }
-    const written = (ledger ?? (await this.o.ledger.list(id))).get(INCOMPLETE_PART)
-    const listed = {
-      Size: head.ContentLength,
-      ChecksumSHA256: head.ChecksumSHA256,
-      ETag: head.ETag,
-    }
-    const placed = startOf(head.Metadata) === offset
-    return placed && isPartAsWritten(listed, written) ? head.ContentLength : undefined
   }
 
   /** Are these downloaded `.part` bytes the ones the ledger recorded? */
@@ -263,6 +255,34 @@ async function md5OfFile(part: BufferedPart): Promise<string> {
   const hash = createHash('md5')
   if (part.size > 0) for await (const chunk of readPart(part)) hash.update(chunk as Buffer)
   return hash.digest('base64')
+}
+
+/** The consecutive parts 1…n of `listed` that are exactly as `ledger` recorded them. */
+export function verifiedOf(listed: Part[], ledger: Ledger): Part[] {
+  const parts: Part[] = []
+  for (const part of listed) {
+    if (part.PartNumber !== parts.length + 1) break
+    if (!isPartAsWritten(part, ledger.get(part.PartNumber))) break
+    parts.push(part)
+  }
+  return parts
+}
+
+/**
+ * The `.part` object's size when it is exactly as recorded and starts at `offset`; undefined
+ * when it does not count, null when there is none.
+ */
+export function incompleteSizeOf(
+  head: HeadObjectCommandOutput | null,
+  ledger: Ledger,
+  offset: number,
+): number | undefined | null {
+  if (!head) return null
+  const listed = { Size: head.ContentLength, ChecksumSHA256: head.ChecksumSHA256, ETag: head.ETag }
+  const placed = startOf(head.Metadata) === offset
+  return placed && isPartAsWritten(listed, ledger.get(INCOMPLETE_PART))
+    ? head.ContentLength
+    : undefined
 }
 
 /** Where a `.part` object starts, from its metadata; undefined when unknown. */
