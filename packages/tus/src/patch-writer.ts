@@ -38,8 +38,11 @@ export interface PatchStore extends WithheldStore {
   /** The `.part` leftover, downloaded, when S3 holds it as written and it starts at `offset`. */
   takeIncomplete: (id: string, offset: number) => Promise<IncompletePart | undefined>
   deleteIncomplete: (id: string) => Promise<void>
-  /** Completes the multipart upload with these (verified) parts and marks it finished. */
-  finish: (metadata: MetadataValue, parts: Part[]) => Promise<void>
+  /**
+   * Completes the multipart upload with these (verified) parts and marks it finished;
+   * `forgetLedger`: the ledger may hold records of it to delete.
+   */
+  finish: (metadata: MetadataValue, parts: Part[], forgetLedger: boolean) => Promise<void>
 }
 
 /** Writes PATCH bodies into S3 parts, one write per upload at a time in this process. */
@@ -122,14 +125,25 @@ export class PatchWriter {
     // The parts this PATCH stored, as S3 acknowledged them: with the verified ones before them
     // they are what completes the upload (no second ListParts).
     const sent: Part[] = []
+    let recorded = 0
     const record: RecordPart = async (part) => {
       await recordNow(part)
+      recorded++
       if (part.partNumber !== INCOMPLETE_PART) sent.push(listedPart(part, store.verified.md5))
+    }
+    // The part that ends at Upload-Length is followed by the completion in this same write, so
+    // it is not recorded: were the completion to fail, a resume sends it again (it never counts
+    // unverified).
+    const recordLast: RecordPart = async (part) => {
+      sent.push(listedPart(part, store.verified.md5))
     }
     const firstPartNumber = (parts.at(-1)?.PartNumber ?? 0) + 1
     let uploaded: number
     try {
-      uploaded = await this.sendParts(metadata, source, firstPartNumber, offset, incomplete, record)
+      uploaded = await this.sendParts(metadata, source, firstPartNumber, offset, incomplete, {
+        record,
+        recordLast,
+      })
       verify(declared, digest)
       await withheld?.keep()
     } catch (err) {
@@ -141,7 +155,9 @@ export class PatchWriter {
     const newOffset = offset + uploaded - (incomplete?.size ?? 0)
     if (metadata.file.size === newOffset) {
       sent.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0))
-      await store.finish(metadata, [...parts, ...sent])
+      // Nothing in the ledger (a one-PATCH upload whose only part was the last): nothing to forget.
+      const ledgerUsed = (ledger?.size ?? 1) > 0 || recorded > 0
+      await store.finish(metadata, [...parts, ...sent], ledgerUsed)
     }
     return newOffset
   }
@@ -153,7 +169,7 @@ export class PatchWriter {
     firstPartNumber: number,
     offset: number,
     incomplete: IncompletePart | undefined,
-    record: RecordPart,
+    records: { record: RecordPart; recordLast: RecordPart },
   ): Promise<number> {
     const { store } = this
     await store.temp.ensure()
@@ -170,6 +186,7 @@ export class PatchWriter {
         const release = await store.permit()
         try {
           const buffered = { ...part, offset: partOffset }
+          const record = isLast ? records.recordLast : records.record
           await store.verified.send(metadata, buffered, partNumber, isLast, record)
         } finally {
           await release()

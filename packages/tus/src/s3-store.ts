@@ -119,8 +119,8 @@ export class UplinkS3Store extends S3Store {
         this.client.deleteObject({ Bucket: this.bucket, Key: incompleteKey(id) }),
       // The `.info` object is written once, at creation: the document's status says the upload
       // is finished, and cleanupExpired() removes the `.info` after the expiry period.
-      finish: async (metadata, parts) => {
-        await this.finishMultipartUpload(metadata, parts)
+      finish: async (metadata, parts, forgetLedger) => {
+        await this.verified.complete(metadata, parts, { forgetLedger })
         await this.clearCache(metadata.file.id)
         // S3 accepted the parts, which add up to the length: the object is that many bytes, with
         // the Content-Type the upload was created with.

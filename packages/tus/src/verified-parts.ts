@@ -182,7 +182,11 @@ export class VerifiedParts {
    * Completes only when the verified parts add up to the upload's length, with each part's
    * checksum (S3 requires them once the upload declares an algorithm).
    */
-  async complete(metadata: MetadataValue, parts: Part[]): Promise<string | undefined> {
+  async complete(
+    metadata: MetadataValue,
+    parts: Part[],
+    options: { forgetLedger?: boolean } = {},
+  ): Promise<string | undefined> {
     const id = metadata.file.id
     const total = parts.reduce((sum, p) => sum + (p.Size ?? 0), 0)
     if (total !== metadata.file.size) {
@@ -204,7 +208,7 @@ export class VerifiedParts {
         })),
       },
     })
-    await this.o.ledger.forget(id)
+    if (options.forgetLedger ?? true) await this.o.ledger.forget(id)
     return res.Location
   }
 
