@@ -102,7 +102,7 @@ const schema = z.object({
   UPLINK_SCAN_MAX_BYTES: bytes.default(DEFAULT_SCAN_MAX_BYTES),
   UPLINK_FFPROBE_PATH: z.string().min(1).default('ffprobe'),
   UPLINK_FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
-  UPLINK_JOB_LEASE_SECONDS: z.coerce.number().int().min(1).default(300),
+  UPLINK_JOB_LEASE_SECONDS: z.coerce.number().int().min(1).default(30),
   UPLINK_WORKER: bool.default(true),
   UPLINK_RECONCILE_INTERVAL_MINUTES: z.coerce.number().min(0).default(10),
   UPLINK_ORPHAN_GRACE_HOURS: z.coerce.number().min(0).default(24),
