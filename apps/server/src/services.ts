@@ -1,5 +1,5 @@
 import { createAuthenticate } from '@uplink/api'
-import { createDb, findDocumentById, migrateToLatest } from '@uplink/db'
+import { createDb, type Document, findDocumentById, migrateToLatest } from '@uplink/db'
 import { createEventsRuntime, type EventsRuntime } from '@uplink/events'
 import { createStorage } from '@uplink/storage'
 import { createTusServer, type TusServer } from '@uplink/tus'
@@ -84,8 +84,8 @@ export function createServices(
     config.events,
   )
   // Content checks start as soon as a document is uploaded, whichever way it arrived.
-  const onUploaded = async (documentId: string) => {
-    const doc = await findDocumentById(db, documentId).catch(() => undefined)
+  const onUploaded = async (documentId: string, uploaded?: Document) => {
+    const doc = uploaded ?? (await findDocumentById(db, documentId).catch(() => undefined))
     if (doc) metrics.completed(doc.method, doc.purpose)
     await events.uploaded(documentId)
   }
