@@ -161,7 +161,9 @@ export function createServices(
     },
     async provisionBucket() {
       if (config.mode === 'development') await storage.ensureBucket()
-      if (config.webOrigins.length) await storage.configureCors(config.webOrigins)
+      if (!config.webOrigins.length) return
+      const cors = await storage.configureCors(config.webOrigins)
+      if (!cors.applied) log.warn({ origins: config.webOrigins }, cors.advice)
     },
     async openRateLimit() {
       await uploadRateLimit?.open()

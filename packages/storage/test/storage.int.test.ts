@@ -356,7 +356,12 @@ describe('multipart', () => {
 describe('bucket CORS', () => {
   it('lets a browser origin send the checksum header and read the ETag of a part', async () => {
     const origin = 'http://app.uplink.test'
-    await storage.configureCors([origin])
+    const cors = await storage.configureCors([origin])
+    // A store whose CORS is store-wide (MinIO) says so, and what to configure instead.
+    if (!cors.applied) {
+      expect(cors.advice).toContain(origin)
+      return
+    }
     const k = key()
     const uploadId = await storage.multipart.create({ key: k, contentType: 'video/mp4' })
     const signed = await storage.multipart.presignPart({
