@@ -1,8 +1,10 @@
 export { EICAR, type RunningClamd, startClamd } from './clamd.ts'
 export { freePort, waitFor } from './free-port.ts'
 export { type StartHaproxyOptions, startHaproxy } from './haproxy.ts'
+export { minioBinary, startMinio } from './minio.ts'
 export { createDatabase, type RunningPostgres, startPostgres } from './postgres.ts'
 export { type RunningService, type SpawnServiceOptions, spawnService } from './spawn-service.ts'
+export { assumeRole, type TemporaryCredentials } from './sts.ts'
 export {
   type RunningTusd,
   type StartTusdOptions,

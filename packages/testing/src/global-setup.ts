@@ -2,6 +2,7 @@ import {
   type RunningPostgres,
   type RunningS3,
   type S3Config,
+  startMinio,
   startPostgres,
   startVersitygw,
 } from '@uplink/launchers'
@@ -19,9 +20,13 @@ declare module 'vitest' {
   }
 }
 
+/** The S3 servers the suites can start: `UPLINK_TEST_S3=minio` picks MinIO (default versitygw). */
+const S3_SERVERS = { versitygw: startVersitygw, minio: startMinio } as const
+
 /**
  * Vitest global setup: real Postgres and real S3 for the whole run, or the ones named by
  * DATABASE_URL / S3_ENDPOINT (+ S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_BUCKET, S3_REGION).
+ * The S3 started is versitygw, or MinIO with `UPLINK_TEST_S3=minio`.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const env = process.env
@@ -40,7 +45,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
         secretAccessKey: required('S3_SECRET_ACCESS_KEY'),
       }
     } else {
-      s3Server = await startVersitygw()
+      const name = env.UPLINK_TEST_S3 ?? 'versitygw'
+      if (!(name in S3_SERVERS)) {
+        throw new Error(
+          `UPLINK_TEST_S3 must be ${Object.keys(S3_SERVERS).join(' or ')}, got ${name}`,
+        )
+      }
+      s3Server = await S3_SERVERS[name as keyof typeof S3_SERVERS]()
       const { stop: _stop, kill: _kill, restart: _restart, ...config } = s3Server
       s3 = config
     }
