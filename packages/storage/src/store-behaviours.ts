@@ -3,6 +3,29 @@
  * handles it; the README's "S3 compatibility" table lists them per store.
  */
 
+/**
+ * The behaviours that differ between S3 stores, each with the stores that show it and where
+ * Uplink handles it (the README's "S3 compatibility" table is this list per store).
+ */
+export const STORE_BEHAVIOURS = {
+  perBucketCors: {
+    differs: 'PutBucketCors: AWS S3, R2, versitygw take it; MinIO answers 501 NotImplemented',
+    handled: 'configureBucketCors → isPerBucketCorsUnsupported: a warning with storeWideCorsAdvice',
+  },
+  paddedShortBody: {
+    differs:
+      'a part PUT cut short mid-body without a signed checksum: versitygw 1.7.0 stores a full-size part padded with zeros; MinIO and AWS S3 store nothing',
+    handled:
+      'x-amz-checksum-sha256 signed into every part and PUT; tus isPartAsWritten (size + SHA-256 or ETag) refuses a padded part',
+  },
+  conflictRetry: {
+    differs:
+      "409 on a PUT: S3's OperationAborted, and versitygw's posix backend when a delete in the same folder races it; others answer 503 SlowDown",
+    handled:
+      'retried as transient by the web app (upload/transient.ts) and the client (upload/tus.ts)',
+  },
+} as const
+
 const status = (err: unknown) =>
   (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode
 
