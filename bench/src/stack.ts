@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -145,6 +146,12 @@ export async function startServer(options: {
       S3_SECRET_ACCESS_KEY: options.s3.secretAccessKey,
       UPLINK_JWT_SECRET: JWT_SECRET,
       UPLINK_TUS_TEMP_DIR: options.tusTempDir,
+      // A CloudFront key of its own, so /cdn serves gallery images (the content section reads it).
+      UPLINK_CDN_URL: `${baseUrl}/cdn`,
+      UPLINK_CLOUDFRONT_KEY_PAIR_ID: 'UPLINK-BENCH',
+      UPLINK_CLOUDFRONT_PRIVATE_KEY: generateKeyPairSync('rsa', { modulusLength: 2048 })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString(),
       UPLINK_PROCESSES: String(options.processes ?? 1),
       // The API load run sends thousands of presigns as a few users: measure the server,
       // not the per-user limits.

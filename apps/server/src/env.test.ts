@@ -18,6 +18,13 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true)
   })
 
+  it('gives a claimed job a 30 s lease by default, so a job of a dead worker is claimed again within a minute', () => {
+    expect(loadConfig('development', {}).events.jobLeaseMs).toBe(30_000)
+    expect(loadConfig('development', { UPLINK_JOB_LEASE_SECONDS: '2' }).events.jobLeaseMs).toBe(
+      2000,
+    )
+  })
+
   it('names every missing variable in production', () => {
     expect(() => loadConfig('production', {})).toThrow(
       /DATABASE_URL.*UPLINK_JWT_SECRET or UPLINK_JWKS_URL/,

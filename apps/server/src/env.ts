@@ -104,7 +104,7 @@ const schema = z.object({
   UPLINK_SCAN_MAX_BYTES: bytes.default(DEFAULT_SCAN_MAX_BYTES),
   UPLINK_FFPROBE_PATH: z.string().min(1).default('ffprobe'),
   UPLINK_FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
-  UPLINK_JOB_LEASE_SECONDS: z.coerce.number().int().min(1).default(300),
+  UPLINK_JOB_LEASE_SECONDS: z.coerce.number().int().min(1).default(30),
   UPLINK_WORKER: bool.default(true),
   UPLINK_RECONCILE_INTERVAL_MINUTES: z.coerce.number().min(0).default(10),
   UPLINK_ORPHAN_GRACE_HOURS: z.coerce.number().min(0).default(24),
@@ -257,7 +257,7 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
   missing.push(...cdn.missing)
   if (missing.length) {
     throw new ConfigError(
-      `invalid configuration: set ${missing.join(', ')} (see README, Configuration)`,
+      `invalid configuration: set ${missing.join(', ')} (see docs/configuration.md)`,
     )
   }
   const policies = env.UPLINK_POLICIES ?? defaultPolicies

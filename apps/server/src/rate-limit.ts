@@ -53,6 +53,8 @@ export function createUploadRateLimit(
     pool = store
     // Without a listener an idle connection's error would end the process (see createDb).
     store.on('error', onIdleError)
+    // A checked-out connection's error reaches its query; this keeps it from ending the process.
+    store.on('connect', (client) => client.on('error', () => {}))
     try {
       return await new Promise<RateLimiterAbstract>((resolve, reject) => {
         const created: RateLimiterPostgres = new RateLimiterPostgres(

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http'
 import type { Logger } from 'pino'
 import { createApp } from './app.ts'
+import { trackConnections } from './http/connections.ts'
 import { serveMetrics } from './metrics/route.ts'
 import type { Services } from './services.ts'
 
@@ -42,6 +43,7 @@ export async function serve(
       ? await serveMetrics(services.metrics, options.host, options.metricsPort)
       : undefined
   server.on('close', () => metricsServer?.close())
+  const connections = trackConnections(server)
   // Uploads are long: no overall request timeout. But headers must arrive promptly, and a
   // connection that moves no bytes (a PATCH that stalls, a client that sends headers only) is
   // closed, so stalled clients cannot hold sockets, locks and part permits for ever.
@@ -61,7 +63,10 @@ export async function serve(
       (options.drainTimeoutSeconds ?? 10) * 1000,
     )
     force.unref()
-    await new Promise<void>((r) => server.close(() => r()))
+    // Resolves once the last connection has closed: exit then, not at the drain timeout.
+    const closed = new Promise<void>((r) => server.close(() => r()))
+    connections.drain()
+    await closed
     await services.close()
     await options.onClose?.()
     process.exit(0)

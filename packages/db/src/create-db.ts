@@ -30,6 +30,14 @@ export interface PoolStats {
 // biome-ignore lint/suspicious/noExplicitAny: any schema's Kysely maps to its pool.
 const pools = new WeakMap<Kysely<any>, pg.Pool>()
 
+const ignoreCheckedOutError = () => {}
+
+/** The pg pool behind a `createDb` instance; undefined for PGlite. */
+// biome-ignore lint/suspicious/noExplicitAny: see pools
+export function poolOf(db: Kysely<any>): pg.Pool | undefined {
+  return pools.get(db)
+}
+
 /** The pg pool's counters behind a `createDb` instance; undefined for PGlite (no pool). */
 // biome-ignore lint/suspicious/noExplicitAny: see pools
 export function poolStats(db: Kysely<any>): PoolStats | undefined {
@@ -68,6 +76,10 @@ export function createDb(config: DbConfig): Kysely<Database> {
   // listener that 'error' event kills the process when Postgres goes away. The pool drops the
   // client; the next query connects again.
   pool.on('error', (err) => config.onIdleError?.(err))
+  // A checked-out client emits 'error' too (between a transaction's statements, or pinned by
+  // pinConnection), and the pool listens only while it is idle: this listener keeps such an
+  // error from ending the process. The client's next query fails and the pool drops it.
+  pool.on('connect', (client) => client.on('error', ignoreCheckedOutError))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins })
   pools.set(db, pool)
   return db

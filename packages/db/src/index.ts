@@ -9,6 +9,7 @@ export {
 } from './document-list.ts'
 export * from './documents.ts'
 export { migrateToLatest } from './migrate.ts'
+export { type PinnedConnection, pinConnection } from './pinned-connection.ts'
 export type {
   Database,
   Document,

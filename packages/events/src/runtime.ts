@@ -29,7 +29,7 @@ export interface EventsConfig {
    * a missing tool skips its step with a note).
    */
   video?: VideoTools | undefined
-  /** A claimed job's lease (ms, default 5 minutes), renewed while it runs. */
+  /** A claimed job's lease (ms, default 30 s), renewed every third of it while it runs. */
   jobLeaseMs?: number | undefined
   /** Consume S3 events from this SQS queue (in the process that runs the worker). */
   sqs?: Pick<SqsConsumerOptions, 'queueUrl' | 'endpoint' | 'region' | 'credentials'> | undefined

@@ -29,8 +29,8 @@ export interface WorkerOptions {
   /** Jobs claimed per round. */
   batchSize?: number
   /**
-   * A claimed job is ours for this long (ms, default 5 minutes); the lease is renewed while its
-   * handler runs, so only a job whose worker died (or hung) is claimed again.
+   * A claimed job is ours for this long (ms, default 30 s); the lease is renewed every third of
+   * it while its handler runs, so only a job whose worker died (or hung) is claimed again.
    */
   leaseMs?: number
   /** How often a running job's lease is renewed (ms, default a third of the lease). */
@@ -53,7 +53,7 @@ export interface Worker {
 export function createWorker(options: WorkerOptions): Worker {
   const { db, handlers, log } = options
   const pollMs = options.pollIntervalMs ?? 1000
-  const leaseMs = options.leaseMs ?? 5 * 60_000
+  const leaseMs = options.leaseMs ?? 30_000
   const renewMs = options.renewIntervalMs ?? Math.max(1, Math.floor(leaseMs / 3))
   let running = false
   let timer: NodeJS.Timeout | undefined

@@ -101,6 +101,8 @@ export async function presignGet(
     filename: string
     contentType: string
     expiresInSeconds?: number | undefined
+    /** The signing time (now by default); the URL expires `expiresInSeconds` after it. */
+    signedAt?: Date | undefined
   },
 ): Promise<PresignedGet> {
   const expiresInSeconds = checkExpiry('download', input.expiresInSeconds)
@@ -114,7 +116,7 @@ export async function presignGet(
       'response-content-type': input.contentType,
     }),
     expiresInSeconds,
-    signedAt: new Date(),
+    signedAt: input.signedAt ?? new Date(),
   })
 }
 

@@ -26,6 +26,7 @@ import { createNamingFunction } from './naming.ts'
 import { createOnIncomingRequest } from './on-incoming-request.ts'
 import { createOnUploadCreate, DOCUMENT_ID_HEADER } from './on-upload-create.ts'
 import { createOnUploadFinish } from './on-upload-finish.ts'
+import { outageAnswer } from './outage-answers.ts'
 import { createPgPartLedger, type PartLedger } from './part-ledger.ts'
 import { PgLocker } from './pg-locker.ts'
 import { createRequestUser } from './request-user.ts'
@@ -252,6 +253,11 @@ export function createTusServer(options: TusServerOptions): TusServer {
       if (isTusError(err)) {
         if (err.status_code >= 500) log.error({ err, method: req.method }, 'tus request failed')
         return undefined
+      }
+      const answer = outageAnswer(err)
+      if (answer) {
+        log.warn({ err, method: req.method, status: answer.status_code }, 'tus request refused')
+        return answer
       }
       // Unknown errors: details in the log, a request id in the response.
       const requestId = randomUUID()

@@ -89,6 +89,11 @@ export class LocalLocks {
     return true
   }
 
+  /** Asks every holder in this process to let go (their cross-instance locks were lost). */
+  requestReleaseAll(): void {
+    for (const id of this.holders.keys()) this.requestRelease(id)
+  }
+
   /** Ids currently locked (for tests and diagnostics). */
   get size(): number {
     return this.holders.size

@@ -57,7 +57,9 @@ export class PgLocker implements Locker {
     this.timeoutMs = options.acquireTimeoutMs ?? 20_000
     this.pollMs = options.pollIntervalMs ?? 100
     this.log = options.log ?? silentLogger
-    this.session = new LockSession(this.db, this.log)
+    // Locks held on a lost session no longer keep other instances out: their PATCHes stop
+    // (they answer the offset stored so far) and the client resumes under a new lock.
+    this.session = new LockSession(this.db, this.log, () => this.local.requestReleaseAll())
     this.onLockWait = options.onLockWait
     this.channel = options.connectionString
       ? new ReleaseChannel(
@@ -81,10 +83,16 @@ export class PgLocker implements Locker {
 
   /** PGlite is one session inside this process: advisory locks would add nothing there. */
   mode(): Promise<'advisory' | 'in-process'> {
-    this.modeResolved ??= sql<{ v: string }>`select version() as v`
+    if (this.modeResolved) return this.modeResolved
+    const resolving = sql<{ v: string }>`select version() as v`
       .execute(this.db)
-      .then((r) => (r.rows[0]?.v.includes('PGlite') ? 'in-process' : 'advisory'))
-    return this.modeResolved
+      .then((r) => (r.rows[0]?.v.includes('PGlite') ? 'in-process' : ('advisory' as const)))
+    this.modeResolved = resolving
+    // Asked during an outage: ask again next time.
+    resolving.catch(() => {
+      if (this.modeResolved === resolving) this.modeResolved = undefined
+    })
+    return resolving
   }
 }
 
@@ -139,7 +147,8 @@ class PgLock implements Lock {
     let asked = 0
     for (;;) {
       if (signal.aborted) throw ERRORS.ABORTED
-      if (await session.tryLock(key)) return () => session.unlock(key)
+      const unlock = await session.tryLock(key)
+      if (unlock) return unlock
       if (Date.now() >= deadline) throw lockTimeout(timeoutMs)
       // Held by another instance: ask it to let go, again every second while we wait.
       if (channel && Date.now() >= asked + 1000) {

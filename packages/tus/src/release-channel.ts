@@ -40,14 +40,17 @@ export class ReleaseChannel {
 
   private connect(): Promise<pg.Client> {
     if (this.closed) return Promise.reject(new Error('the release channel is closed'))
-    this.client ??= (async () => {
+    if (this.client) return this.client
+    let connecting: Promise<pg.Client> | undefined
+    connecting = (async () => {
       const client = new pg.Client({ connectionString: this.connectionString })
       client.on('notification', (msg) => {
         if (msg.channel === RELEASE_CHANNEL && msg.payload) this.onRequest(msg.payload)
       })
+      // Without this listener a lost connection (Postgres stopped) would end the process.
       client.on('error', (err) => {
         this.log.warn({ err }, 'tus release channel lost its connection; reconnecting on next use')
-        this.client = undefined
+        if (this.client === connecting) this.client = undefined
         void client.end().catch(() => {})
       })
       try {
@@ -55,11 +58,12 @@ export class ReleaseChannel {
         await client.query(`LISTEN ${RELEASE_CHANNEL}`)
         return client
       } catch (err) {
-        this.client = undefined
+        if (this.client === connecting) this.client = undefined
         await client.end().catch(() => {})
         throw err
       }
     })()
-    return this.client
+    this.client = connecting
+    return connecting
   }
 }

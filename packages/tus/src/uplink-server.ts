@@ -10,6 +10,7 @@ import {
 } from './checksum.ts'
 import { applyCors } from './cors.ts'
 import { isTusError } from './errors.ts'
+import { outageAnswer } from './outage-answers.ts'
 import { isSafeRawPath } from './upload-id.ts'
 
 type ServerOptions = ConstructorParameters<typeof Server>[0]
@@ -53,9 +54,11 @@ export class UplinkTusServer extends Server {
     const errorHeaders = new WeakMap<Request, Record<string, string>>()
     super({
       ...rest,
-      onResponseError: (req, err) => {
-        if (isTusError(err) && err.headers) errorHeaders.set(req, err.headers)
-        return onResponseError?.(req, err)
+      onResponseError: async (req, err) => {
+        const answer = await onResponseError?.(req, err)
+        const sent = answer ?? err
+        if (isTusError(sent) && sent.headers) errorHeaders.set(req, sent.headers)
+        return answer
       },
     })
     this.allowDeferredLength = allowDeferredLength
@@ -95,11 +98,12 @@ export class UplinkTusServer extends Server {
       await this.beforeCompleteHead(id)
       return res
     } catch (err) {
-      if (!isTusError(err)) throw err
+      const answer = isTusError(err) ? err : outageAnswer(err)
+      if (!answer) throw err
       return this.refusal({
-        status: err.status_code,
-        message: err.body.trim(),
-        ...(err.headers ? { headers: err.headers } : {}),
+        status: answer.status_code,
+        message: answer.body.trim(),
+        ...(answer.headers ? { headers: answer.headers } : {}),
       })
     }
   }

@@ -3,7 +3,7 @@ import { createDb } from '@uplink/db'
 import { testDatabase } from '@uplink/testing'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PgLocker, type PgLockerOptions } from '../src/index.ts'
+import { advisoryKey, PgLocker, type PgLockerOptions } from '../src/index.ts'
 
 const never = () => new AbortController().signal
 const noop = () => {}
@@ -28,6 +28,32 @@ describe('PgLocker on Postgres', () => {
   afterAll(async () => {
     await Promise.all(lockers.map((l) => l.close()))
     await Promise.all(dbs.map((d) => d.destroy()))
+  })
+
+  it('survives losing its lock session: holders are asked to let go, and the next lock connects again', async () => {
+    const one = locker({ acquireTimeoutMs: 2000, pollIntervalMs: 20 })
+    let askedToRelease!: () => void
+    const asked = new Promise<void>((resolve) => {
+      askedToRelease = resolve
+    })
+    const held = one.newLock('lost/1')
+    await held.lock(never(), () => askedToRelease())
+    // Postgres ends the session holding the lock (as a restart or a cut network would).
+    const key = BigInt.asUintN(64, BigInt(advisoryKey('lost/1')))
+    const { rows } = await sql<{ pid: number }>`select pid from pg_locks
+      where locktype = 'advisory' and classid = ${String(key >> 32n)}::oid
+      and objid = ${String(key & 0xffffffffn)}::oid`.execute(db())
+    expect(rows).toHaveLength(1)
+    await sql`select pg_terminate_backend(${rows[0]!.pid})`.execute(db())
+    await asked
+    await held.unlock()
+    // Its lock is gone: another instance takes it, then this one again on a new session.
+    const other = locker({ acquireTimeoutMs: 2000, pollIntervalMs: 20 }).newLock('lost/1')
+    await other.lock(never(), noop)
+    await other.unlock()
+    const again = one.newLock('lost/1')
+    await again.lock(never(), noop)
+    await again.unlock()
   })
 
   it('keeps a second instance out until the first unlocks, and times out with a 423', async () => {

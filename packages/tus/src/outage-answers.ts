@@ -1,0 +1,46 @@
+import {
+  ERROR_CATALOGUE,
+  isDependencyUnavailable,
+  UNAVAILABLE_RETRY_AFTER_SECONDS,
+} from '@uplink/core'
+import { type TusError, tusError } from './errors.ts'
+import { PartChecksumError } from './s3-answers.ts'
+
+// The tus answers for failures no hook turned into one. Their statuses live here only, until
+// tus answers come from the @uplink/core catalogue like the API's.
+
+/** S3 error codes for a body that does not match the checksum (or MD5) sent with it. */
+const S3_CHECKSUM_REFUSALS = new Set([
+  'BadDigest',
+  'InvalidDigest',
+  'XAmzContentChecksumMismatch',
+  'XAmzContentSHA256Mismatch',
+])
+
+/** True when S3 refused (or acknowledged otherwise) a part because its bytes changed on the way. */
+export function isS3ChecksumRefusal(err: unknown): boolean {
+  if (err instanceof PartChecksumError) return true
+  const { name, Code } = (err ?? {}) as { name?: string; Code?: string }
+  return S3_CHECKSUM_REFUSALS.has(name ?? '') || S3_CHECKSUM_REFUSALS.has(Code ?? '')
+}
+
+/**
+ * The answer for an error @tus/server would send as 500: a dependency outage is the catalogue's
+ * `unavailable` (503 + Retry-After, as the API answers), a part S3 refused for its checksum is
+ * tus' 460 (resend the same bytes). Undefined: an unexpected failure.
+ */
+export function outageAnswer(err: unknown): TusError | undefined {
+  if (isS3ChecksumRefusal(err)) {
+    // tus checksum: "460 Checksum Mismatch: The checksum does not match the one computed by the server".
+    return tusError(
+      460,
+      'Checksum Mismatch: S3 refused a part of this PATCH because its bytes changed on the way; none of them were kept, resend them from the same Upload-Offset',
+    )
+  }
+  if (isDependencyUnavailable(err)) {
+    return tusError(503, ERROR_CATALOGUE.unavailable.message, {
+      'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS),
+    })
+  }
+  return undefined
+}
