@@ -4,6 +4,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { shouldRetryTus } from '@uplink/core'
 import { freePort, spawnService, testDatabase, testServices } from '@uplink/testing'
 import { DetailedError, Upload, type UploadOptions } from 'tus-js-client'
 import type { AppConfig } from './fixtures/app.ts'
@@ -80,6 +81,9 @@ export function tusUpload(data: Buffer, options: ClientOptions) {
   const upload = new Upload(data, {
     retryDelays: null,
     storeFingerprintForResuming: false,
+    // As @uplink/client and the web app do: 460 (the PATCH or its part was refused for its
+    // checksum, nothing of it kept) is sent again like a 5xx.
+    onShouldRetry: (err) => shouldRetryTus(statusOf(err) ?? 0),
     metadata: { filename: 'clip.mp4', filetype: 'video/mp4', purpose: 'video' },
     ...rest,
     headers: { Authorization: bearer(userId), ...headers },

@@ -1,4 +1,4 @@
-import { MiB, type Policies, PolicyError } from '@uplink/core/browser'
+import { MiB, type Policies, PolicyError, shouldRetryTus } from '@uplink/core/browser'
 import AwsS3 from '@uppy/aws-s3'
 import type { Body } from '@uppy/core'
 import Tus from '@uppy/tus'
@@ -87,6 +87,9 @@ export function createUppy({
           headers: () => ({ authorization: `Bearer ${token}` }),
           chunkSize: TUS_CHUNK_BYTES,
           retryDelays: RETRY_DELAYS,
+          // Uppy's rule (with its 429 pause) widened by ours: a 460 kept nothing, so resend it.
+          onShouldRetry: (err, _attempt, _options, next) =>
+            next(err) || shouldRetryTus(err.originalResponse?.getStatus() ?? 0),
           // Fingerprints stay in localStorage until success, so a reload resumes the upload
           // when the same file is chosen again.
           removeFingerprintOnSuccess: true,

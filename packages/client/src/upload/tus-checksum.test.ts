@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
+import { shouldRetryTus } from '@uplink/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { shouldRetryTus } from './tus.ts'
 import { checksummingHttpStack } from './tus-checksum.ts'
 
 interface Seen {

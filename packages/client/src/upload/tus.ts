@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs'
-import { DEFAULT_PART_SIZE, type DocumentView } from '@uplink/core'
+import { DEFAULT_PART_SIZE, type DocumentView, shouldRetryTus } from '@uplink/core'
 import { type PreviousUpload, Upload, type UrlStorage } from 'tus-js-client'
 import { codeForStatus, toUplinkError, UplinkError } from '../errors.ts'
 import { aborted } from '../retry.ts'
@@ -127,14 +127,6 @@ export async function uploadTus(
   } catch (err) {
     throw toUplinkError(err)
   }
-}
-
-/**
- * tus-js-client's default (network errors, 5xx, 409, 423) plus 460 Checksum Mismatch: the
- * server kept none of that PATCH, so sending it again from the server's offset is safe.
- */
-export function shouldRetryTus(status: number): boolean {
-  return status === 0 || status >= 500 || [409, 423, 460].includes(status)
 }
 
 /** A tus-js-client error as an UplinkError, keeping the server's message. */
