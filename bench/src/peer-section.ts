@@ -1,4 +1,4 @@
-import { TUSD_VERSION } from '@uplink/launchers'
+import { tusdVersion } from '@uplink/launchers'
 import type { BenchOptions } from './options.ts'
 import { type PeerResult, peerTable, runPeer, startPeerTusd } from './peer.ts'
 import { countsTable, countWork, type WorkCount } from './peer-counts.ts'
@@ -58,7 +58,7 @@ export async function runPeerSection(
     },
     say,
   )
-  const setup = `tusd ${TUSD_VERSION} (S3 store, content hashes on) and Uplink on the same versitygw; ${options.partSize / 2 ** 20} MiB parts, ${options.concurrency} in parallel on both`
+  const setup = `tusd ${tusdVersion()} (S3 store, content hashes on) and Uplink on the same versitygw; ${options.partSize / 2 ** 20} MiB parts, ${options.concurrency} in parallel on both`
   return {
     tables: `${setup}\n\n${peerTable(timing, options.rounds)}\n\n${countsTable(counts)}`,
     results: { timing, counts, settings: { ...settings, ...p, rounds: options.rounds } },

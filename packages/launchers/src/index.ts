@@ -14,8 +14,8 @@ export {
   type RunningTusd,
   type StartTusdOptions,
   startTusd,
-  TUSD_VERSION,
   tusdBinary,
+  tusdVersion,
 } from './tusd.ts'
 export {
   createBucket,

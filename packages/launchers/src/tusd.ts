@@ -9,9 +9,13 @@ import type { S3Config } from './versitygw.ts'
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const ensureScript = join(repoRoot, 'scripts/ensure-tusd.sh')
 
-/** The tusd version the bench pins (scripts/ensure-tusd.sh is the one place it is named). */
-export const TUSD_VERSION =
-  /^VERSION=(\S+)$/m.exec(readFileSync(ensureScript, 'utf8'))?.[1] ?? 'unknown'
+/**
+ * The tusd version the bench pins (scripts/ensure-tusd.sh is the one place it is named). Read
+ * when asked, not at import: a production install imports this package without the scripts.
+ */
+export function tusdVersion(): string {
+  return /^VERSION=(\S+)$/m.exec(readFileSync(ensureScript, 'utf8'))?.[1] ?? 'unknown'
+}
 
 /** Finds the pinned tusd in .tools/bin, installing it there first if needed. */
 export function tusdBinary(): string {
