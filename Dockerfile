@@ -1,7 +1,7 @@
 # Uplink server image. Build: docker build -t uplink .
 # Web servers: the default command. The job worker as its own process: the same image with
 #   command ["node", "--enable-source-maps", "apps/server/dist/worker.js"] and UPLINK_WORKER=false
-#   on the web servers. Configuration is the environment (README, Configuration and Deploying).
+#   on the web servers. Configuration is the environment (docs/configuration.md, docs/operations.md).
 
 # --- build: install with the lockfile, build the server bundle and the web app ---
 FROM node:24-bookworm-slim AS build

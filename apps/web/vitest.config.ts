@@ -6,7 +6,8 @@ export default defineConfig({
     globalSetup: ['@uplink/testing/global-setup', './e2e/support/build-web.ts'],
     // Each browser test file starts its own server and Chromium: one at a time on 2 cores.
     fileParallelism: false,
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Safety nets only (see apps/server/vitest.config.ts).
+    testTimeout: 180_000,
+    hookTimeout: 240_000,
   },
 })

@@ -15,7 +15,7 @@ export default defineConfig({
           globalSetup: ['@uplink/testing/global-setup'],
           include: ['test/**/*.test.ts'],
           testTimeout: 120_000,
-          hookTimeout: 60_000,
+          hookTimeout: 180_000,
         },
       },
     ],

@@ -61,7 +61,7 @@ async function dev() {
   console.log(`
 Uplink (development) at ${base}
   database: ${databaseUrl.startsWith('pglite:') ? 'embedded PGlite' : 'Postgres'}   S3: ${s3.endpoint}
-Dev token for user "dev-user" (another user: pnpm run token <userId>); the README's examples read both:
+Dev token for user "dev-user" (another user: pnpm run token <userId>); the examples in docs/ read both:
   export UPLINK_URL=${base} UPLINK_TOKEN=${token}
 Try it:
   curl -s -X POST ${base}/trpc/uploads.presignPut -H "Authorization: Bearer $UPLINK_TOKEN" \\

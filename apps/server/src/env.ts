@@ -246,7 +246,7 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
   missing.push(...cdn.missing)
   if (missing.length) {
     throw new ConfigError(
-      `invalid configuration: set ${missing.join(', ')} (see README, Configuration)`,
+      `invalid configuration: set ${missing.join(', ')} (see docs/configuration.md)`,
     )
   }
   const policies = env.UPLINK_POLICIES ?? defaultPolicies

@@ -114,7 +114,7 @@ describe('@uplink/client installed from its tarball outside the monorepo', () =>
     await tsc('tsconfig.bundler.json')
   })
 
-  it('runs the README example against a live server: upload, download, list', async () => {
+  it('runs the docs TypeScript example against a live server: upload, download, list', async () => {
     const work = join(dir, 'work')
     await mkdir(work)
     const { stdout } = await run(process.execPath, [join(dir, 'dist/app.js')], {

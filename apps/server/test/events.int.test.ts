@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { findDocumentById } from '@uplink/db'
 import { freePort, type RunningS3, startVersitygw, waitFor } from '@uplink/testing'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Harness, startHarness } from './support/harness.ts'
 
@@ -65,6 +66,23 @@ const hook = (
     body,
     headers: { 'content-type': 'application/json', ...headers },
   })
+
+/**
+ * Waits until the worker has run every job that is due (a 2xx from the hook means queued), so
+ * a "nothing changed" assertion after it cannot pass merely because the worker was slow.
+ */
+async function drainJobs() {
+  await waitFor(
+    'the worker to run every due job',
+    async () => {
+      const { rows } = await sql<{ due: number }>`
+        select count(*)::int as due from jobs
+        where status = 'running' or (status = 'queued' and run_at <= now())`.execute(h.services.db)
+      return rows[0]?.due === 0
+    },
+    60_000,
+  )
+}
 
 const eventBody = (key: string) =>
   JSON.stringify({
@@ -134,7 +152,7 @@ describe('S3 event notifications', () => {
     )
     const before = await findDocumentById(h.services.db, id)
     for (let i = 0; i < 2; i++) expect((await hook(eventBody(doc!.objectKey))).status).toBe(200)
-    await new Promise((r) => setTimeout(r, 1500))
+    await drainJobs()
     expect(await findDocumentById(h.services.db, id)).toEqual(before)
   })
 
@@ -145,7 +163,8 @@ describe('S3 event notifications', () => {
       'x-uplink-secret': secret,
     })
     expect(res.status).toBe(200)
-    await new Promise((r) => setTimeout(r, 1500))
+    expect(await res.json()).toMatchObject({ received: 1, queued: 1 })
+    await drainJobs()
     expect(await findDocumentById(h.services.db, id)).toEqual(doc)
   })
 

@@ -109,7 +109,7 @@ describe('OpenAPI', () => {
     expect(await other.json()).toMatchObject({ code: 'NOT_FOUND' })
   })
 
-  it('the README Python (urllib) script uploads, confirms, lists and downloads a file', async () => {
+  it('the docs Python (urllib) script uploads, confirms, lists and downloads a file', async () => {
     const script = join(dir, 'upload.py')
     await writeFile(script, readmeExample('openapi-python'))
     const file = join(dir, 'report.pdf')
@@ -145,7 +145,7 @@ describe('one implementation, two front doors', () => {
 })
 
 describe('tRPC over plain HTTP', () => {
-  it('the README curl example presigns an upload and lists documents', async () => {
+  it('the docs curl example presigns an upload and lists documents', async () => {
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', readmeExample('trpc-http')], {
       env,
       timeout: 30_000,
@@ -162,7 +162,7 @@ describe('tRPC over plain HTTP', () => {
   })
 })
 
-describe('README shell examples, run as written', () => {
+describe('README and docs shell examples, run as written', () => {
   /** A fresh folder holding a 3000-byte `a.pdf`, as the examples' prose asks. */
   async function folderWithPdf() {
     const cwd = await mkdtemp(join(dir, 'readme-'))

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import { createDb, type Database } from '@uplink/db'
 import { testDatabase } from '@uplink/testing'
+import { type Kysely, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Harness, startHarness } from './support/harness.ts'
 
@@ -218,6 +220,48 @@ describe('per-user quotas', () => {
       expect([cursor, res.status, res.code]).toEqual([cursor, 400, 'BAD_REQUEST'])
       expect(res.message).toMatch(/cursor is not one this API returned; pass back nextCursor/)
     }
+  })
+})
+
+describe('with every quota off', () => {
+  let h: Harness
+  let db: Kysely<Database>
+  beforeAll(async () => {
+    const databaseUrl = await testDatabase()
+    h = await startHarness({
+      DATABASE_URL: databaseUrl,
+      UPLINK_QUOTA_PENDING_UPLOADS: '0',
+      UPLINK_QUOTA_UNFINISHED_UPLOADS: '0',
+      UPLINK_QUOTA_BYTES_IN_FLIGHT: '0',
+      UPLINK_QUOTA_STORED_BYTES_PER_PURPOSE: '0',
+      UPLINK_RATE_LIMIT_UPLOADS: 'off',
+    })
+    db = createDb({ url: databaseUrl })
+  })
+  afterAll(async () => {
+    await db?.destroy()
+    await h?.close()
+  })
+
+  it("starts one user's concurrent uploads without the per-owner quota lock", async () => {
+    const user = `unlimited-${randomUUID()}`
+    // Another session holds this user's quota lock throughout: a start that took it would wait.
+    const statuses = await db.connection().execute(async (conn) => {
+      const key = sql`hashtextextended(${`uplink-quota:${user}`}, 0)`
+      await sql`select pg_advisory_lock(${key})`.execute(conn)
+      try {
+        return await Promise.all([
+          ...Array.from({ length: 20 }, () =>
+            mutate(h, user, 'uploads.presignPut', image(10)).then((a) => a.status),
+          ),
+          ...Array.from({ length: 5 }, () => tusCreate(h, user, image(10)).then((a) => a.status)),
+        ])
+      } finally {
+        await sql`select pg_advisory_unlock(${key})`.execute(conn)
+      }
+    })
+    expect(statuses.filter((s) => s === 200)).toHaveLength(20)
+    expect(statuses.filter((s) => s === 201)).toHaveLength(5)
   })
 })
 

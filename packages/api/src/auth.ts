@@ -11,6 +11,8 @@ export interface AuthConfig {
   jwksUrl?: string | undefined
   issuer?: string | undefined
   audience?: string | undefined
+  /** Milliseconds since the epoch; `Date.now` unless a test moves time on. */
+  now?: () => number
 }
 
 /** Builds the one token check used by tRPC, tus and the download route. */
@@ -21,6 +23,7 @@ export function createAuthenticate(config: AuthConfig): Authenticate {
   else if (config.jwtSecret) key = createSecretKey(Buffer.from(config.jwtSecret, 'utf8'))
   else throw new Error('auth needs a JWT secret or a JWKS URL')
 
+  const now = config.now ?? Date.now
   // A token without `exp` would be valid forever: refuse it.
   const options = {
     requiredClaims: ['exp'],
@@ -29,14 +32,15 @@ export function createAuthenticate(config: AuthConfig): Authenticate {
   }
   async function verify(token: string): Promise<JWTPayload | undefined> {
     try {
+      const at = { ...options, currentDate: new Date(now()) }
       return typeof key === 'function'
-        ? (await jwtVerify(token, key, options)).payload
-        : (await jwtVerify(token, key, { ...options, algorithms: ['HS256'] })).payload
+        ? (await jwtVerify(token, key, at)).payload
+        : (await jwtVerify(token, key, { ...at, algorithms: ['HS256'] })).payload
     } catch {
       return undefined
     }
   }
-  const verified = new VerifiedTokens()
+  const verified = new VerifiedTokens(now)
 
   return async (authorization) => {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')
@@ -61,16 +65,18 @@ class VerifiedTokens {
   private static readonly MAX_ENTRIES = 10_000
   private static readonly MAX_AGE_MS = 60_000
 
+  constructor(private readonly now: () => number) {}
+
   get(token: string): User | undefined {
     const entry = this.entries.get(token)
     if (!entry) return undefined
-    if (entry.until > Date.now()) return entry.user
+    if (entry.until > this.now()) return entry.user
     this.entries.delete(token)
     return undefined
   }
 
   set(token: string, user: User, exp: number | undefined): void {
-    const until = Math.min(Date.now() + VerifiedTokens.MAX_AGE_MS, exp ? exp * 1000 : Infinity)
+    const until = Math.min(this.now() + VerifiedTokens.MAX_AGE_MS, exp ? exp * 1000 : Infinity)
     if (this.entries.size >= VerifiedTokens.MAX_ENTRIES) {
       // Maps iterate in insertion order: drop the oldest.
       const oldest = this.entries.keys().next().value

@@ -10,7 +10,11 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const tmp = join(root, 'build/types')
 const out = join(root, 'dist/types')
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+// TypeScript 7 exports no `bin/tsc` subpath: find the bin beside its package.json.
+const tsc = join(
+  dirname(createRequire(import.meta.url).resolve('typescript/package.json')),
+  'bin/tsc',
+)
 
 rmSync(tmp, { recursive: true, force: true })
 try {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  anyQuotaOn,
   checkQuotas,
   consumeRateLimit,
   QuotaError,
@@ -79,5 +80,21 @@ describe('consumeRateLimit', () => {
     expect((err as Error).message).toBe(
       'too many uploads started: at most 1 upload starts per 10 s (UPLINK_RATE_LIMIT_UPLOADS); retry in 7 s',
     )
+  })
+})
+
+describe('anyQuotaOn', () => {
+  it('is false only when every quota is 0 or there are none', () => {
+    const off = {
+      pendingUploads: 0,
+      unfinishedUploads: 0,
+      bytesInFlight: 0,
+      storedBytesPerPurpose: 0,
+    }
+    expect(anyQuotaOn(undefined)).toBe(false)
+    expect(anyQuotaOn(off)).toBe(false)
+    for (const quota of Object.keys(off) as (keyof Quotas)[]) {
+      expect(anyQuotaOn({ ...off, [quota]: 1 })).toBe(true)
+    }
   })
 })

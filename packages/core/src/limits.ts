@@ -21,6 +21,17 @@ export const defaultQuotas: Readonly<Quotas> = Object.freeze({
   storedBytesPerPurpose: 0,
 })
 
+/** True when some quota is on; with every quota off an upload start needs no per-owner lock. */
+export function anyQuotaOn(quotas: Quotas | undefined): quotas is Quotas {
+  return (
+    !!quotas &&
+    (quotas.pendingUploads > 0 ||
+      quotas.unfinishedUploads > 0 ||
+      quotas.bytesInFlight > 0 ||
+      quotas.storedBytesPerPurpose > 0)
+  )
+}
+
 /** What a user has now (unexpired pending rows; stored bytes of the upload's purpose). */
 export interface UploadUsage {
   pendingUploads: number

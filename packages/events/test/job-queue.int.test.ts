@@ -1,4 +1,6 @@
 import { createDb, migrateToLatest } from '@uplink/db'
+import { waitFor } from '@uplink/testing'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { claimJobs, enqueueJob, jobsDb } from '../src/job-queue.ts'
 import { createWorker } from '../src/worker.ts'
@@ -10,8 +12,14 @@ beforeAll(async () => {
 })
 afterAll(() => env.close())
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const jobs = () => jobsDb(env.db).selectFrom('jobs').selectAll().orderBy('id').execute()
+/** Its worker died: the lease of every running job ran out a second ago (no waiting for it). */
+const expireLeases = () =>
+  jobsDb(env.db)
+    .updateTable('jobs')
+    .set({ lockedUntil: sql<Date>`now() - interval '1 second'` })
+    .where('status', '=', 'running')
+    .execute()
 
 describe('Postgres job queue', () => {
   it('queues one job per key however often the same key is enqueued', async () => {
@@ -62,8 +70,9 @@ describe('Postgres job queue', () => {
   it('claims a running job again once its lease expired (its worker died)', async () => {
     await jobsDb(env.db).deleteFrom('jobs').execute()
     await enqueueJob(env.db, { kind: 'x', key: 'lease-1', payload: null })
-    expect(await claimJobs(env.db, { limit: 1, leaseMs: 1 })).toHaveLength(1)
-    await new Promise((r) => setTimeout(r, 20))
+    expect(await claimJobs(env.db, { limit: 1, leaseMs: 60_000 })).toHaveLength(1)
+    expect(await claimJobs(env.db, { limit: 1, leaseMs: 60_000 })).toEqual([])
+    await expireLeases()
     const again = await claimJobs(env.db, { limit: 1, leaseMs: 60_000 })
     expect(again).toMatchObject([
       {
@@ -78,27 +87,39 @@ describe('Postgres job queue', () => {
     await jobsDb(env.db).deleteFrom('jobs').execute()
     await enqueueJob(env.db, { kind: 'slow', key: 'slow-1', payload: null, maxAttempts: 2 })
     let calls = 0
+    let release = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
     const handlers = {
       slow: async () => {
         calls++
-        await sleep(1200)
+        await held
       },
     }
-    const a = createWorker({ db: env.db, log: env.log, handlers, leaseMs: 300 })
-    const b = createWorker({ db: env.db, log: env.log, handlers, leaseMs: 300 })
-    let done = false
-    const first = a.runOnce().finally(() => {
-      done = true
+    // Renewed every ~0.7 s: the handler outlives the 2 s lease; a stalled event loop does not.
+    const a = createWorker({ db: env.db, log: env.log, handlers, leaseMs: 2000 })
+    const b = createWorker({ db: env.db, log: env.log, handlers, leaseMs: 2000 })
+    const first = a.runOnce()
+    let firstLease: Date | undefined
+    await waitFor('worker a to claim the job', async () => {
+      firstLease = (await jobs())[0]?.lockedUntil ?? undefined
+      return firstLease !== undefined
     })
-    await sleep(50)
-    // Another worker keeps looking for due work the whole time the handler runs.
-    let claimedByB = 0
-    while (!done) {
-      claimedByB += await b.runOnce()
-      await sleep(100)
-    }
+    // On the database's clock: the first lease has run out, and a renewal carried it on.
+    await waitFor(
+      'the lease to outlive its first term',
+      async () => {
+        const { rows } = await sql<{ renewed: boolean }>`
+          select now() > ${firstLease} and locked_until > now() as renewed
+          from jobs where key = 'slow-1'`.execute(env.db)
+        return rows[0]?.renewed === true
+      },
+      60_000,
+    )
+    expect(await b.runOnce()).toBe(0)
+    release()
     expect(await first).toBe(1)
-    expect(claimedByB).toBe(0)
     expect(calls).toBe(1)
     expect(await jobs()).toEqual([])
   })
@@ -109,8 +130,8 @@ describe('Postgres job queue', () => {
     let claims = 0
     for (let round = 0; round < 6; round++) {
       // A dead worker: it claims, its handler hangs forever, nobody renews the lease.
-      claims += (await claimJobs(env.db, { limit: 5, leaseMs: 50 })).length
-      await sleep(80)
+      claims += (await claimJobs(env.db, { limit: 5, leaseMs: 60_000 })).length
+      await expireLeases()
     }
     expect(claims).toBe(3)
     const [job] = await jobs()
@@ -134,8 +155,8 @@ describe('Postgres job queue', () => {
   it('a live worker marks a job dead once its last lease expired, and logs it', async () => {
     await jobsDb(env.db).deleteFrom('jobs').execute()
     await enqueueJob(env.db, { kind: 'hang', key: 'hang-2', payload: null, maxAttempts: 1 })
-    expect(await claimJobs(env.db, { limit: 5, leaseMs: 20 })).toHaveLength(1)
-    await sleep(50)
+    expect(await claimJobs(env.db, { limit: 5, leaseMs: 60_000 })).toHaveLength(1)
+    await expireLeases()
     const worker = createWorker({ db: env.db, log: env.log, handlers: {} })
     expect(await worker.runOnce()).toBe(0)
     expect((await jobs())[0]).toMatchObject({ status: 'dead', attempts: 1 })
@@ -154,16 +175,20 @@ describe('Postgres job queue', () => {
       leaseMs: 300,
       handlers: {
         lost: async (_payload, _job, { signal }) => {
+          // Ends when its renewal finds the job taken (the abort), or after a safety net.
           await new Promise((resolve) => {
             signal.addEventListener('abort', resolve)
-            setTimeout(resolve, 3000)
+            setTimeout(resolve, 30_000).unref()
           })
           aborted = signal.aborted
         },
       },
     })
     const run = worker.runOnce()
-    for (let i = 0; i < 100 && (await jobs())[0]?.status !== 'running'; i++) await sleep(20)
+    await waitFor(
+      'the worker to claim the job',
+      async () => (await jobs())[0]?.status === 'running',
+    )
     // Its worker stalled past the lease (e.g. a long GC pause) and another worker took the job.
     // One transaction: the first worker's renewal waits on the row and cannot slip in between.
     const claimed = await env.db.transaction().execute(async (trx) => {
@@ -199,5 +224,6 @@ describe('Postgres job queue', () => {
     } finally {
       await db.destroy()
     }
-  })
+    // A safety net: PGlite compiles its WebAssembly and runs every migration, slow on a busy machine.
+  }, 180_000)
 })

@@ -1,7 +1,12 @@
 export { EICAR, type RunningClamd, startClamd } from './clamd.ts'
 export { freePort, waitFor } from './free-port.ts'
 export { type StartHaproxyOptions, startHaproxy } from './haproxy.ts'
-export { createDatabase, type RunningPostgres, startPostgres } from './postgres.ts'
+export {
+  createDatabase,
+  type RunningPostgres,
+  type StartPostgresOptions,
+  startPostgres,
+} from './postgres.ts'
 export { type RunningService, type SpawnServiceOptions, spawnService } from './spawn-service.ts'
 export {
   type RunningTusd,
@@ -11,6 +16,7 @@ export {
   tusdBinary,
 } from './tusd.ts'
 export {
+  createBucket,
   type RunningS3,
   type S3Config,
   type StartS3Options,

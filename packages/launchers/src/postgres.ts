@@ -16,6 +16,16 @@ export interface RunningPostgres {
   resume(): Promise<void>
 }
 
+export interface StartPostgresOptions {
+  /** 200 by default; a server shared by every package's tests at once needs more. */
+  maxConnections?: number
+  /**
+   * Commits survive `halt('immediate')` (a crash): synchronous_commit stays on. Off by default,
+   * for speed: a crash may then lose the last commits (fsync stays off: the OS never crashes).
+   */
+  durable?: boolean
+}
+
 const isRoot = process.getuid?.() === 0
 
 function pgBin(name: string): string {
@@ -32,15 +42,7 @@ function asDbUser(cmd: string, args: string[]): [string, string[]] {
  * Starts a throwaway PostgreSQL server from the system binaries in a temp dir on a free port.
  * Trust auth on loopback only; fsync off because the data dies with the test run.
  */
-export async function startPostgres(
-  options: {
-    /**
-     * Commits survive `halt('immediate')` (a crash): synchronous_commit stays on. Off by default,
-     * for speed: a crash may then lose the last commits (fsync stays off: the OS never crashes).
-     */
-    durable?: boolean
-  } = {},
-): Promise<RunningPostgres> {
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<RunningPostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'uplink-pg-'))
   if (isRoot) {
     const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim())
@@ -76,7 +78,7 @@ export async function startPostgres(
     '-c',
     'full_page_writes=off',
     '-c',
-    'max_connections=200',
+    `max_connections=${options.maxConnections ?? 200}`,
   ])
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`
   // runuser does not pass signals on, so a gentle stop asks pg_ctl for a fast shutdown.

@@ -7,7 +7,7 @@ export interface SpawnServiceOptions {
   command: string
   args: string[]
   env?: NodeJS.ProcessEnv
-  /** Resolves true once the service answers; called every 100 ms until `timeoutMs`. */
+  /** Resolves true once the service answers; called every 100 ms until `timeoutMs` (120 s). */
   ready: () => Promise<boolean>
   timeoutMs?: number
   /** How to stop it gently (default: SIGTERM to the child). */
@@ -67,7 +67,8 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Runnin
         if (!running()) throw new Error(`${options.name} exited: ${stderr}`)
         return options.ready()
       },
-      options.timeoutMs,
+      // A safety net (it returns as soon as the service answers) sized for a loaded machine.
+      options.timeoutMs ?? 120_000,
     )
   } catch (err) {
     await kill()

@@ -97,30 +97,12 @@ export async function startVersitygw(options: StartS3Options = {}): Promise<Runn
       ready: async () => (await fetch(config.endpoint).catch(() => undefined)) !== undefined,
     })
     const kill = async (signal: NodeJS.Signals = 'SIGTERM') => service.kill(signal)
-    const client = s3Client(config)
     try {
-      await client
-        .send(new CreateBucketCommand({ Bucket: config.bucket }))
-        .catch((err: { name?: string }) => {
-          if (err.name !== 'BucketAlreadyOwnedByYou' && err.name !== 'BucketAlreadyExists')
-            throw err
-        })
-      // Objects keep metadata in xattrs; a put proves the filesystem supports them.
-      await client.send(
-        new PutObjectCommand({
-          Bucket: config.bucket,
-          Key: '.probe',
-          Body: 'ok',
-          ContentType: 'text/plain',
-        }),
-      )
-      await client.send(new DeleteObjectCommand({ Bucket: config.bucket, Key: '.probe' }))
+      await createBucket(config, config.bucket)
       return kill
     } catch (err) {
       await kill()
       throw err
-    } finally {
-      client.destroy()
     }
   }
 
@@ -149,6 +131,33 @@ export async function startVersitygw(options: StartS3Options = {}): Promise<Runn
     }
   }
   throw new Error('unreachable')
+}
+
+/**
+ * Creates `bucket` on the server of `config` (an existing one of ours is fine) and proves
+ * objects can be written there: versitygw keeps their metadata in xattrs.
+ */
+export async function createBucket(config: S3Config, bucket: string): Promise<S3Config> {
+  const client = s3Client(config)
+  try {
+    await client
+      .send(new CreateBucketCommand({ Bucket: bucket }))
+      .catch((err: { name?: string }) => {
+        if (err.name !== 'BucketAlreadyOwnedByYou' && err.name !== 'BucketAlreadyExists') throw err
+      })
+    await client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: '.probe',
+        Body: 'ok',
+        ContentType: 'text/plain',
+      }),
+    )
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: '.probe' }))
+    return { ...config, bucket }
+  } finally {
+    client.destroy()
+  }
 }
 
 /** An S3 client for test assertions (path-style, as versitygw needs). */

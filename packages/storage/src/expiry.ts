@@ -1,4 +1,4 @@
-/** Expiry bounds in seconds (ARCHITECTURE rule 3: short-lived signatures). */
+/** Expiry bounds in seconds (docs/architecture.md, security rule 3: short-lived signatures). */
 export const EXPIRY_LIMITS = {
   upload: { min: 60, max: 15 * 60, default: 10 * 60 },
   download: { min: 1, max: 15 * 60, default: 2 * 60 },

@@ -91,10 +91,12 @@ export async function presignGet(
     filename: string
     contentType: string
     expiresInSeconds?: number | undefined
+    /** The signing time (now by default); the URL expires `expiresInSeconds` after it. */
+    signedAt?: Date | undefined
   },
 ): Promise<PresignedGet> {
   const expiresInSeconds = checkExpiry('download', input.expiresInSeconds)
-  const signedAt = new Date()
+  const signedAt = input.signedAt ?? new Date()
   const url = await signer.presign({
     method: 'GET',
     url: signer.url(input.key, {

@@ -4,6 +4,8 @@ import { type Browser, chromium } from 'playwright-core'
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    // A safety net (Playwright's default is 30 s): Chromium starts slowly on a loaded machine.
+    timeout: 120_000,
     args: [
       '--headless',
       '--no-sandbox',

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto'
 import {
+  createBucket,
   type RunningPostgres,
   type RunningS3,
   type S3Config,
@@ -6,6 +8,7 @@ import {
   startVersitygw,
 } from '@uplink/launchers'
 import type { TestProject } from 'vitest/node'
+import { sharedServices } from './shared-services.ts'
 
 export interface TestServices {
   /** A Postgres server URL (the `postgres` database); tests create their own databases on it. */
@@ -20,18 +23,25 @@ declare module 'vitest' {
 }
 
 /**
- * Vitest global setup: real Postgres and real S3 for the whole run, or the ones named by
- * DATABASE_URL / S3_ENDPOINT (+ S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_BUCKET, S3_REGION).
+ * Vitest global setup: real Postgres and real S3 for the whole run. In order of preference: the
+ * pair the root `pnpm test` started for every package (UPLINK_TEST_SERVICES; this run gets its own
+ * bucket there), the ones named by DATABASE_URL / S3_ENDPOINT (+ S3_ACCESS_KEY_ID,
+ * S3_SECRET_ACCESS_KEY, S3_BUCKET, S3_REGION), or servers of its own (`vitest` in one package).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const env = process.env
+  const shared = sharedServices(env)
   let pgServer: RunningPostgres | undefined
   let s3Server: RunningS3 | undefined
   try {
-    if (!env.DATABASE_URL) pgServer = await startPostgres()
-    const databaseUrl = env.DATABASE_URL ?? pgServer?.url ?? ''
+    if (!shared.databaseUrl && !env.DATABASE_URL) pgServer = await startPostgres()
+    const databaseUrl = shared.databaseUrl ?? env.DATABASE_URL ?? pgServer?.url ?? ''
     let s3: S3Config
-    if (env.S3_ENDPOINT) {
+    if (shared.s3) {
+      // A bucket per package run, as when each had its own server: a test that sweeps the
+      // bucket (expiry, reconcile) never meets another package's objects.
+      s3 = await createBucket(shared.s3, `uplink-${randomBytes(6).toString('hex')}`)
+    } else if (env.S3_ENDPOINT) {
       s3 = {
         endpoint: env.S3_ENDPOINT,
         region: env.S3_REGION ?? 'us-east-1',

@@ -29,6 +29,12 @@ export {
   type FaultRule,
   startFaultProxy,
 } from './fault-proxy.ts'
-export { type FaultTrials, faultTrials, seededRandom } from './fault-trials.ts'
+export {
+  type FaultTrials,
+  faultTrials,
+  MIN_INTACT_SHARE,
+  seededRandom,
+  type TrialFamily,
+} from './fault-trials.ts'
 export type { TestServices } from './global-setup.ts'
 export { testDatabase, testServices } from './services.ts'

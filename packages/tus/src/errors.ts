@@ -36,7 +36,7 @@ export function isTusError(err: unknown): err is TusError {
   return err instanceof TusError
 }
 
-/** The same answer for "no such upload" and "not yours" (ARCHITECTURE rule 1). */
+/** The same answer for "no such upload" and "not yours" (docs/architecture.md, security rule 1). */
 export const NOT_FOUND = tusError('upload_not_found')
 
 /** "The Server SHOULD respond with 410 Gone if it is keeping track of expired uploads." */

@@ -33,14 +33,18 @@ const md5 = (data: Buffer) => createHash('md5').update(data).digest('base64')
 function partFiles(partSize: number, slots = new Slots(64), withMd5 = false) {
   const directory = mkdtempSync(join(tmpdir(), 'uplink-part-files-'))
   const parts: PartFile[] = []
+  let acquires = 0
   const files = new PartFiles({
     partSize,
     directory,
-    acquire: () => slots.acquire(),
+    acquire: () => {
+      acquires++
+      return slots.acquire()
+    },
     onPart: (part) => parts.push(part),
     md5: withMd5,
   })
-  return { files, parts, directory }
+  return { files, parts, directory, acquires: () => acquires }
 }
 
 describe('PartFiles', () => {
@@ -91,10 +95,10 @@ describe('PartFiles', () => {
 
   it('opens a part file only when a slot is free', async () => {
     const slots = new Slots(2)
-    const { files, parts, directory } = partFiles(10_000, slots)
+    const { files, parts, directory, acquires } = partFiles(10_000, slots)
     const done = pipeline(Readable.from(randomChunks(randomBytes(45_000), 4_000)), files)
-    await until(() => parts.length === 2)
-    await new Promise((r) => setTimeout(r, 100))
+    // The third part has asked for a slot: from here on it can only wait.
+    await until(() => parts.length === 2 && acquires() === 3)
     // Two parts hold the two slots; the third waits without a file.
     expect(parts).toHaveLength(2)
     expect(await readdir(directory)).toHaveLength(2)

@@ -1,8 +1,9 @@
 /**
  * Fault suite for tus (issue #10): server killed, S3 killed, client aborted, and part uploads
  * padded or flipped on the way to S3. Every trial ends with the stored object SHA-256-identical
- * to the file, or with an error and a document that is not `uploaded`/`ready`.
- * Replay the offsets with FAULT_SEED=<seed> (printed at the start).
+ * to the file, or with an error and a document that is not `uploaded`/`ready`; and in each
+ * family at least 80 % of the trials end intact (a clean failure is safe, not a working resume).
+ * Replay the offsets with FAULT_SEED=<seed> (printed at the start, and with each non-intact trial).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -19,6 +20,7 @@ import {
   startFaultProxy,
   startVersitygw,
   storageSettings,
+  type TrialFamily,
   testDatabase,
   testServices,
 } from '@uplink/testing'
@@ -41,7 +43,9 @@ import {
 
 const trials = faultTrials('tus faults')
 const PART = 5 * MiB // the fixture app's part size
-const RETRIES = [200, 500, 1000, 1000, 2000, 2000, 3000, 3000, 5000, 5000]
+// ~3 min of retries: a restarted server on a loaded machine once took over 50 s to answer (the
+// client gave up, FAULT_SEED=1129357519). A client that outlasts the outage is what is tested.
+const RETRIES = [200, 500, 1000, 1000, 2000, 2000, 3000, 3000, ...Array<number>(30).fill(5000)]
 const cleanups: (() => Promise<unknown>)[] = []
 
 afterAll(async () => {
@@ -54,13 +58,25 @@ const documentIdOf = (url: string) => keyOf(url).split('/').pop() ?? ''
 /**
  * The trial's verdict: the upload succeeded and S3 holds exactly the file, or it failed and
  * its document is not `uploaded`/`ready`. Soft assertions: the remaining trials still run.
+ * Records in `family` whether it ended intact.
  */
 async function expectIntact(
+  family: TrialFamily,
   trial: string,
   config: AppConfig,
   data: Buffer,
   outcome: { url: string; error?: unknown },
-) {
+): Promise<void> {
+  const intact = await verdict(trial, config, data, outcome)
+  family.record(trial, intact)
+}
+
+async function verdict(
+  trial: string,
+  config: AppConfig,
+  data: Buffer,
+  outcome: { url: string; error?: unknown },
+): Promise<boolean> {
   const db = createDb({ url: config.databaseUrl })
   const storage = createStorage(storageSettings(config.s3))
   try {
@@ -68,14 +84,14 @@ async function expectIntact(
       // The client lost its upload URL (tus-js-client drops it on a 4xx HEAD): say why.
       trials.log(trial, { outcome: 'no upload url', error: String(outcome.error) })
       expect.soft(outcome.error, 'a trial without an upload URL must have failed').toBeDefined()
-      return
+      return false
     }
     const doc = await findDocumentById(db, documentIdOf(outcome.url))
     if (outcome.error) {
       trials.log(trial, { outcome: 'error', error: String(outcome.error), status: doc?.status })
       expect.soft(String(outcome.error)).not.toBe('')
       expect.soft(['uploaded', 'ready']).not.toContain(doc?.status)
-      return
+      return false
     }
     // The client was told the upload is complete: the object must be there and be the file.
     const stored = await objectSha256(storage.client, storage.bucket, keyOf(outcome.url)).catch(
@@ -95,6 +111,7 @@ async function expectIntact(
     expect.soft(stored.sha256, 'SHA-256 of the stored object').toBe(sha256(data))
     expect.soft(stored.size).toBe(data.length)
     expect.soft(doc?.status).toBe('uploaded')
+    return stored.sha256 === sha256(data) && stored.size === data.length
   } finally {
     await db.destroy()
     storage.destroy()
@@ -133,7 +150,7 @@ async function headOffset(url: string, userId: string): Promise<number> {
 }
 
 describe('tus fault suite', () => {
-  it('ends intact or clearly failed when the server is SIGKILLed at random offsets and restarted', async () => {
+  it('ends intact, or clearly failed in at most 20 % of trials, when the server is SIGKILLed at random offsets and restarted', async () => {
     const { s3 } = testServices()
     const proxy = await startFaultProxy({ target: s3.endpoint })
     cleanups.push(() => proxy.stop())
@@ -141,6 +158,7 @@ describe('tus fault suite', () => {
       databaseUrl: await testDatabase(),
       s3: { ...s3, endpoint: proxy.endpoint },
     }
+    const family = trials.family('server SIGKILL', { trials: 4 })
     for (let t = 1; t <= 4; t++) {
       const size = 24 * MiB
       // Trials 1-2 kill at a random client offset; 3-4 while a part upload to S3 is mid-body.
@@ -182,12 +200,13 @@ describe('tus fault suite', () => {
       const outcome = await settle(started)
       await restarted
       expect(restarted).toBeDefined()
-      await expectIntact(trial, config, data, outcome)
+      await expectIntact(family, trial, config, data, outcome)
       await server.stop('SIGKILL')
     }
-  }, 180_000)
+    family.expectEnoughIntact()
+  }, 600_000)
 
-  it('ends intact or clearly failed when S3 is killed mid-upload and restarted on the same data', async () => {
+  it('ends intact, or clearly failed in at most 20 % of trials, when S3 is killed mid-upload and restarted on the same data', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'uplink-fault-s3-'))
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }))
     const s3: RunningS3 = await startVersitygw({ dataDir: dir, port: await freePort() })
@@ -195,6 +214,7 @@ describe('tus fault suite', () => {
     const proxy = await startFaultProxy({ target: s3.endpoint })
     cleanups.push(() => proxy.stop())
     const { app, config } = await appOn({ ...pickConfig(s3), endpoint: proxy.endpoint })
+    const family = trials.family('S3 SIGKILL', { trials: 2 })
     for (let t = 1; t <= 2; t++) {
       const size = 24 * MiB
       // Trial 1 kills at a random client offset; trial 2 while a part upload is mid-body.
@@ -238,12 +258,14 @@ describe('tus fault suite', () => {
       const outcome = await settle(started)
       await restarted
       expect(restarted).toBeDefined()
-      await expectIntact(trial, config, data, outcome)
+      await expectIntact(family, trial, config, data, outcome)
     }
-  }, 180_000)
+    family.expectEnoughIntact()
+  }, 600_000)
 
   it('ends intact when the client aborts mid-PATCH and resumes from the same URL', async () => {
     const { app, config } = await appOn(testServices().s3)
+    const family = trials.family('client abort', { trials: 2 })
     for (let t = 1; t <= 2; t++) {
       const size = 20 * MiB
       const abortAt = trials.between(MiB, size - MiB)
@@ -271,9 +293,10 @@ describe('tus fault suite', () => {
         userId: `abort${t}`,
         retryDelays: RETRIES,
       })
-      await expectIntact(trial, config, data, await settle(second))
+      await expectIntact(family, trial, config, data, await settle(second))
     }
-  }, 120_000)
+    family.expectEnoughIntact()
+  }, 240_000)
 
   describe('through a proxy that damages part uploads to S3', () => {
     let proxy: FaultProxy
@@ -287,7 +310,8 @@ describe('tus fault suite', () => {
     })
 
     for (const kind of ['pad', 'flip'] as const) {
-      it(`ends intact or clearly failed when one part upload is ${kind === 'pad' ? 'cut short and padded' : 'flipped'}`, async () => {
+      it(`ends intact, or clearly failed in at most 20 % of trials, when one part upload is ${kind === 'pad' ? 'cut short and padded' : 'flipped'}`, async () => {
+        const family = trials.family(`${kind} part`, { trials: 2 })
         for (let t = 1; t <= 2; t++) {
           const size = 22 * MiB
           const partNumber = trials.between(1, 5)
@@ -311,9 +335,10 @@ describe('tus fault suite', () => {
           )
           proxy.setFault(undefined)
           expect(proxy.stats.faults.length - faults).toBe(1)
-          await expectIntact(trial, config, data, outcome)
+          await expectIntact(family, trial, config, data, outcome)
         }
-      }, 120_000)
+        family.expectEnoughIntact()
+      }, 240_000)
     }
 
     it('never counts a part that was cut short and padded: HEAD excludes it and the resume is intact', async () => {
@@ -347,8 +372,10 @@ describe('tus fault suite', () => {
         userId: 'padded',
         retryDelays: RETRIES,
       })
-      await expectIntact(trial, config, data, await settle(second))
-    }, 120_000)
+      const family = trials.family(trial, { trials: 1 })
+      await expectIntact(family, trial, config, data, await settle(second))
+      family.expectEnoughIntact()
+    }, 240_000)
   })
 })
 

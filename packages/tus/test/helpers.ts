@@ -128,6 +128,8 @@ export async function spawnServer(config: AppConfig): Promise<ServerProcess> {
       (await fetch(`http://127.0.0.1:${port}/files`, { method: 'OPTIONS' })).headers.has(
         'tus-version',
       ),
+    // A safety net only: it answers as soon as it is up, which takes long on a loaded machine.
+    timeoutMs: 120_000,
   })
   return {
     port,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import {
+  anyQuotaOn,
   checkDirectUpload,
-  checkQuotas,
   checkUpload,
   consumeRateLimit,
   normalizeContentType,
@@ -74,16 +74,14 @@ export async function createPendingUpload(
 /**
  * The user's limits, in one order for every adapter (tRPC, tus): consume one point of the
  * upload rate limit (`rate_limited`, 429 + Retry-After), then insert the row only if the quotas
- * allow it, checked against usage in the same transaction (`quota_exceeded`, 403).
+ * allow it, counted and inserted under a per-owner lock in one round trip (`quota_exceeded`, 403).
  */
 export async function insertPendingWithinLimits(
   deps: Pick<PendingUploadContext, 'db' | 'quotas' | 'uploadRateLimit'>,
   row: NewPendingDocument,
 ): Promise<Document> {
   await consumeRateLimit(deps.uploadRateLimit, row.ownerId)
-  const { quotas } = deps
-  if (!quotas) return insertPendingDocument(deps.db, row)
-  return insertPendingDocumentWithin(deps.db, row, (usage) =>
-    checkQuotas(quotas, usage, { size: row.sizeBytes, method: row.method, purpose: row.purpose }),
-  )
+  // Every quota off: nothing to count, so no lock and no transaction, a plain insert.
+  if (!anyQuotaOn(deps.quotas)) return insertPendingDocument(deps.db, row)
+  return insertPendingDocumentWithin(deps.db, row, deps.quotas)
 }

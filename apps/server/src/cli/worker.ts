@@ -14,7 +14,9 @@ async function worker() {
   const config = loadConfig('development')
   const log = createLogger(config.logLevel)
   if (!config.databaseUrl?.startsWith('postgres') || !config.s3) {
-    throw new ConfigError('the worker needs DATABASE_URL=postgres://… and S3_* (see README)')
+    throw new ConfigError(
+      'the worker needs DATABASE_URL=postgres://… and S3_* (see docs/configuration.md)',
+    )
   }
   const db = createDb({
     url: config.databaseUrl,

@@ -71,7 +71,7 @@ export async function startInstance(env: Record<string, string>): Promise<Instan
         UPLINK_TUS_TEMP_DIR: tempDir,
       },
       ready: async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
-      timeoutMs: 30_000,
+      timeoutMs: 120_000, // a safety net for a loaded machine
       onOutput: (chunk) => {
         output += chunk.toString()
       },

@@ -61,7 +61,8 @@ export async function startServer(
       ...env,
     },
     ready: async () => (await fetch(`${baseUrl}/healthz`)).ok,
-    timeoutMs: 60_000,
+    // A safety net: tsx compiles the server first, slow on a loaded machine.
+    timeoutMs: 180_000,
     onOutput: (chunk) => {
       output = (output + chunk.toString()).slice(-20_000)
     },

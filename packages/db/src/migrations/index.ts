@@ -7,6 +7,7 @@ import * as documentScanNote from './2026-11-29-0003-document-scan-note.ts'
 import * as documentsOwnerUsage from './2026-11-29-0004-documents-owner-usage.ts'
 import * as documentVideo from './2026-11-29-0005-document-video.ts'
 import * as documentsSearch from './2026-11-29-0006-documents-search.ts'
+import * as insertPendingWithinQuotas from './2026-12-07-0001-insert-pending-within-quotas.ts'
 
 /**
  * Every migration, by name (date-prefixed, applied in name order). Imported statically rather
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29-0004-documents-owner-usage': documentsOwnerUsage,
   '2026-11-29-0005-document-video': documentVideo,
   '2026-11-29-0006-documents-search': documentsSearch,
+  '2026-12-07-0001-insert-pending-within-quotas': insertPendingWithinQuotas,
 }

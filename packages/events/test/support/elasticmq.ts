@@ -45,7 +45,7 @@ rest-stats { enabled = false }
       command: 'java',
       args: ['-Xmx256m', `-Dconfig.file=${conf}`, '-cp', `${lib}/*`, 'org.elasticmq.server.Main'],
       ready: async () => (await fetch(`${endpoint}/?Action=ListQueues`)).ok,
-      timeoutMs: 60_000,
+      timeoutMs: 180_000, // a safety net: the JVM starts slowly on a loaded machine
     })
   } catch (err) {
     rmSync(dir, { recursive: true, force: true })
