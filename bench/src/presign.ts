@@ -60,7 +60,7 @@ export async function checkSameUrls(
     if (x !== y) throw new Error(`the two signers disagree on ${input.method}:\n${x}\n${y}`)
     return x
   }
-  const signer = createObjectSigner(config, both)
+  const signer = createObjectSigner(config, undefined, () => both)
   for (const sign of Object.values(KINDS)) await sign(signer, 7)
 }
 
@@ -104,7 +104,7 @@ export async function runPresign(
   await checkSameUrls()
   const names = Object.keys(SIGNERS) as SignerName[]
   const signers = Object.fromEntries(
-    names.map((n) => [n, createObjectSigner(config, SIGNERS[n])]),
+    names.map((n) => [n, createObjectSigner(config, undefined, () => SIGNERS[n])]),
   ) as Record<SignerName, ObjectSigner>
   const kinds = Object.keys(KINDS)
   // Warm-up: let the JIT settle on both paths before anything counts.

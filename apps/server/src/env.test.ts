@@ -27,8 +27,43 @@ describe('loadConfig', () => {
 
   it('names every missing variable in production', () => {
     expect(() => loadConfig('production', {})).toThrow(
-      /DATABASE_URL.*UPLINK_JWT_SECRET or UPLINK_JWKS_URL.*S3_ACCESS_KEY_ID.*S3_SECRET_ACCESS_KEY/,
+      /DATABASE_URL.*UPLINK_JWT_SECRET or UPLINK_JWKS_URL/,
     )
+  })
+
+  describe('S3 credentials', () => {
+    const production = { DATABASE_URL: 'postgres://db/uplink', UPLINK_JWT_SECRET: 'x'.repeat(32) }
+
+    it('uses the AWS SDK default credential chain when no static keys are set', () => {
+      const { s3 } = loadConfig('production', production)
+      expect(s3).toMatchObject({ bucket: 'uplink', region: 'us-east-1', endpoint: undefined })
+      expect(s3?.credentials).toBeUndefined()
+      const local = loadConfig('development', { S3_ENDPOINT: 'http://127.0.0.1:9000' })
+      expect(local.s3).toMatchObject({ endpoint: 'http://127.0.0.1:9000', credentials: undefined })
+    })
+
+    it('takes static keys with a session token (S3_SESSION_TOKEN)', () => {
+      const { s3 } = loadConfig('production', {
+        ...production,
+        S3_ACCESS_KEY_ID: 'ASIAEXAMPLE',
+        S3_SECRET_ACCESS_KEY: 'secret',
+        S3_SESSION_TOKEN: 'token',
+      })
+      expect(s3?.credentials).toEqual({
+        accessKeyId: 'ASIAEXAMPLE',
+        secretAccessKey: 'secret',
+        sessionToken: 'token',
+      })
+    })
+
+    it('names the other half of a static key pair when only one is set', () => {
+      expect(() => loadConfig('production', { ...production, S3_ACCESS_KEY_ID: 'k' })).toThrow(
+        /set S3_SECRET_ACCESS_KEY/,
+      )
+      expect(() => loadConfig('development', { S3_SESSION_TOKEN: 't' })).toThrow(
+        /set S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY/,
+      )
+    })
   })
 
   it('names the bad variable and says what is wrong with it', () => {

@@ -8,6 +8,7 @@ import {
   type Quotas,
 } from '@uplink/core'
 import { DEFAULT_SCAN_MAX_BYTES } from '@uplink/events'
+import type { Credentials } from '@uplink/storage'
 import { z } from 'zod'
 import { type CdnConfig, resolveCdnConfig } from './env-cdn.ts'
 
@@ -46,6 +47,7 @@ const schema = z.object({
   S3_BUCKET: z.string().min(3).default('uplink'),
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_SESSION_TOKEN: z.string().min(1).optional(),
   S3_FORCE_PATH_STYLE: bool.optional(),
   S3_USE_TAGS: bool.default(true),
   S3_CHECKSUMS: bool.default(true),
@@ -141,13 +143,17 @@ export interface Config {
   /** Undefined only in development, where an embedded PGlite is used. */
   databaseUrl: string | undefined
   databasePoolSize: number
-  /** Undefined only in development, where an embedded versitygw is started. */
+  /**
+   * Undefined only in development without S3_ENDPOINT or keys, where an embedded versitygw is
+   * started.
+   */
   s3:
     | {
         endpoint: string | undefined
         region: string
         bucket: string
-        credentials: { accessKeyId: string; secretAccessKey: string }
+        /** Static keys; undefined: the AWS SDK's default credential chain (roles, SSO, IRSA…). */
+        credentials: Credentials | undefined
         forcePathStyle: boolean
         useTags: boolean
       }
@@ -234,11 +240,16 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
     if (!env.UPLINK_JWT_SECRET && !env.UPLINK_JWKS_URL)
       missing.push('UPLINK_JWT_SECRET or UPLINK_JWKS_URL')
   }
-  const hasS3 = Boolean(env.S3_ENDPOINT || env.S3_ACCESS_KEY_ID)
-  if (hasS3 || mode === 'production') {
+  // Static keys come as a pair (a session token only with them); without any, the AWS SDK's
+  // default credential chain signs.
+  const staticKeys = Boolean(
+    env.S3_ACCESS_KEY_ID || env.S3_SECRET_ACCESS_KEY || env.S3_SESSION_TOKEN,
+  )
+  if (staticKeys) {
     if (!env.S3_ACCESS_KEY_ID) missing.push('S3_ACCESS_KEY_ID')
     if (!env.S3_SECRET_ACCESS_KEY) missing.push('S3_SECRET_ACCESS_KEY')
   }
+  const hasS3 = Boolean(env.S3_ENDPOINT || staticKeys) || mode === 'production'
   const cdn = resolveCdnConfig(mode, env)
   if (cdn.invalid.length) {
     throw new ConfigError(`invalid configuration:\n${cdn.invalid.map((l) => `  ${l}`).join('\n')}`)
@@ -259,20 +270,23 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
     logLevel: env.LOG_LEVEL,
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
-    s3:
-      env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
-        ? {
-            endpoint: env.S3_ENDPOINT,
-            region: env.S3_REGION,
-            bucket: env.S3_BUCKET,
-            credentials: {
-              accessKeyId: env.S3_ACCESS_KEY_ID,
-              secretAccessKey: env.S3_SECRET_ACCESS_KEY,
-            },
-            forcePathStyle: env.S3_FORCE_PATH_STYLE ?? Boolean(env.S3_ENDPOINT),
-            useTags: env.S3_USE_TAGS,
-          }
-        : undefined,
+    s3: hasS3
+      ? {
+          endpoint: env.S3_ENDPOINT,
+          region: env.S3_REGION,
+          bucket: env.S3_BUCKET,
+          credentials:
+            env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
+              ? {
+                  accessKeyId: env.S3_ACCESS_KEY_ID,
+                  secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+                  ...(env.S3_SESSION_TOKEN ? { sessionToken: env.S3_SESSION_TOKEN } : {}),
+                }
+              : undefined,
+          forcePathStyle: env.S3_FORCE_PATH_STYLE ?? Boolean(env.S3_ENDPOINT),
+          useTags: env.S3_USE_TAGS,
+        }
+      : undefined,
     bucket: env.S3_BUCKET,
     region: env.S3_REGION,
     s3Checksums: env.S3_CHECKSUMS,

@@ -1,7 +1,7 @@
 import { createAuthenticate } from '@uplink/api'
-import { createDb, findDocumentById, migrateToLatest } from '@uplink/db'
+import { createDb, type Document, findDocumentById, migrateToLatest } from '@uplink/db'
 import { createEventsRuntime, type EventsRuntime } from '@uplink/events'
-import { createStorage } from '@uplink/storage'
+import { type Credentials, createStorage } from '@uplink/storage'
 import { createTusServer, type TusServer } from '@uplink/tus'
 import { createClamavScanner, parseClamdAddress } from '@uplink/uploads'
 import type { Logger } from 'pino'
@@ -19,7 +19,8 @@ export interface S3Settings {
   endpoint: string | undefined
   region: string
   bucket: string
-  credentials: { accessKeyId: string; secretAccessKey: string }
+  /** Static keys (a session token with temporary ones); undefined: the AWS SDK's default chain. */
+  credentials: Credentials | undefined
   forcePathStyle: boolean
 }
 
@@ -84,8 +85,8 @@ export function createServices(
     config.events,
   )
   // Content checks start as soon as a document is uploaded, whichever way it arrived.
-  const onUploaded = async (documentId: string) => {
-    const doc = await findDocumentById(db, documentId).catch(() => undefined)
+  const onUploaded = async (documentId: string, uploaded?: Document) => {
+    const doc = uploaded ?? (await findDocumentById(db, documentId).catch(() => undefined))
     if (doc) metrics.completed(doc.method, doc.purpose)
     await events.uploaded(documentId)
   }
@@ -160,7 +161,9 @@ export function createServices(
     },
     async provisionBucket() {
       if (config.mode === 'development') await storage.ensureBucket()
-      if (config.webOrigins.length) await storage.configureCors(config.webOrigins)
+      if (!config.webOrigins.length) return
+      const cors = await storage.configureCors(config.webOrigins)
+      if (!cors.applied) log.warn({ origins: config.webOrigins }, cors.advice)
     },
     async openRateLimit() {
       await uploadRateLimit?.open()

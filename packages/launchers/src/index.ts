@@ -1,6 +1,7 @@
 export { EICAR, type RunningClamd, startClamd } from './clamd.ts'
 export { freePort, waitFor } from './free-port.ts'
 export { type StartHaproxyOptions, startHaproxy } from './haproxy.ts'
+export { minioBinary, startMinio } from './minio.ts'
 export {
   createDatabase,
   type RunningPostgres,
@@ -8,6 +9,7 @@ export {
   startPostgres,
 } from './postgres.ts'
 export { type RunningService, type SpawnServiceOptions, spawnService } from './spawn-service.ts'
+export { assumeRole, type TemporaryCredentials } from './sts.ts'
 export {
   type RunningTusd,
   type StartTusdOptions,

@@ -4,6 +4,11 @@ import {
   PutBucketCorsCommand,
   type S3Client,
 } from '@aws-sdk/client-s3'
+import {
+  BROWSER_CORS,
+  isPerBucketCorsUnsupported,
+  storeWideCorsAdvice,
+} from './store-behaviours.ts'
 
 /** Creates the bucket if it does not exist (dev and tests; production buckets are provisioned). */
 export async function ensureBucket(client: S3Client, bucket: string): Promise<void> {
@@ -18,32 +23,44 @@ export async function ensureBucket(client: S3Client, bucket: string): Promise<vo
   }
 }
 
+/** What `configureBucketCors` did: set the rules, or found a store whose CORS is store-wide. */
+export type CorsResult = { applied: true } | { applied: false; advice: string }
+
 /**
  * Lets browsers on `origins` PUT/POST straight to the bucket, with the signed headers
  * (Content-Type, `x-amz-checksum-sha256`), and read what Uppy reads back: each part's ETag
- * (multipart completion needs it) and a POST's Location.
+ * (multipart completion needs it) and a POST's Location. A store without per-bucket CORS
+ * (MinIO) is not an error: the result says what to configure on the store instead.
  */
 export async function configureBucketCors(
   client: S3Client,
   bucket: string,
   origins: string[],
-): Promise<void> {
-  await client.send(
-    new PutBucketCorsCommand({
-      Bucket: bucket,
-      CORSConfiguration: {
-        CORSRules: [
-          {
-            AllowedOrigins: origins,
-            AllowedMethods: ['GET', 'HEAD', 'PUT', 'POST'],
-            AllowedHeaders: ['*'],
-            ExposeHeaders: ['ETag', 'Location', 'x-amz-checksum-sha256'],
-            MaxAgeSeconds: 3600,
-          },
-        ],
-      },
-    }),
-  )
+): Promise<CorsResult> {
+  try {
+    await client.send(
+      new PutBucketCorsCommand({
+        Bucket: bucket,
+        CORSConfiguration: {
+          CORSRules: [
+            {
+              AllowedOrigins: origins,
+              AllowedMethods: [...BROWSER_CORS.AllowedMethods],
+              AllowedHeaders: [...BROWSER_CORS.AllowedHeaders],
+              ExposeHeaders: [...BROWSER_CORS.ExposeHeaders],
+              MaxAgeSeconds: BROWSER_CORS.MaxAgeSeconds,
+            },
+          ],
+        },
+      }),
+    )
+    return { applied: true }
+  } catch (err) {
+    if (isPerBucketCorsUnsupported(err)) {
+      return { applied: false, advice: storeWideCorsAdvice(origins) }
+    }
+    throw err
+  }
 }
 
 /**

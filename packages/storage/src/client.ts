@@ -1,11 +1,16 @@
 import { S3Client } from '@aws-sdk/client-s3'
+import type { CredentialProvider, CredentialSource } from './credentials.ts'
 
 export interface StorageConfig {
   /** Omit for AWS; set for R2, MinIO, versitygw. */
   endpoint?: string
   region: string
   bucket: string
-  credentials: { accessKeyId: string; secretAccessKey: string }
+  /**
+   * Static keys (with a session token for temporary ones), a provider, or omitted: the AWS SDK's
+   * default credential chain.
+   */
+  credentials?: CredentialSource
   /** Path-style URLs (`endpoint/bucket/key`); versitygw and MinIO need it. */
   forcePathStyle: boolean
   /**
@@ -16,12 +21,17 @@ export interface StorageConfig {
   checksums?: boolean | undefined
 }
 
-/** One S3 client per process. */
-export function createS3Client(config: StorageConfig): S3Client {
+/**
+ * One S3 client per process. `credentials` is the provider the presigner uses too, so both sign
+ * with the same (refreshed) credentials.
+ */
+export function createS3Client(config: StorageConfig, credentials?: CredentialProvider): S3Client {
   return new S3Client({
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     region: config.region,
-    credentials: config.credentials,
+    ...((credentials ?? config.credentials)
+      ? { credentials: credentials ?? config.credentials }
+      : {}),
     forcePathStyle: config.forcePathStyle,
     // Default CRC32 checksums would be baked into presigned URLs as a checksum of an
     // empty body; only send checksums where an operation requires them.

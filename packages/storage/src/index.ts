@@ -9,6 +9,13 @@ export {
 export type { StorageConfig } from './client.ts'
 export { createS3Client } from './client.ts'
 export { MAX_COPY_OBJECT_BYTES } from './copy.ts'
+export {
+  type CredentialProvider,
+  type CredentialSource,
+  credentialProvider,
+  REFRESH_BEFORE_EXPIRY_MS,
+  type ResolvedCredentials,
+} from './credentials.ts'
 export { checkExpiry, EXPIRY_LIMITS, type ExpiryKind } from './expiry.ts'
 export { type ListedObject, listObjects } from './list-objects.ts'
 export {
@@ -22,4 +29,5 @@ export type { OpenedObject } from './open-object.ts'
 export type { PresignedGet, PresignedPart, PresignedPost, PresignedPut } from './presign.ts'
 export { type PutStreamInput, STREAM_PART_BYTES } from './put-stream.ts'
 export { ObjectChangedError, type ReadStreamOptions } from './read-stream.ts'
+export type { Credentials } from './sigv4.ts'
 export { createStorage, type Storage } from './storage.ts'

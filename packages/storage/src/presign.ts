@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post'
 import { contentDisposition, dispositionTypeFor } from '@uplink/core'
+import { type CredentialProvider, cappedExpiry } from './credentials.ts'
 import { checkExpiry } from './expiry.ts'
 import type { ObjectSigner } from './object-signer.ts'
 
@@ -9,6 +10,7 @@ export interface PresignedPut {
   method: 'PUT'
   /** Send exactly these headers: they are part of the signature. */
   headers: Record<string, string>
+  /** Capped at the expiration of the credentials that signed it. */
   expiresAt: Date
 }
 
@@ -46,7 +48,7 @@ export async function presignPut(
   const signedAt = input.signedAt ?? new Date()
   const headers: Record<string, string> = { 'Content-Type': input.contentType }
   if (input.sha256) headers['x-amz-checksum-sha256'] = input.sha256
-  const url = await signer.presign({
+  const { url, expiresAt } = await signer.presign({
     method: 'PUT',
     url: signer.url(input.key),
     // Content-Length is signed but not returned: clients (browsers) set it from the body.
@@ -54,19 +56,27 @@ export async function presignPut(
     expiresInSeconds,
     signedAt,
   })
-  return { url, method: 'PUT', headers, expiresAt: after(signedAt, expiresInSeconds) }
+  return { url, method: 'PUT', headers, expiresAt }
 }
 
 /**
  * Presigned POST policy: the exact Content-Type, and a content-length-range that admits
- * only the declared size (never more than the policy maximum).
+ * only the declared size (never more than the policy maximum). The client signs with
+ * `credentials` too (a session token becomes the `X-Amz-Security-Token` field), so the policy's
+ * expiration is capped at theirs.
  */
 export async function presignPost(
   client: S3Client,
   bucket: string,
+  credentials: CredentialProvider,
   input: { key: string; contentType: string; size: number; expiresInSeconds?: number | undefined },
 ): Promise<PresignedPost> {
-  const expiresIn = checkExpiry('upload', input.expiresInSeconds)
+  const signedAt = new Date()
+  const expiresIn = cappedExpiry(
+    await credentials(),
+    signedAt,
+    checkExpiry('upload', input.expiresInSeconds),
+  )
   const { url, fields } = await createPresignedPost(client, {
     Bucket: bucket,
     Key: input.key,
@@ -77,7 +87,7 @@ export async function presignPost(
       ['eq', '$Content-Type', input.contentType],
     ],
   })
-  return { url, fields, expiresAt: after(new Date(), expiresIn) }
+  return { url, fields, expiresAt: after(signedAt, expiresIn) }
 }
 
 /**
@@ -96,8 +106,7 @@ export async function presignGet(
   },
 ): Promise<PresignedGet> {
   const expiresInSeconds = checkExpiry('download', input.expiresInSeconds)
-  const signedAt = input.signedAt ?? new Date()
-  const url = await signer.presign({
+  return signer.presign({
     method: 'GET',
     url: signer.url(input.key, {
       'response-content-disposition': contentDisposition(
@@ -107,13 +116,14 @@ export async function presignGet(
       'response-content-type': input.contentType,
     }),
     expiresInSeconds,
-    signedAt,
+    signedAt: input.signedAt ?? new Date(),
   })
-  return { url, expiresAt: after(signedAt, expiresInSeconds) }
 }
 
 export interface PresignedPart {
   url: string
+  /** Capped at the expiration of the credentials that signed it. */
+  expiresAt: Date
   /** Send exactly these headers (Content-Length, also signed, comes from the body). */
   headers: Record<string, string>
 }
@@ -139,7 +149,7 @@ export async function presignUploadPart(
   const expiresInSeconds = checkExpiry('upload', input.expiresInSeconds)
   const headers: Record<string, string> = {}
   if (input.sha256) headers['x-amz-checksum-sha256'] = input.sha256
-  const url = await signer.presign({
+  const { url, expiresAt } = await signer.presign({
     method: 'PUT',
     url: signer.url(input.key, { partNumber: String(input.partNumber), uploadId: input.uploadId }),
     // Content-Length is signed but not returned: clients set it from the body.
@@ -147,5 +157,5 @@ export async function presignUploadPart(
     expiresInSeconds,
     signedAt: new Date(),
   })
-  return { url, headers }
+  return { url, headers, expiresAt }
 }

@@ -15,6 +15,14 @@ function configs(): StorageConfig[] {
     {
       endpoint: 'http://127.0.0.1:7070',
       region: 'us-east-1',
+      bucket: 'uplink-temporary',
+      // Temporary credentials (STS): the token is signed into every URL.
+      credentials: { ...credentials, sessionToken: 'FwoGZXIvYXdzEBYaDH+session/token==' },
+      forcePathStyle: true,
+    },
+    {
+      endpoint: 'http://127.0.0.1:7070',
+      region: 'us-east-1',
       bucket: 'uplink',
       credentials,
       forcePathStyle: true,
@@ -68,8 +76,8 @@ describe.each(configs())('SigV4 presigning for $bucket', (config) => {
       expiresInSeconds: 600,
       signedAt,
     })
-    expect(ours).toBe(reference)
-    expect(new URL(ours).searchParams.get('X-Amz-SignedHeaders')).toBe(
+    expect(ours.url).toBe(reference)
+    expect(new URL(ours.url).searchParams.get('X-Amz-SignedHeaders')).toBe(
       'content-length;content-type;host',
     )
   })
@@ -95,7 +103,7 @@ describe.each(configs())('SigV4 presigning for $bucket', (config) => {
       expiresInSeconds: 600,
       signedAt,
     })
-    expect(ours).toBe(reference)
+    expect(ours.url).toBe(reference)
   })
 
   it('signs an UploadPart into the same URL as the AWS SDK presigner', async () => {
@@ -114,7 +122,7 @@ describe.each(configs())('SigV4 presigning for $bucket', (config) => {
       expiresInSeconds: 600,
       signedAt,
     })
-    expect(ours).toBe(reference)
+    expect(ours.url).toBe(reference)
   })
 
   it('signs an UploadPart with Content-Length and x-amz-checksum-sha256 into the same URL as the AWS SDK presigner', async () => {
@@ -138,9 +146,50 @@ describe.each(configs())('SigV4 presigning for $bucket', (config) => {
       expiresInSeconds: 600,
       signedAt,
     })
-    expect(ours).toBe(reference)
-    expect(new URL(ours).searchParams.get('X-Amz-SignedHeaders')).toBe(
+    expect(ours.url).toBe(reference)
+    expect(new URL(ours.url).searchParams.get('X-Amz-SignedHeaders')).toBe(
       'content-length;host;x-amz-checksum-sha256',
     )
+  })
+})
+
+describe('temporary credentials', () => {
+  const config = configs()[0]!
+  const input = (signer: ReturnType<typeof createObjectSigner>) => ({
+    method: 'GET' as const,
+    url: signer.url('a/b'),
+    expiresInSeconds: 600,
+    signedAt,
+  })
+
+  it('carries the session token in X-Amz-Security-Token', async () => {
+    const { url } = await createObjectSigner(config).presign(input(createObjectSigner(config)))
+    expect(new URL(url).searchParams.get('X-Amz-Security-Token')).toBe(
+      'FwoGZXIvYXdzEBYaDH+session/token==',
+    )
+  })
+
+  it('caps a URL at the expiration of the credentials that signed it', async () => {
+    const expiration = new Date(signedAt.getTime() + 200_500)
+    const signer = createObjectSigner(config, async () => ({
+      accessKeyId: 'ASIAEXAMPLE',
+      secretAccessKey: 'secret',
+      sessionToken: 'token',
+      expiration,
+    }))
+    const signed = await signer.presign(input(signer))
+    expect(new URL(signed.url).searchParams.get('X-Amz-Expires')).toBe('200')
+    expect(signed.expiresAt).toEqual(new Date(signedAt.getTime() + 200_000))
+  })
+
+  it('refuses to sign with credentials that have expired, saying so', async () => {
+    const expiration = new Date(signedAt.getTime() - 1000)
+    const signer = createObjectSigner(config, async () => ({
+      accessKeyId: 'ASIAEXAMPLE',
+      secretAccessKey: 'secret',
+      sessionToken: 'token',
+      expiration,
+    }))
+    await expect(signer.presign(input(signer))).rejects.toThrow(/S3 credentials expired at/)
   })
 })

@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { checkBucket, configureBucketCors, ensureBucket } from './bucket.ts'
 import { createS3Client, type StorageConfig } from './client.ts'
 import { copyObject } from './copy.ts'
+import { credentialProvider } from './credentials.ts'
 import * as multipart from './multipart.ts'
 import { createObjectSigner } from './object-signer.ts'
 import { deleteObject, headObject, readFirstBytes } from './objects.ts'
@@ -28,14 +29,17 @@ function bind<F extends (client: S3Client, bucket: string, ...rest: never[]) => 
  * them. Knows nothing about HTTP, tRPC or the database.
  */
 export function createStorage(config: StorageConfig) {
-  const client = createS3Client(config)
+  const credentials = credentialProvider(config.credentials)
+  const client = createS3Client(config, credentials)
   const { bucket } = config
-  const signer = createObjectSigner(config)
+  const signer = createObjectSigner(config, credentials)
   const checksums = config.checksums ?? true
   return {
     client,
     bucket,
     config,
+    /** The credentials every call and URL is signed with (static, or the refreshed chain). */
+    credentials,
     /** Whether parts and PUTs carry a store-verified SHA-256 (`StorageConfig.checksums`). */
     checksums,
     /**
@@ -44,7 +48,8 @@ export function createStorage(config: StorageConfig) {
      */
     presignPut: (input: Parameters<typeof presignPut>[1]) =>
       presignPut(signer, { ...input, sha256: checksums ? input.sha256 : undefined }),
-    presignPost: bind(presignPost, client, bucket),
+    presignPost: (input: Parameters<typeof presignPost>[3]) =>
+      presignPost(client, bucket, credentials, input),
     presignGet: (input: Parameters<typeof presignGet>[1]) => presignGet(signer, input),
     /** Writes a small server-made object (checksummed when checksums are on). */
     put: (input: { key: string; body: Uint8Array; contentType: string }) =>

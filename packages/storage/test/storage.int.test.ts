@@ -301,9 +301,10 @@ describe('multipart', () => {
     expect(await partsAfterCut(k, uploadId)).toEqual([])
     await storage.multipart.abort({ key: k, uploadId })
 
-    // Without a checksum the same cut leaves a full-size part padded with zeros (versitygw
-    // 1.7.0): what the checksum above protects against. If a later store refuses short
-    // bodies by itself, this half fails and can go.
+    // Without a checksum, what a store keeps of the same cut is its own behaviour: nothing
+    // (MinIO, AWS S3), or a full-size part padded with zeros (versitygw 1.7.0,
+    // STORE_BEHAVIOURS.paddedShortBody). Either way no part passes for the bytes meant: the
+    // size and ETag checks (and the checksum above) refuse a padded one.
     const plain = createStorage({ ...storageSettings(s3), checksums: false })
     try {
       const id = await plain.multipart.create({ key: k, contentType: 'video/mp4' })
@@ -314,7 +315,11 @@ describe('multipart', () => {
         size: partSize,
       })
       await cutPut(bare.url, bare.headers, chunks[0]!, 1024 * 1024)
-      expect((await partsAfterCut(k, id, plain)).map((p) => p.size)).toEqual([partSize])
+      const meant = `"${createHash('md5').update(chunks[0]!).digest('hex')}"`
+      for (const part of await partsAfterCut(k, id, plain)) {
+        expect(part.size).toBe(partSize)
+        expect(part.etag).not.toBe(meant)
+      }
       await plain.multipart.abort({ key: k, uploadId: id })
     } finally {
       plain.destroy()
@@ -359,7 +364,12 @@ describe('multipart', () => {
 describe('bucket CORS', () => {
   it('lets a browser origin send the checksum header and read the ETag of a part', async () => {
     const origin = 'http://app.uplink.test'
-    await storage.configureCors([origin])
+    const cors = await storage.configureCors([origin])
+    // A store whose CORS is store-wide (MinIO) says so, and what to configure instead.
+    if (!cors.applied) {
+      expect(cors.advice).toContain(origin)
+      return
+    }
     const k = key()
     const uploadId = await storage.multipart.create({ key: k, contentType: 'video/mp4' })
     const signed = await storage.multipart.presignPart({

@@ -1,4 +1,5 @@
 export {
+  assumeRole,
   createDatabase,
   EICAR,
   freePort,
@@ -13,9 +14,11 @@ export {
   spawnService,
   startClamd,
   startHaproxy,
+  startMinio,
   startPostgres,
   startVersitygw,
   storageSettings,
+  type TemporaryCredentials,
   versitygwBinary,
   waitFor,
 } from '@uplink/launchers'

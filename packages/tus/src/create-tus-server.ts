@@ -151,7 +151,8 @@ export function createTusServer(options: TusServerOptions): TusServer {
       bucket: storage.bucket,
       region: storage.config.region,
       ...(storage.config.endpoint ? { endpoint: storage.config.endpoint } : {}),
-      credentials: storage.config.credentials,
+      // The storage's provider: static keys, or the refreshed chain the presigner also uses.
+      credentials: storage.credentials,
       forcePathStyle: storage.config.forcePathStyle,
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',

@@ -3,6 +3,7 @@ import { type Policies, PolicyError, policyFor } from '@uplink/core'
 import { objectKey } from '@uplink/core/object-key'
 import { tusError } from './errors.ts'
 import { checkMetadataSize, readMetadata } from './metadata.ts'
+import { requestState } from './request-state.ts'
 import type { RequireUser } from './request-user.ts'
 
 /**
@@ -22,6 +23,8 @@ export function createNamingFunction(deps: { requireUser: RequireUser; policies:
       if (err instanceof PolicyError) throw tusError('policy_violation', err.message)
       throw err
     }
-    return objectKey({ ownerId: user.id, purpose, documentId: randomUUID() })
+    const id = objectKey({ ownerId: user.id, purpose, documentId: randomUUID() })
+    requestState()?.made.add(id)
+    return id
   }
 }

@@ -1,6 +1,7 @@
 import { type Database, findDocumentByKey } from '@uplink/db'
 import type { Kysely } from 'kysely'
 import { FREED, GONE, NOT_FOUND } from './errors.ts'
+import { requestState } from './request-state.ts'
 import type { RequireUser } from './request-user.ts'
 import { belongsTo, parseUploadId } from './upload-id.ts'
 
@@ -30,5 +31,7 @@ export function createOnIncomingRequest(deps: { db: Kysely<Database>; requireUse
     if (doc.status === 'deleted') throw NOT_FOUND
     // Its tus state was freed (tus DELETE, or cleanupExpired after the expiry period).
     if (doc.status !== 'pending' && doc.uploadRef === null) throw FREED
+    // The finish of this request starts from this row (its transitions are guarded by status).
+    requestState()?.documents.set(uploadId, doc)
   }
 }

@@ -1,10 +1,16 @@
 import type { Upload } from '@tus/utils'
 import { isAppError, isSyncInspected, type Logger, type Policies } from '@uplink/core'
-import { type Database, type Document, findDocumentByKey } from '@uplink/db'
+import {
+  type Database,
+  type Document,
+  DocumentTransitionError,
+  findDocumentByKey,
+} from '@uplink/db'
 import { type StagingStorage, verifyUpload } from '@uplink/uploads'
 import type { Kysely } from 'kysely'
 import { NOT_FOUND, tusError } from './errors.ts'
 import { DOCUMENT_ID_HEADER } from './on-upload-create.ts'
+import { requestState } from './request-state.ts'
 
 interface Deps {
   db: Kysely<Database>
@@ -26,7 +32,10 @@ type FinishResponse = { headers: Record<string, string> }
  */
 export function createOnUploadFinish(deps: Deps) {
   return async (_req: Request, upload: Upload): Promise<FinishResponse> => {
-    const doc = await findDocumentByKey(deps.db, upload.id)
+    // The row this request's ownership check read; a transition from `pending` is conditional,
+    // so a row changed since then cannot be overwritten.
+    const doc =
+      requestState()?.documents.get(upload.id) ?? (await findDocumentByKey(deps.db, upload.id))
     if (!doc) throw NOT_FOUND
     const done = { headers: { [DOCUMENT_ID_HEADER]: doc.id } }
     if (doc.status === 'uploaded' || doc.status === 'ready') return done
@@ -51,8 +60,13 @@ export function createOnUploadFinish(deps: Deps) {
       return done
     }
     try {
-      await verifyUpload(deps, declared, { finished: true })
+      // This request completed the multipart upload: what S3 holds is known without a HEAD.
+      const stored = requestState()?.completed.get(upload.id)
+      await verifyUpload(deps, declared, { finished: true, ...(stored ? { stored } : {}) })
     } catch (err) {
+      // The row left `pending` since this request read it (a DELETE after the last write).
+      if (err instanceof DocumentTransitionError)
+        throw tusError(409, `${err.message}; start a new upload`)
       if (!isAppError(err, 'upload_rejected')) throw err
       deps.log.warn({ documentId: doc.id, problem: err.message }, 'tus upload rejected')
       throw tusError('content_rejected', err.message)

@@ -5,12 +5,18 @@ import type { MetadataValue } from '@tus/s3-store'
 import { createDigest, patchChecksum } from './checksum.ts'
 import { tusError } from './errors.ts'
 import type { IncompletePart } from './incomplete-part.ts'
-import type { PartLedger } from './part-ledger.ts'
+import type { LedgerPart, PartLedger } from './part-ledger.ts'
 import { uploadParts } from './part-uploads.ts'
 import { concat, hashing, verify } from './patch-streams.ts'
+import { requestState, takeRead } from './request-state.ts'
 import { isMissingUpload } from './s3-answers.ts'
 import type { StoreTempDir } from './temp-dirs.ts'
-import type { RecordPart, VerifiedParts } from './verified-parts.ts'
+import {
+  INCOMPLETE_PART,
+  type Ledger,
+  type RecordPart,
+  type VerifiedParts,
+} from './verified-parts.ts'
 import { WithheldParts, type WithheldStore } from './withheld-parts.ts'
 
 /** What writing a PATCH needs of the store (its S3Store methods, bound). */
@@ -24,13 +30,19 @@ export interface PatchStore extends WithheldStore {
   /** A permit of the process-wide part-upload semaphore; resolves to its release. */
   permit: () => Promise<() => Promise<void>>
   metadata: (id: string) => Promise<MetadataValue>
-  /** The verified consecutive parts (throws NoSuchUpload once the upload was completed). */
-  parts: (id: string) => Promise<Part[]>
+  /**
+   * The verified consecutive parts and the ledger they were checked against (throws
+   * NoSuchUpload once the upload was completed).
+   */
+  parts: (id: string) => Promise<{ parts: Part[]; ledger: Ledger }>
   /** The `.part` leftover, downloaded, when S3 holds it as written and it starts at `offset`. */
   takeIncomplete: (id: string, offset: number) => Promise<IncompletePart | undefined>
   deleteIncomplete: (id: string) => Promise<void>
-  /** Completes the multipart upload and marks the upload finished. */
-  finish: (metadata: MetadataValue) => Promise<void>
+  /**
+   * Completes the multipart upload with these (verified) parts and marks it finished;
+   * `forgetLedger`: the ledger may hold records of it to delete.
+   */
+  finish: (metadata: MetadataValue, parts: Part[], forgetLedger: boolean) => Promise<void>
 }
 
 /** Writes PATCH bodies into S3 parts, one write per upload at a time in this process. */
@@ -54,10 +66,14 @@ export class PatchWriter {
   /** Writes one PATCH body at `offset`, after any earlier write of the upload; the new offset. */
   async write(src: Readable, id: string, offset: number): Promise<number> {
     await this.settled(id)
+    const state = requestState()
+    state?.written.delete(id)
     const run = this.writeOnce(src, id, offset)
     this.writing.set(id, run)
     try {
-      return await run
+      const newOffset = await run
+      state?.written.set(id, { offset: newOffset })
+      return newOffset
     } finally {
       if (this.writing.get(id) === run) this.writing.delete(id)
     }
@@ -74,9 +90,12 @@ export class PatchWriter {
     const digest = declared ? createDigest(declared.algorithm) : undefined
     const body = digest ? hashing(src, digest) : src
     const metadata = await store.metadata(id)
+    // What this request's getUpload read under the same lock, else read now.
+    const read = takeRead(id)
     let parts: Part[]
+    let ledger: Ledger | undefined
     try {
-      parts = await store.parts(id)
+      ;({ parts, ledger } = read ?? (await store.parts(id)))
     } catch (err) {
       // A completed upload has no multipart upload left: an empty PATCH at its end is a no-op.
       if (!isMissingUpload(err) || offset !== metadata.file.size) throw err
@@ -86,9 +105,10 @@ export class PatchWriter {
       verify(declared, digest)
       return offset
     }
-    await store.verified.forgetUnverified(id, parts)
+    await store.verified.forgetUnverified(id, parts, ledger)
     const partsEnd = parts.reduce((sum, p) => sum + (p.Size ?? 0), 0)
-    const incomplete = await store.takeIncomplete(id, partsEnd)
+    // HEAD just found no `.part` object: nothing to take.
+    const incomplete = read?.noIncomplete ? undefined : await store.takeIncomplete(id, partsEnd)
     // The body is written right after the verified parts and the `.part` taken, or not at all.
     if (offset !== partsEnd + (incomplete?.size ?? 0)) {
       if (incomplete) await rm(incomplete.path, { force: true })
@@ -101,11 +121,29 @@ export class PatchWriter {
     const withheld = declared ? new WithheldParts(store, metadata, incomplete) : undefined
     if (incomplete && !withheld) await store.deleteIncomplete(id)
     const source = incomplete ? Readable.from(concat(incomplete.createReader(), body)) : body
-    const record: RecordPart = withheld?.record ?? ((part) => store.ledger.record(id, part))
+    const recordNow: RecordPart = withheld?.record ?? ((part) => store.ledger.record(id, part))
+    // The parts this PATCH stored, as S3 acknowledged them: with the verified ones before them
+    // they are what completes the upload (no second ListParts).
+    const sent: Part[] = []
+    let recorded = 0
+    const record: RecordPart = async (part) => {
+      await recordNow(part)
+      recorded++
+      if (part.partNumber !== INCOMPLETE_PART) sent.push(listedPart(part, store.verified.md5))
+    }
+    // The part that ends at Upload-Length is followed by the completion in this same write, so
+    // it is not recorded: were the completion to fail, a resume sends it again (it never counts
+    // unverified).
+    const recordLast: RecordPart = async (part) => {
+      sent.push(listedPart(part, store.verified.md5))
+    }
     const firstPartNumber = (parts.at(-1)?.PartNumber ?? 0) + 1
     let uploaded: number
     try {
-      uploaded = await this.sendParts(metadata, source, firstPartNumber, offset, incomplete, record)
+      uploaded = await this.sendParts(metadata, source, firstPartNumber, offset, incomplete, {
+        record,
+        recordLast,
+      })
       verify(declared, digest)
       await withheld?.keep()
     } catch (err) {
@@ -115,7 +153,12 @@ export class PatchWriter {
       if (incomplete) await rm(incomplete.path, { force: true })
     }
     const newOffset = offset + uploaded - (incomplete?.size ?? 0)
-    if (metadata.file.size === newOffset) await store.finish(metadata)
+    if (metadata.file.size === newOffset) {
+      sent.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0))
+      // Nothing in the ledger (a one-PATCH upload whose only part was the last): nothing to forget.
+      const ledgerUsed = (ledger?.size ?? 1) > 0 || recorded > 0
+      await store.finish(metadata, [...parts, ...sent], ledgerUsed)
+    }
     return newOffset
   }
 
@@ -126,7 +169,7 @@ export class PatchWriter {
     firstPartNumber: number,
     offset: number,
     incomplete: IncompletePart | undefined,
-    record: RecordPart,
+    records: { record: RecordPart; recordLast: RecordPart },
   ): Promise<number> {
     const { store } = this
     await store.temp.ensure()
@@ -143,11 +186,26 @@ export class PatchWriter {
         const release = await store.permit()
         try {
           const buffered = { ...part, offset: partOffset }
+          const record = isLast ? records.recordLast : records.record
           await store.verified.send(metadata, buffered, partNumber, isLast, record)
         } finally {
           await release()
         }
       },
     })
+  }
+}
+
+/**
+ * A part as ListParts would list it, from what S3 acknowledged: with checksums off the ledger
+ * holds our MD5 as the ETag, which S3 lists quoted.
+ */
+function listedPart(part: LedgerPart, md5: boolean): Part {
+  const etag = md5 && !part.etag.startsWith('"') ? `"${part.etag}"` : part.etag
+  return {
+    PartNumber: part.partNumber,
+    Size: part.size,
+    ETag: etag,
+    ...(md5 ? {} : { ChecksumSHA256: part.sha256 }),
   }
 }

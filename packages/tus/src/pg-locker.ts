@@ -5,6 +5,7 @@ import { type Kysely, sql } from 'kysely'
 import { LocalLocks, lockTimeout, waitUntil } from './local-locks.ts'
 import { LockSession } from './lock-session.ts'
 import { ReleaseChannel } from './release-channel.ts'
+import { requestState } from './request-state.ts'
 
 export interface PgLockerOptions {
   // biome-ignore lint/suspicious/noExplicitAny: the locker runs raw SQL on any schema.
@@ -116,7 +117,10 @@ class PgLock implements Lock {
     })
     this.releases = [async () => releaseLocal()]
     try {
-      if ((await this.locker.mode()) === 'advisory') {
+      // An id this request just made (POST) is known to no other request or instance until
+      // the 201 names it: the in-process lock is enough.
+      const made = requestState()?.made.has(this.id) ?? false
+      if (!made && (await this.locker.mode()) === 'advisory') {
         this.releases.unshift(await this.acquireAdvisory(signal, deadline))
       }
       this.locker.onLockWait?.((Date.now() - started) / 1000)

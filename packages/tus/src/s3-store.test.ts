@@ -44,20 +44,34 @@ describe('UplinkS3Store', () => {
     await patch(id, 0, data)
     const calls = s3.calls.map((c) => `${c.op} ${String(c.input.Key).replace(id, '<id>')}`)
     expect(calls).toEqual([
-      // HEAD
-      'getObject <id>.info',
-      'listParts <id>',
+      // HEAD (the info object this process wrote is not read back; both reads at once)
       'headObject <id>.part',
-      // PATCH: where the verified parts end, a `.part` leftover to prepend (none), the parts
+      'listParts <id>',
+      // PATCH alone: where the verified parts end, a `.part` leftover to prepend (none), the parts
       'listParts <id>',
       'getObject <id>.part',
       'uploadPart <id>',
       'uploadPart <id>',
       'uploadPart <id>',
-      // the last byte: complete with the verified parts, tag the info object completed
-      'listParts <id>',
+      // the last byte: complete with the parts verified and just sent (the info is written once)
       'completeMultipartUpload <id>',
-      'putObject <id>.info',
+    ])
+  })
+
+  it('a PATCH request reads the upload once: its write uses what its offset check read (as tusd)', async () => {
+    const { create, request, s3 } = store()
+    const data = randomBytes(12 * KiB)
+    const id = await create(data.length)
+    s3.calls.length = 0
+    expect(await request(id, 0, data)).toBe(data.length)
+    const calls = s3.calls.map((c) => `${c.op} ${String(c.input.Key).replace(id, '<id>')}`)
+    expect(calls).toEqual([
+      'headObject <id>.part',
+      'listParts <id>',
+      'uploadPart <id>',
+      'uploadPart <id>',
+      'uploadPart <id>',
+      'completeMultipartUpload <id>',
     ])
   })
 

@@ -7,17 +7,24 @@ import type {
   S3,
 } from '@aws-sdk/client-s3'
 import { type MetadataValue, type Options, S3Store } from '@tus/s3-store'
-import { ERRORS, TUS_RESUMABLE, type Upload } from '@tus/utils'
+import { ERRORS, TUS_RESUMABLE, Upload } from '@tus/utils'
 import { normalizeContentType } from '@uplink/core'
 import { downloadIncompletePart } from './incomplete-part.ts'
 import type { PartLedger } from './part-ledger.ts'
 import { PatchWriter } from './patch-writer.ts'
-import { isNotFound } from './s3-answers.ts'
+import { requestState } from './request-state.ts'
+import { isMissingUpload, isNotFound } from './s3-answers.ts'
 import type { StoreS3 } from './store-s3.ts'
 import type { SyncInspections } from './sync-inspections.ts'
 import { StoreTempDir } from './temp-dirs.ts'
 import type { Termination } from './termination.ts'
-import { INCOMPLETE_PART, startOf, VerifiedParts } from './verified-parts.ts'
+import {
+  INCOMPLETE_PART,
+  incompleteSizeOf,
+  startOf,
+  VerifiedParts,
+  verifiedOf,
+} from './verified-parts.ts'
 
 export interface UplinkS3StoreOptions extends Options {
   /** Where parts are buffered on disk before they go to S3 (each process uses a subfolder). */
@@ -105,15 +112,23 @@ export class UplinkS3Store extends S3Store {
         return () => permit.release()
       },
       metadata: (id) => this.getMetadata(id),
-      parts: (id) => this.retrieveParts(id),
+      parts: async (id) => this.verified.check(id, await super.retrieveParts(id)),
       takeIncomplete: (id, offset) => this.takeIncompletePart(id, offset),
       deleteIncomplete: (id) => this.deleteIncompletePart(id),
       deleteIncompleteObject: (id) =>
         this.client.deleteObject({ Bucket: this.bucket, Key: incompleteKey(id) }),
-      finish: async (metadata) => {
-        await this.finishMultipartUpload(metadata, await this.retrieveParts(metadata.file.id))
-        await this.completeMetadata(metadata.file)
+      // The `.info` object is written once, at creation: the document's status says the upload
+      // is finished, and cleanupExpired() removes the `.info` after the expiry period.
+      finish: async (metadata, parts, forgetLedger) => {
+        await this.verified.complete(metadata, parts, { forgetLedger })
         await this.clearCache(metadata.file.id)
+        // S3 accepted the parts, which add up to the length: the object is that many bytes, with
+        // the Content-Type the upload was created with.
+        const type = metadata.file.metadata?.filetype
+        requestState()?.completed.set(metadata.file.id, {
+          size: metadata.file.size ?? 0,
+          contentType: type ? normalizeContentType(type) : undefined,
+        })
       },
     })
     // tus: "If the Server does not support creation-defer-length it MUST NOT list it".
@@ -156,6 +171,19 @@ export class UplinkS3Store extends S3Store {
     if (!res.UploadId) throw new Error('S3 returned no UploadId')
     upload.storage = { type: 's3', path: res.Key ?? upload.id, bucket: this.bucket }
     await this.saveMetadata(upload, res.UploadId)
+    // This process made the state: it need not read back the `.info` it just wrote (a deferred
+    // length can still be declared by another instance, so that upload is read each time).
+    if (upload.size !== undefined) {
+      await this.cache.set(upload.id, {
+        'tus-version': TUS_RESUMABLE,
+        'upload-id': res.UploadId,
+        file: new Upload({ ...upload, offset: 0 }),
+      })
+    }
+    // Nothing is stored yet: no parts, no ledger records, no `.part` object.
+    const state = requestState()
+    state?.read.set(upload.id, { parts: [], ledger: new Map(), noIncomplete: true })
+    state?.written.set(upload.id, { offset: 0 })
     return upload
   }
 
@@ -180,10 +208,35 @@ export class UplinkS3Store extends S3Store {
    */
   override async getUpload(id: string): Promise<Upload> {
     await this.patches.settled(id)
-    const upload = await super.getUpload(id)
-    if (upload.offset === upload.size) return upload
-    upload.offset += (await this.verified.incompleteSize(id, upload.offset)) ?? 0
-    return upload
+    let metadata: MetadataValue
+    try {
+      metadata = await this.getMetadata(id)
+    } catch {
+      throw ERRORS.FILE_NOT_FOUND
+    }
+    const { file } = metadata
+    const at = (offset: number | undefined) =>
+      new Upload({ ...file, offset: offset ?? 0, size: file.size, storage: file.storage })
+    const state = requestState()
+    // The same request's write (or creation) just left the upload here.
+    const written = state?.written.get(id)
+    if (written) return at(written.offset)
+    // The three reads are independent: one round trip of waiting instead of three.
+    const [listed, ledger, head] = await Promise.all([
+      super.retrieveParts(id).catch((err: unknown) => {
+        // The multipart upload was completed (the `.info` object is still there): all bytes are in.
+        if (isMissingUpload(err)) return undefined
+        throw err
+      }),
+      this.ledger.list(id),
+      this.verified.headIncomplete(id),
+    ])
+    if (!listed) return at(file.size)
+    const parts = verifiedOf(listed, ledger)
+    const partsEnd = parts.reduce((sum, p) => sum + (p.Size ?? 0), 0)
+    const incomplete = incompleteSizeOf(head, ledger, partsEnd)
+    state?.read.set(id, { parts, ledger, noIncomplete: incomplete === null })
+    return at(partsEnd + (incomplete ?? 0))
   }
 
   protected override async retrieveParts(id: string, partNumberMarker?: string) {

@@ -12,6 +12,7 @@ import { applyCors } from './cors.ts'
 import { codeForStatus, knownAnswer } from './error-answers.ts'
 import { ERROR_CODE_HEADER, isTusError, type TusError, tusError } from './errors.ts'
 import { outageAnswer } from './outage-answers.ts'
+import { withRequestState } from './request-state.ts'
 import { isSafeRawPath } from './upload-id.ts'
 
 type ServerOptions = ConstructorParameters<typeof Server>[0]
@@ -73,7 +74,12 @@ export class UplinkTusServer extends Server {
     return this.respond(req, new URL(req.url).pathname)
   }
 
-  private async respond(req: Request, rawPath: string): Promise<Response> {
+  /** Each request runs with its own state: what it read of an upload is not read again. */
+  private respond(req: Request, rawPath: string): Promise<Response> {
+    return withRequestState(() => this.respondChecked(req, rawPath))
+  }
+
+  private async respondChecked(req: Request, rawPath: string): Promise<Response> {
     const checked = this.check(req, rawPath)
     let res: Response
     if (isTusError(checked)) res = this.refusal(checked)

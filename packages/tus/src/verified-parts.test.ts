@@ -237,9 +237,9 @@ describe('VerifiedParts.incompleteSize: the `.part` object counts only as writte
     expect(await verified.incompleteSize(id, 4 * KiB)).toBeUndefined()
   })
 
-  it('answers undefined when there is no `.part` object', async () => {
+  it('answers null when there is no `.part` object', async () => {
     const { verified, id } = await setup()
-    expect(await verified.incompleteSize(id, 0)).toBeUndefined()
+    expect(await verified.incompleteSize(id, 0)).toBeNull()
   })
 })
 

@@ -30,6 +30,9 @@ export interface BufferedPart {
   md5?: string | undefined
 }
 
+/** The ledger's records of one upload, by part number. */
+export type Ledger = Map<number, LedgerPart>
+
 /** Records a part S3 acknowledged (in the ledger, or held back until a PATCH is verified). */
 export type RecordPart = (part: LedgerPart) => Promise<void>
 
@@ -120,14 +123,13 @@ export class VerifiedParts {
    * the next PATCH overwrites its number.
    */
   async consecutive(id: string, listed: Part[]): Promise<Part[]> {
-    const written = await this.o.ledger.list(id)
-    const verified: Part[] = []
-    for (const part of listed) {
-      if (part.PartNumber !== verified.length + 1) break
-      if (!isPartAsWritten(part, written.get(part.PartNumber))) break
-      verified.push(part)
-    }
-    return verified
+    return (await this.check(id, listed)).parts
+  }
+
+  /** As `consecutive`, with the ledger they were checked against (for the same request's write). */
+  async check(id: string, listed: Part[]): Promise<{ parts: Part[]; ledger: Ledger }> {
+    const ledger = await this.o.ledger.list(id)
+    return { parts: verifiedOf(listed, ledger), ledger }
   }
 
   /**
@@ -136,36 +138,38 @@ export class VerifiedParts {
    * Forgets every ledger part after the verified ones (they never count); the next PATCH
    * overwrites their numbers.
    */
-  async forgetUnverified(id: string, verified: Part[]): Promise<void> {
-    for (const n of (await this.o.ledger.list(id)).keys()) {
+  async forgetUnverified(id: string, verified: Part[], ledger?: Ledger): Promise<void> {
+    for (const n of (ledger ?? (await this.o.ledger.list(id))).keys()) {
       if (n !== INCOMPLETE_PART && n > verified.length) await this.o.ledger.forget(id, n)
     }
   }
 
   /**
    * The size of the `.part` object, counted only when S3 holds it exactly as it was written
-   * and it starts at `offset`, where the verified parts end.
+   * and it starts at `offset`, where the verified parts end; null when there is none.
    */
-  async incompleteSize(id: string, offset: number): Promise<number | undefined> {
-    let head: HeadObjectCommandOutput
+  async incompleteSize(
+    id: string,
+    offset: number,
+    ledger?: Ledger,
+  ): Promise<number | undefined | null> {
+    const head = await this.headIncomplete(id)
+    if (!head) return null
+    return incompleteSizeOf(head, ledger ?? (await this.o.ledger.list(id)), offset)
+  }
+
+  /** HeadObject of the `.part` object; null when there is none. */
+  async headIncomplete(id: string): Promise<HeadObjectCommandOutput | null> {
     try {
-      head = await this.o.client.headObject({
+      return await this.o.client.headObject({
         Bucket: this.o.bucket,
         Key: this.o.incompleteKey(id),
         ...(this.o.checksums ? { ChecksumMode: 'ENABLED' } : {}),
       })
     } catch (err) {
-      if (isNotFound(err)) return undefined
+      if (isNotFound(err)) return null
       throw err
     }
-    const written = (await this.o.ledger.list(id)).get(INCOMPLETE_PART)
-    const listed = {
-      Size: head.ContentLength,
-      ChecksumSHA256: head.ChecksumSHA256,
-      ETag: head.ETag,
-    }
-    const placed = startOf(head.Metadata) === offset
-    return placed && isPartAsWritten(listed, written) ? head.ContentLength : undefined
   }
 
   /** Are these downloaded `.part` bytes the ones the ledger recorded? */
@@ -178,7 +182,11 @@ export class VerifiedParts {
    * Completes only when the verified parts add up to the upload's length, with each part's
    * checksum (S3 requires them once the upload declares an algorithm).
    */
-  async complete(metadata: MetadataValue, parts: Part[]): Promise<string | undefined> {
+  async complete(
+    metadata: MetadataValue,
+    parts: Part[],
+    options: { forgetLedger?: boolean } = {},
+  ): Promise<string | undefined> {
     const id = metadata.file.id
     const total = parts.reduce((sum, p) => sum + (p.Size ?? 0), 0)
     if (total !== metadata.file.size) {
@@ -200,7 +208,7 @@ export class VerifiedParts {
         })),
       },
     })
-    await this.o.ledger.forget(id)
+    if (options.forgetLedger ?? true) await this.o.ledger.forget(id)
     return res.Location
   }
 
@@ -251,6 +259,34 @@ async function md5OfFile(part: BufferedPart): Promise<string> {
   const hash = createHash('md5')
   if (part.size > 0) for await (const chunk of readPart(part)) hash.update(chunk as Buffer)
   return hash.digest('base64')
+}
+
+/** The consecutive parts 1…n of `listed` that are exactly as `ledger` recorded them. */
+export function verifiedOf(listed: Part[], ledger: Ledger): Part[] {
+  const parts: Part[] = []
+  for (const part of listed) {
+    if (part.PartNumber !== parts.length + 1) break
+    if (!isPartAsWritten(part, ledger.get(part.PartNumber))) break
+    parts.push(part)
+  }
+  return parts
+}
+
+/**
+ * The `.part` object's size when it is exactly as recorded and starts at `offset`; undefined
+ * when it does not count, null when there is none.
+ */
+export function incompleteSizeOf(
+  head: HeadObjectCommandOutput | null,
+  ledger: Ledger,
+  offset: number,
+): number | undefined | null {
+  if (!head) return null
+  const listed = { Size: head.ContentLength, ChecksumSHA256: head.ChecksumSHA256, ETag: head.ETag }
+  const placed = startOf(head.Metadata) === offset
+  return placed && isPartAsWritten(listed, ledger.get(INCOMPLETE_PART))
+    ? head.ContentLength
+    : undefined
 }
 
 /** Where a `.part` object starts, from its metadata; undefined when unknown. */

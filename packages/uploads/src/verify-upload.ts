@@ -21,8 +21,8 @@ export interface VerifyDeps {
   db: Kysely<Database>
   storage: StagingStorage
   policies: Policies
-  /** Told after this call moved a document to `uploaded`. */
-  onUploaded?: ((documentId: string) => Promise<void>) | undefined
+  /** Told after this call moved a document to `uploaded` (with the row as updated). */
+  onUploaded?: ((documentId: string, doc?: Document) => Promise<void>) | undefined
   /** Gets the notes that do not reject (a store that dropped a tus upload's Content-Type). */
   log?: Logger | undefined
 }
@@ -81,6 +81,11 @@ export interface VerifyOptions {
    * rejection rather than "not uploaded yet".
    */
   finished?: boolean
+  /**
+   * The object as the caller itself just made it (tus: the multipart upload its request
+   * completed, whose verified parts add up to the length), judged instead of a HeadObject.
+   */
+  stored?: Pick<ObjectHead, 'size' | 'contentType'> | undefined
 }
 
 /**
@@ -109,7 +114,7 @@ export async function verifyUpload(
   const judge = (head: ObjectHead) => judgeObject(doc, head, deps.policies).problem
   const head = isStagedMethod(doc.method)
     ? await promoteStaged(deps.storage, doc, judge)
-    : await deps.storage.head(doc.objectKey)
+    : (options.stored ?? (await deps.storage.head(doc.objectKey)))
   if (!head && !options.finished) {
     throw new AppError(
       'upload_missing',
@@ -138,7 +143,7 @@ export async function verifyUpload(
       set: { confirmedAt: new Date(), sizeBytes: doc.sizeBytes },
     })
     if (!updated) throw new AppError('upload_missing', `document ${doc.id} no longer exists`)
-    await deps.onUploaded?.(updated.id)
+    await deps.onUploaded?.(updated.id, updated)
     return updated
   } catch (err) {
     // A concurrent confirm got there first: answer with its outcome.

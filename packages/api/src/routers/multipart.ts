@@ -102,8 +102,7 @@ export const multipartRouter = router({
       const doc = await pendingMultipart(ctx, input.documentId)
       const partPlan = plan(doc)
       checkSignRequest(partPlan, input.parts, ctx.storage.checksums)
-      const signedAt = Date.now()
-      const parts = await Promise.all(
+      const signed = await Promise.all(
         input.parts.map(async ({ partNumber, sha256 }) => {
           const signed = await ctx.storage.multipart.presignPart({
             key: doc.objectKey,
@@ -113,10 +112,18 @@ export const multipartRouter = router({
             sha256,
             expiresInSeconds: ctx.expiries.upload,
           })
-          return { partNumber, url: signed.url, headers: signed.headers }
+          return {
+            partNumber,
+            url: signed.url,
+            headers: signed.headers,
+            expiresAt: signed.expiresAt,
+          }
         }),
       )
-      return { parts, expiresAt: new Date(signedAt + ctx.expiries.upload * 1000).toISOString() }
+      // The earliest: temporary credentials cap each URL at their own expiration.
+      const expiresAt = Math.min(...signed.map((part) => part.expiresAt.getTime()))
+      const parts = signed.map(({ partNumber, url, headers }) => ({ partNumber, url, headers }))
+      return { parts, expiresAt: new Date(expiresAt).toISOString() }
     }),
 
   /**

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { Upload } from '@tus/utils'
 import { type ChecksumAlgorithm, createDigest, patchChecksum } from '../checksum.ts'
+import { withRequestState } from '../request-state.ts'
 import { UplinkS3Store } from '../s3-store.ts'
 import { MemoryPartLedger } from './memory-ledger.ts'
 import { MemoryS3 } from './memory-s3.ts'
@@ -79,6 +80,17 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
       }
       const declared = { algorithm: checksum.algorithm, expected: expected ?? '' }
       return patchChecksum.run(declared, () => store.write(src, id, offset))
+    },
+    /**
+     * One PATCH as @tus/server runs it: in one request, the offset read (getUpload) and then
+     * the body written; a wrong offset throws. The new offset.
+     */
+    request(id: string, offset: number, body: Buffer): Promise<number> {
+      return withRequestState(async () => {
+        const upload = await store.getUpload(id)
+        if (upload.offset !== offset) throw new Error(`offset ${upload.offset}, not ${offset}`)
+        return store.write(Readable.from([body]), id, offset)
+      })
     },
     /** The offset a HEAD answers. */
     async offset(id: string): Promise<number> {

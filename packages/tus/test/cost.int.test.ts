@@ -1,0 +1,163 @@
+import type { S3Client } from '@aws-sdk/client-s3'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RunningApp, startApp } from './fixtures/app.ts'
+import { bearer, freshConfig, MiB, randomFile } from './helpers.ts'
+
+// ARCHITECTURE "Cost per upload": an upload that fits in one PATCH needs no `.part` object;
+// state written once is not written again; never read back what was just written.
+
+let app: RunningApp
+const calls: string[] = []
+const queries: string[] = []
+beforeAll(async () => {
+  app = await startApp(await freshConfig())
+  countQueries()
+  count(app.tus.store.s3Client, 'store')
+  count(app.storage.client, 'storage')
+  // Warm up what a process does once (its lock mode, its lock session).
+  const url = await create(1)
+  expect(await patch(url, 0, Buffer.from('x'))).toBe(204)
+})
+afterAll(() => app?.close())
+
+/** Records `<client> <Command> <key suffix>` for every S3 request a client sends. */
+function count(client: S3Client, name: string) {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const key = String((args.input as { Key?: string }).Key ?? '')
+      const suffix = key.endsWith('.info') ? ' .info' : key.endsWith('.part') ? ' .part' : ''
+      calls.push(`${name} ${context.commandName}${suffix}`)
+      return next(args)
+    },
+    { step: 'initialize', name: `count-${name}` },
+  )
+}
+
+/**
+ * Records each Postgres query this process sends (the app runs in it) as `<verb> <table>`, or
+ * the advisory-lock function it calls.
+ */
+function countQueries() {
+  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const config = args[0] as string | { text?: string }
+    queries.push(statementOf(typeof config === 'string' ? config : (config.text ?? '')))
+    return query.apply(this, args)
+  } as typeof pg.Client.prototype.query
+}
+
+function statementOf(text: string): string {
+  const lock = /pg_\w*advisory\w*/.exec(text)
+  if (lock) return `select ${lock[0]}`
+  const verb = text.trim().split(/\s+/)[0]?.toLowerCase() ?? '?'
+  const table = /\b(?:from|into|update)\s+"?(\w+)"?/i.exec(text)?.[1]
+  return table ? `${verb} ${table}` : verb
+}
+
+const b64 = (s: string) => Buffer.from(s).toString('base64')
+const headers = { 'Tus-Resumable': '1.0.0', Authorization: bearer('cora') }
+
+async function create(size: number): Promise<string> {
+  const res = await fetch(`${app.url}/files`, {
+    method: 'POST',
+    headers: {
+      ...headers,
+      'Upload-Length': String(size),
+      'Upload-Metadata': `filename ${b64('clip.mp4')},filetype ${b64('video/mp4')},purpose ${b64('video')}`,
+    },
+  })
+  expect(res.status).toBe(201)
+  return new URL(res.headers.get('location') ?? '', app.url).toString()
+}
+
+async function patch(url: string, offset: number, body: Buffer): Promise<number> {
+  const res = await fetch(url, {
+    method: 'PATCH',
+    headers: {
+      ...headers,
+      'Upload-Offset': String(offset),
+      'Content-Type': 'application/offset+octet-stream',
+    },
+    body,
+  })
+  await res.arrayBuffer()
+  return res.status
+}
+
+/** The S3 requests `run` makes, sorted (parts go concurrently). */
+async function requestsOf(run: () => Promise<void>): Promise<string[]> {
+  calls.length = 0
+  await run()
+  return [...calls].sort()
+}
+
+/** The Postgres queries `run` sends, sorted. */
+async function queriesOf(run: () => Promise<void>): Promise<string[]> {
+  queries.length = 0
+  await run()
+  return [...queries].sort()
+}
+
+describe('S3 requests per upload', () => {
+  it('creation writes the .info object once and reads nothing back', async () => {
+    const made = await requestsOf(async () => {
+      await create(MiB)
+    })
+    expect(made).toEqual(['store CreateMultipartUploadCommand', 'store PutObjectCommand .info'])
+  })
+
+  it('a 1 MiB upload in one PATCH lists its parts once, never looks for a .part object twice, writes the .info once and does not HEAD what it completed', async () => {
+    const data = randomFile(MiB)
+    const url = await create(data.length)
+    const made = await requestsOf(async () => {
+      expect(await patch(url, 0, data)).toBe(204)
+    })
+    // No HeadObject of the finished object: this request completed it with verified parts.
+    expect(made).toEqual([
+      'store CompleteMultipartUploadCommand',
+      'store HeadObjectCommand .part',
+      'store ListPartsCommand',
+      'store UploadPartCommand',
+    ])
+  })
+
+  it('each further PATCH lists the parts once and reads no .part object that HEAD did not find', async () => {
+    const data = randomFile(15 * MiB)
+    const url = await create(data.length)
+    expect(await patch(url, 0, data.subarray(0, 5 * MiB))).toBe(204)
+    const made = await requestsOf(async () => {
+      expect(await patch(url, 5 * MiB, data.subarray(5 * MiB, 10 * MiB))).toBe(204)
+    })
+    expect(made).toEqual([
+      'store HeadObjectCommand .part',
+      'store ListPartsCommand',
+      'store UploadPartCommand',
+    ])
+  })
+})
+
+describe('Postgres round trips per upload', () => {
+  it('creation takes no upload lock: no other request can name the new upload yet', async () => {
+    const sent = await queriesOf(async () => {
+      await create(MiB)
+    })
+    expect(sent.filter((q) => q.includes('advisory'))).toEqual([])
+  })
+
+  it("a 1 MiB upload's PATCH checks the owner once, locks once and reads the ledger once, writing nothing to it", async () => {
+    const data = randomFile(MiB)
+    const url = await create(data.length)
+    const sent = await queriesOf(async () => {
+      expect(await patch(url, 0, data)).toBe(204)
+    })
+    // Its one part is the last: completed in the same write, it is never recorded or forgotten.
+    expect(sent).toEqual([
+      'select documents',
+      'select pg_advisory_unlock',
+      'select pg_try_advisory_lock',
+      'select tus_parts',
+      'update documents',
+    ])
+  })
+})
