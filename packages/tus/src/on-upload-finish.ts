@@ -66,7 +66,7 @@ export function createOnUploadFinish(deps: Deps) {
     } catch (err) {
       // The row left `pending` since this request read it (a DELETE after the last write).
       if (err instanceof DocumentTransitionError)
-        throw tusError(409, `${err.message}; start a new upload`)
+        throw tusError('state_conflict', `${err.message}; start a new upload`)
       if (!isAppError(err, 'upload_rejected')) throw err
       deps.log.warn({ documentId: doc.id, problem: err.message }, 'tus upload rejected')
       throw tusError('content_rejected', err.message)
