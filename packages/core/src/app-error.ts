@@ -6,20 +6,38 @@ export type RpcCode =
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
+  | 'METHOD_NOT_SUPPORTED'
   | 'CONFLICT'
   | 'PRECONDITION_FAILED'
   | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'UNPROCESSABLE_CONTENT'
   | 'TOO_MANY_REQUESTS'
+  | 'INTERNAL_SERVER_ERROR'
   | 'NOT_IMPLEMENTED'
   | 'SERVICE_UNAVAILABLE'
 
+/** One catalogue entry; `tusOnly` marks a tus status tRPC has no code for (410, 423, 460, 507). */
+interface CatalogueEntry {
+  status: number
+  rpc: RpcCode
+  message: string
+  tusOnly?: true
+}
+
 /**
  * The one error catalogue: code → HTTP status → tRPC code → default message. The HTTP status is
- * the one tRPC sends for the tRPC code, so a route and a procedure answer the same error alike.
+ * the one tRPC sends for the tRPC code, so a route and a procedure answer the same error alike;
+ * tus answers send the code in `Uplink-Error-Code`. A `tusOnly` code is answered on /files only
+ * (its `rpc` is the nearest tRPC code, never sent).
  */
 export const ERROR_CATALOGUE = {
   bad_input: { status: 400, rpc: 'BAD_REQUEST', message: 'the request is invalid' },
+  request_aborted: {
+    status: 400,
+    rpc: 'BAD_REQUEST',
+    message: 'another request for this upload took it over; this one was stopped',
+  },
   policy_violation: { status: 400, rpc: 'BAD_REQUEST', message: 'the upload breaks its policy' },
   part_list_invalid: { status: 400, rpc: 'BAD_REQUEST', message: 'the part list is invalid' },
   not_multipart: { status: 400, rpc: 'BAD_REQUEST', message: 'not a multipart upload' },
@@ -32,7 +50,30 @@ export const ERROR_CATALOGUE = {
   quota_exceeded: { status: 403, rpc: 'FORBIDDEN', message: 'a quota refused this upload' },
   document_not_found: { status: 404, rpc: 'NOT_FOUND', message: 'document not found' },
   route_not_found: { status: 404, rpc: 'NOT_FOUND', message: 'no such route' },
+  upload_not_found: { status: 404, rpc: 'NOT_FOUND', message: 'upload not found' },
+  method_not_allowed: {
+    status: 405,
+    rpc: 'METHOD_NOT_SUPPORTED',
+    message: 'this method is not allowed here',
+  },
   state_conflict: { status: 409, rpc: 'CONFLICT', message: 'the document changed state' },
+  offset_mismatch: {
+    status: 409,
+    rpc: 'CONFLICT',
+    message: 'Upload-Offset does not match the upload; HEAD it and resume from its Upload-Offset',
+  },
+  upload_gone: {
+    status: 410,
+    rpc: 'NOT_FOUND',
+    tusOnly: true,
+    message: 'this upload has expired or was removed; start a new upload',
+  },
+  upload_finished: {
+    status: 410,
+    rpc: 'NOT_FOUND',
+    tusOnly: true,
+    message: 'this upload is complete and no longer on /files; its document is unaffected',
+  },
   upload_missing: {
     status: 412,
     rpc: 'PRECONDITION_FAILED',
@@ -42,6 +83,11 @@ export const ERROR_CATALOGUE = {
     status: 412,
     rpc: 'PRECONDITION_FAILED',
     message: 'the document is not an upload in progress',
+  },
+  tus_version_unsupported: {
+    status: 412,
+    rpc: 'PRECONDITION_FAILED',
+    message: 'send Tus-Resumable: 1.0.0',
   },
   not_downloadable: {
     status: 412,
@@ -53,12 +99,44 @@ export const ERROR_CATALOGUE = {
     rpc: 'PAYLOAD_TOO_LARGE',
     message: 'the upload is larger than its purpose allows',
   },
+  content_type_required: {
+    status: 415,
+    rpc: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'send Content-Type: application/offset+octet-stream',
+  },
+  type_not_allowed: {
+    status: 415,
+    rpc: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'this file type is not allowed for the purpose',
+  },
   content_rejected: {
     status: 422,
     rpc: 'UNPROCESSABLE_CONTENT',
     message: 'the inspection rejected the upload',
   },
+  upload_locked: {
+    status: 423,
+    rpc: 'CONFLICT',
+    tusOnly: true,
+    message: 'another request is still working on this upload; retry shortly',
+  },
   rate_limited: { status: 429, rpc: 'TOO_MANY_REQUESTS', message: 'too many uploads started' },
+  checksum_mismatch: {
+    status: 460,
+    rpc: 'BAD_REQUEST',
+    tusOnly: true,
+    message: 'Checksum Mismatch: resend these bytes from the same Upload-Offset',
+  },
+  internal_error: {
+    status: 500,
+    rpc: 'INTERNAL_SERVER_ERROR',
+    message: 'internal error',
+  },
+  not_supported: {
+    status: 501,
+    rpc: 'NOT_IMPLEMENTED',
+    message: 'this tus extension is not supported',
+  },
   gallery_not_configured: {
     status: 501,
     rpc: 'NOT_IMPLEMENTED',
@@ -75,7 +153,13 @@ export const ERROR_CATALOGUE = {
     rpc: 'SERVICE_UNAVAILABLE',
     message: 'the virus scanner is unavailable, so the upload was not accepted; retry later',
   },
-} as const satisfies Record<string, { status: number; rpc: RpcCode; message: string }>
+  insufficient_storage: {
+    status: 507,
+    rpc: 'SERVICE_UNAVAILABLE',
+    tusOnly: true,
+    message: 'the server has no disk space to buffer this upload right now; retry later',
+  },
+} as const satisfies Record<string, CatalogueEntry>
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE
 

@@ -32,14 +32,14 @@ export function parseUploadChecksum(header: string): DeclaredChecksum | TusError
   const match = /^([A-Za-z0-9-]+) ([A-Za-z0-9+/]+={0,2})$/.exec(header.trim())
   if (!match?.[1] || !match[2]) {
     return tusError(
-      400,
+      'bad_input',
       'Upload-Checksum must be "<algorithm> <base64 digest>", e.g. "sha256 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="',
     )
   }
   const algorithm = match[1].toLowerCase()
   if (!isAlgorithm(algorithm)) {
     return tusError(
-      400,
+      'bad_input',
       `Upload-Checksum algorithm "${match[1]}" is not supported; use one of ${CHECKSUM_ALGORITHMS.join(', ')}`,
     )
   }
@@ -73,7 +73,7 @@ export function createDigest(algorithm: ChecksumAlgorithm): Digest {
 /** tus: "460 Checksum Mismatch: The checksum does not match the one computed by the server". */
 export function checksumMismatch(declared: DeclaredChecksum, actual: string): TusError {
   return tusError(
-    460,
+    'checksum_mismatch',
     `Checksum Mismatch: the ${declared.algorithm} of this PATCH's body is ${actual}, Upload-Checksum says ${declared.expected}; none of its bytes were kept, resend them from the same Upload-Offset`,
   )
 }

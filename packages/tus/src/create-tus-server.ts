@@ -20,7 +20,8 @@ import type { Storage } from '@uplink/storage'
 import type { Scanner } from '@uplink/uploads'
 import type { Kysely } from 'kysely'
 import { type CleanupResult, createCleanupExpired } from './cleanup-expired.ts'
-import { isTusError, tusError } from './errors.ts'
+import { knownAnswer } from './error-answers.ts'
+import { tusError } from './errors.ts'
 import { finishInspected } from './finish-inspected.ts'
 import { createNamingFunction } from './naming.ts'
 import { createOnIncomingRequest } from './on-incoming-request.ts'
@@ -236,7 +237,10 @@ export function createTusServer(options: TusServerOptions): TusServer {
       if (!purpose || !isSyncInspected(policies, purpose)) return
       const doc = await findDocumentByKey(db, id)
       if (doc?.status === 'rejected') {
-        throw tusError(422, `upload rejected: ${doc.rejectionReason ?? 'see the document'}`)
+        throw tusError(
+          'content_rejected',
+          `upload rejected: ${doc.rejectionReason ?? 'see the document'}`,
+        )
       }
       if (doc?.status !== 'pending') return
       const upload = await store.getUpload(id)
@@ -245,14 +249,15 @@ export function createTusServer(options: TusServerOptions): TusServer {
     onResponseError: (req, err) => {
       if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
         log.error({ err }, 'tus temp dir is full')
-        return {
-          status_code: 507,
-          body: 'the server has no disk space to buffer this upload right now; retry later, the upload resumes where it stopped\n',
-        }
+        return tusError(
+          'insufficient_storage',
+          'the server has no disk space to buffer this upload right now; retry later, the upload resumes where it stopped',
+        )
       }
-      if (isTusError(err)) {
-        if (err.status_code >= 500) log.error({ err, method: req.method }, 'tus request failed')
-        return undefined
+      const known = knownAnswer(err)
+      if (known) {
+        if (known.status_code >= 500) log.error({ err, method: req.method }, 'tus request failed')
+        return known
       }
       const answer = outageAnswer(err)
       if (answer) {
@@ -262,7 +267,7 @@ export function createTusServer(options: TusServerOptions): TusServer {
       // Unknown errors: details in the log, a request id in the response.
       const requestId = randomUUID()
       log.error({ err, requestId, method: req.method, url: req.url }, 'tus request failed')
-      return { status_code: 500, body: `internal error (request id ${requestId})\n` }
+      return tusError('internal_error', `internal error (request id ${requestId})`)
     },
   })
 

@@ -49,7 +49,7 @@ export async function finishInspected(
     deps.log.error({ documentId: doc.id, reason: verdict.reason }, 'upload not inspected')
     // RFC 9110 §10.2.3: Retry-After with a 503 says how long the client ought to wait.
     throw tusError(
-      503,
+      'scanner_unavailable',
       `${verdict.reason}; the upload is kept but not accepted until it is inspected: retry in ${RETRY_AFTER_SECONDS} seconds`,
       { 'Retry-After': String(RETRY_AFTER_SECONDS) },
     )
@@ -67,6 +67,6 @@ export async function finishInspected(
     }
     // "Nothing is kept": the info object and part ledger go with the object.
     await deps.forget(uploadId)
-    throw tusError(err.status === 413 ? 413 : 422, err.message)
+    throw tusError(err.code === 'content_too_large' ? err.code : 'content_rejected', err.message)
   }
 }

@@ -5,7 +5,7 @@ import { tusError } from './errors.ts'
 /** Lock acquisition ran out of time: the client may retry (tus-js-client retries 423). */
 export function lockTimeout(ms: number) {
   return tusError(
-    423,
+    'upload_locked',
     `another request is still working on this upload (waited ${ms} ms for it); retry shortly`,
   )
 }

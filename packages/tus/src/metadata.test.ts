@@ -16,7 +16,8 @@ describe('readMetadata', () => {
       } catch (err) {
         thrown = err
       }
-      expect(thrown).toEqual({
+      expect(thrown).toMatchObject({
+        code: 'bad_input',
         status_code: 400,
         body: `Upload-Metadata "${key}" must not contain the NUL character (U+0000)\n`,
       })

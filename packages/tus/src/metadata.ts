@@ -26,7 +26,7 @@ export function checkMetadataSize(header: string | null): void {
   const bytes = Buffer.byteLength(header ?? '', 'utf8')
   if (bytes > MAX_METADATA_BYTES) {
     throw tusError(
-      400,
+      'bad_input',
       `Upload-Metadata is ${bytes} bytes; at most ${MAX_METADATA_BYTES} bytes are accepted`,
     )
   }
@@ -40,26 +40,29 @@ export function readMetadata(metadata: Record<string, string | null> | undefined
   const value = (key: keyof UploadMetadata): string => {
     const v = metadata && Object.hasOwn(metadata, key) ? metadata[key] : undefined
     if (typeof v !== 'string' || v.trim() === '') {
-      throw tusError(400, `Upload-Metadata must include "${key}" (base64-encoded, not empty)`)
+      throw tusError(
+        'bad_input',
+        `Upload-Metadata must include "${key}" (base64-encoded, not empty)`,
+      )
     }
-    if (hasNul(v)) throw tusError(400, nulMessage(`Upload-Metadata "${key}"`))
+    if (hasNul(v)) throw tusError('bad_input', nulMessage(`Upload-Metadata "${key}"`))
     return v
   }
   const filename = value('filename')
   if (filename.length > MAX_FILENAME_INPUT) {
     throw tusError(
-      400,
+      'bad_input',
       `Upload-Metadata "filename" must be at most ${MAX_FILENAME_INPUT} characters`,
     )
   }
   const filetype = normalizeContentType(value('filetype'))
   if (!MEDIA_TYPE.test(filetype)) {
-    throw tusError(400, 'Upload-Metadata "filetype" must be a media type such as video/mp4')
+    throw tusError('bad_input', 'Upload-Metadata "filetype" must be a media type such as video/mp4')
   }
   const sha256 = metadata && Object.hasOwn(metadata, 'sha256') ? metadata.sha256 : undefined
   if (sha256 !== undefined && !sha256Input.safeParse(sha256).success) {
     throw tusError(
-      400,
+      'bad_input',
       'Upload-Metadata "sha256" must be the base64 SHA-256 digest of the whole file (44 characters)',
     )
   }

@@ -20,7 +20,7 @@ export function createNamingFunction(deps: { requireUser: RequireUser; policies:
     try {
       policyFor(deps.policies, purpose)
     } catch (err) {
-      if (err instanceof PolicyError) throw tusError(400, err.message)
+      if (err instanceof PolicyError) throw tusError('policy_violation', err.message)
       throw err
     }
     const id = objectKey({ ownerId: user.id, purpose, documentId: randomUUID() })

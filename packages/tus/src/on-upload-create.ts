@@ -1,6 +1,7 @@
 import type { Upload } from '@tus/utils'
 import {
   checkUpload,
+  type ErrorCode,
   type Policies,
   PolicyError,
   QuotaError,
@@ -20,18 +21,18 @@ import { parseUploadId } from './upload-id.ts'
 /** The response header that names the document of a tus upload. */
 export const DOCUMENT_ID_HEADER = 'Uplink-Document-Id'
 
-const POLICY_STATUS: Record<PolicyError['violation'], number> = {
-  unknown_purpose: 400,
-  method_not_allowed: 400,
-  type_not_allowed: 415,
-  too_large: 413,
-  empty: 400,
-  inspection_required: 400,
+const POLICY_CODE: Record<PolicyError['violation'], ErrorCode> = {
+  unknown_purpose: 'policy_violation',
+  method_not_allowed: 'policy_violation',
+  type_not_allowed: 'type_not_allowed',
+  too_large: 'content_too_large',
+  empty: 'policy_violation',
+  inspection_required: 'policy_violation',
 }
 
 /** Maps a policy refusal to the tus error the client sees (the policy's message as body). */
 export function policyRejection(err: PolicyError): TusError {
-  return tusError(POLICY_STATUS[err.violation], err.message)
+  return tusError(POLICY_CODE[err.violation], err.message)
 }
 
 interface Deps {
@@ -56,9 +57,9 @@ async function insertWithinLimits(deps: Deps, req: Request, doc: NewPendingDocum
   } catch (err) {
     if (err instanceof RateLimitedError) {
       nodeResponse(req)?.setHeader('Retry-After', String(err.retryAfterSeconds))
-      throw tusError(429, err.message)
+      throw tusError('rate_limited', err.message)
     }
-    if (err instanceof QuotaError) throw tusError(403, err.message)
+    if (err instanceof QuotaError) throw tusError('quota_exceeded', err.message)
     throw err
   }
 }
@@ -73,7 +74,7 @@ export function createOnUploadCreate(deps: Deps) {
     const user = await deps.requireUser(req)
     const meta = readMetadata(upload.metadata)
     const parts = parseUploadId(upload.id)
-    if (!parts) throw tusError(500, 'upload id was not made by the naming function')
+    if (!parts) throw new Error('upload id was not made by the naming function')
     try {
       checkUpload(deps.policies, {
         purpose: meta.purpose,

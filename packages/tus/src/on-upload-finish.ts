@@ -41,10 +41,13 @@ export function createOnUploadFinish(deps: Deps) {
     if (doc.status === 'uploaded' || doc.status === 'ready') return done
     // Repeating the last PATCH of a rejected upload gets the same answer as the first time.
     if (doc.status === 'rejected') {
-      throw tusError(422, `upload rejected: ${doc.rejectionReason ?? 'see the document'}`)
+      throw tusError(
+        'content_rejected',
+        `upload rejected: ${doc.rejectionReason ?? 'see the document'}`,
+      )
     }
     if (doc.status !== 'pending') {
-      throw tusError(409, `document ${doc.id} is ${doc.status}; start a new upload`)
+      throw tusError('state_conflict', `document ${doc.id} is ${doc.status}; start a new upload`)
     }
     // Deferred length: Upload-Length is declared only now, so it is the size to verify.
     const declared = { ...doc, sizeBytes: upload.size ?? doc.sizeBytes }
@@ -63,10 +66,10 @@ export function createOnUploadFinish(deps: Deps) {
     } catch (err) {
       // The row left `pending` since this request read it (a DELETE after the last write).
       if (err instanceof DocumentTransitionError)
-        throw tusError(409, `${err.message}; start a new upload`)
+        throw tusError('state_conflict', `${err.message}; start a new upload`)
       if (!isAppError(err, 'upload_rejected')) throw err
       deps.log.warn({ documentId: doc.id, problem: err.message }, 'tus upload rejected')
-      throw tusError(422, err.message)
+      throw tusError('content_rejected', err.message)
     }
     deps.log.info({ documentId: doc.id, size: upload.size }, 'tus upload finished')
     return done

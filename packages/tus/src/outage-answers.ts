@@ -1,13 +1,8 @@
-import {
-  ERROR_CATALOGUE,
-  isDependencyUnavailable,
-  UNAVAILABLE_RETRY_AFTER_SECONDS,
-} from '@uplink/core'
+import { isDependencyUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@uplink/core'
 import { type TusError, tusError } from './errors.ts'
 import { PartChecksumError } from './s3-answers.ts'
 
-// The tus answers for failures no hook turned into one. Their statuses live here only, until
-// tus answers come from the @uplink/core catalogue like the API's.
+// The tus answers for failures no hook turned into one, from the @uplink/core catalogue.
 
 /** S3 error codes for a body that does not match the checksum (or MD5) sent with it. */
 const S3_CHECKSUM_REFUSALS = new Set([
@@ -33,12 +28,12 @@ export function outageAnswer(err: unknown): TusError | undefined {
   if (isS3ChecksumRefusal(err)) {
     // tus checksum: "460 Checksum Mismatch: The checksum does not match the one computed by the server".
     return tusError(
-      460,
+      'checksum_mismatch',
       'Checksum Mismatch: S3 refused a part of this PATCH because its bytes changed on the way; none of them were kept, resend them from the same Upload-Offset',
     )
   }
   if (isDependencyUnavailable(err)) {
-    return tusError(503, ERROR_CATALOGUE.unavailable.message, {
+    return tusError('unavailable', undefined, {
       'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS),
     })
   }

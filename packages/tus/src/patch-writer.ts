@@ -114,7 +114,7 @@ export class PatchWriter {
       if (incomplete) await rm(incomplete.path, { force: true })
       // tus: "If the offsets do not match, the Server MUST respond with the 409 Conflict status".
       throw tusError(
-        409,
+        'offset_mismatch',
         'the stored bytes changed since this offset was read; HEAD again and resume from its Upload-Offset',
       )
     }

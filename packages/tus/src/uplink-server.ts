@@ -9,7 +9,8 @@ import {
   patchChecksum,
 } from './checksum.ts'
 import { applyCors } from './cors.ts'
-import { isTusError } from './errors.ts'
+import { codeForStatus, knownAnswer } from './error-answers.ts'
+import { ERROR_CODE_HEADER, isTusError, type TusError, tusError } from './errors.ts'
 import { outageAnswer } from './outage-answers.ts'
 import { withRequestState } from './request-state.ts'
 import { isSafeRawPath } from './upload-id.ts'
@@ -31,22 +32,16 @@ export interface UplinkServerOptions extends Omit<ServerOptions, 'allowedOrigins
 
 const OFFSET_STREAM = 'application/offset+octet-stream'
 
-interface Refusal {
-  status: number
-  message: string
-  headers?: Record<string, string>
-}
-
 /**
  * @tus/server with Uplink's protocol layer around it: the checks that must run before it parses
  * anything (version, media type, offsets, unsafe paths, deferred lengths, checksum header), the
- * checksum extension, and one CORS / 401 / 409 / 460 treatment for every response.
+ * checksum extension, and one CORS / 401 / 409 / 460 / error-code treatment for every response.
  */
 export class UplinkTusServer extends Server {
   private readonly allowDeferredLength: boolean
   private readonly corsOrigins: readonly string[]
   private readonly beforeCompleteHead: UplinkServerOptions['beforeCompleteHead']
-  /** Headers of the tus error a hook threw for a request (@tus/server sends status and body only). */
+  /** Headers (and code) of the tus error answered to a request (@tus/server sends status and body only). */
   private readonly errorHeaders: WeakMap<Request, Record<string, string>>
 
   constructor(options: UplinkServerOptions) {
@@ -56,9 +51,10 @@ export class UplinkTusServer extends Server {
     super({
       ...rest,
       onResponseError: async (req, err) => {
-        const answer = await onResponseError?.(req, err)
-        const sent = answer ?? err
-        if (isTusError(sent) && sent.headers) errorHeaders.set(req, sent.headers)
+        const answer = (await onResponseError?.(req, err)) ?? knownAnswer(err)
+        if (isTusError(answer)) {
+          errorHeaders.set(req, { ...answer.headers, [ERROR_CODE_HEADER]: answer.code })
+        }
         return answer
       },
     })
@@ -86,7 +82,7 @@ export class UplinkTusServer extends Server {
   private async respondChecked(req: Request, rawPath: string): Promise<Response> {
     const checked = this.check(req, rawPath)
     let res: Response
-    if ('status' in checked) res = this.refusal(checked)
+    if (isTusError(checked)) res = this.refusal(checked)
     else if (checked.checksum)
       res = await patchChecksum.run(checked.checksum, () => super.handleWeb(req))
     else res = await super.handleWeb(req)
@@ -104,115 +100,107 @@ export class UplinkTusServer extends Server {
       await this.beforeCompleteHead(id)
       return res
     } catch (err) {
-      const answer = isTusError(err) ? err : outageAnswer(err)
+      const answer = knownAnswer(err) ?? outageAnswer(err)
       if (!answer) throw err
-      return this.refusal({
-        status: answer.status_code,
-        message: answer.body.trim(),
-        ...(answer.headers ? { headers: answer.headers } : {}),
-      })
+      return this.refusal(answer)
     }
   }
 
   /** What must be refused before @tus/server sees the request, and the PATCH's checksum. */
-  private check(req: Request, rawPath: string): Refusal | { checksum?: DeclaredChecksum } {
+  private check(req: Request, rawPath: string): TusError | { checksum?: DeclaredChecksum } {
     const method = req.method
     const header = (name: string) => req.headers.get(name)
     if (method === 'OPTIONS') return {}
     if (method === 'GET') {
-      return {
-        status: 405,
-        message: 'tus uploads cannot be downloaded here; use /documents/:id/download',
-        headers: { Allow: 'POST, HEAD, PATCH, DELETE, OPTIONS' },
-      }
+      return tusError(
+        'method_not_allowed',
+        'tus uploads cannot be downloaded here; use /documents/:id/download',
+        { Allow: 'POST, HEAD, PATCH, DELETE, OPTIONS' },
+      )
     }
     // tus: "If the version specified by the Client is not supported by the Server, it MUST
     // respond with the 412 Precondition Failed status and MUST include the Tus-Version header".
     const version = header('tus-resumable')
     if (version !== TUS_RESUMABLE) {
-      return {
-        status: 412,
-        message:
-          version === null
-            ? `Tus-Resumable is required on every request but OPTIONS; send Tus-Resumable: ${TUS_RESUMABLE}`
-            : `Tus-Resumable ${version} is not supported; this server speaks ${TUS_VERSION.join(', ')}`,
-        headers: { 'Tus-Version': TUS_VERSION.join(',') },
-      }
+      return tusError(
+        'tus_version_unsupported',
+        version === null
+          ? `Tus-Resumable is required on every request but OPTIONS; send Tus-Resumable: ${TUS_RESUMABLE}`
+          : `Tus-Resumable ${version} is not supported; this server speaks ${TUS_VERSION.join(', ')}`,
+        { 'Tus-Version': TUS_VERSION.join(',') },
+      )
     }
-    if (!isSafeRawPath(rawPath)) return { status: 404, message: 'upload not found' }
+    if (!isSafeRawPath(rawPath)) return tusError('upload_not_found')
     if (method === 'POST') return this.checkPost(req)
     if (method === 'PATCH') return this.checkPatch(req)
     return {}
   }
 
-  private checkPost(req: Request): Refusal | object {
+  private checkPost(req: Request): TusError | object {
     const header = (name: string) => req.headers.get(name)
     if (header('upload-defer-length') !== null && !this.allowDeferredLength) {
-      return {
-        status: 400,
-        message:
-          'Upload-Defer-Length is not accepted here; send Upload-Length with the file size in bytes',
-      }
+      return tusError(
+        'bad_input',
+        'Upload-Defer-Length is not accepted here; send Upload-Length with the file size in bytes',
+      )
     }
     const hasBody =
       Number(header('content-length') ?? '0') > 0 || header('transfer-encoding') !== null
     // creation-with-upload: the initial data needs "Content-Type: application/offset+octet-stream".
     if (hasBody && header('content-type') !== OFFSET_STREAM) {
-      return {
-        status: 415,
-        message: `a POST with a body must send Content-Type: ${OFFSET_STREAM} (the body is the upload's first bytes); send no body otherwise`,
-      }
+      return tusError(
+        'content_type_required',
+        `a POST with a body must send Content-Type: ${OFFSET_STREAM} (the body is the upload's first bytes); send no body otherwise`,
+      )
     }
     if (hasBody && header('upload-checksum') !== null) {
-      return {
-        status: 400,
-        message:
-          'Upload-Checksum is verified on PATCH requests only; create the upload without a body, then PATCH it',
-      }
+      return tusError(
+        'bad_input',
+        'Upload-Checksum is verified on PATCH requests only; create the upload without a body, then PATCH it',
+      )
     }
     return {}
   }
 
-  private checkPatch(req: Request): Refusal | { checksum?: DeclaredChecksum } {
+  private checkPatch(req: Request): TusError | { checksum?: DeclaredChecksum } {
     const header = (name: string) => req.headers.get(name)
     // tus: "All PATCH requests MUST use Content-Type: application/offset+octet-stream,
     // otherwise the server SHOULD return a 415 Unsupported Media Type status."
     if (header('content-type') !== OFFSET_STREAM) {
-      return {
-        status: 415,
-        message: `PATCH needs Content-Type: ${OFFSET_STREAM} (got ${header('content-type') ?? 'none'})`,
-      }
+      return tusError(
+        'content_type_required',
+        `PATCH needs Content-Type: ${OFFSET_STREAM} (got ${header('content-type') ?? 'none'})`,
+      )
     }
     // tus: "The Client MUST include the Upload-Offset header" on PATCH; no offset is a bad request.
     if (header('upload-offset') === null) {
-      return {
-        status: 400,
-        message: 'PATCH needs Upload-Offset: the offset from HEAD where these bytes start',
-      }
+      return tusError(
+        'bad_input',
+        'PATCH needs Upload-Offset: the offset from HEAD where these bytes start',
+      )
     }
     if (header('upload-length') !== null && !this.allowDeferredLength) {
-      return {
-        status: 400,
-        message:
-          'Upload-Length was fixed when the upload was created and cannot change; send PATCH without it',
-      }
+      return tusError(
+        'bad_input',
+        'Upload-Length was fixed when the upload was created and cannot change; send PATCH without it',
+      )
     }
     const raw = header('upload-checksum')
     if (raw === null) return {}
     const checksum = parseUploadChecksum(raw)
-    if (isTusError(checksum)) return { status: checksum.status_code, message: checksum.body.trim() }
+    if (isTusError(checksum)) return checksum
     return { checksum }
   }
 
-  private refusal(refusal: Refusal): Response {
-    const body = `${refusal.message}\n`
-    return new Response(body, {
-      status: refusal.status,
+  private refusal(refusal: TusError): Response {
+    return new Response(refusal.body, {
+      status: refusal.status_code,
       headers: {
         'Tus-Resumable': TUS_RESUMABLE,
         'Content-Type': 'text/plain; charset=utf-8',
-        'Content-Length': String(Buffer.byteLength(body)),
+        'Content-Length': String(Buffer.byteLength(refusal.body)),
         ...refusal.headers,
+        [ERROR_CODE_HEADER]: refusal.code,
       },
     })
   }
@@ -222,6 +210,10 @@ export class UplinkTusServer extends Server {
     const headers = res.headers
     for (const [name, value] of Object.entries(this.errorHeaders.get(req) ?? {})) {
       headers.set(name, value)
+    }
+    // Every error answer names its catalogue code, also those @tus/server writes itself.
+    if (res.status >= 400 && !headers.has(ERROR_CODE_HEADER)) {
+      headers.set(ERROR_CODE_HEADER, codeForStatus(res.status))
     }
     headers.set('Access-Control-Expose-Headers', this.exposedHeaders())
     if (req.method === 'OPTIONS' && res.status === 204) {
@@ -243,7 +235,11 @@ export class UplinkTusServer extends Server {
     }
     applyCors(headers, this.corsOrigins, req.headers.get('origin'))
     if (res.status === 460) {
-      return new Response(res.body, { status: 460, statusText: 'Checksum Mismatch', headers })
+      return new Response(res.body, {
+        status: res.status,
+        statusText: 'Checksum Mismatch',
+        headers,
+      })
     }
     if (req.method === 'OPTIONS' && res.status === 204) {
       // tus: "A successful response indicated by the 204 No Content or 200 OK status MUST
@@ -255,7 +251,7 @@ export class UplinkTusServer extends Server {
   }
 
   private exposedHeaders(): string {
-    return [EXPOSED_HEADERS, ...(this.options.exposedHeaders ?? [])].join(', ')
+    return [EXPOSED_HEADERS, ERROR_CODE_HEADER, ...(this.options.exposedHeaders ?? [])].join(', ')
   }
 
   /** Where the upload stands now, to tell a client with the wrong offset where to resume. */
