@@ -6,6 +6,7 @@ export {
   stagingKey,
   uploadKey,
 } from '@uplink/core/object-key'
+export type { CorsResult } from './bucket.ts'
 export type { StorageConfig } from './client.ts'
 export { createS3Client } from './client.ts'
 export { MAX_COPY_OBJECT_BYTES } from './copy.ts'
