@@ -1,25 +1,16 @@
-import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { CreateBucketCommand } from '@aws-sdk/client-s3'
 import { freePort } from './free-port.ts'
+import { pinnedBinary } from './pinned-tool.ts'
 import { spawnService } from './spawn-service.ts'
 import { type RunningS3, type S3Config, type StartS3Options, s3Client } from './versitygw.ts'
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
-
 /** Finds minio on PATH or in .tools/bin, installing the pinned version if needed. */
 export function minioBinary(): string {
-  const out = execFileSync('bash', [join(repoRoot, 'scripts/ensure-minio.sh')], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const bin = out.trim().split('\n').pop() ?? ''
-  if (!existsSync(bin)) throw new Error(`ensure-minio.sh printed no binary path: ${out}`)
-  return bin
+  return pinnedBinary('minio')
 }
 
 /**

@@ -1,31 +1,20 @@
-import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { readFileSync } from 'node:fs'
 import { freePort } from './free-port.ts'
+import { ensureScript, pinnedBinary } from './pinned-tool.ts'
 import { type RunningService, spawnService } from './spawn-service.ts'
 import type { S3Config } from './versitygw.ts'
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
-const ensureScript = join(repoRoot, 'scripts/ensure-tusd.sh')
 
 /**
  * The tusd version the bench pins (scripts/ensure-tusd.sh is the one place it is named). Read
  * when asked, not at import: a production install imports this package without the scripts.
  */
 export function tusdVersion(): string {
-  return /^VERSION=(\S+)$/m.exec(readFileSync(ensureScript, 'utf8'))?.[1] ?? 'unknown'
+  return /^VERSION=(\S+)$/m.exec(readFileSync(ensureScript('tusd'), 'utf8'))?.[1] ?? 'unknown'
 }
 
 /** Finds the pinned tusd in .tools/bin, installing it there first if needed. */
 export function tusdBinary(): string {
-  const out = execFileSync('bash', [ensureScript], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const bin = out.trim().split('\n').pop() ?? ''
-  if (!existsSync(bin)) throw new Error(`ensure-tusd.sh printed no binary path: ${out}`)
-  return bin
+  return pinnedBinary('tusd')
 }
 
 export interface StartTusdOptions {

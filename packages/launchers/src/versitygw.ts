@@ -1,9 +1,7 @@
-import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -11,6 +9,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3'
 import { freePort } from './free-port.ts'
+import { pinnedBinary } from './pinned-tool.ts'
 import { spawnService } from './spawn-service.ts'
 
 export interface S3Config {
@@ -29,17 +28,9 @@ export interface RunningS3 extends S3Config {
   restart(): Promise<void>
 }
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
-
 /** Finds versitygw on PATH or in .tools/bin, installing the pinned version if needed. */
 export function versitygwBinary(): string {
-  const out = execFileSync('bash', [join(repoRoot, 'scripts/ensure-versitygw.sh')], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const bin = out.trim().split('\n').pop() ?? ''
-  if (!existsSync(bin)) throw new Error(`ensure-versitygw.sh printed no binary path: ${out}`)
-  return bin
+  return pinnedBinary('versitygw')
 }
 
 export interface StartS3Options {
