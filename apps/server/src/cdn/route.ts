@@ -1,11 +1,11 @@
 import type { KeyObject } from 'node:crypto'
+import { pipeline } from 'node:stream/promises'
 import { parseObjectKey } from '@uplink/core/object-key'
 import { type Database, type Document, findDocumentByKey } from '@uplink/db'
 import type { Storage } from '@uplink/storage'
 import { DEFAULT_DOWNLOADABLE, GALLERY_PURPOSE } from '@uplink/uploads'
 import { type Request, type Response, Router } from 'express'
 import type { Kysely } from 'kysely'
-import { pipeBody } from '../http/pipe-body.ts'
 import { resourceMatches, verifySignedCookies } from './signed-cookies.ts'
 
 export interface CdnRouteDeps {
@@ -87,8 +87,8 @@ export function cdnRoute(deps: CdnRouteDeps): Router {
       object.body.destroy()
       return void res.end()
     }
-    // pipeBody waits for the client to drain (back-pressure) and destroys both on failure.
-    await pipeBody(object.body, res).catch((err: unknown) => {
+    // pipeline waits for the client to drain (back-pressure) and destroys both on failure.
+    await pipeline(object.body, res).catch((err: unknown) => {
       if (!res.writableFinished) req.log.debug({ err }, 'cdn response cut short')
     })
   })

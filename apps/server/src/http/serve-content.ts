@@ -1,10 +1,10 @@
+import { pipeline } from 'node:stream/promises'
 import { AppError } from '@uplink/core'
 import { ObjectChangedError, type Storage } from '@uplink/storage'
 import type { DocumentContent } from '@uplink/uploads'
 import type { Request, Response } from 'express'
 import { parseRange } from './byte-range.ts'
 import { ifRangeHolds, notModified } from './conditional.ts'
-import { pipeBody } from './pipe-body.ts'
 
 /**
  * Answers a GET/HEAD for a document's bytes with RFC 9110 semantics: 304 for a matching
@@ -82,7 +82,7 @@ export async function serveContent(
       res.end()
       return
     }
-    await pipeBody(body, res)
+    await pipeline(body, res)
   } catch (err) {
     // A client that left mid-body is normal; anything else goes to the error handler.
     if (abort.signal.aborted) return
