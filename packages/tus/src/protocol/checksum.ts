@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { createHash } from 'node:crypto'
 import { crc32 } from 'node:zlib'
 import { type TusError, tusError } from './errors.ts'
@@ -77,6 +76,3 @@ export function checksumMismatch(declared: DeclaredChecksum, actual: string): Tu
     `Checksum Mismatch: the ${declared.algorithm} of this PATCH's body is ${actual}, Upload-Checksum says ${declared.expected}; none of its bytes were kept, resend them from the same Upload-Offset`,
   )
 }
-
-/** The Upload-Checksum of the PATCH being handled, seen by the store's write. */
-export const patchChecksum = new AsyncLocalStorage<DeclaredChecksum>()

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import type { Part } from '@aws-sdk/client-s3'
 import type { Document } from '@uplink/db'
 import type { LedgerPart } from '../store/part-ledger.ts'
+import type { DeclaredChecksum } from './checksum.ts'
 
 /**
  * What one request found out about an upload while holding its lock (@tus/server runs a
@@ -24,6 +25,8 @@ export interface WrittenUpload {
 }
 
 export interface RequestState {
+  /** The Upload-Checksum this PATCH declared (see `declaredChecksum`). */
+  checksum: DeclaredChecksum | undefined
   read: Map<string, ReadUpload>
   written: Map<string, WrittenUpload>
   /** Ids this request just made (POST): no other request can name them yet. */
@@ -37,9 +40,13 @@ export interface RequestState {
 const storage = new AsyncLocalStorage<RequestState>()
 
 /** Runs one tus request with its own state (see UplinkTusServer). */
-export function withRequestState<T>(run: () => T): T {
+export function withRequestState<T>(
+  request: { checksum: DeclaredChecksum | undefined },
+  run: () => T,
+): T {
   return storage.run(
     {
+      checksum: request.checksum,
       read: new Map(),
       written: new Map(),
       made: new Set(),
@@ -52,6 +59,15 @@ export function withRequestState<T>(run: () => T): T {
 
 /** The current request's state, if the request runs in one. */
 export const requestState = (): RequestState | undefined => storage.getStore()
+
+/**
+ * The Upload-Checksum of the PATCH being handled: the one hand-off that @tus/server's signature
+ * forces. Its PatchHandler calls `store.write(stream, id, offset)` and passes nothing of the
+ * request, so UplinkTusServer puts the parsed header in the request's state and
+ * `UplinkS3Store.write` reads it here, once, as the default of its `checksum` parameter; from
+ * there on the checksum is a parameter.
+ */
+export const declaredChecksum = (): DeclaredChecksum | undefined => storage.getStore()?.checksum
 
 /** Takes (and forgets) what this request read of the upload, so only one write uses it. */
 export function takeRead(id: string): ReadUpload | undefined {

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import type { Part } from '@aws-sdk/client-s3'
 import type { MetadataValue } from '@tus/s3-store'
-import { createDigest, patchChecksum } from '../protocol/checksum.ts'
+import { createDigest, type DeclaredChecksum } from '../protocol/checksum.ts'
 import { tusError } from '../protocol/errors.ts'
 import { requestState, takeRead } from '../protocol/request-state.ts'
 import type { IncompletePart } from './incomplete-part.ts'
@@ -63,12 +63,20 @@ export class PatchWriter {
     await this.writing.get(id)?.catch(() => {})
   }
 
-  /** Writes one PATCH body at `offset`, after any earlier write of the upload; the new offset. */
-  async write(src: Readable, id: string, offset: number): Promise<number> {
+  /**
+   * Writes one PATCH body at `offset`, after any earlier write of the upload; the new offset.
+   * `declared`: the PATCH's Upload-Checksum, verified over the whole body.
+   */
+  async write(
+    src: Readable,
+    id: string,
+    offset: number,
+    declared: DeclaredChecksum | undefined,
+  ): Promise<number> {
     await this.settled(id)
     const state = requestState()
     state?.written.delete(id)
-    const run = this.writeOnce(src, id, offset)
+    const run = this.writeOnce(src, id, offset, declared)
     this.writing.set(id, run)
     try {
       const newOffset = await run
@@ -84,9 +92,13 @@ export class PatchWriter {
    * matched (withheld-parts.ts): a mismatch, or a checksummed PATCH cut short, leaves the offset
    * where it was. Without one, every part S3 acknowledged counts at once.
    */
-  private async writeOnce(src: Readable, id: string, offset: number): Promise<number> {
+  private async writeOnce(
+    src: Readable,
+    id: string,
+    offset: number,
+    declared: DeclaredChecksum | undefined,
+  ): Promise<number> {
     const { store } = this
-    const declared = patchChecksum.getStore()
     const digest = declared ? createDigest(declared.algorithm) : undefined
     const body = digest ? hashing(src, digest) : src
     const metadata = await store.metadata(id)

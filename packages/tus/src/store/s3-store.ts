@@ -9,7 +9,8 @@ import type {
 import { type MetadataValue, type Options, S3Store } from '@tus/s3-store'
 import { ERRORS, TUS_RESUMABLE, Upload } from '@tus/utils'
 import { normalizeContentType } from '@uplink/core'
-import { requestState } from '../protocol/request-state.ts'
+import type { DeclaredChecksum } from '../protocol/checksum.ts'
+import { declaredChecksum, requestState } from '../protocol/request-state.ts'
 import { downloadIncompletePart } from './incomplete-part.ts'
 import type { PartLedger } from './part-ledger.ts'
 import { PatchWriter } from './patch-writer.ts'
@@ -187,13 +188,23 @@ export class UplinkS3Store extends S3Store {
     return upload
   }
 
-  /** One PATCH body at `offset`; see PatchWriter (one write per upload at a time). */
-  override async write(src: Readable, id: string, offset: number): Promise<number> {
+  /**
+   * One PATCH body at `offset`, with the Upload-Checksum it declared; see PatchWriter (one
+   * write per upload at a time). @tus/server calls `write(stream, id, offset)`: the checksum
+   * then comes from the request being handled (`declaredChecksum`, the one hand-off).
+   */
+  override async write(
+    src: Readable,
+    id: string,
+    offset: number,
+    checksum: DeclaredChecksum | undefined = declaredChecksum(),
+  ): Promise<number> {
     const inspections = this.inspections
-    if (!inspections) return this.patches.write(src, id, offset)
+    if (!inspections) return this.patches.write(src, id, offset, checksum)
     // The body passes through the upload's synchronous inspection, if its purpose has one.
     try {
-      const newOffset = await this.patches.write(inspections.tap(id, offset, src), id, offset)
+      const body = inspections.tap(id, offset, src)
+      const newOffset = await this.patches.write(body, id, offset, checksum)
       inspections.settle(id, newOffset)
       return newOffset
     } catch (err) {
