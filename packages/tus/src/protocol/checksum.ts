@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto'
+import { type Readable, Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { crc32 } from 'node:zlib'
 import { type TusError, tusError } from './errors.ts'
 
@@ -75,4 +77,36 @@ export function checksumMismatch(declared: DeclaredChecksum, actual: string): Tu
     'checksum_mismatch',
     `Checksum Mismatch: the ${declared.algorithm} of this PATCH's body is ${actual}, Upload-Checksum says ${declared.expected}; none of its bytes were kept, resend them from the same Upload-Offset`,
   )
+}
+
+/**
+ * One PATCH body checked against the Upload-Checksum it declared: the body passes through
+ * `hashing` while its digest is fed, and `verify` answers 460 once the body ended (tus: "460
+ * Checksum Mismatch: The checksum does not match the one computed by the server").
+ */
+export class BodyChecksum {
+  private readonly digest: Digest
+
+  constructor(private readonly declared: DeclaredChecksum) {
+    this.digest = createDigest(declared.algorithm)
+  }
+
+  /** Passes the PATCH body through while feeding its digest (errors of `src` carry over). */
+  hashing(src: Readable): Readable {
+    const { digest } = this
+    const through = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        digest.update(chunk)
+        done(null, chunk)
+      },
+    })
+    pipeline(src, through).catch(() => {})
+    return through
+  }
+
+  /** Throws 460 when the body's digest is not the one the PATCH declared (call once). */
+  verify(): void {
+    const actual = this.digest.digest()
+    if (actual !== this.declared.expected) throw checksumMismatch(this.declared, actual)
+  }
 }

@@ -2,13 +2,12 @@ import { rm } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import type { Part } from '@aws-sdk/client-s3'
 import type { MetadataValue } from '@tus/s3-store'
-import { createDigest, type DeclaredChecksum } from '../protocol/checksum.ts'
+import { BodyChecksum, type DeclaredChecksum } from '../protocol/checksum.ts'
 import { tusError } from '../protocol/errors.ts'
 import { requestState, takeRead } from '../protocol/request-state.ts'
 import type { IncompletePart } from './incomplete-part.ts'
 import type { LedgerPart, PartLedger } from './part-ledger.ts'
 import { uploadParts } from './part-uploads.ts'
-import { concat, hashing, verify } from './patch-streams.ts'
 import { isMissingUpload } from './s3-answers.ts'
 import type { StoreTempDir } from './temp-dirs.ts'
 import {
@@ -99,8 +98,8 @@ export class PatchWriter {
     declared: DeclaredChecksum | undefined,
   ): Promise<number> {
     const { store } = this
-    const digest = declared ? createDigest(declared.algorithm) : undefined
-    const body = digest ? hashing(src, digest) : src
+    const checksum = declared ? new BodyChecksum(declared) : undefined
+    const body = checksum ? checksum.hashing(src) : src
     const metadata = await store.metadata(id)
     // What this request's getUpload read under the same lock, else read now.
     const read = takeRead(id)
@@ -114,7 +113,7 @@ export class PatchWriter {
       for await (const _ of body) {
         // nothing: the body limit of a completed upload is 0 bytes
       }
-      verify(declared, digest)
+      checksum?.verify()
       return offset
     }
     await store.verified.forgetUnverified(id, parts, ledger)
@@ -156,7 +155,7 @@ export class PatchWriter {
         record,
         recordLast,
       })
-      verify(declared, digest)
+      checksum?.verify()
       await withheld?.keep()
     } catch (err) {
       await withheld?.drop()
@@ -220,4 +219,9 @@ function listedPart(part: LedgerPart, md5: boolean): Part {
     ETag: etag,
     ...(md5 ? {} : { ChecksumSHA256: part.sha256 }),
   }
+}
+
+/** The sources one after another. */
+async function* concat(...sources: AsyncIterable<Buffer>[]): AsyncGenerator<Buffer> {
+  for (const source of sources) yield* source
 }

@@ -56,7 +56,7 @@ export interface UplinkS3StoreOptions extends Options {
 
 /**
  * @tus/s3-store with Uplink's needs, composed of: PATCH bodies streamed into part files hashed
- * while written and sent as they fill (patch-writer.ts, part-uploads.ts, part-files.ts); parts
+ * while written and sent as they fill (patch-writer.ts, part-uploads.ts); parts
  * recorded once S3 acknowledged their SHA-256, and counted on resume only when S3 lists them
  * exactly as written (verified-parts.ts); a per-store temp folder swept of dead processes'
  * leftovers (temp-dirs.ts). The `.part` object is removed on termination, and
@@ -200,15 +200,14 @@ export class UplinkS3Store extends S3Store {
     checksum: DeclaredChecksum | undefined = declaredChecksum(),
   ): Promise<number> {
     const inspections = this.inspections
-    if (!inspections) return this.patches.write(src, id, offset, checksum)
-    // The body passes through the upload's synchronous inspection, if its purpose has one.
     try {
-      const body = inspections.tap(id, offset, src)
+      // The body passes through the upload's synchronous inspection, if its purpose has one.
+      const body = inspections ? inspections.tap(id, offset, src) : src
       const newOffset = await this.patches.write(body, id, offset, checksum)
-      inspections.settle(id, newOffset)
+      inspections?.settle(id, newOffset)
       return newOffset
     } catch (err) {
-      inspections.drop(id)
+      inspections?.drop(id)
       throw err
     }
   }
