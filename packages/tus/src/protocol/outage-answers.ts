@@ -1,8 +1,15 @@
 import { isDependencyUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@uplink/core'
-import { PartChecksumError } from '../store/s3-answers.ts'
 import { type TusError, tusError } from './errors.ts'
 
 // The tus answers for failures no hook turned into one, from the @uplink/core catalogue.
+
+/**
+ * S3 acknowledged a part with a checksum other than the one sent: it was not stored as sent.
+ * Thrown by the store (store/verified-parts.ts), answered 460 here.
+ */
+export class PartChecksumError extends Error {
+  override readonly name = 'PartChecksumError'
+}
 
 /** S3 error codes for a body that does not match the checksum (or MD5) sent with it. */
 const S3_CHECKSUM_REFUSALS = new Set([

@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type { Part } from '@aws-sdk/client-s3'
-import type { Document } from '@uplink/db'
-import type { LedgerPart } from '../store/part-ledger.ts'
+import type { Document, LedgerPart } from '@uplink/db'
 import type { DeclaredChecksum } from './checksum.ts'
 
 /**

@@ -1,9 +1,5 @@
-// What S3's answers mean for the store: a part not stored as sent, missing objects.
-
-/** S3 acknowledged a part with a checksum other than the one sent: it was not stored as sent. */
-export class PartChecksumError extends Error {
-  override readonly name = 'PartChecksumError'
-}
+// What S3's answers mean for the store: empty bodies' digests, missing objects. A part not
+// stored as sent is a PartChecksumError (protocol/outage-answers.ts, which answers it with 460).
 
 /** Base64 SHA-256 of zero bytes. */
 export const EMPTY_SHA256 = '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='

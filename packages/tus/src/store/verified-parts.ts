@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import type { HeadObjectCommandOutput, Part } from '@aws-sdk/client-s3'
 import type { MetadataValue } from '@tus/s3-store'
+import { PartChecksumError } from '../protocol/outage-answers.ts'
 import { isPartAsWritten, type LedgerPart, type PartLedger } from './part-ledger.ts'
-import { EMPTY_MD5, EMPTY_SHA256, isNotFound, PartChecksumError } from './s3-answers.ts'
+import { EMPTY_MD5, EMPTY_SHA256, isNotFound } from './s3-answers.ts'
 import type { StoreS3 } from './store-s3.ts'
 
 /** The incomplete part (`<id>.part`) is number 0 in the ledger. */
