@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes the Dockerfile's base image, node:24-bookworm-slim, in the local podman store when no
-# registry can be reached: Debian bookworm (debootstrap, minbase, from the Debian mirror) with the
+# registry can be reached: Debian bookworm (debootstrap, minbase, from its default Debian mirror) with the
 # pinned Node 24 of scripts/ensure-node.sh at /usr/local/bin, corepack, and the `node` user
 # (uid 1000), as the official image has them, and this machine's CA certificates (Node trusts them
 # through NODE_EXTRA_CA_CERTS, so a TLS-inspecting proxy to the registry works). Prints the image name. Needs root, debootstrap and
@@ -19,7 +19,7 @@ rootfs="$work/rootfs"
 if [ ! -x "$rootfs/bin/sh" ]; then
   echo "debootstrap bookworm into .tools/node-image (first run only, several minutes)..." >&2
   rm -rf "$rootfs" && mkdir -p "$work"
-  debootstrap --variant=minbase bookworm "$rootfs" http://deb.debian.org/debian >&2
+  debootstrap --variant=minbase bookworm "$rootfs" >&2
   # What the slim image leaves out: package caches, docs, man pages.
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* \
     "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/*
