@@ -1,8 +1,8 @@
 /**
- * Fault suite for direct-to-S3 multipart uploads (issue #10): the `uplink` CLI interrupted
- * (SIGINT, SIGKILL) during multipart parts, parts padded on the way to S3. The server's S3
- * endpoint is a fault proxy, so every signed URL points at it. Presigned PUT bodies cut or padded
- * are in presigned-put-faults.int.test.ts. Every trial ends with a download SHA-256-identical to
+ * Fault suite for direct-to-S3 uploads through the CLI (issue #10): the `uplink` CLI interrupted
+ * (SIGINT, SIGKILL) during multipart parts, parts padded and PUT bodies cut on the way to S3 (the
+ * CLI retries). The server's S3 endpoint is a fault proxy, so every signed URL points at it. A
+ * presigned PUT damaged with the client gone is in presigned-put-faults.int.test.ts. Every trial ends with a download SHA-256-identical to
  * the file, or with a clear error and no document `uploaded`/`ready`. Replay the offsets with
  * FAULT_SEED=<seed> (printed at the start).
  */
@@ -13,11 +13,13 @@ import { join } from 'node:path'
 import { faultTrials } from '@uplink/testing'
 import { describe, expect, it } from 'vitest'
 import { runUplink } from './support/cli.ts'
-import { directFaults, MiB, SLOW } from './support/direct-faults.ts'
+import { directFaults, MiB, pdfBytes, SLOW } from './support/direct-faults.ts'
 
 const trials = faultTrials('direct-upload faults')
 const { ctx, env, expectIntact } = directFaults(trials)
 const partPath = (n: number) => new RegExp(`[?&]partNumber=${n}(&|$)`)
+/** A presigned single PUT: no partNumber in the query. */
+const putPath = /^(?!.*[?&]partNumber=)/
 
 /** Kills `child` once the proxy has received `bytes` more request body bytes. */
 function killAfterBytes(child: ChildProcess, bytes: number, signal: NodeJS.Signals) {
@@ -109,6 +111,33 @@ describe('direct-upload fault suite', () => {
       ctx.proxy.setFault(undefined)
       const second = await runUplink(ctx.dir, args, await env('cli-pad'))
       await expectIntact(trial, 'cli-pad', data, second)
+    },
+    SLOW,
+  )
+
+  it(
+    'a presigned PUT whose body is cut ends intact (the CLI retries), or clearly failed in at most 20 % of trials',
+    async () => {
+      const family = trials.family('PUT cut', { trials: 2 })
+      for (let t = 1; t <= 2; t++) {
+        const size = trials.between(2 * MiB, 12 * MiB)
+        const offset = trials.between(1, size)
+        const trial = `PUT cut #${t}`
+        trials.log(trial, { size, offset })
+        const data = pdfBytes(size)
+        await writeFile(join(ctx.dir, `cut-${t}.pdf`), data)
+        ctx.proxy.setFault({ kind: 'cut', method: 'PUT', path: putPath, offset })
+        const faults = ctx.proxy.stats.faults.length
+        const run = await runUplink(
+          ctx.dir,
+          ['upload', `cut-${t}.pdf`, '--purpose', 'document'],
+          await env(`put-cut-${t}`),
+        )
+        ctx.proxy.setFault(undefined)
+        expect(ctx.proxy.stats.faults.length - faults).toBe(1)
+        await expectIntact(trial, `put-cut-${t}`, data, run, family)
+      }
+      family.expectEnoughIntact()
     },
     SLOW,
   )
