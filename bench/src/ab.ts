@@ -24,13 +24,19 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'boolean' },
   },
 })
-if (!values.baseline) throw new Error('--baseline <path to the baseline bundle main.js> is required')
+if (!values.baseline)
+  throw new Error('--baseline <path to the baseline bundle main.js> is required')
 const rounds = Number(values.rounds)
 const sections = new Set(values.only.split(','))
 const load = { connections: Number(values.connections), durationSeconds: Number(values.duration) }
 const say = (text: string) => console.error(`ab: ${text}`)
 const loads: string[] = []
-const noteLoad = () => loads.push(loadavg().map((l) => l.toFixed(1)).join(' '))
+const noteLoad = () =>
+  loads.push(
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' '),
+  )
 
 const profileDir = resolve('results/profiles')
 const stack = await startStack({
@@ -68,7 +74,8 @@ try {
           add(`${l.name} req/s`, side, l.requestsPerSecond)
           add(`${l.name} p50 ms`, side, l.p50)
           if (l.errors) add(`${l.name} errors`, side, l.errors)
-          if (l !== results[0]) add(`${l.name} / healthz %`, side, (l.requestsPerSecond / floor) * 100)
+          if (l !== results[0])
+            add(`${l.name} / healthz %`, side, (l.requestsPerSecond / floor) * 100)
         }
       }
       if (sections.has('content')) {
