@@ -47,7 +47,13 @@ describe('OpenAPI', () => {
       'GET /documents/{id}',
       'GET /documents/{id}/download-url',
       'POST /documents',
+      'DELETE /uploads/multipart/{documentId}',
+      'GET /uploads/multipart/{documentId}/parts',
       'POST /uploads/confirm',
+      'POST /uploads/multipart',
+      'POST /uploads/multipart/{documentId}/complete',
+      'POST /uploads/multipart/{documentId}/sign-parts',
+      'POST /uploads/presign-post',
       'POST /uploads/presign-put',
     ])
     for (const { op } of routes)
