@@ -1,6 +1,7 @@
 export * from './app-error.ts'
 export * from './auth.ts'
 export * from './document.ts'
+export * from './error-body.ts'
 export * from './errors.ts'
 export * from './filename.ts'
 export * from './inputs.ts'
