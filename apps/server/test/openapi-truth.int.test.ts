@@ -47,7 +47,7 @@ async function exchange(
     method: string
     token?: string | null
     body?: unknown
-    raw?: string
+    raw?: string | FormData
     headers?: Record<string, string>
   },
 ): Promise<Answer> {
@@ -379,6 +379,29 @@ describe('every /api operation answers what the document declares', () => {
         })
       ).status,
     ).toBe(401)
+  })
+
+  it('POST /documents (an Express route) answers the same Error object: 201, 400, 401', async () => {
+    const token = await h.token('form')
+    const form = (purpose: string) => {
+      const body = new FormData()
+      body.append('purpose', purpose)
+      body.append('file', new Blob([pdf], { type: 'application/pdf' }), 'a.pdf')
+      return body
+    }
+    const post = (purpose: string, t: string | null = token) =>
+      exchange('documents-post', {
+        method: 'POST',
+        path: '/documents',
+        token: t,
+        raw: form(purpose),
+      })
+    expect((await post('document')).status).toBe(201)
+    expect(await post('nope')).toMatchObject({ status: 400, body: { code: 'policy_violation' } })
+    expect(await post('document', null)).toMatchObject({
+      status: 401,
+      body: { code: 'unauthorized' },
+    })
   })
 
   it('headers over the limit get 431, declared on every operation', async () => {
