@@ -4,6 +4,7 @@ import { download } from './download.ts'
 import { toUplinkError, UplinkError } from './errors.ts'
 import type { UploadSource } from './source.ts'
 import { type ClientContext, createTrpc, type UplinkTrpc } from './trpc.ts'
+import { withUplinkErrors } from './uplink-errors.ts'
 import type { UploadFileOptions } from './upload/options.ts'
 import { uploadFile } from './upload/upload-file.ts'
 
@@ -23,7 +24,7 @@ export interface UplinkClientOptions {
 
 /** The Uplink client: the typed tRPC client plus upload and download helpers. */
 export interface UplinkClient {
-  /** The fully typed tRPC client; its calls throw TRPCClientError (see `toUplinkError`). */
+  /** The fully typed tRPC client; its calls reject with `UplinkError`, like every method here. */
   trpc: UplinkTrpc
   /** Uploads a path, Buffer, Blob or sized Readable; resolves to the confirmed document. */
   uploadFile(source: UploadSource, options: UploadFileOptions): Promise<DocumentView>
@@ -70,7 +71,8 @@ export function createUplinkClient(options: UplinkClientOptions): UplinkClient {
     }
   }
   return {
-    trpc: ctx.trpc,
+    // The same typed client, its rejections as UplinkError like every other method.
+    trpc: withUplinkErrors(ctx.trpc),
     uploadFile: (source, opts) => uploadFile(ctx, source, opts),
     download: (documentId, dest, opts) => download(ctx, documentId, dest, opts),
     info: (id) => call(() => ctx.trpc.documents.byId.query({ id })),
