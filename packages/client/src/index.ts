@@ -13,5 +13,5 @@ export { backoffDelay, isRetryable, type RetryOptions, withRetry } from './retry
 export type { UploadSource } from './source.ts'
 export { defaultStateDir, StateStore, type UploadState } from './state-store.ts'
 export type { RouterInputs, RouterOutputs, UplinkTrpc } from './trpc.ts'
-export type { UploadFileOptions, UploadProgress } from './upload/options.ts'
+export type { DefaultPurpose, UploadFileOptions, UploadProgress } from './upload/options.ts'
 export { DOCUMENT_ID_HEADER } from './upload/tus.ts'
