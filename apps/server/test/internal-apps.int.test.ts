@@ -143,6 +143,23 @@ describe('OpenAPI', () => {
 })
 
 describe('one implementation, two front doors', () => {
+  it('answers the same error body over /api, and in the data of a tRPC error', async () => {
+    const headers = { authorization: `Bearer ${await h.token('same-error')}` }
+    const id = '00000000-0000-4000-8000-000000000000'
+    const rest = await (await fetch(`${h.baseUrl}/api/documents/${id}`, { headers })).json()
+    const input = encodeURIComponent(JSON.stringify({ id }))
+    const rpc = await fetch(`${h.baseUrl}/trpc/documents.byId?input=${input}`, { headers })
+    const body = (await rpc.json()) as { error: { data: { code: string; error: unknown } } }
+    expect(rpc.status).toBe(404)
+    expect(body.error.data.code).toBe('NOT_FOUND')
+    expect(body.error.data.error).toEqual({
+      code: 'document_not_found',
+      message: `document ${id} was not found`,
+      requestId: expect.stringMatching(/./),
+    })
+    expect(rest).toEqual({ ...(body.error.data.error as object), requestId: expect.any(String) })
+  })
+
   it('keeps /trpc strict about types after /api calls (sizes stay numbers, never coerced strings)', async () => {
     const token = await h.token('strict')
     const input = { purpose: 'document', filename: 'a.pdf', contentType: 'application/pdf' }
