@@ -45,6 +45,8 @@ export class UplinkError extends Error {
   readonly status: number | undefined
   /** The server's Retry-After (429, 503) in milliseconds, when it sent one. */
   readonly retryAfterMs: number | undefined
+  /** True when S3 answered (a presigned PUT or part), not Uplink's server. */
+  readonly fromStorage: boolean
   constructor(
     readonly code: UplinkErrorCode,
     message: string,
@@ -52,12 +54,14 @@ export class UplinkError extends Error {
       cause?: unknown
       status?: number | undefined
       retryAfterMs?: number | undefined
+      fromStorage?: boolean
     } = {},
   ) {
     super(message, { cause: options.cause })
     this.hint = HINTS[code]
     this.status = options.status
     this.retryAfterMs = options.retryAfterMs
+    this.fromStorage = options.fromStorage ?? false
   }
 }
 
@@ -149,6 +153,19 @@ export function codeForStatus(status: number): UplinkErrorCode {
 export function httpError(status: number, what: string, retryAfter?: string | null): UplinkError {
   return new UplinkError(codeForStatus(status), `${what} failed with HTTP ${status}`, {
     status,
+    retryAfterMs: parseRetryAfter(retryAfter),
+  })
+}
+
+/** Maps S3's answer to a presigned upload (PUT or part) to an UplinkError retried as S3's. */
+export function storageError(
+  status: number,
+  what: string,
+  retryAfter?: string | null,
+): UplinkError {
+  return new UplinkError(codeForStatus(status), `${what} failed with HTTP ${status}`, {
+    status,
+    fromStorage: true,
     retryAfterMs: parseRetryAfter(retryAfter),
   })
 }

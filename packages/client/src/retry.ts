@@ -1,4 +1,9 @@
-import { isTransientStatus, RETRY_POLICY, retryDelayMs } from '@uplink/core'
+import {
+  isRetryableStorageStatus,
+  isTransientStatus,
+  RETRY_POLICY,
+  retryDelayMs,
+} from '@uplink/core'
 import { isAbort, UplinkError } from './errors.ts'
 
 /** Defaults from the one retry policy of `@uplink/core` (RETRY_POLICY). */
@@ -22,12 +27,17 @@ export function backoffDelay(
   return retryDelayMs(retry, { baseDelayMs: base, maxDelayMs: max, random })
 }
 
-/** Network failures and the transient statuses of the one retry policy (`isTransientStatus`). */
+/**
+ * Network failures and the transient statuses of the one retry policy (`isTransientStatus`),
+ * plus S3's own 409 for S3's answers (a race the store says to retry: `isRetryableStorageStatus`).
+ */
 export function isRetryable(err: unknown): boolean {
   if (isAbort(err)) return false
   if (err instanceof UplinkError) {
     if (err.code === 'NETWORK') return true
-    return err.status !== undefined && isTransientStatus(err.status)
+    const s = err.status
+    if (err.fromStorage && s !== undefined) return isRetryableStorageStatus(s)
+    return s !== undefined && isTransientStatus(s)
   }
   // fetch rejects with a TypeError for resets, refused connections and DNS failures.
   return err instanceof TypeError
