@@ -9,8 +9,8 @@ import { promisify } from 'node:util'
 import {
   createUplinkClient,
   fetchSigned,
-  type UploadFileOptions,
   UplinkError,
+  type UploadFileOptions,
 } from '@uplink/client'
 import { findDocumentById } from '@uplink/db'
 import { startFaultProxy } from '@uplink/testing'
