@@ -89,7 +89,9 @@ async function putPart(
     })
     await res.body?.cancel()
     if (res.status === 403 && fresh === 0) continue
-    if (!res.ok) throw storageError(res.status, `PUT of part ${partNumber}`)
+    if (!res.ok) {
+      throw storageError(res.status, `PUT of part ${partNumber}`, res.headers.get('retry-after'))
+    }
     const etag = res.headers.get('etag')
     if (!etag) {
       throw new UplinkError(

@@ -40,7 +40,8 @@ export async function uploadPut(
           signal: ctl.signal ?? null,
         })
         await res.body?.cancel()
-        if (!res.ok) throw storageError(res.status, 'PUT of the file')
+        if (!res.ok)
+          throw storageError(res.status, 'PUT of the file', res.headers.get('retry-after'))
       },
       { signal: ctl.signal },
     )
