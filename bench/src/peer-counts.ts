@@ -24,7 +24,7 @@ export interface CountOptions extends UploadSettings {
 /** The work one upload of a kind caused on one side, averaged over the counted uploads. */
 export interface WorkCount {
   kind: string
-  side: 'Uplink' | 'tusd'
+  side: TusSide['name']
   uploads: number
   /** S3 requests per upload, by operation. */
   s3: S3Counts
