@@ -12,7 +12,7 @@ import { applyCors } from './cors.ts'
 import { codeForStatus, knownAnswer } from './error-answers.ts'
 import { ERROR_CODE_HEADER, isTusError, type TusError, tusError } from './errors.ts'
 import { outageAnswer } from './outage-answers.ts'
-import { withRequestState } from './request-state.ts'
+import { releaseLocksAhead, withRequestState } from './request-state.ts'
 import { isSafeRawPath } from './upload-id.ts'
 
 type ServerOptions = ConstructorParameters<typeof Server>[0]
@@ -76,7 +76,13 @@ export class UplinkTusServer extends Server {
 
   /** Each request runs with its own state: what it read of an upload is not read again. */
   private respond(req: Request, rawPath: string): Promise<Response> {
-    return withRequestState(() => this.respondChecked(req, rawPath))
+    return withRequestState(async () => {
+      try {
+        return await this.respondChecked(req, rawPath)
+      } finally {
+        releaseLocksAhead()
+      }
+    })
   }
 
   private async respondChecked(req: Request, rawPath: string): Promise<Response> {
