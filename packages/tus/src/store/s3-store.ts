@@ -10,6 +10,7 @@ import { type MetadataValue, type Options, S3Store } from '@tus/s3-store'
 import { ERRORS, TUS_RESUMABLE, Upload } from '@tus/utils'
 import { normalizeContentType } from '@uplink/core'
 import { requestState } from '../protocol/request-state.ts'
+import { FreshUploads } from './fresh-uploads.ts'
 import { downloadIncompletePart } from './incomplete-part.ts'
 import type { PartLedger } from './part-ledger.ts'
 import { PatchWriter } from './patch-writer.ts'
@@ -72,6 +73,8 @@ export class UplinkS3Store extends S3Store {
   private readonly deferredLengthBound: number | undefined
   private readonly termination: Termination | undefined
   private readonly inspections: SyncInspections | undefined
+  /** Created here, not read or written since (see getUpload). */
+  private readonly fresh = new FreshUploads()
 
   /** The store's own S3 client, for instrumentation (metrics middleware). */
   get s3Client(): S3Store['client'] {
@@ -181,6 +184,7 @@ export class UplinkS3Store extends S3Store {
       })
     }
     // Nothing is stored yet: no parts, no ledger records, no `.part` object.
+    if (upload.size !== undefined) this.fresh.add(upload.id)
     const state = requestState()
     state?.read.set(upload.id, { parts: [], ledger: new Map(), noIncomplete: true })
     state?.written.set(upload.id, { offset: 0 })
@@ -189,6 +193,7 @@ export class UplinkS3Store extends S3Store {
 
   /** One PATCH body at `offset`; see PatchWriter (one write per upload at a time). */
   override async write(src: Readable, id: string, offset: number): Promise<number> {
+    this.fresh.delete(id)
     const inspections = this.inspections
     if (!inspections) return this.patches.write(src, id, offset)
     // The body passes through the upload's synchronous inspection, if its purpose has one.
@@ -221,6 +226,16 @@ export class UplinkS3Store extends S3Store {
     // The same request's write (or creation) just left the upload here.
     const written = state?.written.get(id)
     if (written) return at(written.offset)
+    const ledgerRead = this.ledger.list(id)
+    // Created here and not touched since: S3 holds no part and no `.part` object of ours. Any part
+    // another instance stored meanwhile would be in the ledger (only recorded parts ever count).
+    if (this.fresh.take(id) && state?.documents.get(id)?.status === 'pending') {
+      const ledger = await ledgerRead
+      if (ledger.size === 0) {
+        state.read.set(id, { parts: [], ledger, noIncomplete: true })
+        return at(0)
+      }
+    }
     // The three reads are independent: one round trip of waiting instead of three.
     const [listed, ledger, head] = await Promise.all([
       super.retrieveParts(id).catch((err: unknown) => {
@@ -228,7 +243,7 @@ export class UplinkS3Store extends S3Store {
         if (isMissingUpload(err)) return undefined
         throw err
       }),
-      this.ledger.list(id),
+      ledgerRead,
       this.verified.headIncomplete(id),
     ])
     if (!listed) return at(file.size)
@@ -322,6 +337,7 @@ export class UplinkS3Store extends S3Store {
 
   /** Deletes the info and incomplete-part objects and the ledger of an upload. */
   async forgetFinished(id: string): Promise<void> {
+    this.fresh.delete(id)
     await this.client.deleteObjects({
       Bucket: this.bucket,
       Delete: { Objects: [{ Key: this.infoKey(id) }, { Key: this.partKey(id, true) }] },
