@@ -193,8 +193,11 @@ export async function runPeer(
       const ms = await timedMs(() =>
         pool(o.smallUploads, o.smallConcurrency, () => upload(side, () => small, o.smallSize)),
       )
-      if (side.pid)
-        manyCpu.runs[side.name]!.push(((cpuSeconds(side.pid) - cpu) * 1000) / o.smallUploads)
+      if (side.pid) {
+        const ms = ((cpuSeconds(side.pid) - cpu) * 1000) / o.smallUploads
+        manyCpu.runs[side.name]!.push(ms)
+        say(`peer round ${r + 1} ${manyCpu.name}, ${side.name}: ${round(ms)} ms`)
+      }
       return [o.smallUploads / (ms / 1000)]
     })
     await each(oneByOne, async (side) => {
