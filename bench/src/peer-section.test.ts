@@ -41,9 +41,13 @@ describe('peer section', () => {
         ['Uplink', 'tusd'],
         ['Uplink', 'tusd'],
         ['Uplink', 'tusd'],
+        ['Uplink', 'tusd'],
       ])
-      for (const m of timing.measures)
-        for (const v of Object.values(m.value)) expect(v).toBeGreaterThan(0)
+      for (const m of timing.measures) {
+        // CPU time is read in 10 ms ticks: three tiny uploads may cost tusd none.
+        const least = m.unit === 'ms' && m.name.startsWith('server CPU') ? 0 : Number.MIN_VALUE
+        for (const v of Object.values(m.value)) expect(v).toBeGreaterThanOrEqual(least)
+      }
       expect(peer.tables).toMatch(/\| one 6 MiB upload, one PATCH \| .* \| \d+\.\d\d \|/)
 
       // Every tus kind on both sides, the presigned PUT on Uplink only.

@@ -34,6 +34,11 @@ export interface RequestState {
   documents: Map<string, Document>
   /** Uploads this request completed: the object S3 now holds (no HeadObject needed). */
   completed: Map<string, { size: number; contentType: string | undefined }>
+  /**
+   * Cross-instance locks this request started taking ahead of its lock, while its ownership
+   * check ran: each resolves to its release once held, or undefined (held elsewhere, not needed).
+   */
+  locksAhead: Map<string, Promise<(() => Promise<void>) | undefined>>
 }
 
 const storage = new AsyncLocalStorage<RequestState>()
@@ -51,9 +56,28 @@ export function withRequestState<T>(
       made: new Set(),
       documents: new Map(),
       completed: new Map(),
+      locksAhead: new Map(),
     },
     run,
   )
+}
+
+/** Takes the lock this request started taking ahead for `id`, if any (its lock() holds it now). */
+export function takeLockAhead(id: string): Promise<(() => Promise<void>) | undefined> | undefined {
+  const state = storage.getStore()
+  const ahead = state?.locksAhead.get(id)
+  state?.locksAhead.delete(id)
+  return ahead
+}
+
+/** Releases the locks taken ahead that no lock() took (the request was refused before it locked). */
+export function releaseLocksAhead(): void {
+  const state = storage.getStore()
+  if (!state) return
+  for (const ahead of state.locksAhead.values()) {
+    void ahead.then((release) => release?.()).catch(() => {})
+  }
+  state.locksAhead.clear()
 }
 
 /** The current request's state, if the request runs in one. */

@@ -7,7 +7,7 @@ import { applyCors } from './cors.ts'
 import { codeForStatus, knownAnswer } from './error-answers.ts'
 import { ERROR_CODE_HEADER, isTusError, type TusError, tusError } from './errors.ts'
 import { outageAnswer } from './outage-answers.ts'
-import { withRequestState } from './request-state.ts'
+import { releaseLocksAhead, withRequestState } from './request-state.ts'
 import { isSafeRawPath } from './upload-id.ts'
 
 type ServerOptions = ConstructorParameters<typeof Server>[0]
@@ -76,7 +76,13 @@ export class UplinkTusServer extends Server {
   private respond(req: Request, rawPath: string): Promise<Response> {
     const checked = this.check(req, rawPath)
     const checksum = isTusError(checked) ? undefined : checked.checksum
-    return withRequestState({ checksum }, () => this.respondChecked(req, checked))
+    return withRequestState({ checksum }, async () => {
+      try {
+        return await this.respondChecked(req, checked)
+      } finally {
+        releaseLocksAhead()
+      }
+    })
   }
 
   private async respondChecked(

@@ -11,6 +11,7 @@ import { ERRORS, TUS_RESUMABLE, Upload } from '@tus/utils'
 import { normalizeContentType } from '@uplink/core'
 import type { DeclaredChecksum } from '../protocol/checksum.ts'
 import { declaredChecksum, requestState } from '../protocol/request-state.ts'
+import { FreshUploads } from './fresh-uploads.ts'
 import { downloadIncompletePart } from './incomplete-part.ts'
 import type { PartLedger } from './part-ledger.ts'
 import { PatchWriter } from './patch-writer.ts'
@@ -73,6 +74,8 @@ export class UplinkS3Store extends S3Store {
   private readonly deferredLengthBound: number | undefined
   private readonly termination: Termination | undefined
   private readonly inspections: SyncInspections | undefined
+  /** Created here, not read or written since (see getUpload). */
+  private readonly fresh = new FreshUploads()
 
   /** The store's own S3 client, for instrumentation (metrics middleware). */
   get s3Client(): S3Store['client'] {
@@ -182,6 +185,7 @@ export class UplinkS3Store extends S3Store {
       })
     }
     // Nothing is stored yet: no parts, no ledger records, no `.part` object.
+    if (upload.size !== undefined) this.fresh.add(upload.id)
     const state = requestState()
     state?.read.set(upload.id, { parts: [], ledger: new Map(), noIncomplete: true })
     state?.written.set(upload.id, { offset: 0 })
@@ -199,6 +203,7 @@ export class UplinkS3Store extends S3Store {
     offset: number,
     checksum: DeclaredChecksum | undefined = declaredChecksum(),
   ): Promise<number> {
+    this.fresh.delete(id)
     const inspections = this.inspections
     try {
       // The body passes through the upload's synchronous inspection, if its purpose has one.
@@ -231,6 +236,16 @@ export class UplinkS3Store extends S3Store {
     // The same request's write (or creation) just left the upload here.
     const written = state?.written.get(id)
     if (written) return at(written.offset)
+    const ledgerRead = this.ledger.list(id)
+    // Created here and not touched since: S3 holds no part and no `.part` object of ours. Any part
+    // another instance stored meanwhile would be in the ledger (only recorded parts ever count).
+    if (this.fresh.take(id) && state?.documents.get(id)?.status === 'pending') {
+      const ledger = await ledgerRead
+      if (ledger.size === 0) {
+        state.read.set(id, { parts: [], ledger, noIncomplete: true })
+        return at(0)
+      }
+    }
     // The three reads are independent: one round trip of waiting instead of three.
     const [listed, ledger, head] = await Promise.all([
       super.retrieveParts(id).catch((err: unknown) => {
@@ -238,7 +253,7 @@ export class UplinkS3Store extends S3Store {
         if (isMissingUpload(err)) return undefined
         throw err
       }),
-      this.ledger.list(id),
+      ledgerRead,
       this.verified.headIncomplete(id),
     ])
     if (!listed) return at(file.size)
@@ -332,6 +347,7 @@ export class UplinkS3Store extends S3Store {
 
   /** Deletes the info and incomplete-part objects and the ledger of an upload. */
   async forgetFinished(id: string): Promise<void> {
+    this.fresh.delete(id)
     await this.client.deleteObjects({
       Bucket: this.bucket,
       Delete: { Objects: [{ Key: this.infoKey(id) }, { Key: this.partKey(id, true) }] },
