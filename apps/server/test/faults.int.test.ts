@@ -176,8 +176,8 @@ describe('direct-upload fault suite', () => {
         void proxy.nextFault().then(() => child.kill('SIGKILL'))
       })
       expect(first.signal).toBe('SIGKILL')
-      // Let the proxy finish sending the padding, as a store would have kept it.
-      await new Promise((r) => setTimeout(r, 1000))
+      // The proxy has sent all the padding and S3 has answered it: the store kept what it keeps.
+      await proxy.settled()
       proxy.setFault(undefined)
       const second = await runUplink(dir, args, await env('cli-pad'))
       await expectIntact(trial, 'cli-pad', data, second)
@@ -233,7 +233,8 @@ describe('direct-upload fault suite', () => {
           },
         )
         expect(run.signal).toBe('SIGKILL')
-        await new Promise((r) => setTimeout(r, 1000))
+        // S3 has had every byte the cut or padded PUT will send: what it stored is final.
+        await proxy.settled()
         proxy.setFault(undefined)
         // What the S3 event worker or reconcile would do next: confirm with HeadObject.
         const trpc = await h.client(user)
