@@ -42,14 +42,17 @@ export class UplinkError extends Error {
   readonly hint: string
   /** The HTTP status behind the error, when there was one. */
   readonly status: number | undefined
+  /** True when S3 answered (a presigned PUT or part), not Uplink's server. */
+  readonly fromStorage: boolean
   constructor(
     readonly code: UplinkErrorCode,
     message: string,
-    options: { cause?: unknown; status?: number } = {},
+    options: { cause?: unknown; status?: number; fromStorage?: boolean } = {},
   ) {
     super(message, { cause: options.cause })
     this.hint = HINTS[code]
     this.status = options.status
+    this.fromStorage = options.fromStorage ?? false
   }
 }
 
@@ -125,7 +128,15 @@ export function codeForStatus(status: number): UplinkErrorCode {
               : 'BAD_REQUEST'
 }
 
-/** Maps an HTTP status from S3 (or our server) to an UplinkError. */
+/** Maps an HTTP status from our server (or a download's storage) to an UplinkError. */
 export function httpError(status: number, what: string): UplinkError {
   return new UplinkError(codeForStatus(status), `${what} failed with HTTP ${status}`, { status })
+}
+
+/** Maps S3's answer to a presigned upload (PUT or part) to an UplinkError retried as S3's. */
+export function storageError(status: number, what: string): UplinkError {
+  return new UplinkError(codeForStatus(status), `${what} failed with HTTP ${status}`, {
+    status,
+    fromStorage: true,
+  })
 }

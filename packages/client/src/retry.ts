@@ -1,3 +1,4 @@
+import { isRetryableStorageStatus } from '@uplink/core'
 import { isAbort, UplinkError } from './errors.ts'
 
 export interface RetryOptions {
@@ -20,12 +21,16 @@ export function backoffDelay(
   return Math.round(random() * Math.min(max, base * 2 ** retry))
 }
 
-/** Network failures, 5xx, 408 and 429 are worth another try; anything else is not. */
+/**
+ * Network failures, 5xx, 408 and 429 are worth another try; anything else is not, except S3's
+ * own 409 (a race the store says to retry: `isRetryableStorageStatus`).
+ */
 export function isRetryable(err: unknown): boolean {
   if (isAbort(err)) return false
   if (err instanceof UplinkError) {
     if (err.code === 'NETWORK') return true
     const s = err.status
+    if (err.fromStorage && s !== undefined) return isRetryableStorageStatus(s)
     return s !== undefined && (s >= 500 || s === 408 || s === 429)
   }
   // fetch rejects with a TypeError for resets, refused connections and DNS failures.

@@ -10,6 +10,7 @@ import {
   uploadRequestInput,
 } from '@uplink/core'
 import { setUploadRef, transitionDocument } from '@uplink/db'
+import { isNoSuchUpload } from '@uplink/storage'
 import {
   checkPartList,
   checkSignRequest,
@@ -164,13 +165,11 @@ export const multipartRouter = router({
       if (current.status !== 'pending') return toDocumentView(await verifyUpload(ctx, current))
       const doc = await pendingMultipart(ctx, input.documentId)
       const upload = { key: doc.objectKey, uploadId: doc.uploadRef }
-      const stored = await ctx.storage.multipart
-        .listParts(upload)
-        .catch((err: { name?: string }) => {
-          // Completed by an earlier call that died before the row moved: HeadObject decides.
-          if (err.name === 'NoSuchUpload') return undefined
-          throw err
-        })
+      const stored = await ctx.storage.multipart.listParts(upload).catch((err: unknown) => {
+        // Completed by an earlier call that died before the row moved: HeadObject decides.
+        if (isNoSuchUpload(err)) return undefined
+        throw err
+      })
       if (stored) {
         const parts = checkPartList(plan(doc), input.parts, stored)
         await ctx.storage.multipart.complete({ ...upload, parts })
