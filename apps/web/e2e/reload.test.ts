@@ -84,12 +84,14 @@ describe('leaving and coming back', () => {
     await expect.poll(() => presigned).toBe(1)
     // Golden Retriever (throttled to one write per 500 ms) has stored the started upload.
     await expect
-      .poll(() =>
-        page.evaluate(() =>
-          Object.keys(localStorage).some(
-            (k) => k.startsWith('uppyState:') && /"uploadStarted":\d/.test(localStorage[k] ?? ''),
+      .poll(
+        () =>
+          page.evaluate(() =>
+            Object.keys(localStorage).some(
+              (k) => k.startsWith('uppyState:') && /"uploadStarted":\d/.test(localStorage[k] ?? ''),
+            ),
           ),
-        ),
+        { timeout: 30_000 },
       )
       .toBe(true)
     let sentAgain = 0
