@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { waitFor } from '@uplink/testing'
 import * as tus from 'tus-js-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Harness, startHarness } from './support/harness.ts'
@@ -22,12 +23,13 @@ const exe = Buffer.concat([
 
 async function settled(userId: string, id: string) {
   const api = await h.client(userId)
-  for (let i = 0; i < 100; i++) {
-    const doc = await api.documents.byId.query({ id })
-    if (doc.status !== 'uploaded') return doc
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`document ${id} stayed uploaded`)
+  return waitFor(
+    async () => {
+      const doc = await api.documents.byId.query({ id })
+      return doc.status !== 'uploaded' && doc
+    },
+    { what: `document ${id} to leave uploaded` },
+  )
 }
 
 async function putAndConfirm(userId: string, body: Buffer) {

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { contentDisposition } from '@uplink/core'
 import { findDocumentById } from '@uplink/db'
+import { waitFor } from '@uplink/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Harness, startHarness } from './support/harness.ts'
 
@@ -57,13 +58,15 @@ async function uploadPdf(userId: string, bytes: Buffer, filename = 'file.pdf') {
 
 async function settled(userId: string, docId: string) {
   const api = await h.client(userId)
-  for (let i = 0; i < 300; i++) {
-    const doc = await api.documents.byId.query({ id: docId })
-    if (doc.status === 'ready') return doc
-    if (doc.status !== 'uploaded') throw new Error(`document ${docId} is ${doc.status}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`document ${docId} was never checked`)
+  const doc = await waitFor(
+    async () => {
+      const doc = await api.documents.byId.query({ id: docId })
+      return doc.status !== 'uploaded' && doc
+    },
+    { what: `document ${docId} to be checked` },
+  )
+  if (doc.status !== 'ready') throw new Error(`document ${docId} is ${doc.status}`)
+  return doc
 }
 
 async function get(

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { waitFor } from '@uplink/testing'
 import * as tus from 'tus-js-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Harness, startHarness } from './support/harness.ts'
@@ -79,16 +80,15 @@ describe('job log correlation', () => {
       })
       await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: pdf })
       await api.uploads.confirm.mutate({ documentId: signed.documentId })
-      const done = async () => {
-        for (let i = 0; i < 100; i++) {
-          const all = w.logs.flatMap((c) => c.trim().split('\n')).map((l) => JSON.parse(l) as Line)
-          const line = all.find((l) => l.msg === 'content check done')
-          if (line) return line
-          await new Promise((r) => setTimeout(r, 100))
-        }
-        throw new Error('the content check did not run within 10 s')
-      }
-      expect((await done()).reqId).toMatch(/^job-\d+$/)
+      const done = await waitFor(
+        () =>
+          w.logs
+            .flatMap((c) => c.trim().split('\n'))
+            .map((l) => JSON.parse(l) as Line)
+            .find((l) => l.msg === 'content check done'),
+        { what: 'the content check to run' },
+      )
+      expect(done.reqId).toMatch(/^job-\d+$/)
     } finally {
       await w.close()
     }

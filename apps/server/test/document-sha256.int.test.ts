@@ -8,6 +8,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { createUplinkClient, UplinkError } from '@uplink/client'
 import { findDocumentById } from '@uplink/db'
 import { stagingKey } from '@uplink/storage'
+import { waitFor } from '@uplink/testing'
 import * as tus from 'tus-js-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Harness, startHarness } from './support/harness.ts'
@@ -43,12 +44,13 @@ function pdf(size = 64 * 1024): Buffer {
 
 async function settled(userId: string, id: string) {
   const api = await h.client(userId)
-  for (let i = 0; i < 100; i++) {
-    const doc = await api.documents.byId.query({ id })
-    if (doc.status !== 'uploaded' && doc.status !== 'pending') return doc
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`document ${id} was never checked`)
+  return waitFor(
+    async () => {
+      const doc = await api.documents.byId.query({ id })
+      return doc.status !== 'uploaded' && doc.status !== 'pending' && doc
+    },
+    { what: `document ${id} to be checked` },
+  )
 }
 
 async function putAndConfirm(userId: string, body: Buffer, declared?: string) {

@@ -106,8 +106,8 @@ describe('direct-upload fault suite', () => {
         void ctx.proxy.nextFault().then(() => child.kill('SIGKILL'))
       })
       expect(first.signal).toBe('SIGKILL')
-      // Let the proxy finish sending the padding, as a store would have kept it.
-      await new Promise((r) => setTimeout(r, 1000))
+      // The proxy has sent all the padding and S3 has answered it: the store kept what it keeps.
+      await ctx.proxy.settled()
       ctx.proxy.setFault(undefined)
       const second = await runUplink(ctx.dir, args, await env('cli-pad'))
       await expectIntact(trial, 'cli-pad', data, second)

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import http from 'node:http'
+import { waitFor } from '@uplink/testing'
+import { sql } from 'kysely'
 import * as tus from 'tus-js-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Harness, startHarness } from './support/harness.ts'
@@ -76,8 +78,19 @@ describe('hostile clients', () => {
       }),
     )
     try {
-      // Let every stalled PATCH reach the server and take its lock.
-      await new Promise((r) => setTimeout(r, 1000))
+      // Every stalled PATCH has reached the server and holds its upload's advisory lock.
+      await waitFor(
+        async () => {
+          const { rows } = await sql<{ n: number }>`
+            select count(*)::int as n from pg_locks
+            where locktype = 'advisory' and granted
+              and database = (select oid from pg_database where datname = current_database())`.execute(
+            h.services.db,
+          )
+          return (rows[0]?.n ?? 0) >= IDLE
+        },
+        { what: `${IDLE} stalled PATCHes to hold their locks` },
+      )
       const token = await h.token('normal')
       const started = Date.now()
       const api = await h.client('normal')

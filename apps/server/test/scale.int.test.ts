@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { signDevToken } from '@uplink/api'
-import { seededRandom, testDatabase, testServices } from '@uplink/testing'
+import { seededRandom, testDatabase, testServices, waitFor } from '@uplink/testing'
 import pg from 'pg'
 import * as tus from 'tus-js-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -91,6 +91,7 @@ function upload(userId: string, delayMs: number, progress: (bytes: number) => vo
           // A killed or draining instance: resume on another from the stored offset.
           retryDelays: [100, 300, 600, 1000, 1000, 2000, 2000, 3000, 3000],
           onBeforeRequest: async (req) => {
+            // A client's own pace between chunks (part of the load's shape, not a wait).
             if (req.getMethod() === 'PATCH') await sleep(delayMs)
           },
           onAfterResponse: (_req, res) => {
@@ -136,11 +137,11 @@ describe('three instances behind HAProxy', () => {
       }),
     )
     const total = UPLOADS * SIZE
-    while (sent < total * 0.3) await sleep(20)
+    await waitFor(() => sent >= total * 0.3, { what: '30 % of the bytes to be sent' })
     const victim = instances[0]!
     console.info(`SIGKILL instance on ${victim.port} at ${sent}/${total} bytes`)
+    // Dead until its restart has booted (seconds): its clients resume on the others meanwhile.
     await victim.service.kill('SIGKILL')
-    await sleep(1000)
     await victim.restart()
     const outcomes = await Promise.all(uploads)
     clearInterval(sampling)
@@ -169,10 +170,14 @@ describe('three instances behind HAProxy', () => {
   }, 90_000)
 
   it('drains an instance on SIGTERM: /readyz 503 first, then every upload still completes', async () => {
+    let sent = 0
     const uploads = Array.from({ length: 12 }, (_, i) =>
-      upload(`drain-${i % 4}`, 100 + Math.floor(random() * 150), () => {}),
+      upload(`drain-${i % 4}`, 100 + Math.floor(random() * 150), (n) => {
+        sent += n
+      }),
     )
-    await sleep(800)
+    // Uploads under way before the signal: a dozen chunks done.
+    await waitFor(() => sent >= 12 * CHUNK, { what: 'a dozen chunks to be uploaded' })
     const victim = instances[1]!
     const exited = new Promise<number>((r) => {
       const t0 = Date.now()
@@ -187,6 +192,7 @@ describe('three instances behind HAProxy', () => {
           () => 'refused' as const,
         ),
       )
+      // The probe's period: the statuses sampled are the assertion (a 503 window before refusal).
       await sleep(50)
     }
     // The signal lands asynchronously, so the first probes may still say 200; from the first

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { waitFor } from '@uplink/testing'
 import { sql } from 'kysely'
 import * as tus from 'tus-js-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -69,12 +70,13 @@ async function tusUpload(harness: Harness, userId: string, body: Buffer): Promis
 
 async function settled(harness: Harness, userId: string, id: string) {
   const api = await harness.client(userId)
-  for (let i = 0; i < 300; i++) {
-    const doc = await api.documents.byId.query({ id })
-    if (doc.status !== 'uploaded' && doc.status !== 'pending') return doc
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`document ${id} did not settle`)
+  return waitFor(
+    async () => {
+      const doc = await api.documents.byId.query({ id })
+      return doc.status !== 'uploaded' && doc.status !== 'pending' && doc
+    },
+    { what: `document ${id} to settle` },
+  )
 }
 
 describe('video facts and posters', () => {

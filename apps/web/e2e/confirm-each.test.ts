@@ -35,7 +35,8 @@ describe('each file on its own', () => {
       (url) => !url.href.startsWith(h.server.baseUrl),
       async (route) => {
         if (route.request().method() !== 'PUT') return route.continue()
-        await new Promise((r) => setTimeout(r, 60_000))
+        // Held until the test is over (its page closes), then dropped.
+        await new Promise((r) => page.once('close', r))
         await route.abort().catch(() => {})
       },
     )

@@ -10,6 +10,8 @@ const files = makeFiles()
 describe('network loss', () => {
   it('shows the offline state during an outage and resumes the throttled upload by itself', async () => {
     const { page } = h
+    // The page's timers run on a clock the test can move (its retries' waits below).
+    await page.clock.install()
     await signIn(page, h.server.baseUrl, 'nina')
     await throttleTus(page, 1000)
     let patched = 0
@@ -33,7 +35,7 @@ describe('network loss', () => {
     await status.waitFor({ timeout: 5000 })
     expect(await status.textContent()).toContain('will continue by themselves')
     // Longer than the first retries: the old client would have spent most of its attempts.
-    await new Promise((r) => setTimeout(r, 12_000))
+    await page.clock.fastForward(12_000)
     const patchedWhileOffline = patched
     await network(false)
     await page.getByText('Back online').waitFor({ timeout: 5000 })

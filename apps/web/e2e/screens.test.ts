@@ -24,7 +24,10 @@ function focused(this: void): Promise<string> {
 async function checkScreen(page: Page, name: string) {
   for (const viewport of VIEWPORTS) {
     await page.setViewportSize(viewport)
-    await page.waitForTimeout(200)
+    // Laid out and painted at the new size: two animation frames.
+    await page.evaluate(
+      () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))),
+    )
     const width = await page.evaluate(() => ({
       scroll: document.documentElement.scrollWidth,
       inner: window.innerWidth,

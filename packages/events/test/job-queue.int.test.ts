@@ -175,11 +175,11 @@ describe('Postgres job queue', () => {
       leaseMs: 300,
       handlers: {
         lost: async (_payload, _job, { signal }) => {
-          // Ends when its renewal finds the job taken (the abort), or after a safety net.
-          await new Promise((resolve) => {
-            signal.addEventListener('abort', resolve)
-            setTimeout(resolve, 30_000).unref()
-          })
+          // Ends when its renewal finds the job taken (the abort).
+          await waitFor(() => signal.aborted, {
+            what: 'the renewal to find the job taken and abort the handler',
+            timeoutMs: 30_000,
+          }).catch(() => {})
           aborted = signal.aborted
         },
       },

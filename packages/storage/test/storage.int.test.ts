@@ -282,6 +282,7 @@ describe('multipart', () => {
     for (let i = 0; i < 20; i++) {
       const parts = await s.multipart.listParts({ key: k, uploadId })
       if (parts.length) return parts
+      // Justified: S3 signals nothing when it is done with a dropped request; 2 s is its window.
       await new Promise((r) => setTimeout(r, 100))
     }
     return []

@@ -51,6 +51,11 @@ export interface FaultProxy {
   setFault(rule: FaultRule | undefined): void
   /** Resolves with the next fault applied from now on. */
   nextFault(): Promise<AppliedFault>
+  /**
+   * Resolves once every connection with a cut or pad under way has closed on the target's side:
+   * the target has had all the bytes it will get (what it keeps of them is then final).
+   */
+  settled(): Promise<void>
   readonly stats: FaultProxyStats
   stop(): Promise<void>
 }
@@ -88,6 +93,16 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const chosen = rule
     if (occurrence === 'next') rule = undefined
     return chosen
+  }
+
+  // Connections whose cut or pad is still reaching the target, and who waits for none left.
+  let unsettled = 0
+  let settledWaiters: (() => void)[] = []
+  const settleOne = () => {
+    if (--unsettled > 0) return
+    const notify = settledWaiters
+    settledWaiters = []
+    for (const resolve of notify) resolve()
   }
 
   const server: Server = createServer((client) => {
@@ -241,6 +256,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         return [before]
       }
       detached = true
+      unsettled++
+      upstream.once('close', settleOne)
       if (fault.rule.kind === 'cut') {
         state = 'dropped'
         // After `before` is written: FIN (flushes it) upstream, drop the client.
@@ -278,6 +295,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       random = seededRandom(next?.seed ?? 1)
     },
     nextFault: () => new Promise((resolve) => waiting.push(resolve)),
+    settled: () =>
+      unsettled === 0 ? Promise.resolve() : new Promise((resolve) => settledWaiters.push(resolve)),
     async stop() {
       for (const s of sockets) s.destroy()
       await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -20,7 +20,6 @@ export {
   storageSettings,
   type TemporaryCredentials,
   versitygwBinary,
-  waitFor,
 } from '@uplink/launchers'
 export { launchChromium } from './chromium.ts'
 export {
@@ -41,3 +40,4 @@ export {
 } from './fault-trials.ts'
 export type { TestServices } from './global-setup.ts'
 export { testDatabase, testServices } from './services.ts'
+export { type WaitForOptions, waitFor } from './wait-for.ts'

@@ -200,6 +200,9 @@ describe('fault proxy', () => {
       ),
     ).rejects.toThrow()
     expect(proxy.stats.faults.at(-1)).toMatchObject({ kind: 'cut', offset: 10 })
+    // Once the target has closed the cut connection, it has stored nothing of it.
+    await proxy.settled()
+    await expect(read('proxy/cut')).rejects.toThrow()
     // A `next` rule is spent: the same request now goes through.
     const body = randomBytes(MiB)
     await viaProxy.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'proxy/cut', Body: body }))
@@ -216,9 +219,11 @@ describe('fault proxy', () => {
       { abortSignal: abort.signal },
     )
     expect(await applied).toMatchObject({ kind: 'stall', offset: 1000, contentLength: MiB })
-    await new Promise((r) => setTimeout(r, 200))
     abort.abort()
     await expect(put).rejects.toThrow()
+    // Held at the offset until the client left: the target never got the whole object.
+    await proxy.settled()
+    await expect(read('proxy/stalled')).rejects.toThrow()
   })
 
   it('selects parts by query, logs the path without the query string, and repeats with `every`', async () => {

@@ -4,6 +4,7 @@ import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { HeadObjectCommand } from '@aws-sdk/client-s3'
+import { waitFor } from '@uplink/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningApp, startApp } from './fixtures/app.ts'
 import {
@@ -68,20 +69,19 @@ describe('slow and stalled clients', () => {
     const before = app.bytesReceived()
     const req = stalledPatch(url, 'kim', data.length, data.subarray(0, 7 * MiB))
     // Cut the connection once the server has read the 7 MiB (a busy machine reads late).
-    for (let i = 0; i < 100 && app.bytesReceived() - before < 7 * MiB; i++) {
-      await new Promise((r) => setTimeout(r, 100))
-    }
+    await waitFor(() => app.bytesReceived() - before >= 7 * MiB, {
+      what: 'the server to read 7 MiB of the stalled PATCH',
+    })
     req.destroy()
-    // The offset settles once the cut PATCH has stored what it had: past the 5 MiB part, the
-    // rest kept as the `.part` object (before, everything after the last part was lost).
-    let offset = -1
-    for (let i = 0; i < 50; i++) {
-      await new Promise((r) => setTimeout(r, 100))
-      const now = await offsetOf(url, 'kim')
-      if (now === offset) break
-      offset = now
-    }
-    expect(offset).toBeGreaterThan(5 * MiB)
+    // The offset passes the 5 MiB part once the cut PATCH has stored what it had: the rest is
+    // kept as the `.part` object (before, everything after the last part was lost).
+    const offset = await waitFor(
+      async () => {
+        const now = await offsetOf(url, 'kim')
+        return now > 5 * MiB && now
+      },
+      { what: 'the cut PATCH to store its bytes past the 5 MiB part' },
+    )
     expect(offset).toBeLessThanOrEqual(7 * MiB)
     const rest = await fetch(url, {
       method: 'PATCH',
