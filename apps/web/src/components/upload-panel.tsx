@@ -1,11 +1,12 @@
 import type { Body, Uppy } from '@uppy/core'
 import { useUppyState } from '@uppy/react'
 import Dashboard from '@uppy/react/dashboard'
-import { type ReactNode, useMemo } from 'react'
+import { type ReactNode, useEffect, useMemo, useRef } from 'react'
 import { ghostFiles, ghostPrompt } from '../upload/restore.ts'
 import type { ServerWatch } from '../upload/server-watch.ts'
 import type { UplinkMeta } from '../upload/uplink-meta.ts'
 import { batchWord } from '../upload/upload-state.ts'
+import { keepTileListRoles } from '../upload/uppy-a11y.ts'
 import { useUploadStates } from '../upload/use-upload-states.ts'
 import { ConnectionBanner } from './connection-banner.tsx'
 import { ServerBanner } from './server-banner.tsx'
@@ -30,8 +31,10 @@ export function UploadPanel({ children, uppy, watch, rejections, onDismiss }: Pr
   // "Uploading" while nothing moves. One object per word: a new one re-renders the Dashboard.
   const word = batchWord(states.map((s) => s.state))
   const locale = useMemo(() => ({ strings: { uploading: word } }), [word])
+  const section = useRef<HTMLElement>(null)
+  useEffect(() => (section.current ? keepTileListRoles(section.current) : undefined), [])
   return (
-    <section aria-labelledby="upload-heading">
+    <section aria-labelledby="upload-heading" ref={section}>
       <h2 id="upload-heading" tabIndex={-1}>
         Upload
       </h2>
