@@ -41,7 +41,11 @@ export function watchServerForUploads(uppy: Uppy<UplinkMeta, Body>, watch: Serve
       const bytes = Number(file.progress.bytesUploaded || 0)
       const seen = lastMove.get(file.id)
       if (!seen || seen.bytes !== bytes) lastMove.set(file.id, { bytes, at: now })
-      else if (navigator.onLine && now - seen.at >= STALL_MS) watch.suspect()
+      else if (navigator.onLine && now - seen.at >= STALL_MS) {
+        // One probe per 2 s of stall: a slow link that stalls often costs a request in 2 s.
+        lastMove.set(file.id, { bytes, at: now })
+        watch.suspect()
+      }
     }
   }
   const timer = setInterval(tick, 500)
