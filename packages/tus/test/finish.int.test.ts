@@ -6,7 +6,7 @@ import { createDb, findDocumentById, insertPendingDocument, migrateToLatest } fr
 import { createStorage, objectKey } from '@uplink/storage'
 import { storageSettings, testDatabase, testServices } from '@uplink/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createOnUploadFinish } from '../src/on-upload-finish.ts'
+import { createOnUploadFinish } from '../src/hooks/on-upload-finish.ts'
 
 const { s3 } = testServices()
 const storage = createStorage(storageSettings(s3))

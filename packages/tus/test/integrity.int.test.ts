@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { findDocumentById, listTusParts, recordTusPart } from '@uplink/db'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { INCOMPLETE_OFFSET } from '../src/verified-parts.ts'
+import { INCOMPLETE_OFFSET } from '../src/store/verified-parts.ts'
 import { type RunningApp, startApp } from './fixtures/app.ts'
 import { bearer, freshConfig, keyOf, MiB, objectSha256, randomFile, sha256 } from './helpers.ts'
 

@@ -1,4 +1,4 @@
-import type { LedgerPart, PartLedger } from '../part-ledger.ts'
+import type { LedgerPart, PartLedger } from '../store/part-ledger.ts'
 
 /** The part ledger in memory, for unit tests (the store's is the `tus_parts` table). */
 export class MemoryPartLedger implements PartLedger {

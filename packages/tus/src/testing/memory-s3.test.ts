@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { isMissingUpload, isNotFound } from '../s3-answers.ts'
+import { isMissingUpload, isNotFound } from '../store/s3-answers.ts'
 import { MemoryS3 } from './memory-s3.ts'
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('base64')

@@ -23,7 +23,7 @@ import type {
   UploadPartCommandInput,
   UploadPartCommandOutput,
 } from '@aws-sdk/client-s3'
-import type { StoreS3 } from '../store-s3.ts'
+import type { StoreS3 } from '../store/store-s3.ts'
 import { S3Faults } from './s3-faults.ts'
 import { bare, lower, md5Hex, receiveBody, s3Error, sdkStream, sent, sha256 } from './s3-wire.ts'
 

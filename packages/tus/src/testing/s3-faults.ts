@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import type { Part } from '@aws-sdk/client-s3'
-import type { StoreS3 } from '../store-s3.ts'
+import type { StoreS3 } from '../store/store-s3.ts'
 import { Gate } from './gate.ts'
 import { s3Error } from './s3-wire.ts'
 

@@ -1,5 +1,5 @@
 import type { Authenticate, User } from '@uplink/core'
-import { UNAUTHORIZED } from './errors.ts'
+import { UNAUTHORIZED } from '../protocol/errors.ts'
 
 /**
  * Authenticates each request once: the naming function, onIncomingRequest and

@@ -1,6 +1,6 @@
 import { type Database, findDocumentByKey, transitionDocument } from '@uplink/db'
 import type { Kysely } from 'kysely'
-import { parseUploadId } from './upload-id.ts'
+import { parseUploadId } from '../protocol/upload-id.ts'
 
 /** What a tus DELETE does to an upload's document; the store calls it under the upload's lock. */
 export interface Termination {

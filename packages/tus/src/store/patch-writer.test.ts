@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
-import { isTusError } from './errors.ts'
-import { LocalLocks } from './local-locks.ts'
+import { LocalLocks } from '../locking/local-locks.ts'
+import { isTusError } from '../protocol/errors.ts'
+import { KiB, type MemoryStore, memoryStore } from '../testing/memory-store.ts'
 import { PartChecksumError } from './s3-answers.ts'
-import { KiB, type MemoryStore, memoryStore } from './testing/memory-store.ts'
 import { INCOMPLETE_OFFSET, INCOMPLETE_PART } from './verified-parts.ts'
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('base64')

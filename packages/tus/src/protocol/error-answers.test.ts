@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { codeForStatus, knownAnswer, TUS_SERVER_ERROR_CODES } from './error-answers.ts'
 import { isTusError } from './errors.ts'
 
-const SRC = import.meta.dirname
+const SRC = join(import.meta.dirname, '..')
 
 /** The package's non-test source files, with their text. */
 function sources(dir = SRC): { path: string; text: string }[] {

@@ -1,9 +1,9 @@
 import { type Database, findDocumentByKey } from '@uplink/db'
 import type { Kysely } from 'kysely'
-import { FREED, GONE, NOT_FOUND } from './errors.ts'
-import { requestState } from './request-state.ts'
+import { FREED, GONE, NOT_FOUND } from '../protocol/errors.ts'
+import { requestState } from '../protocol/request-state.ts'
+import { belongsTo, parseUploadId } from '../protocol/upload-id.ts'
 import type { RequireUser } from './request-user.ts'
-import { belongsTo, parseUploadId } from './upload-id.ts'
 
 /**
  * Every tus request needs a valid bearer token (401). HEAD, PATCH and DELETE must name an

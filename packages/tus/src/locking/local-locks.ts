@@ -1,6 +1,6 @@
 import type { RequestRelease } from '@tus/utils'
 import { ERRORS } from '@tus/utils'
-import { tusError } from './errors.ts'
+import { tusError } from '../protocol/errors.ts'
 
 /** Lock acquisition ran out of time: the client may retry (tus-js-client retries 423). */
 export function lockTimeout(ms: number) {

@@ -1,6 +1,6 @@
 import { ERRORS } from '@tus/utils'
 import { describe, expect, it } from 'vitest'
-import { isTusError } from './errors.ts'
+import { isTusError } from '../protocol/errors.ts'
 import { LocalLocks } from './local-locks.ts'
 
 const options = (requestRelease: () => void = () => {}, signal = new AbortController().signal) => ({

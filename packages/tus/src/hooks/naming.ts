@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { type Policies, PolicyError, policyFor } from '@uplink/core'
 import { objectKey } from '@uplink/core/object-key'
-import { tusError } from './errors.ts'
-import { checkMetadataSize, readMetadata } from './metadata.ts'
-import { requestState } from './request-state.ts'
+import { tusError } from '../protocol/errors.ts'
+import { checkMetadataSize, readMetadata } from '../protocol/metadata.ts'
+import { requestState } from '../protocol/request-state.ts'
 import type { RequireUser } from './request-user.ts'
 
 /**

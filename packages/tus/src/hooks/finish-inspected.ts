@@ -8,8 +8,8 @@ import {
   settleInspection,
 } from '@uplink/uploads'
 import type { Kysely } from 'kysely'
-import { tusError } from './errors.ts'
-import type { SyncInspections } from './sync-inspections.ts'
+import { tusError } from '../protocol/errors.ts'
+import type { SyncInspections } from '../store/sync-inspections.ts'
 
 export interface FinishInspectedDeps {
   db: Kysely<Database>

@@ -8,9 +8,9 @@ import {
 } from '@uplink/db'
 import { type StagingStorage, verifyUpload } from '@uplink/uploads'
 import type { Kysely } from 'kysely'
-import { NOT_FOUND, tusError } from './errors.ts'
+import { NOT_FOUND, tusError } from '../protocol/errors.ts'
+import { requestState } from '../protocol/request-state.ts'
 import { DOCUMENT_ID_HEADER } from './on-upload-create.ts'
-import { requestState } from './request-state.ts'
 
 interface Deps {
   db: Kysely<Database>

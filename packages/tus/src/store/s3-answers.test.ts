@@ -1,5 +1,6 @@
 import { NoSuchKey, NoSuchUpload } from '@aws-sdk/client-s3'
 import { describe, expect, it } from 'vitest'
+import { s3Error } from '../testing/memory-s3.ts'
 import {
   checkAcknowledged,
   checkAcknowledgedEtag,
@@ -7,7 +8,6 @@ import {
   isNotFound,
   PartChecksumError,
 } from './s3-answers.ts'
-import { s3Error } from './testing/memory-s3.ts'
 
 const $metadata = { httpStatusCode: 404 }
 

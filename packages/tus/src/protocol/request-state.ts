@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type { Part } from '@aws-sdk/client-s3'
 import type { Document } from '@uplink/db'
-import type { LedgerPart } from './part-ledger.ts'
+import type { LedgerPart } from '../store/part-ledger.ts'
 
 /**
  * What one request found out about an upload while holding its lock (@tus/server runs a

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { KiB, type MemoryStore, memoryStore } from './testing/memory-store.ts'
+import { KiB, type MemoryStore, memoryStore } from '../testing/memory-store.ts'
 
 let open: MemoryStore[] = []
 function store(options?: Parameters<typeof memoryStore>[0]) {

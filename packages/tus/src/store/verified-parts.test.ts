@@ -5,10 +5,10 @@ import { join } from 'node:path'
 import type { MetadataValue } from '@tus/s3-store'
 import { Upload } from '@tus/utils'
 import { describe, expect, it } from 'vitest'
+import { MemoryPartLedger } from '../testing/memory-ledger.ts'
+import { MemoryS3 } from '../testing/memory-s3.ts'
+import { KiB } from '../testing/memory-store.ts'
 import { PartChecksumError } from './s3-answers.ts'
-import { MemoryPartLedger } from './testing/memory-ledger.ts'
-import { MemoryS3 } from './testing/memory-s3.ts'
-import { KiB } from './testing/memory-store.ts'
 import {
   type BufferedPart,
   INCOMPLETE_OFFSET,

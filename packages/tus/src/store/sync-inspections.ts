@@ -2,7 +2,7 @@ import { type Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { isSyncInspected, type Policies, policyFor } from '@uplink/core'
 import { Inspection, type Scanner } from '@uplink/uploads'
-import { parseUploadId } from './upload-id.ts'
+import { parseUploadId } from '../protocol/upload-id.ts'
 
 interface Session {
   inspection: Inspection

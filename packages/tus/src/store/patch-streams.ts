@@ -1,6 +1,6 @@
 import { type Readable, Transform, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { checksumMismatch, type DeclaredChecksum, type Digest } from './checksum.ts'
+import { checksumMismatch, type DeclaredChecksum, type Digest } from '../protocol/checksum.ts'
 
 /**
  * Pipes `source` into `splitter` and settles when the splitter has written everything. Unlike

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
+import { KiB } from '../testing/memory-store.ts'
 import type { PartFile } from './part-files.ts'
 import { type PartUploadsOptions, uploadParts } from './part-uploads.ts'
-import { KiB } from './testing/memory-store.ts'
 
 interface Sent {
   partNumber: number

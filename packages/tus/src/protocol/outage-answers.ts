@@ -1,6 +1,6 @@
 import { isDependencyUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@uplink/core'
+import { PartChecksumError } from '../store/s3-answers.ts'
 import { type TusError, tusError } from './errors.ts'
-import { PartChecksumError } from './s3-answers.ts'
 
 // The tus answers for failures no hook turned into one, from the @uplink/core catalogue.
 

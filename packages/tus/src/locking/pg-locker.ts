@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto'
 import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/utils'
 import { type Logger, silentLogger } from '@uplink/core'
 import { type Kysely, sql } from 'kysely'
+import { requestState } from '../protocol/request-state.ts'
 import { LocalLocks, lockTimeout, waitUntil } from './local-locks.ts'
 import { LockSession } from './lock-session.ts'
 import { ReleaseChannel } from './release-channel.ts'
-import { requestState } from './request-state.ts'
 
 export interface PgLockerOptions {
   // biome-ignore lint/suspicious/noExplicitAny: the locker runs raw SQL on any schema.

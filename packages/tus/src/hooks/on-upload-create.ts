@@ -13,10 +13,10 @@ import {
 import type { Database, NewPendingDocument } from '@uplink/db'
 import { insertPendingWithinLimits } from '@uplink/uploads'
 import type { Kysely } from 'kysely'
-import { type TusError, tusError } from './errors.ts'
-import { readMetadata } from './metadata.ts'
+import { type TusError, tusError } from '../protocol/errors.ts'
+import { readMetadata } from '../protocol/metadata.ts'
+import { parseUploadId } from '../protocol/upload-id.ts'
 import type { RequireUser } from './request-user.ts'
-import { parseUploadId } from './upload-id.ts'
 
 /** The response header that names the document of a tus upload. */
 export const DOCUMENT_ID_HEADER = 'Uplink-Document-Id'
