@@ -1,5 +1,6 @@
 import { useSyncExternalStore } from 'react'
 import type { ServerWatch } from '../upload/server-watch.ts'
+import { retryText } from '../upload/upload-state.ts'
 import type { FileWithState } from '../upload/use-upload-states.ts'
 
 /**
@@ -15,7 +16,7 @@ export function ServerBanner({ watch, states }: { watch: ServerWatch; states: Fi
         <>
           <span>
             The server is not answering. Your uploads wait and continue by themselves when it is
-            back: retrying in {waiting.retryInSeconds} s.
+            back: {retryText(waiting.retryInSeconds)}.
           </span>{' '}
           <button type="button" onClick={() => watch.retryNow()}>
             Retry now

@@ -71,3 +71,33 @@ describe('server watch', () => {
     expect(calls).toBe(1)
   })
 })
+
+describe('server watch and progress', () => {
+  it('bytes reaching the server prove it up, even against a slow probe that failed', async () => {
+    let answer!: (ok: boolean) => void
+    let recovered = 0
+    const watch = new ServerWatch({
+      probe: () =>
+        new Promise<boolean>((resolve) => {
+          answer = resolve
+        }),
+      onRecovered: () => recovered++,
+    })
+    watch.suspect()
+    await vi.advanceTimersByTimeAsync(10)
+    watch.alive()
+    answer(false)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(watch.health()).toEqual({ kind: 'up' })
+  })
+
+  it('down → up on progress, without a restart (the uploads are moving)', async () => {
+    const { watch, recovered } = watchWith([false])
+    watch.suspect()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(watch.health().kind).toBe('down')
+    watch.alive()
+    expect(watch.health()).toEqual({ kind: 'up' })
+    expect(recovered()).toBe(0)
+  })
+})

@@ -23,6 +23,7 @@ export class ServerWatch {
   #failures = 0
   #timer: ReturnType<typeof setTimeout> | undefined
   #probing = false
+  #aliveAt = -1
   #stopped = false
   #listeners = new Set<() => void>()
   readonly #opts: ServerWatchOptions
@@ -48,6 +49,18 @@ export class ServerWatch {
     if (this.#health.kind === 'up') void this.#probe()
   }
 
+  /**
+   * Bytes reached the server: it is there, whatever a slow probe said (a loaded server may
+   * answer `/healthz` late). Not a recovery: the uploads that moved need no restart.
+   */
+  alive(): void {
+    this.#aliveAt = this.#now()
+    if (this.#health.kind === 'up') return
+    clearTimeout(this.#timer)
+    this.#failures = 0
+    this.#set({ kind: 'up' })
+  }
+
   /** Probe now rather than at the scheduled time ("Retry now"). */
   retryNow(): void {
     clearTimeout(this.#timer)
@@ -63,9 +76,12 @@ export class ServerWatch {
   async #probe(): Promise<void> {
     if (this.#probing || this.#stopped) return
     this.#probing = true
+    const startedAt = this.#now()
     const ok = await this.#opts.probe()
     this.#probing = false
     if (this.#stopped) return
+    // Bytes moved while this probe was out: the server is there, whatever the probe says.
+    if (!ok && this.#aliveAt >= startedAt) return
     const wasDown = this.#health.kind === 'down'
     if (ok) {
       this.#failures = 0
@@ -86,7 +102,7 @@ export class ServerWatch {
 }
 
 /** `GET /healthz` with a short timeout: true when the server process answers 2xx. */
-export async function probeHealthz(timeoutMs = 1500): Promise<boolean> {
+export async function probeHealthz(timeoutMs = 5000): Promise<boolean> {
   try {
     const res = await fetch('/healthz', {
       cache: 'no-store',

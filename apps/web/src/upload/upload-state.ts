@@ -85,7 +85,7 @@ export function stateText(state: UploadState): string {
     case 'offline':
       return `Paused at ${pct ?? 0} %: you are offline`
     case 'waiting':
-      return `Waiting for the server (at ${pct ?? 0} %): retrying in ${state.retryInSeconds} s`
+      return `Waiting for the server (at ${pct ?? 0} %): ${retryText(state.retryInSeconds)}`
     case 'finishing':
       return 'Finishing: the server is putting the file together and checking it'
     case 'done':
@@ -93,6 +93,11 @@ export function stateText(state: UploadState): string {
     case 'failed':
       return `Failed: ${state.reason}`
   }
+}
+
+/** "retrying in 2 s", or "retrying now" while the probe is out. */
+export function retryText(seconds: number): string {
+  return seconds > 0 ? `retrying in ${seconds} s` : 'retrying now'
 }
 
 /** The few words for a batch's bar: the state that holds it back most. */

@@ -40,8 +40,10 @@ export function watchServerForUploads(uppy: Uppy<UplinkMeta, Body>, watch: Serve
       }
       const bytes = Number(file.progress.bytesUploaded || 0)
       const seen = lastMove.get(file.id)
-      if (!seen || seen.bytes !== bytes) lastMove.set(file.id, { bytes, at: now })
-      else if (navigator.onLine && now - seen.at >= STALL_MS) {
+      if (!seen || seen.bytes !== bytes) {
+        lastMove.set(file.id, { bytes, at: now })
+        if (seen) watch.alive()
+      } else if (navigator.onLine && now - seen.at >= STALL_MS) {
         // One probe per 2 s of stall: a slow link that stalls often costs a request in 2 s.
         lastMove.set(file.id, { bytes, at: now })
         watch.suspect()
