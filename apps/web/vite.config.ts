@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import react from '@vitejs/plugin-react'
 import { defineConfig, type ProxyOptions } from 'vite'
 
@@ -25,6 +26,14 @@ export function devProxy(target: string): Record<string, ProxyOptions> {
 
 export default defineConfig({
   plugins: [react()],
+  // Uppy's tiles and bar format sizes with the page's one formatter (binary units).
+  resolve: {
+    alias: {
+      '@transloadit/prettier-bytes': fileURLToPath(
+        new URL('./src/upload/prettier-bytes.ts', import.meta.url),
+      ),
+    },
+  },
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
   server: {
     port: 5173,

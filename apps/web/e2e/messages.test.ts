@@ -17,8 +17,8 @@ describe('messages people understand', () => {
     const { page } = h
     await signIn(page, h.server.baseUrl, 'quinn')
     const chooser = page.getByRole('group', { name: 'What are you uploading?' })
-    await chooser.getByText('PDF, PNG or JPEG up to 26.2 MB').waitFor()
-    await chooser.getByText('MP4, MOV, WebM or MKV up to 53.7 GB').waitFor()
+    await chooser.getByText('PDF, PNG or JPEG up to 25 MiB').waitFor()
+    await chooser.getByText('MP4, MOV, WebM or MKV up to 50 GiB').waitFor()
     const accept = () =>
       page.locator('.uppy-Dashboard input[type=file]').first().getAttribute('accept')
     expect(await accept()).toContain('application/pdf')
@@ -33,7 +33,7 @@ describe('messages people understand', () => {
     const { page } = h
     await signIn(page, h.server.baseUrl, 'rosa')
     await chooseFiles(page, [files.html.path])
-    const message = 'page.html is a HTML file, which Uplink does not accept. Accepted: PDF,'
+    const message = 'page.html is an HTML page, which Uplink does not accept. Accepted: PDF,'
     await page.getByText(message).waitFor()
     expect(await page.getByText(message).count()).toBe(1)
     expect(await page.getByText(/contentType|bytes|purpose "/).count()).toBe(0)

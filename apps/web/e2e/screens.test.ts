@@ -73,7 +73,7 @@ describe('every screen, at 1280 and 390 px', () => {
     const addMore = page.getByRole('button', { name: /add more/i })
     if ((await addMore.count()) > 0) await addMore.first().click()
     await chooseFiles(page, [files.html.path])
-    await page.getByText('page.html is a HTML file').waitFor()
+    await page.getByText('page.html is an HTML page').waitFor()
     await checkScreen(page, 'refused')
 
     const card = page.getByRole('listitem', { name: 'report.pdf' })

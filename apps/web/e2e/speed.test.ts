@@ -10,7 +10,7 @@ describe('speed and time left', () => {
   it('shows "—" until there is signal, then a smoothed speed and an honest time for each file and the batch', async () => {
     const { page } = h
     await signIn(page, h.server.baseUrl, 'uma')
-    // 8 MiB every 2 s per file: about 4 MB/s each, 50 MB in all, so seconds, never hours.
+    // 8 MiB every 2 s per file: about 4 MiB/s each, 50 MiB in all, so seconds, never hours.
     await throttleTus(page, 2000)
     await chooseFiles(page, [files.video.path, files.video2.path])
     await page.getByRole('button', { name: 'Upload 2 files' }).click()
@@ -26,10 +26,10 @@ describe('speed and time left', () => {
     expect(await read()).toContain('—')
     await expect
       .poll(read, { timeout: 20_000 })
-      .toMatch(/All files [\d.]+ MB\/s · (about \d+ s|under a second) left/)
+      .toMatch(/All files [\d.]+ MiB\/s · (about \d+ s|under a second) left/)
     const clip = stats.getByRole('listitem').filter({ hasText: 'clip.mp4' })
     expect(await clip.textContent()).toMatch(
-      /clip\.mp4 (—|[\d.]+ (bytes|KB|MB)\/s) · (—|about \d+ s|under a second) left/,
+      /clip\.mp4 (—|[\d.]+ (bytes|KiB|MiB)\/s) · (—|about \d+ s|under a second) left/,
     )
     // Uppy's own estimate (which said "8–22 h" for a 40 s batch) is not shown beside ours.
     expect(await page.locator('.uppy-StatusBar-additionalInfo').count()).toBe(0)

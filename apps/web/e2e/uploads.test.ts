@@ -160,7 +160,7 @@ describe('the web app', () => {
     const refusals = page.getByRole('list', { name: 'Files not added' })
     await expect
       .poll(() => refusals.textContent())
-      .toContain('page.html is a HTML file, which Uplink does not accept.')
+      .toContain('page.html is an HTML page, which Uplink does not accept.')
     await expect.poll(() => page.getByRole('button', { name: /^Upload \d+ file/ }).count()).toBe(0)
     await page.getByText('No documents yet').waitFor()
     expect(apiCalls).toEqual([])

@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react'
+import { useCallback, useEffect, useState } from 'react'
 import { closeContentSession } from '../auth/content-session.ts'
 import { clearToken, saveToken, takeHandedOverToken } from '../auth/token-store.ts'
 import { SignInPage } from './sign-in-page.tsx'
@@ -13,6 +13,19 @@ export function App() {
     saveToken(next)
     setNotice(undefined)
     setToken(next)
+  }, [])
+  // A host app may hand a token to a page that is already open (`#token=` added later).
+  useEffect(() => {
+    const onHash = () => {
+      if (!new URLSearchParams(window.location.hash.slice(1)).has('token')) return
+      const handed = takeHandedOverToken()
+      if (handed) {
+        setNotice(undefined)
+        setToken(handed)
+      }
+    }
+    window.addEventListener('hashchange', onHash)
+    return () => window.removeEventListener('hashchange', onHash)
   }, [])
   const signOut = useCallback((reason?: string) => {
     clearToken()

@@ -1,11 +1,11 @@
-import type { DocumentView } from '@uplink/core/browser'
+import { type DocumentView, formatBytes } from '@uplink/core/browser'
 import { useState } from 'react'
 import { type ApiClient, errorMessage } from '../api/client.ts'
 import type { ContentSession } from '../auth/content-session.ts'
 import { statusText } from '../documents/status.ts'
 import { downloadDocument } from '../download/download-document.ts'
 import type { DownloadUrls } from '../download/download-urls.ts'
-import { formatSize } from '../upload/human.ts'
+import { typeLabel } from '../upload/type-names.ts'
 import { hasThumbnail, Thumbnail } from './thumbnail.tsx'
 import { hasVideoPanel, VideoPanel } from './video-panel.tsx'
 
@@ -47,7 +47,7 @@ export function DocumentCard({ api, doc, urls, session, onDeleted }: Props) {
       <div className={`status status-${doc.status}`}>{statusText(doc)}</div>
       {error && <div className="error">{error}</div>}
       <div className="meta">
-        {formatSize(doc.size)} · {doc.contentType} ·{' '}
+        {formatBytes(doc.size)} · {typeLabel(doc.contentType, doc.filename)} ·{' '}
         <time dateTime={date}>{new Date(date).toLocaleString()}</time>
       </div>
       {hasThumbnail(doc) && <Thumbnail doc={doc} urls={urls} />}

@@ -45,23 +45,34 @@ function GalleryImage({ doc, access }: { doc: DocumentView; access: GalleryAcces
       {failed ? (
         <span className="gallery-failed">Could not load {doc.filename}</span>
       ) : (
-        <img
-          // A new element after a renewal: the browser asks again with the new cookies.
-          key={`${loadedWith}-${retried}`}
-          src={galleryImageUrl(grant, doc.id)}
-          alt={doc.filename}
-          loading="lazy"
-          onError={() => {
-            if (retried) return setFailed(true)
-            access
-              .renewAfterFailure(loadedWith)
-              .then(() => {
-                setLoadedWith(access.version)
-                setRetried(true)
-              })
-              .catch(() => setFailed(true))
-          }}
-        />
+        // Opens the full image in a new tab (the same cookies let the browser load it).
+        <a
+          href={galleryImageUrl(grant, doc.id)}
+          target="_blank"
+          rel="noopener noreferrer"
+          className="gallery-link"
+        >
+          <img
+            // A new element after a renewal: the browser asks again with the new cookies.
+            key={`${loadedWith}-${retried}`}
+            src={galleryImageUrl(grant, doc.id)}
+            alt={doc.filename}
+            loading="lazy"
+            onError={() => {
+              if (retried) return setFailed(true)
+              access
+                .renewAfterFailure(loadedWith)
+                .then(() => {
+                  setLoadedWith(access.version)
+                  setRetried(true)
+                })
+                .catch(() => setFailed(true))
+            }}
+          />
+          <span className="gallery-name" aria-hidden="true">
+            {doc.filename}
+          </span>
+        </a>
       )}
     </li>
   )

@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useState } from 'react'
+import { type FormEvent, useEffect, useRef, useState } from 'react'
 import { devSignIn, devSignInAvailable } from '../auth/dev-sign-in.ts'
 
 interface Props {
@@ -11,6 +11,11 @@ export function SignInPage({ notice, onToken }: Props) {
   const [devMode, setDevMode] = useState<boolean>()
   const [userId, setUserId] = useState('dev-user')
   const [error, setError] = useState<string>()
+  const field = useRef<HTMLInputElement>(null)
+  // The page's one task: the field is ready to type in as soon as it appears.
+  useEffect(() => {
+    if (devMode) field.current?.focus()
+  }, [devMode])
 
   useEffect(() => {
     let live = true
@@ -39,6 +44,7 @@ export function SignInPage({ notice, onToken }: Props) {
           <label>
             Sign in as
             <input
+              ref={field}
               name="userId"
               value={userId}
               onChange={(e) => setUserId(e.target.value)}

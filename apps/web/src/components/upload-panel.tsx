@@ -1,10 +1,15 @@
 import type { Body, Uppy } from '@uppy/core'
 import { useUppyState } from '@uppy/react'
 import Dashboard from '@uppy/react/dashboard'
-import type { ReactNode } from 'react'
+import { type ReactNode, useEffect, useMemo, useRef } from 'react'
 import { ghostFiles, ghostPrompt } from '../upload/restore.ts'
+import type { ServerWatch } from '../upload/server-watch.ts'
 import type { UplinkMeta } from '../upload/uplink-meta.ts'
+import { batchWord } from '../upload/upload-state.ts'
+import { keepTileListRoles } from '../upload/uppy-a11y.ts'
+import { useUploadStates } from '../upload/use-upload-states.ts'
 import { ConnectionBanner } from './connection-banner.tsx'
+import { ServerBanner } from './server-banner.tsx'
 import { TransferStats } from './transfer-stats.tsx'
 import type { Rejection } from './uploader.tsx'
 
@@ -12,19 +17,29 @@ interface Props {
   /** Shown above the drop zone (the purpose chooser). */
   children?: ReactNode
   uppy: Uppy<UplinkMeta, Body>
+  /** Whether the server answers; drives "waiting for the server". */
+  watch: ServerWatch
   rejections: Rejection[]
   onDismiss(id: number): void
 }
 
 /** Drag and drop, per-file and total progress, pause/resume/cancel/retry (Uppy Dashboard). */
-export function UploadPanel({ children, uppy, rejections, onDismiss }: Props) {
+export function UploadPanel({ children, uppy, watch, rejections, onDismiss }: Props) {
   const ghosts = ghostFiles(useUppyState(uppy, (state) => state.files))
+  const states = useUploadStates(uppy, watch)
+  // The Dashboard's bar says what the state model says ("Paused: you are offline"), never
+  // "Uploading" while nothing moves. One object per word: a new one re-renders the Dashboard.
+  const word = batchWord(states.map((s) => s.state))
+  const locale = useMemo(() => ({ strings: { uploading: word } }), [word])
+  const section = useRef<HTMLElement>(null)
+  useEffect(() => (section.current ? keepTileListRoles(section.current) : undefined), [])
   return (
-    <section aria-labelledby="upload-heading">
+    <section aria-labelledby="upload-heading" ref={section}>
       <h2 id="upload-heading" tabIndex={-1}>
         Upload
       </h2>
       <ConnectionBanner />
+      <ServerBanner watch={watch} states={states} />
       {children}
       {/* One live region for refusals; the list inside it is plain. */}
       <div role="alert" className="rejections">
@@ -77,7 +92,7 @@ export function UploadPanel({ children, uppy, rejections, onDismiss }: Props) {
           </ul>
         </div>
       )}
-      <TransferStats uppy={uppy} />
+      <TransferStats uppy={uppy} states={states} />
       <Dashboard
         uppy={uppy}
         height={360}
@@ -88,6 +103,7 @@ export function UploadPanel({ children, uppy, rejections, onDismiss }: Props) {
         showRemoveButtonAfterComplete
         // Speed and time left come from TransferStats (smoothed); Uppy's swing with tus bursts.
         hideProgressDetails
+        locale={locale}
       />
     </section>
   )

@@ -4,7 +4,9 @@ import { useEffect, useRef, useState } from 'react'
 import type { ApiClient } from '../api/client.ts'
 import { createUppy } from '../upload/create-uppy.ts'
 import { warnBeforeLeaving } from '../upload/restore.ts'
+import { probeHealthz, ServerWatch } from '../upload/server-watch.ts'
 import type { UplinkMeta } from '../upload/uplink-meta.ts'
+import { restartHeldUploads, watchServerForUploads } from '../upload/watch-uploads.ts'
 import { FilePurposes } from './file-purposes.tsx'
 import { PurposeChooser } from './purpose-chooser.tsx'
 import { UploadPanel } from './upload-panel.tsx'
@@ -36,6 +38,7 @@ export default function Uploader({ api, token, userId, policies, onUploaded }: P
   // several times before it mounts, and every extra Uppy would restore the same saved uploads
   // through Golden Retriever and send them again (one document per copy).
   const [uppy, setUppy] = useState<PageUppy>()
+  const [watch, setWatch] = useState<ServerWatch>()
   useEffect(() => {
     const created = createUppy({
       api,
@@ -47,9 +50,18 @@ export default function Uploader({ api, token, userId, policies, onUploaded }: P
         setRejections((list) => [...list, { id: Date.now() + list.length, filename, message }]),
       onUploaded: () => current.current.onUploaded(),
     })
+    const server = new ServerWatch({
+      probe: () => probeHealthz(),
+      onRecovered: () => restartHeldUploads(created),
+    })
+    const unwatch = watchServerForUploads(created, server)
     setUppy(created)
+    setWatch(server)
     return () => {
       setUppy(undefined)
+      setWatch(undefined)
+      unwatch()
+      server.stop()
       created.destroy()
     }
   }, [api, userId, token])
@@ -64,10 +76,11 @@ export default function Uploader({ api, token, userId, policies, onUploaded }: P
   useEffect(() => (uppy ? warnBeforeLeaving(uppy) : undefined), [uppy])
   useEffect(() => (uppy ? focusAfterSteps(uppy) : undefined), [uppy])
 
-  if (!uppy) return <p>Loading the uploader…</p>
+  if (!uppy || !watch) return <p>Loading the uploader…</p>
   return (
     <UploadPanel
       uppy={uppy}
+      watch={watch}
       rejections={rejections}
       onDismiss={(id) => setRejections((list) => list.filter((r) => r.id !== id))}
     >

@@ -1,20 +1,21 @@
-import { defaultPolicies } from '@uplink/core/browser'
+import { defaultPolicies, formatBytes } from '@uplink/core/browser'
 import { describe, expect, it } from 'vitest'
-import { formatSize, policyText, typeName } from './human.ts'
+import { policyText, typeName } from './human.ts'
+import prettierBytes from './prettier-bytes.ts'
 
 describe('human wording', () => {
-  it('says sizes in decimal units as file managers do', () => {
-    expect(formatSize(0)).toBe('0 bytes')
-    expect(formatSize(999)).toBe('999 bytes')
-    expect(formatSize(31_457_289)).toBe('31.5 MB')
-    expect(formatSize(20 * 1000 ** 3)).toBe('20 GB')
-    expect(formatSize(740_000)).toBe('740 KB')
+  it("says sizes in the server's binary units, one formatter for page, tiles and server", () => {
+    expect(formatBytes(0)).toBe('0 bytes')
+    expect(formatBytes(999)).toBe('999 bytes')
+    expect(formatBytes(25 * 1024 * 1024)).toBe('25 MiB')
+    expect(formatBytes(1.5 * 1024 ** 3)).toBe('1.5 GiB')
+    expect(prettierBytes(30 * 1024 * 1024)).toBe('30 MiB')
   })
 
   it('names media types as people do and lists a policy in a sentence', () => {
     expect(typeName('application/pdf')).toBe('PDF')
     expect(typeName('video/x-matroska')).toBe('MKV')
     expect(typeName('image/png')).toBe('PNG')
-    expect(policyText(defaultPolicies.document!)).toBe('PDF, PNG or JPEG up to 26.2 MB')
+    expect(policyText(defaultPolicies.document!)).toBe('PDF, PNG or JPEG up to 25 MiB')
   })
 })

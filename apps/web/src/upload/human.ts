@@ -1,4 +1,4 @@
-import type { Policies, Policy } from '@uplink/core/browser'
+import { formatBytes, type Policies, type Policy } from '@uplink/core/browser'
 
 const NAMES: Record<string, string> = {
   'application/pdf': 'PDF',
@@ -14,25 +14,12 @@ export function typeName(contentType: string): string {
   return NAMES[contentType] ?? subtype.replace(/^x-/, '').toUpperCase()
 }
 
-/** Sizes in decimal units as file managers show them: "740 KB", "31.5 MB", "53.7 GB". */
-export function formatSize(bytes: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000
-    unit++
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : 1
-  return `${value.toFixed(digits).replace(/\.0$/, '')} ${units[unit]}`
-}
-
-/** "PDF, PNG or JPEG up to 26.2 MB" */
+/** "PDF, PNG or JPEG up to 25 MiB" (binary units, as the server says them). */
 export function policyText(policy: Policy): string {
   const names = [...new Set(policy.contentTypes.map(typeName))]
   const list =
     names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : (names[0] ?? '')
-  return `${list} up to ${formatSize(policy.maxBytes)}`
+  return `${list} up to ${formatBytes(policy.maxBytes)}`
 }
 
 /** Every type any purpose accepts, as names: for "Uplink accepts …". */

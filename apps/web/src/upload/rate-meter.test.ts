@@ -75,7 +75,7 @@ describe('smoothed speed and time left', () => {
 
   it('words speed and time as people read them', () => {
     expect(formatRate(undefined)).toBe('—')
-    expect(formatRate(4_200_000)).toBe('4.2 MB/s')
+    expect(formatRate(4.2 * 1024 * 1024)).toBe('4.2 MiB/s')
     expect(formatSecondsLeft(0.4)).toBe('under a second')
     expect(formatSecondsLeft(38.6)).toBe('about 39 s')
     expect(formatSecondsLeft(59.7)).toBe('about 1 min')

@@ -1,4 +1,4 @@
-import { formatSize } from './human.ts'
+import { formatBytes } from '@uplink/core/browser'
 
 /** The rate's half-life: a change of speed shows within a few seconds, one slow PATCH does not. */
 const HALF_LIFE_MS = 3000
@@ -57,9 +57,9 @@ export class RateMeter {
   }
 }
 
-/** "4.2 MB/s", or "—" while unknown. */
+/** "4.2 MiB/s", or "—" while unknown. */
 export function formatRate(bytesPerSecond: number | undefined): string {
-  return bytesPerSecond === undefined ? '—' : `${formatSize(Math.round(bytesPerSecond))}/s`
+  return bytesPerSecond === undefined ? '—' : `${formatBytes(Math.round(bytesPerSecond))}/s`
 }
 
 /** "about 40 s", "about 3 min", "about 1 h 5 min", or "—" while unknown. */

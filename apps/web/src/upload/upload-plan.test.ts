@@ -70,13 +70,13 @@ describe('planUpload', () => {
     const err = refusal({ type: 'text/html', size: 10 })
     expect(err.violation).toBe('type_not_allowed')
     expect(err.message).toBe(
-      'This file is a HTML file, which Uplink does not accept. Accepted: PDF, PNG, JPEG, MP4, MOV, WebM, MKV, WEBP, GIF.',
+      'This file is an HTML page, which Uplink does not accept. Accepted: PDF, PNG, JPEG, MP4, MOV, WebM, MKV, WEBP, GIF.',
     )
   })
 
   it('refuses an image over its purpose limit and an empty file', () => {
     expect(refusal({ type: 'image/gif', size: 11 * MiB }).message).toBe(
-      'This file is 11.5 MB; GIF files can be at most 10.5 MB.',
+      'This file is 11 MiB; GIF files can be at most 10 MiB.',
     )
     expect(refusal({ type: 'application/pdf', size: 0 }).violation).toBe('empty')
   })

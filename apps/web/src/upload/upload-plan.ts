@@ -1,12 +1,14 @@
 import {
   checkUpload,
+  formatBytes,
   MiB,
   normalizeContentType,
   type Policies,
   PolicyError,
   type UploadMethod,
 } from '@uplink/core/browser'
-import { acceptedTypeNames, formatSize, typeName } from './human.ts'
+import { acceptedTypeNames, typeName } from './human.ts'
+import { typePhrase } from './type-names.ts'
 
 /** Files at least this large never go up in one request: tus, or presigned multipart. */
 export const LARGE_FILE_BYTES = 100 * MiB
@@ -53,19 +55,18 @@ function refusal(policies: Policies, name: string, contentType: string, size: nu
   if (size <= 0) return new PolicyError('empty', 'size', `${name} is empty (0 bytes).`)
   const accepting = Object.entries(policies).filter(([, p]) => p.contentTypes.includes(contentType))
   if (accepting.length === 0) {
-    const kind =
-      contentType === 'application/octet-stream' ? 'an unknown type' : typeName(contentType)
+    const kind = typePhrase(contentType, name) ?? 'of a type Uplink does not know'
     return new PolicyError(
       'type_not_allowed',
       'contentType',
-      `${name} is ${kind === 'an unknown type' ? kind : `a ${kind} file`}, which Uplink does not accept. Accepted: ${acceptedTypeNames(policies)}.`,
+      `${name} is ${kind}, which Uplink does not accept. Accepted: ${acceptedTypeNames(policies)}.`,
     )
   }
   const limit = Math.max(...accepting.map(([, p]) => p.maxBytes))
   return new PolicyError(
     'too_large',
     'size',
-    `${name} is ${formatSize(size)}; ${typeName(contentType)} files can be at most ${formatSize(limit)}.`,
+    `${name} is ${formatBytes(size)}; ${typeName(contentType)} files can be at most ${formatBytes(limit)}.`,
   )
 }
 

@@ -1,0 +1,76 @@
+import type { Body, Uppy } from '@uppy/core'
+import type { ServerWatch } from './server-watch.ts'
+import type { UplinkFile, UplinkMeta } from './uplink-meta.ts'
+import type { FileFacts } from './upload-state.ts'
+
+/** No progress for this long while online: ask the server whether it is there. */
+export const STALL_MS = 2000
+
+/** The facts `uploadState` needs, read from Uppy's file. */
+export function fileFacts(file: UplinkFile): FileFacts {
+  const p = file.progress
+  const total = Number(p.bytesTotal ?? file.size ?? 0)
+  return {
+    started: Boolean(p.uploadStarted),
+    sent: Number(p.bytesUploaded || 0),
+    total,
+    complete: Boolean(p.uploadComplete),
+    confirming: Boolean(p.postprocess),
+    paused: Boolean(file.isPaused),
+    error: file.error ? String(file.error) : undefined,
+  }
+}
+
+const isMoving = (f: UplinkFile) =>
+  Boolean(f.progress.uploadStarted) && !f.progress.uploadComplete && !f.error && !f.isPaused
+
+/**
+ * Connects the uploads to the server watch: a stall or a failed request while online makes it
+ * probe; when the server is back, every held upload restarts at once instead of waiting out
+ * its own retry delay (tus backs off to 30 s).
+ */
+export function watchServerForUploads(uppy: Uppy<UplinkMeta, Body>, watch: ServerWatch) {
+  const lastMove = new Map<string, { bytes: number; at: number }>()
+  const tick = () => {
+    const now = Date.now()
+    for (const file of uppy.getFiles()) {
+      if (!isMoving(file)) {
+        lastMove.delete(file.id)
+        continue
+      }
+      const bytes = Number(file.progress.bytesUploaded || 0)
+      const seen = lastMove.get(file.id)
+      if (!seen || seen.bytes !== bytes) {
+        lastMove.set(file.id, { bytes, at: now })
+        if (seen) watch.alive()
+      } else if (navigator.onLine && now - seen.at >= STALL_MS) {
+        // One probe per 2 s of stall: a slow link that stalls often costs a request in 2 s.
+        lastMove.set(file.id, { bytes, at: now })
+        watch.suspect()
+      }
+    }
+  }
+  const timer = setInterval(tick, 500)
+  const onError = () => {
+    if (navigator.onLine) watch.suspect()
+  }
+  uppy.on('upload-error', onError)
+  return () => {
+    clearInterval(timer)
+    uppy.off('upload-error', onError)
+  }
+}
+
+/** Restarts every unfinished upload now (the server is back, or the user asked). */
+export function restartHeldUploads(uppy: Uppy<UplinkMeta, Body>): void {
+  for (const file of uppy.getFiles()) {
+    if (!file.progress.uploadStarted || file.progress.uploadComplete || file.isPaused) continue
+    if (file.error) {
+      void uppy.retryUpload(file.id)
+    } else if (file.meta.method === 'tus') {
+      // Pausing aborts tus's pending retry; resuming asks the server for its offset (HEAD).
+      uppy.pauseResume(file.id)
+      uppy.pauseResume(file.id)
+    }
+  }
+}
