@@ -7,6 +7,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { describe, expect, it } from 'vitest'
 import { type PartFile, PartFiles } from './part-files.ts'
+import { PartMemory } from './part-memory.ts'
 import { Slots } from './slots.ts'
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('base64')
@@ -107,5 +108,69 @@ describe('PartFiles', () => {
     for (const part of parts.slice(2)) part.release()
     await done
     expect(parts.map((p) => p.size)).toEqual([10_000, 10_000, 10_000, 10_000, 5_000])
+  })
+
+  it('holds parts in memory while the budget has room, in files beyond it, and frees the room on release', async () => {
+    const data = randomBytes(35_000)
+    const memory = new PartMemory(20_000)
+    const directory = mkdtempSync(join(tmpdir(), 'uplink-part-memory-'))
+    const parts: PartFile[] = []
+    const files = new PartFiles({
+      partSize: 10_000,
+      directory,
+      acquire: async () => () => {},
+      onPart: (part) => parts.push(part),
+      memory,
+    })
+    await pipeline(Readable.from(randomChunks(data, 7_000)), files)
+    expect(parts.map((p) => p.size)).toEqual([10_000, 10_000, 10_000, 5_000])
+    // Two parts fit the budget; the next two went to files.
+    expect(parts.map((p) => p.data !== undefined)).toEqual([true, true, false, false])
+    expect(await readdir(directory)).toHaveLength(2)
+    let at = 0
+    for (const part of parts) {
+      const bytes = part.data ?? readFileSync(part.path).subarray(0, part.size)
+      expect(bytes.equals(data.subarray(at, at + part.size))).toBe(true)
+      expect(part.sha256).toBe(sha256(bytes))
+      at += part.size
+    }
+    expect(memory.available).toBe(0)
+    for (const part of parts) part.release()
+    // Released buffers are kept for the next parts: a new stream fills them again.
+    const again: PartFile[] = []
+    const more = new PartFiles({
+      partSize: 10_000,
+      directory,
+      acquire: async () => () => {},
+      onPart: (part) => again.push(part),
+      memory,
+    })
+    await pipeline(Readable.from([data.subarray(0, 20_000)]), more)
+    expect(again.map((p) => p.data !== undefined)).toEqual([true, true])
+    expect(
+      Buffer.concat(again.map((p) => p.data ?? Buffer.alloc(0))).equals(data.subarray(0, 20_000)),
+    ).toBe(true)
+  })
+
+  it('gives the part being filled in memory after an error, with the digest of its bytes', async () => {
+    const data = randomBytes(25_000)
+    const parts: PartFile[] = []
+    const files = new PartFiles({
+      partSize: 10_000,
+      directory: mkdtempSync(join(tmpdir(), 'uplink-part-memory-')),
+      acquire: async () => () => {},
+      onPart: (part) => parts.push(part),
+      memory: new PartMemory(100_000),
+    })
+    const source = new Readable({ read() {} })
+    const done = pipeline(source, files).catch((err: Error) => err)
+    source.push(data)
+    await until(() => parts.length === 2)
+    source.destroy(new Error('client went away'))
+    expect(String(await done)).toContain('client went away')
+    const partial = files.takePartial()
+    expect(partial?.size).toBe(5_000)
+    expect(partial?.data?.equals(data.subarray(20_000))).toBe(true)
+    expect(partial?.sha256).toBe(sha256(data.subarray(20_000)))
   })
 })

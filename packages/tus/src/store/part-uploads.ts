@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises'
 import type { Readable, Writable } from 'node:stream'
 import { type PartFile, PartFiles } from './part-files.ts'
+import type { PartMemory } from './part-memory.ts'
 import { feed } from './patch-streams.ts'
 import { Slots } from './slots.ts'
 
@@ -19,6 +20,8 @@ export interface PartUploadsOptions {
   length: number | undefined
   /** Also hash each part with MD5 (`Content-MD5`, when S3 checksums are off). */
   md5: boolean
+  /** Parts are held in memory while this has room (else in temp files). */
+  memory?: PartMemory | undefined
   /** Sends one part file (starting at upload `offset`) to S3 and records it; then deletes it. */
   send: (part: PartFile, partNumber: number, isLast: boolean, offset: number) => Promise<void>
 }
@@ -56,7 +59,7 @@ export async function uploadParts(source: Readable, options: PartUploadsOptions)
         throw err
       })
       .finally(async () => {
-        await rm(part.path, { force: true }).catch(() => {})
+        await removePart(part)
         part.release()
       })
     task.catch(() => {})
@@ -69,6 +72,7 @@ export async function uploadParts(source: Readable, options: PartUploadsOptions)
     acquire: () => slots.acquire(),
     onPart: send,
     md5: options.md5,
+    memory: options.memory,
   })
   try {
     await feed(source, files)
@@ -77,7 +81,7 @@ export async function uploadParts(source: Readable, options: PartUploadsOptions)
     const partial = files.takePartial()
     if (partial && partial.size > 0 && !sendFailed) send(partial)
     else if (partial) {
-      await rm(partial.path, { force: true }).catch(() => {})
+      await removePart(partial)
       partial.release()
     }
     uploads.push(Promise.reject(err))
@@ -91,3 +95,8 @@ export async function uploadParts(source: Readable, options: PartUploadsOptions)
 /** Resolves once `stream` has emitted `close` (its files are closed). */
 const closed = (stream: Writable) =>
   stream.closed ? Promise.resolve() : new Promise<void>((resolve) => stream.once('close', resolve))
+
+/** Deletes a part's temp file (a part held in memory has none). */
+const removePart = async (part: PartFile) => {
+  if (part.path) await rm(part.path, { force: true }).catch(() => {})
+}

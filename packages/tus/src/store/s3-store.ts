@@ -12,6 +12,7 @@ import { normalizeContentType } from '@uplink/core'
 import { requestState } from '../protocol/request-state.ts'
 import { downloadIncompletePart } from './incomplete-part.ts'
 import type { PartLedger } from './part-ledger.ts'
+import { PartMemory } from './part-memory.ts'
 import { PatchWriter } from './patch-writer.ts'
 import { isMissingUpload, isNotFound } from './s3-answers.ts'
 import type { StoreS3 } from './store-s3.ts'
@@ -40,6 +41,11 @@ export interface UplinkS3StoreOptions extends Options {
   maxDeferredLength?: number | undefined
   /** Parts of one upload being filled or sent at once (default 4). */
   partsPerUpload?: number
+  /**
+   * Bytes of parts this process may hold in memory while they fill and are sent (default 0:
+   * every part in a temp file). A part that finds no room goes to a temp file.
+   */
+  partMemoryBytes?: number | undefined
   /** Accept `Upload-Defer-Length` (creation-defer-length extension). */
   allowDeferredLength: boolean
   /** What a tus DELETE does to the upload's document (default: nothing). */
@@ -80,7 +86,7 @@ export class UplinkS3Store extends S3Store {
 
   constructor(options: UplinkS3StoreOptions) {
     const { tempDir, ledger, checksums, maxDeferredLength, allowDeferredLength, ...rest } = options
-    const { termination, partsPerUpload, inspections, s3, ...storeOptions } = rest
+    const { termination, partsPerUpload, partMemoryBytes, inspections, s3, ...storeOptions } = rest
     super(storeOptions)
     if (s3) this.client = s3 as S3
     this.temp = new StoreTempDir(tempDir)
@@ -105,6 +111,7 @@ export class UplinkS3Store extends S3Store {
       ledger,
       verified: this.verified,
       temp: this.temp,
+      memory: partMemoryBytes ? new PartMemory(partMemoryBytes) : undefined,
       partsPerUpload: partsPerUpload ?? 4,
       partSize: (length) => this.calcOptimalPartSize(length),
       permit: async () => {
