@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { type RunningTusd, type S3Config, startTusd } from '@uplink/launchers'
+import { cpuSeconds } from './sampler.ts'
 import { makeSourceFile } from './source-file.ts'
 import type { Stack } from './stack.ts'
 import { MiB, mbPerSecond, median, percentile, round } from './stats.ts'
@@ -24,6 +25,8 @@ export interface TusSide {
   name: 'Uplink' | 'tusd'
   endpoint: string
   headers: Record<string, string>
+  /** The server's process, whose CPU time is read around the large uploads. */
+  pid: number
 }
 
 /** One shape measured on each side, each round; `higherIsBetter` false for latencies. */
@@ -54,15 +57,19 @@ export function startPeerTusd(
 }
 
 /** The two tus sides: Uplink's server (one bench user) and tusd. */
-export async function tusSides(stack: Stack, tusd: { url: string }): Promise<TusSide[]> {
+export async function tusSides(
+  stack: Stack,
+  tusd: { url: string; child: { pid?: number | undefined } },
+): Promise<TusSide[]> {
   const token = await stack.token('bench-peer')
   return [
     {
       name: 'Uplink',
       endpoint: `${stack.baseUrl}/files`,
       headers: { Authorization: `Bearer ${token}` },
+      pid: stack.serverPid,
     },
-    { name: 'tusd', endpoint: tusd.url, headers: {} },
+    { name: 'tusd', endpoint: tusd.url, headers: {}, pid: tusd.child.pid ?? 0 },
   ]
 }
 
@@ -124,6 +131,16 @@ export async function runPeer(
     true,
     ['Uplink', 'tusd'],
   )
+  const onePatchCpu = measure(`one ${sizeName} upload, one PATCH: server CPU`, 'CPU s', false, [
+    'Uplink',
+    'tusd',
+  ])
+  const chunkedCpu = measure(
+    `one ${sizeName} upload, ${round(o.chunkSize / MiB)} MiB PATCHes: server CPU`,
+    'CPU s',
+    false,
+    ['Uplink', 'tusd'],
+  )
   const many = measure(
     `${o.smallUploads} uploads of ${smallName}, ${o.smallConcurrency} at a time`,
     'uploads/s',
@@ -149,13 +166,18 @@ export async function runPeer(
     }
     for (const name of order(withDirect)) {
       const side = sides.find((s) => s.name === name)
+      const cpu = side ? cpuSeconds(side.pid) : 0
       const ms = await timedMs(() => (side ? big()(side) : directMultipart(stack, file, o.size, o)))
+      if (side) onePatchCpu.runs[name]!.push(cpuSeconds(side.pid) - cpu)
       onePatch.runs[name]!.push(mbPerSecond(o.size, ms))
       say(`peer round ${r + 1} ${onePatch.name}, ${name}: ${round(mbPerSecond(o.size, ms))} MB/s`)
     }
-    await each(chunked, async (side) => [
-      mbPerSecond(o.size, await timedMs(() => big(o.chunkSize)(side))),
-    ])
+    await each(chunked, async (side) => {
+      const cpu = cpuSeconds(side.pid)
+      const ms = await timedMs(() => big(o.chunkSize)(side))
+      chunkedCpu.runs[side.name]!.push(cpuSeconds(side.pid) - cpu)
+      return [mbPerSecond(o.size, ms)]
+    })
     await each(many, async (side) => {
       const ms = await timedMs(() =>
         pool(o.smallUploads, o.smallConcurrency, () => upload(side, () => small, o.smallSize)),

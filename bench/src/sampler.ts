@@ -9,6 +9,17 @@ export function rssBytes(pid: number): number {
   return kb ? Number(kb) * 1024 : 0
 }
 
+/**
+ * CPU seconds (user + system) a process has used, from /proc/<pid>/stat: on a shared machine a
+ * steadier figure of a server's work than its wall-clock speed.
+ */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
 /** Total size of the files under a directory (missing dir = 0). */
 export async function dirBytes(dir: string): Promise<number> {
   let total = 0
