@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
@@ -6,6 +6,11 @@ export default defineConfig({
     // Safety nets, not schedules: nothing waits for them, and a loaded machine (the suite must
     // pass beside a second copy of itself) takes minutes for what takes seconds when idle.
     testTimeout: 120_000,
+    // The container image test builds with podman (minutes, root): only in `test:container`.
+    exclude: [
+      ...configDefaults.exclude,
+      ...(process.env.UPLINK_TEST_CONTAINER ? [] : ['test/container-image.int.test.ts']),
+    ],
     hookTimeout: 180_000,
   },
 })

@@ -122,6 +122,8 @@ export async function startServer(options: {
   tus?: TusSettings
   /** Extra environment, e.g. UPLINK_WORKER=false. */
   env?: Record<string, string>
+  /** Another server bundle's main.js (a before/after comparison); apps/server/dist by default. */
+  entry?: string
 }): Promise<{ baseUrl: string; server: RunningService }> {
   const port = await freePort()
   const baseUrl = `http://127.0.0.1:${port}`
@@ -131,7 +133,7 @@ export async function startServer(options: {
     args: [
       ...(options.nodeArgs ?? []),
       '--enable-source-maps',
-      join(root, 'apps/server/dist/main.js'),
+      options.entry ?? join(root, 'apps/server/dist/main.js'),
     ],
     env: {
       ...process.env,

@@ -1,9 +1,8 @@
 import type { KeyObject } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { TRPCError } from '@trpc/server'
 import { createExpressMiddleware } from '@trpc/server/adapters/express'
 import { type ApiDeps, appRouter, createContextFactory } from '@uplink/api'
-import { AppError, MAX_TRPC_BATCH_ITEMS } from '@uplink/core'
+import { MAX_TRPC_BATCH_ITEMS } from '@uplink/core'
 import type { Scanner } from '@uplink/uploads'
 import express, { type Express } from 'express'
 import type { Logger } from 'pino'
@@ -11,6 +10,7 @@ import { cdnRoute } from './cdn/route.ts'
 import { errorHandler, notFound } from './http/errors.ts'
 import { readinessRoute } from './http/readiness.ts'
 import { requestContext } from './http/request-context.ts'
+import { retryAfterSeconds } from './http/retry-after.ts'
 import { contentRoute } from './routes/content.ts'
 import { contentSessionRoute } from './routes/content-session.ts'
 import { documentsPostRoute } from './routes/documents-post.ts'
@@ -35,6 +35,8 @@ export interface AppDeps extends Omit<ApiDeps, 'log'> {
   extraRoutes?: express.RequestHandler[]
   /** `/documents/:id/download`: 302 to a signed GET (default) or the bytes streamed. */
   downloadMode?: DownloadMode
+  /** The URL clients reach this server at: the `servers` of /api/openapi.json (relative `/` when unset). */
+  publicUrl?: string | undefined
   /** Upload metrics of POST /documents (started, completed, failed). */
   countFormUpload?: (event: 'started' | 'completed' | 'failed', purpose: string | undefined) => void
 }
@@ -106,7 +108,12 @@ export function createApp(deps: AppDeps): Express {
   )
 
   app.use(
-    openApiRoutes({ createContext: createContextFactory(deps), maxBodySize: MAX_TRPC_BODY_BYTES }),
+    openApiRoutes({
+      createContext: createContextFactory(deps),
+      maxBodySize: MAX_TRPC_BODY_BYTES,
+      policies: deps.policies,
+      publicUrl: deps.publicUrl,
+    }),
   )
   app.use(
     downloadRoute({
@@ -149,22 +156,4 @@ export function createApp(deps: AppDeps): Express {
   app.use(notFound)
   app.use(errorHandler)
   return app
-}
-
-/**
- * "Retry-After" for a tRPC answer: 5 s when a dependency is down (503), the limiter's wait
- * when rate-limited (429), the longest if a batch holds several; undefined otherwise.
- */
-function retryAfterSeconds(errors: readonly TRPCError[]): number | undefined {
-  let seconds: number | undefined
-  for (const e of errors) {
-    const wait =
-      e.code === 'SERVICE_UNAVAILABLE'
-        ? 5
-        : e.cause instanceof AppError
-          ? e.cause.retryAfterSeconds
-          : undefined
-    if (wait !== undefined) seconds = Math.max(seconds ?? 0, wait)
-  }
-  return seconds
 }

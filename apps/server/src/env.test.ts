@@ -66,6 +66,15 @@ describe('loadConfig', () => {
     })
   })
 
+  it('reads UPLINK_PUBLIC_URL without a trailing slash and refuses one with a query', () => {
+    expect(loadConfig('development', {}).publicUrl).toBeUndefined()
+    const config = loadConfig('development', { UPLINK_PUBLIC_URL: 'https://uplink.example.com/' })
+    expect(config.publicUrl).toBe('https://uplink.example.com')
+    expect(() => loadConfig('development', { UPLINK_PUBLIC_URL: 'https://u.example?x=1' })).toThrow(
+      /UPLINK_PUBLIC_URL: must have no query or fragment/,
+    )
+  })
+
   it('names the bad variable and says what is wrong with it', () => {
     const run = () => loadConfig('development', { UPLINK_DOWNLOAD_URL_TTL: '3600', PORT: 'abc' })
     expect(run).toThrow(ConfigError)

@@ -59,6 +59,11 @@ const schema = z.object({
   UPLINK_UPLOAD_URL_TTL: seconds.min(60).max(900).default(600),
   UPLINK_DOWNLOAD_URL_TTL: seconds.min(1).max(900).default(120),
   UPLINK_CDN_COOKIE_TTL: seconds.min(1).max(3600).default(600),
+  UPLINK_PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .refine((u) => !/[?#]/.test(u), 'must have no query or fragment')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
   UPLINK_CDN_URL: z
     .url({ protocol: /^https?$/ })
     .refine((u) => !/[?#]/.test(u), 'must have no query or fragment')
@@ -194,6 +199,8 @@ export interface Config {
     useTags: boolean
   }
   webOrigins: string[]
+  /** The URL clients reach this server at (`servers` of /api/openapi.json); never from a request. */
+  publicUrl: string | undefined
   /**
    * `/metrics`: on the main port behind `Authorization: Bearer <token>`, and/or open on a port of
    * its own; with neither, /metrics answers 404.
@@ -327,6 +334,7 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
       useTags: env.S3_USE_TAGS,
     },
     webOrigins: env.UPLINK_WEB_ORIGINS,
+    publicUrl: env.UPLINK_PUBLIC_URL,
     metrics: { token: env.UPLINK_METRICS_TOKEN, port: env.UPLINK_METRICS_PORT },
     quotas: {
       pendingUploads: env.UPLINK_QUOTA_PENDING_UPLOADS,

@@ -129,6 +129,7 @@ export function createServices(
     tus: { handle: instrumentTus((req, res) => tusServer.server.handle(req, res), metrics) },
     tusServer,
     policies: config.policies,
+    publicUrl: config.publicUrl,
     expiries: config.expiries,
     gallery: config.cdn.signer
       ? {

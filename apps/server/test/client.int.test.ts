@@ -6,7 +6,12 @@ import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { createUplinkClient, fetchSigned, UplinkError } from '@uplink/client'
+import {
+  createUplinkClient,
+  fetchSigned,
+  UplinkError,
+  type UploadFileOptions,
+} from '@uplink/client'
 import { findDocumentById } from '@uplink/db'
 import { startFaultProxy } from '@uplink/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -183,7 +188,7 @@ describe('uploadFile', () => {
   it('checks a resumed stream part by part: a listed part with other bytes is sent again', async () => {
     const bytes = randomBytes(17 * MiB)
     const stateDir = join(dir, 'stream-state')
-    const options = {
+    const options: UploadFileOptions = {
       purpose: 'video',
       filename: 'stream.webm',
       size: bytes.length,

@@ -149,7 +149,7 @@ describe('GET /documents/:id/content', () => {
     const res = await get(id, 'alice', { range: `bytes=${body.length}-` })
     expect(res.status).toBe(416)
     expect(res.headers.get('content-range')).toBe(`bytes */${body.length}`)
-    expect(((await res.json()) as { error: string }).error).toMatch(
+    expect(((await res.json()) as { message: string }).message).toMatch(
       `the document has ${body.length} bytes`,
     )
   })
@@ -201,7 +201,10 @@ describe('GET /documents/:id/content', () => {
       redirect: 'manual',
     })
     expect(bobDownload.status).toBe(404)
-    expect(await bob.json()).toMatchObject({ error: `document ${id} was not found` })
+    expect(await bob.json()).toMatchObject({
+      code: 'document_not_found',
+      message: `document ${id} was not found`,
+    })
     expect((await get('not-a-uuid', 'alice')).status).toBe(404)
   })
 
@@ -215,7 +218,7 @@ describe('GET /documents/:id/content', () => {
     })
     const res = await get(pending.documentId, 'carol')
     expect(res.status).toBe(412)
-    expect(((await res.json()) as { error: string }).error).toMatch(/is pending/)
+    expect(((await res.json()) as { message: string }).message).toMatch(/is pending/)
     const gone = await uploadPdf('carol', pdf(1024))
     await settled('carol', gone)
     await api.documents.delete.mutate({ id: gone })

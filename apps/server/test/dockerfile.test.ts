@@ -5,7 +5,8 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-// No container runtime here: the Dockerfile is parsed, and what it copies is built for real.
+// The Dockerfile parsed, and what it copies built for real, in every run; building and running
+// the image itself is test:container (container-image.int.test.ts, opt-in: podman, minutes).
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 
 interface Instruction {

@@ -81,7 +81,7 @@ describe('POST /documents for a purpose inspected synchronously', () => {
       ['file', pdfPart(infectedPdf(200))],
     ])
     expect(res.status).toBe(422)
-    expect(res.body.error).toMatch(/malware found \(Uplink\.Test\.EICAR/)
+    expect(res.body.message).toMatch(/malware found \(Uplink\.Test\.EICAR/)
     expect(await keysOf(user)).toEqual([])
     const rows = await rowsOf(h, user)
     expect(rows.map((r) => r.status)).toEqual(['rejected'])
@@ -156,7 +156,7 @@ describe('POST /documents for a purpose inspected synchronously', () => {
       ['purpose', 'document'],
     ])
     expect(res.status).toBe(400)
-    expect(res.body.error).toMatch(/"purpose" must come before the file part/)
+    expect(res.body.message).toMatch(/"purpose" must come before the file part/)
     expect(await keysOf(user)).toEqual([])
     expect(await rowsOf(h, user)).toEqual([])
   })
@@ -174,7 +174,7 @@ describe('POST /documents for a purpose inspected synchronously', () => {
       ['file', pdfPart(exe)],
     ])
     expect(res.status).toBe(422)
-    expect(res.body.error).toMatch(/not the declared application\/pdf/)
+    expect(res.body.message).toMatch(/not the declared application\/pdf/)
     expect(await keysOf(user)).toEqual([])
   })
 
@@ -185,7 +185,7 @@ describe('POST /documents for a purpose inspected synchronously', () => {
       ['file', pdfPart(cleanPdf(2000))],
     ])
     expect(res.status).toBe(413)
-    expect(res.body.error).toMatch(/over the 1000 bytes limit for purpose "note"/)
+    expect(res.body.message).toMatch(/over the 1000 bytes limit for purpose "note"/)
     expect(await keysOf(user)).toEqual([])
   })
 
@@ -197,7 +197,7 @@ describe('POST /documents for a purpose inspected synchronously', () => {
       ['file', pdfPart(cleanPdf())],
     ])
     expect(res.status).toBe(422)
-    expect(res.body.error).toMatch(/but the client declared/)
+    expect(res.body.message).toMatch(/but the client declared/)
     expect(await keysOf(user)).toEqual([])
   })
 
@@ -218,7 +218,7 @@ describe('POST /documents for a purpose inspected synchronously', () => {
     ] as Parameters<typeof postForm>[2][]) {
       const user = newUser()
       const res = await postForm(h, user, parts)
-      expect([res.status, res.body.error]).toEqual([
+      expect([res.status, res.body.message]).toEqual([
         422,
         `upload rejected: the bytes have SHA-256 ${sha256(pdf)} but the client declared ${wrong}`,
       ])
@@ -246,7 +246,7 @@ describe('POST /documents for a purpose inspected synchronously', () => {
       ['file', pdfPart(cleanPdf())],
       ['sha256', 'abc'],
     ])
-    expect([res.status, res.body.error]).toEqual([
+    expect([res.status, res.body.message]).toEqual([
       400,
       'form field "sha256" must be the base64 SHA-256 of the whole file (44 characters)',
     ])
@@ -261,7 +261,7 @@ describe('POST /documents for a purpose inspected synchronously', () => {
       ['file', pdfPart(cleanPdf())],
       ['file', pdfPart(cleanPdf())],
     ])
-    expect([res.status, res.body.error]).toEqual([400, 'send exactly one file part'])
+    expect([res.status, res.body.message]).toEqual([400, 'send exactly one file part'])
     expect(await keysOf(user)).toEqual([])
     expect((await rowsOf(h, user)).map((r) => r.status)).toEqual(['rejected'])
   })
@@ -318,7 +318,7 @@ describe('POST /documents for a purpose inspected synchronously', () => {
       ...fields,
       ['file', pdfPart(cleanPdf())],
     ])
-    expect([res.status, res.body.error]).toEqual([
+    expect([res.status, res.body.message]).toEqual([
       400,
       'the form has too many fields (at most 10); send purpose, optional sha256 and file',
     ])
@@ -339,7 +339,7 @@ describe('POST /documents for a purpose inspected synchronously', () => {
         formEnd,
       ]),
     )
-    expect([field.status, field.body.error]).toEqual([
+    expect([field.status, field.body.message]).toEqual([
       400,
       'form field "note" must not contain the NUL character (U+0000)',
     ])
@@ -352,7 +352,7 @@ describe('POST /documents for a purpose inspected synchronously', () => {
         formEnd,
       ]),
     )
-    expect([name.status, name.body.error]).toEqual([
+    expect([name.status, name.body.message]).toEqual([
       400,
       'the file name must not contain the NUL character (U+0000)',
     ])
@@ -368,7 +368,7 @@ describe('POST /documents for a purpose inspected synchronously', () => {
     ])
     const res = await postRaw(h.baseUrl, await h.token(user), start, 30_000_000)
     expect(res.status).toBe(413)
-    expect(res.body.error).toMatch(
+    expect(res.body.message).toMatch(
       /^the form is 30000000 bytes: POST \/documents takes files of at most 8 MiB \(the largest limit of a purpose that allows post\)/,
     )
     expect(await rowsOf(h, user)).toEqual([])
@@ -381,7 +381,7 @@ describe('POST /documents for a purpose inspected synchronously', () => {
       formPart('name="file"; filename="a.pdf"', cleanPdf(), 'application/pdf'),
     ])
     const res = await postRaw(h.baseUrl, await h.token(user), start, 2_000_000)
-    expect([res.status, res.body.error]).toEqual([
+    expect([res.status, res.body.message]).toEqual([
       413,
       'upload rejected: the file is over the 1000 bytes limit for purpose "note"',
     ])
@@ -397,7 +397,7 @@ describe('POST /documents for a purpose inspected synchronously', () => {
       ['file', { body: png, filename: 'p.png', type: 'image/png' }],
       ['sha256', sha256(Buffer.from('other'))],
     ])
-    expect([res.status, res.body.error]).toMatchObject([422, /but the client declared/])
+    expect([res.status, res.body.message]).toMatchObject([422, /but the client declared/])
     expect(await keysOf(user)).toEqual([])
     expect((await rowsOf(h, user)).map((r) => r.status)).toEqual(['rejected'])
   })
@@ -455,7 +455,7 @@ describe('clamd unreachable', () => {
         ['file', pdfPart(cleanPdf())],
       ])
       expect(res.status).toBe(503)
-      expect(res.body.error).toMatch(/the virus scan could not run/)
+      expect(res.body.message).toMatch(/the virus scan could not run/)
       expect(await keysOf(user)).toEqual([])
       expect((await rowsOf(down, user)).map((r) => r.status)).toEqual(['rejected'])
     } finally {

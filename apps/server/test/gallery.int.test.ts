@@ -152,7 +152,10 @@ describe('GET /cdn/* (the CloudFront-compatible verifier)', () => {
     const id = await uploadImage(h, 'bob', png(8, [0, 0, 255]))
     const res = await getCdn(`bob/image/${id}`, await cookiesOf('alice'))
     expect(res.status).toBe(403)
-    expect(await res.json()).toEqual({ error: 'access denied: resource not granted' })
+    expect(await res.json()).toMatchObject({
+      code: 'access_denied',
+      message: 'access denied: resource not granted',
+    })
     expect((await getCdn(`bob/image/${id}`, await cookiesOf('bob'))).status).toBe(200)
   })
 
@@ -186,7 +189,10 @@ describe('GET /cdn/* (the CloudFront-compatible verifier)', () => {
     )
     const expiredRes = await getCdn(`alice/image/${id}`, expired)
     expect(expiredRes.status).toBe(403)
-    expect(await expiredRes.json()).toEqual({ error: 'access denied: expired' })
+    expect(await expiredRes.json()).toMatchObject({
+      code: 'access_denied',
+      message: 'access denied: expired',
+    })
     expect((await getCdn(`alice/image/${id}`, early)).status).toBe(403)
     expect((await getCdn(`alice/image/${id}`, current)).status).toBe(200)
   })
@@ -206,7 +212,10 @@ describe('GET /cdn/* (the CloudFront-compatible verifier)', () => {
     const tampered = `CloudFront-Policy=${widened}; CloudFront-Signature=${cookies['CloudFront-Signature']}; CloudFront-Key-Pair-Id=${KEY_PAIR_ID}`
     const res = await getCdn(`bob/image/${id}`, tampered)
     expect(res.status).toBe(403)
-    expect(await res.json()).toEqual({ error: 'access denied: bad signature' })
+    expect(await res.json()).toMatchObject({
+      code: 'access_denied',
+      message: 'access denied: bad signature',
+    })
   })
 
   it('refuses cookies naming another key pair id, or signed by another key', async () => {
@@ -250,7 +259,10 @@ describe('GET /cdn/* (the CloudFront-compatible verifier)', () => {
       )
     const refused = await getCdn(`alice/image/${id}`, fromRange('192.0.2.0/24'))
     expect(refused.status).toBe(403)
-    expect(await refused.json()).toEqual({ error: 'access denied: ip not allowed' })
+    expect(await refused.json()).toMatchObject({
+      code: 'access_denied',
+      message: 'access denied: ip not allowed',
+    })
     expect((await getCdn(`alice/image/${id}`, fromRange('127.0.0.0/8'))).status).toBe(200)
   })
 
@@ -267,7 +279,10 @@ describe('GET /cdn/* (the CloudFront-compatible verifier)', () => {
     const staged = await uploadImage(h, 'alice', png(8, [7, 7, 7]), false)
     const staging = await getCdn(`staging/alice/image/${staged}`, wide)
     expect(staging.status).toBe(403)
-    expect(await staging.json()).toEqual({ error: 'access denied: not a gallery image' })
+    expect(await staging.json()).toMatchObject({
+      code: 'access_denied',
+      message: 'access denied: not a gallery image',
+    })
     // Only the gallery's purpose: a policy reaching further still serves no PDF.
     const pdf = await presignedPdf('alice')
     expect((await getCdn(`alice/document/${pdf}`, wide)).status).toBe(403)

@@ -42,17 +42,32 @@ describe('OpenAPI', () => {
       })),
     )
     expect(routes.map((r) => r.route).sort()).toEqual([
-      'DELETE /documents/{id}',
-      'GET /documents',
-      'GET /documents/{id}',
-      'GET /documents/{id}/download-url',
+      'DELETE /api/documents/{id}',
+      'DELETE /api/uploads/multipart/{documentId}',
+      'DELETE /files/{owner}/{purpose}/{uploadId}',
+      'GET /api/documents',
+      'GET /api/documents/{id}',
+      'GET /api/documents/{id}/download-url',
+      'GET /api/uploads/multipart/{documentId}/parts',
+      'HEAD /files/{owner}/{purpose}/{uploadId}',
+      'OPTIONS /files',
+      'PATCH /files/{owner}/{purpose}/{uploadId}',
+      'POST /api/uploads/confirm',
+      'POST /api/uploads/multipart',
+      'POST /api/uploads/multipart/{documentId}/complete',
+      'POST /api/uploads/multipart/{documentId}/sign-parts',
+      'POST /api/uploads/presign-post',
+      'POST /api/uploads/presign-put',
       'POST /documents',
-      'POST /uploads/confirm',
-      'POST /uploads/presign-put',
+      'POST /files',
     ])
-    for (const { op } of routes)
-      expect((op as OpenAPIV3_1.OperationObject).security).toEqual([{ bearerAuth: [] }])
-    expect(doc.servers?.[0]?.url).toBe('/api')
+    // Bearer auth everywhere but tus discovery (OPTIONS), which browsers send without it.
+    for (const { route, op } of routes)
+      expect((op as OpenAPIV3_1.OperationObject).security, route).toEqual(
+        route === 'OPTIONS /files' ? [] : [{ bearerAuth: [] }],
+      )
+    // One server for every path (no per-operation servers: generated clients ignore them).
+    expect(doc.servers).toEqual([{ url: '/' }])
   })
 
   it('describes POST /documents at the server root: a multipart form, 201/413/422/503', async () => {
@@ -60,9 +75,7 @@ describe('OpenAPI', () => {
       await fetch(`${h.baseUrl}/api/openapi.json`)
     ).json()) as OpenAPIV3_1.Document
     const post = doc.paths?.['/documents']?.post
-    expect(post?.servers).toEqual([expect.objectContaining({ url: '/' })])
-    // The GET beside it is still the /api route.
-    expect(doc.paths?.['/documents']?.get?.servers).toBeUndefined()
+    expect(post?.servers).toBeUndefined()
     const form = (post?.requestBody as OpenAPIV3_1.RequestBodyObject | undefined)?.content[
       'multipart/form-data'
     ]
@@ -106,7 +119,11 @@ describe('OpenAPI', () => {
       headers: { authorization: `Bearer ${env.UPLINK_TOKEN}` },
     })
     expect(other.status).toBe(404)
-    expect(await other.json()).toMatchObject({ code: 'NOT_FOUND' })
+    expect(await other.json()).toEqual({
+      code: 'document_not_found',
+      message: 'document 00000000-0000-4000-8000-000000000000 was not found',
+      requestId: expect.any(String),
+    })
   })
 
   it('the docs Python (urllib) script uploads, confirms, lists and downloads a file', async () => {
@@ -126,6 +143,23 @@ describe('OpenAPI', () => {
 })
 
 describe('one implementation, two front doors', () => {
+  it('answers the same error body over /api, and in the data of a tRPC error', async () => {
+    const headers = { authorization: `Bearer ${await h.token('same-error')}` }
+    const id = '00000000-0000-4000-8000-000000000000'
+    const rest = await (await fetch(`${h.baseUrl}/api/documents/${id}`, { headers })).json()
+    const input = encodeURIComponent(JSON.stringify({ id }))
+    const rpc = await fetch(`${h.baseUrl}/trpc/documents.byId?input=${input}`, { headers })
+    const body = (await rpc.json()) as { error: { data: { code: string; error: unknown } } }
+    expect(rpc.status).toBe(404)
+    expect(body.error.data.code).toBe('NOT_FOUND')
+    expect(body.error.data.error).toEqual({
+      code: 'document_not_found',
+      message: `document ${id} was not found`,
+      requestId: expect.stringMatching(/./),
+    })
+    expect(rest).toEqual({ ...(body.error.data.error as object), requestId: expect.any(String) })
+  })
+
   it('keeps /trpc strict about types after /api calls (sizes stay numbers, never coerced strings)', async () => {
     const token = await h.token('strict')
     const input = { purpose: 'document', filename: 'a.pdf', contentType: 'application/pdf' }

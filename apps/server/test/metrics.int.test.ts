@@ -57,7 +57,7 @@ describe('/metrics', () => {
   it('refuses a scrape without the bearer token, saying what to send', async () => {
     const res = await fetch(`${h.baseUrl}/metrics`, { headers: { authorization: 'Bearer nope' } })
     expect(res.status).toBe(401)
-    expect(((await res.json()) as { error: string }).error).toContain('UPLINK_METRICS_TOKEN')
+    expect(((await res.json()) as { message: string }).message).toContain('UPLINK_METRICS_TOKEN')
   })
 
   it('moves the upload, byte, PATCH, S3, lock, pool and document series after uploads', async () => {

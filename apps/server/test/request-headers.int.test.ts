@@ -56,11 +56,11 @@ describe('URLs derived from configuration, never from request headers', () => {
     expect(res.headers.location).toMatch(/^\/files\/alice\/video\/[0-9a-f-]{36}$/)
   })
 
-  it('the OpenAPI document names relative servers whatever Host says', async () => {
+  it('the OpenAPI document names its server from configuration (relative when unset) whatever Host says', async () => {
     const res = await send('GET', '/api/openapi.json', FORGED)
     expect(res.status).toBe(200)
     const doc = JSON.parse(res.body) as { servers: { url: string }[] }
-    expect(doc.servers.map((s) => s.url)).toEqual(['/api'])
+    expect(doc.servers.map((s) => s.url)).toEqual(['/'])
     expect(res.body).not.toContain('evil.example')
   })
 

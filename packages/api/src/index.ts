@@ -5,6 +5,7 @@ export {
   signDevToken,
   type User,
 } from './auth.ts'
+export { toErrorBody } from './error-body.ts'
 export { type AppRouter, appRouter, createCaller } from './root.ts'
 export {
   type ApiDeps,

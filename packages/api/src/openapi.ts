@@ -56,3 +56,50 @@ export const downloadUrlOutput = z.object({
   expiresAt: z.string(),
   sha256: z.string().nullable(),
 })
+
+export const presignPostOutput = z.object({
+  documentId: z.uuid(),
+  url: z.string().describe('signed S3 form URL: POST a multipart/form-data body here'),
+  fields: z
+    .record(z.string(), z.string())
+    .describe('send these form fields, in this order, before the `file` field: they are signed'),
+  expiresAt: z.string(),
+})
+
+export const multipartCreateOutput = z.object({
+  documentId: z.uuid(),
+  uploadId: z.string().describe('the S3 UploadId (for information; every call names the document)'),
+  partSize: z
+    .number()
+    .int()
+    .describe('bytes per part; every part but the last has exactly this size'),
+  partCount: z.number().int(),
+  expiresAt: z.string().describe('when the pending upload is abandoned if not completed'),
+})
+
+const signedPart = z.object({
+  partNumber: z.number().int(),
+  url: z.string().describe('signed UploadPart URL: PUT the part here; never store or log it'),
+  headers: z
+    .record(z.string(), z.string())
+    .describe('send exactly these headers with the PUT: they are signed; keep the ETag answered'),
+})
+
+export const signPartsOutput = z.object({
+  parts: z.array(signedPart),
+  expiresAt: z.string(),
+})
+
+export const listPartsOutput = z.object({
+  parts: z.array(
+    z.object({
+      partNumber: z.number().int(),
+      etag: z.string(),
+      size: z.number().int(),
+      sha256: z
+        .string()
+        .optional()
+        .describe('base64 SHA-256 the store verified; resend the part if it is not yours'),
+    }),
+  ),
+})

@@ -14,6 +14,7 @@ import type { GallerySigner } from '@uplink/uploads'
 import type { Kysely } from 'kysely'
 import { ZodError } from 'zod'
 import type { Authenticate, User } from './auth.ts'
+import { toErrorBody } from './error-body.ts'
 
 /** Everything procedures need, built once per process and shared by every request. */
 export interface ApiDeps {
@@ -73,11 +74,15 @@ export interface Context extends Omit<ApiDeps, 'authenticate'> {
   setCookie?: ((serialized: string) => void) | undefined
   /** `<scheme>://<host>` the request was addressed to (HTTP adapters only). */
   requestOrigin?: string | undefined
+  /** The request's id (HTTP adapters), quoted in error bodies. */
+  requestId?: string | undefined
 }
 
 /** The parts of an HTTP exchange the context reads (Express and node:http fit; no types of either). */
 export interface HttpExchange {
   req: {
+    /** The request id set by the server's request context. */
+    id?: string
     headers: { authorization?: string | undefined; host?: string | undefined }
     /** Express: honours `trust proxy`. */
     protocol?: string
@@ -100,6 +105,7 @@ export function createContextFactory(deps: ApiDeps) {
         ? (serialized: string) => void res.appendHeader('Set-Cookie', serialized)
         : undefined,
       requestOrigin: host ? `${req.protocol ?? 'http'}://${host}` : undefined,
+      requestId: req.id,
     } satisfies Context
   }
 }
@@ -115,7 +121,7 @@ function describeZodError(error: ZodError): string {
 
 const t = initTRPC.context<Context>().create({
   // No transformer: plain JSON with ISO date strings, so any language can call the API.
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, ctx }) {
     const zod = error.cause instanceof ZodError ? error.cause : undefined
     // Unexpected failures are logged by the server; their details never reach the client.
     const internal = error.code === 'INTERNAL_SERVER_ERROR'
@@ -126,6 +132,8 @@ const t = initTRPC.context<Context>().create({
         ...shape.data,
         stack: undefined,
         fields: zod ? zod.issues.map((i) => i.path.join('.')) : undefined,
+        // The one error body (`code` there is the catalogue's; `data.code` stays tRPC's).
+        error: toErrorBody(error, ctx?.requestId),
       },
     }
   },

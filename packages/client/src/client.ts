@@ -4,7 +4,8 @@ import { download } from './download.ts'
 import { toUplinkError, UplinkError } from './errors.ts'
 import type { UploadSource } from './source.ts'
 import { type ClientContext, createTrpc, type UplinkTrpc } from './trpc.ts'
-import type { UploadFileOptions } from './upload/options.ts'
+import { withUplinkErrors } from './uplink-errors.ts'
+import type { DefaultPurpose, UploadFileOptions } from './upload/options.ts'
 import { uploadFile } from './upload/upload-file.ts'
 
 /** Options of `createUplinkClient`. */
@@ -21,12 +22,15 @@ export interface UplinkClientOptions {
   fetch?: typeof fetch
 }
 
-/** The Uplink client: the typed tRPC client plus upload and download helpers. */
-export interface UplinkClient {
-  /** The fully typed tRPC client; its calls throw TRPCClientError (see `toUplinkError`). */
+/**
+ * The Uplink client: the typed tRPC client plus upload and download helpers. `P`: the purposes
+ * `uploadFile` accepts (the built-in ones unless widened).
+ */
+export interface UplinkClient<P extends string = DefaultPurpose> {
+  /** The fully typed tRPC client; its calls reject with `UplinkError`, like every method here. */
   trpc: UplinkTrpc
   /** Uploads a path, Buffer, Blob or sized Readable; resolves to the confirmed document. */
-  uploadFile(source: UploadSource, options: UploadFileOptions): Promise<DocumentView>
+  uploadFile(source: UploadSource, options: UploadFileOptions<P>): Promise<DocumentView>
   /** Streams a document to a path or Writable; resolves to the bytes written. */
   download(
     documentId: string,
@@ -41,8 +45,13 @@ export interface UplinkClient {
   remove(documentId: string): Promise<DocumentView>
 }
 
-/** Creates a client for one server and one user. */
-export function createUplinkClient(options: UplinkClientOptions): UplinkClient {
+/**
+ * Creates a client for one server and one user. `P` lists the purposes its uploads may name:
+ * the built-in ones by default; `createUplinkClient<string>(…)` for a server with its own.
+ */
+export function createUplinkClient<P extends string = DefaultPurpose>(
+  options: UplinkClientOptions,
+): UplinkClient<P> {
   if (!options.token) {
     throw new UplinkError('UNAUTHORIZED', 'no token: pass { token } (the CLI reads UPLINK_TOKEN)')
   }
@@ -70,7 +79,8 @@ export function createUplinkClient(options: UplinkClientOptions): UplinkClient {
     }
   }
   return {
-    trpc: ctx.trpc,
+    // The same typed client, its rejections as UplinkError like every other method.
+    trpc: withUplinkErrors(ctx.trpc),
     uploadFile: (source, opts) => uploadFile(ctx, source, opts),
     download: (documentId, dest, opts) => download(ctx, documentId, dest, opts),
     info: (id) => call(() => ctx.trpc.documents.byId.query({ id })),

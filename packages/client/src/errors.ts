@@ -1,4 +1,5 @@
 import { TRPCClientError } from '@trpc/client'
+import { parseRetryAfter } from '@uplink/core'
 
 /** What went wrong, in a form a program can branch on. */
 export type UplinkErrorCode =
@@ -42,14 +43,25 @@ export class UplinkError extends Error {
   readonly hint: string
   /** The HTTP status behind the error, when there was one. */
   readonly status: number | undefined
+  /** The server's Retry-After (429, 503) in milliseconds, when it sent one. */
+  readonly retryAfterMs: number | undefined
+  /** True when S3 answered (a presigned PUT or part), not Uplink's server. */
+  readonly fromStorage: boolean
   constructor(
     readonly code: UplinkErrorCode,
     message: string,
-    options: { cause?: unknown; status?: number } = {},
+    options: {
+      cause?: unknown
+      status?: number | undefined
+      retryAfterMs?: number | undefined
+      fromStorage?: boolean
+    } = {},
   ) {
     super(message, { cause: options.cause })
     this.hint = HINTS[code]
     this.status = options.status
+    this.retryAfterMs = options.retryAfterMs
+    this.fromStorage = options.fromStorage ?? false
   }
 }
 
@@ -83,13 +95,25 @@ export function toUplinkError(err: unknown): UplinkError {
   if (err instanceof TRPCClientError) {
     const data = err.data as { code?: string; httpStatus?: number } | undefined
     const code = data?.code ? TRPC_CODES[data.code] : undefined
-    if (code) return new UplinkError(code, err.message, { cause: err, status: data?.httpStatus })
+    const response = (err.meta as { response?: { headers?: Headers } } | undefined)?.response
+    const retryAfterMs = parseRetryAfter(response?.headers?.get('retry-after'))
+    if (code) {
+      return new UplinkError(code, err.message, {
+        cause: err,
+        status: data?.httpStatus,
+        retryAfterMs,
+      })
+    }
     if (!data) {
       return new UplinkError('NETWORK', `cannot reach the server: ${causeMessage(err)}`, {
         cause: err,
       })
     }
-    return new UplinkError('SERVER', err.message, { cause: err, status: data.httpStatus })
+    return new UplinkError('SERVER', err.message, {
+      cause: err,
+      status: data.httpStatus,
+      retryAfterMs,
+    })
   }
   if (err instanceof TypeError && /fetch failed/i.test(err.message)) {
     return new UplinkError('NETWORK', `network error: ${causeMessage(err)}`, { cause: err })
@@ -125,7 +149,23 @@ export function codeForStatus(status: number): UplinkErrorCode {
               : 'BAD_REQUEST'
 }
 
-/** Maps an HTTP status from S3 (or our server) to an UplinkError. */
-export function httpError(status: number, what: string): UplinkError {
-  return new UplinkError(codeForStatus(status), `${what} failed with HTTP ${status}`, { status })
+/** Maps an HTTP status from S3 (or our server) to an UplinkError, with its Retry-After if any. */
+export function httpError(status: number, what: string, retryAfter?: string | null): UplinkError {
+  return new UplinkError(codeForStatus(status), `${what} failed with HTTP ${status}`, {
+    status,
+    retryAfterMs: parseRetryAfter(retryAfter),
+  })
+}
+
+/** Maps S3's answer to a presigned upload (PUT or part) to an UplinkError retried as S3's. */
+export function storageError(
+  status: number,
+  what: string,
+  retryAfter?: string | null,
+): UplinkError {
+  return new UplinkError(codeForStatus(status), `${what} failed with HTTP ${status}`, {
+    status,
+    fromStorage: true,
+    retryAfterMs: parseRetryAfter(retryAfter),
+  })
 }

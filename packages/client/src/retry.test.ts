@@ -66,3 +66,27 @@ describe('withRetry', () => {
     await expect(run).rejects.toMatchObject({ code: 'ABORTED' })
   })
 })
+
+describe('withRetry and the server Retry-After', () => {
+  it('waits the Retry-After the server sent rather than its own short backoff', async () => {
+    const times: number[] = []
+    const result = await withRetry(
+      async () => {
+        times.push(performance.now())
+        if (times.length === 1) {
+          throw new UplinkError('SERVER', 'slow down', { status: 429, retryAfterMs: 300 })
+        }
+        return 'ok'
+      },
+      { baseDelayMs: 1, maxDelayMs: 1 },
+    )
+    expect(result).toBe('ok')
+    expect((times[1] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(295)
+  })
+
+  it('reads Retry-After from a failed response (seconds or HTTP-date)', async () => {
+    const { httpError } = await import('./errors.ts')
+    expect(httpError(503, 'PUT', '7').retryAfterMs).toBe(7000)
+    expect(httpError(503, 'PUT', null).retryAfterMs).toBeUndefined()
+  })
+})

@@ -1,11 +1,18 @@
+import {
+  isRetryableStorageStatus,
+  isTransientStatus,
+  RETRY_POLICY,
+  retryDelayMs,
+} from '@uplink/core'
 import { isAbort, UplinkError } from './errors.ts'
 
+/** Defaults from the one retry policy of `@uplink/core` (RETRY_POLICY). */
 export interface RetryOptions {
   /** Attempts in all, the first included (default 5). */
   attempts?: number
   /** Delay before the first retry in ms; doubles each time (default 500). */
   baseDelayMs?: number
-  /** Longest delay in ms (default 10 s). */
+  /** Longest backoff in ms (default 10 s); a server's Retry-After is honoured up to 60 s. */
   maxDelayMs?: number
   signal?: AbortSignal | undefined
 }
@@ -17,16 +24,20 @@ export function backoffDelay(
   max: number,
   random = Math.random,
 ): number {
-  return Math.round(random() * Math.min(max, base * 2 ** retry))
+  return retryDelayMs(retry, { baseDelayMs: base, maxDelayMs: max, random })
 }
 
-/** Network failures, 5xx, 408 and 429 are worth another try; anything else is not. */
+/**
+ * Network failures and the transient statuses of the one retry policy (`isTransientStatus`),
+ * plus S3's own 409 for S3's answers (a race the store says to retry: `isRetryableStorageStatus`).
+ */
 export function isRetryable(err: unknown): boolean {
   if (isAbort(err)) return false
   if (err instanceof UplinkError) {
     if (err.code === 'NETWORK') return true
     const s = err.status
-    return s !== undefined && (s >= 500 || s === 408 || s === 429)
+    if (err.fromStorage && s !== undefined) return isRetryableStorageStatus(s)
+    return s !== undefined && isTransientStatus(s)
   }
   // fetch rejects with a TypeError for resets, refused connections and DNS failures.
   return err instanceof TypeError
@@ -56,7 +67,7 @@ export async function withRetry<T>(
   fn: (attempt: number) => Promise<T>,
   options: RetryOptions = {},
 ): Promise<T> {
-  const attempts = options.attempts ?? 5
+  const attempts = options.attempts ?? RETRY_POLICY.attempts
   for (let attempt = 1; ; attempt++) {
     if (options.signal?.aborted) throw aborted()
     try {
@@ -64,11 +75,12 @@ export async function withRetry<T>(
     } catch (err) {
       if (options.signal?.aborted) throw aborted()
       if (attempt >= attempts || !isRetryable(err)) throw err
-      const delay = backoffDelay(
-        attempt - 1,
-        options.baseDelayMs ?? 500,
-        options.maxDelayMs ?? 10_000,
-      )
+      // The server's Retry-After when it sent one, else backoff with full jitter.
+      const delay = retryDelayMs(attempt - 1, {
+        retryAfterMs: err instanceof UplinkError ? err.retryAfterMs : undefined,
+        baseDelayMs: options.baseDelayMs ?? RETRY_POLICY.baseDelayMs,
+        maxDelayMs: options.maxDelayMs ?? RETRY_POLICY.maxDelayMs,
+      })
       await sleep(delay, options.signal)
     }
   }

@@ -1,5 +1,11 @@
 import { createTRPCClient, httpLink } from '@trpc/client'
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server'
 import type { AppRouter } from '@uplink/api'
+
+/** Every procedure's input, by path: `RouterInputs['uploads']['presignPut']`. */
+export type RouterInputs = inferRouterInputs<AppRouter>
+/** Every procedure's output, by path: `RouterOutputs['documents']['byId']`. */
+export type RouterOutputs = inferRouterOutputs<AppRouter>
 
 /** The fully typed tRPC client of the Uplink API. */
 export type UplinkTrpc = ReturnType<typeof createTRPCClient<AppRouter>>

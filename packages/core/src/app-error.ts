@@ -17,12 +17,16 @@ export type RpcCode =
   | 'NOT_IMPLEMENTED'
   | 'SERVICE_UNAVAILABLE'
 
-/** One catalogue entry; `tusOnly` marks a tus status tRPC has no code for (410, 423, 460, 507). */
+/**
+ * One catalogue entry; `tusOnly` marks a tus status tRPC has no code for (410, 423, 460, 507),
+ * `routeOnly` one that only an Express route answers (416).
+ */
 interface CatalogueEntry {
   status: number
   rpc: RpcCode
   message: string
   tusOnly?: true
+  routeOnly?: true
 }
 
 /**
@@ -47,6 +51,7 @@ export const ERROR_CATALOGUE = {
     rpc: 'UNAUTHORIZED',
     message: 'send a valid bearer token in the Authorization header',
   },
+  access_denied: { status: 403, rpc: 'FORBIDDEN', message: 'access denied' },
   quota_exceeded: { status: 403, rpc: 'FORBIDDEN', message: 'a quota refused this upload' },
   document_not_found: { status: 404, rpc: 'NOT_FOUND', message: 'document not found' },
   route_not_found: { status: 404, rpc: 'NOT_FOUND', message: 'no such route' },
@@ -93,6 +98,12 @@ export const ERROR_CATALOGUE = {
     status: 412,
     rpc: 'PRECONDITION_FAILED',
     message: 'the document cannot be downloaded yet',
+  },
+  range_not_satisfiable: {
+    status: 416,
+    rpc: 'BAD_REQUEST',
+    routeOnly: true,
+    message: 'the Range is outside the document',
   },
   content_too_large: {
     status: 413,

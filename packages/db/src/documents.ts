@@ -1,5 +1,6 @@
 import { AppError, canTransition, DOCUMENT_STATUSES, type DocumentStatus } from '@uplink/core'
 import type { Kysely } from 'kysely'
+import { insertBatcher } from './insert-batcher.ts'
 import type { Database, Document, DocumentUpdate, NewDocument } from './schema.ts'
 
 type Db = Kysely<Database>
@@ -24,11 +25,11 @@ export type NewPendingDocument = Omit<
 
 /** Inserts a `pending` document (the verified `sha256` is never set here, only by the content check). */
 export async function insertPendingDocument(db: Db, doc: NewPendingDocument): Promise<Document> {
-  return db
-    .insertInto('documents')
-    .values({ ...doc, status: 'pending' })
-    .returningAll()
-    .executeTakeFirstOrThrow()
+  const row = { ...doc, status: 'pending' as const }
+  // Concurrent starts share one INSERT (see InsertBatcher); inside a transaction, alone.
+  const batcher = insertBatcher(db)
+  if (batcher) return batcher.insert(row)
+  return db.insertInto('documents').values(row).returningAll().executeTakeFirstOrThrow()
 }
 
 /** The document if it exists and belongs to `ownerId`; otherwise undefined (never "forbidden"). */

@@ -32,3 +32,12 @@ export { type PutStreamInput, STREAM_PART_BYTES } from './put-stream.ts'
 export { ObjectChangedError, type ReadStreamOptions } from './read-stream.ts'
 export type { Credentials } from './sigv4.ts'
 export { createStorage, type Storage } from './storage.ts'
+export {
+  isChecksumRefusal,
+  isNoSuchUpload,
+  isPartAsWritten,
+  type ListedPart,
+  STORE_BEHAVIOURS,
+  type StoreBehaviour,
+  type WrittenPart,
+} from './store-behaviours.ts'

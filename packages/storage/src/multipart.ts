@@ -6,6 +6,7 @@ import {
   ListPartsCommand,
   type S3Client,
 } from '@aws-sdk/client-s3'
+import { isNoSuchUpload } from './store-behaviours.ts'
 
 export { MULTIPART_LIMITS, planParts } from '@uplink/core'
 
@@ -109,8 +110,8 @@ export async function abortMultipartUpload(
       new AbortMultipartUploadCommand({ Bucket: bucket, Key: input.key, UploadId: input.uploadId }),
     )
   } catch (err) {
-    // Aborting an upload that is already gone leaves the same outcome.
-    if ((err as { name?: string }).name !== 'NoSuchUpload') throw err
+    // Aborting an upload that is already gone leaves the same outcome (versitygw: 404, MinIO: 204).
+    if (!isNoSuchUpload(err)) throw err
   }
 }
 

@@ -6,6 +6,7 @@ import type { Storage } from '@uplink/storage'
 import { DEFAULT_DOWNLOADABLE, GALLERY_PURPOSE } from '@uplink/uploads'
 import { type Request, type Response, Router } from 'express'
 import type { Kysely } from 'kysely'
+import { sendError } from '../http/errors.ts'
 import { resourceMatches, verifySignedCookies } from './signed-cookies.ts'
 
 export interface CdnRouteDeps {
@@ -57,24 +58,25 @@ export function cdnRoute(deps: CdnRouteDeps): Router {
       },
       deps.publicKeys,
     )
-    if (!verdict.ok) return refuse(res, 403, `access denied: ${verdict.reason}`)
+    if (!verdict.ok) return refuse(req, res, 'access_denied', `access denied: ${verdict.reason}`)
     // The key served is the decoded path: it must itself be a gallery key the Resource covers.
     const key = decodeKey(path)
     const parts = key ? parseObjectKey(key) : undefined
     if (!key || parts?.purpose !== GALLERY_PURPOSE) {
-      return refuse(res, 403, 'access denied: not a gallery image')
+      return refuse(req, res, 'access_denied', 'access denied: not a gallery image')
     }
     if (!resourceMatches(verdict.resource, `${base}/${key}`)) {
-      return refuse(res, 403, 'access denied: resource not granted')
+      return refuse(req, res, 'access_denied', 'access denied: resource not granted')
     }
     const doc = await findDocumentByKey(deps.db, key)
-    if (!doc || !downloadable.includes(doc.status)) return refuse(res, 404, 'not found')
+    if (!doc || !downloadable.includes(doc.status))
+      return refuse(req, res, 'document_not_found', 'not found')
 
     // A client that leaves before S3 answers aborts the GET; after that, pipeline does.
     const abort = new AbortController()
     res.once('close', () => res.writableFinished || abort.abort())
     const object = await deps.storage.openObject(doc.objectKey, { signal: abort.signal })
-    if (!object) return refuse(res, 404, 'not found')
+    if (!object) return refuse(req, res, 'document_not_found', 'not found')
     res.status(200)
     res.setHeader('Content-Type', doc.contentType)
     res.setHeader('Content-Length', String(object.size))
@@ -109,6 +111,12 @@ function decodeKey(path: string): string | undefined {
   }
 }
 
-function refuse(res: Response, status: number, error: string): void {
-  res.status(status).setHeader('Cache-Control', 'no-store').json({ error })
+function refuse(
+  req: Request,
+  res: Response,
+  code: 'access_denied' | 'document_not_found',
+  message: string,
+): void {
+  res.setHeader('Cache-Control', 'no-store')
+  sendError(req, res, code, message)
 }

@@ -5,6 +5,7 @@ import type { DocumentContent } from '@uplink/uploads'
 import type { Request, Response } from 'express'
 import { parseRange } from './byte-range.ts'
 import { ifRangeHolds, notModified } from './conditional.ts'
+import { sendError } from './errors.ts'
 
 /**
  * Answers a GET/HEAD for a document's bytes with RFC 9110 semantics: 304 for a matching
@@ -44,10 +45,12 @@ export async function serveContent(
     // "the server SHOULD send a Content-Range header field with an unsatisfied-range value"
     // (RFC 9110 §15.5.17).
     res.setHeader('Content-Range', `bytes */${content.size}`)
-    res.status(416).json({
-      error: `range not satisfiable: the document has ${content.size} bytes; ask for bytes within 0-${Math.max(0, content.size - 1)}`,
-      requestId: req.id,
-    })
+    sendError(
+      req,
+      res,
+      'range_not_satisfiable',
+      `range not satisfiable: the document has ${content.size} bytes; ask for bytes within 0-${Math.max(0, content.size - 1)}`,
+    )
     return
   }
   const partial = range.kind === 'partial'

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import express, { type RequestHandler } from 'express'
+import { sendError } from '../http/errors.ts'
 import type { Metrics } from './registry.ts'
 
 const same = (a: string, b: string) =>
@@ -16,9 +17,13 @@ export function metricsRoute(metrics: Metrics, token: string | undefined): Reque
     if (!token) return next()
     const given = /^Bearer (.+)$/.exec(req.header('authorization') ?? '')?.[1]
     if (!given || !same(given, token)) {
-      res.set('WWW-Authenticate', 'Bearer').status(401).json({
-        error: 'send the metrics token as Authorization: Bearer <UPLINK_METRICS_TOKEN>',
-      })
+      res.set('WWW-Authenticate', 'Bearer')
+      sendError(
+        req,
+        res,
+        'unauthorized',
+        'send the metrics token as Authorization: Bearer <UPLINK_METRICS_TOKEN>',
+      )
       return
     }
     await sendMetrics(metrics, res).catch(next)

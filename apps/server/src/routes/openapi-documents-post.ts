@@ -1,18 +1,8 @@
 import type { OpenAPIV3_1 } from 'openapi-types'
 
-/** The body of an error from a route outside /api (the Express error handler's shape). */
-const routeError: OpenAPIV3_1.SchemaObject = {
-  type: 'object',
-  properties: {
-    error: { type: 'string', description: 'What went wrong and what to fix' },
-    requestId: { type: 'string', description: 'Quote it when reporting a problem' },
-  },
-  required: ['error'],
-}
-
 const errorResponse = (description: string): OpenAPIV3_1.ResponseObject => ({
   description,
-  content: { 'application/json': { schema: { $ref: '#/components/schemas/RouteError' } } },
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
 })
 
 const retryAfter: OpenAPIV3_1.HeaderObject = {
@@ -22,10 +12,9 @@ const retryAfter: OpenAPIV3_1.HeaderObject = {
 
 /**
  * `POST /documents` (routes/documents-post.ts) as an OpenAPI operation. It is not a tRPC
- * procedure (a streamed multipart body), so it is added by hand; it lives at the server root,
- * not under `/api`, hence its own `servers`.
+ * procedure (a streamed multipart body), so it is added by hand; it lives at the server root.
  */
-const documentsPost: OpenAPIV3_1.OperationObject = {
+const documentsPost = (purposes: string[]): OpenAPIV3_1.OperationObject => ({
   operationId: 'documents-post',
   summary: 'Upload a file through the server (multipart/form-data)',
   description:
@@ -36,7 +25,6 @@ const documentsPost: OpenAPIV3_1.OperationObject = {
     'before the answer: `201` with the `ready` document, or `413`/`422` naming the reason and ' +
     'nothing kept. Other purposes answer `201` with the `uploaded` document, checked afterwards.',
   tags: ['documents'],
-  servers: [{ url: '/', description: 'the server root (this route is not under /api)' }],
   security: [{ bearerAuth: [] }],
   requestBody: {
     required: true,
@@ -46,7 +34,11 @@ const documentsPost: OpenAPIV3_1.OperationObject = {
           type: 'object',
           required: ['purpose', 'file'],
           properties: {
-            purpose: { type: 'string', description: 'The upload purpose; before the file' },
+            purpose: {
+              type: 'string',
+              enum: purposes,
+              description: 'The upload purpose; before the file',
+            },
             sha256: {
               type: 'string',
               description:
@@ -84,23 +76,11 @@ const documentsPost: OpenAPIV3_1.OperationObject = {
       headers: { 'Retry-After': retryAfter },
     },
   },
-}
+})
 
-/** The parts of a generated OpenAPI document this file extends. */
-interface OpenApiDocument {
-  paths?: object
-  components?: { schemas?: object }
-}
-
-/** Adds `POST /documents` (and the error shape of root routes) to the generated document. */
-export function withDocumentsPost<D extends OpenApiDocument>(doc: D): D {
-  const paths = (doc.paths ?? {}) as Record<string, object | undefined>
-  return {
-    ...doc,
-    paths: { ...paths, '/documents': { ...paths['/documents'], post: documentsPost } },
-    components: {
-      ...doc.components,
-      schemas: { ...doc.components?.schemas, RouteError: routeError },
-    },
-  }
+/** `POST /documents` with the purposes whose policy allows `post`. */
+export function documentsPostPath(
+  purposes: string[],
+): Record<string, Record<string, OpenAPIV3_1.OperationObject>> {
+  return { '/documents': { post: documentsPost(purposes) } }
 }

@@ -1,12 +1,10 @@
 import { apiReference } from '@scalar/express-api-reference'
-import { appRouter, type createContextFactory } from '@uplink/api'
+import { appRouter, type createContextFactory, toErrorBody } from '@uplink/api'
+import type { Policies } from '@uplink/core'
 import { type Request, Router } from 'express'
-import {
-  createOpenApiExpressMiddleware,
-  generateOpenApiDocument,
-  type OpenApiRouter,
-} from 'trpc-to-openapi'
-import { withDocumentsPost } from './openapi-documents-post.ts'
+import { createOpenApiExpressMiddleware, type OpenApiRouter } from 'trpc-to-openapi'
+import { retryAfterSeconds } from '../http/retry-after.ts'
+import { API_PREFIX, buildOpenApiDocument } from './openapi-document.ts'
 
 // The routers' meta is typed `object`; trpc-to-openapi reads only `meta.openapi`.
 const router = appRouter as unknown as OpenApiRouter
@@ -15,23 +13,9 @@ interface Deps {
   createContext: ReturnType<typeof createContextFactory>
   /** The largest JSON body accepted, as for /trpc. */
   maxBodySize: number
-}
-
-/**
- * The OpenAPI document of the procedures that carry `meta.openapi` (same routers as /trpc),
- * plus `POST /documents` (a plain Express route).
- */
-export function openApiDocument() {
-  const generated = generateOpenApiDocument(router, {
-    title: 'Uplink API',
-    description:
-      'Presigned direct-to-S3 uploads and downloads. The same procedures as /trpc, as REST. ' +
-      'Signed URLs in responses are bearer tokens: use them at once, never store or log them.',
-    version: '1',
-    baseUrl: '/api',
-    securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-  })
-  return withDocumentsPost(generated)
+  policies: Policies
+  /** `UPLINK_PUBLIC_URL`: the document's `servers` URL. */
+  publicUrl: string | undefined
 }
 
 /**
@@ -39,22 +23,23 @@ export function openApiDocument() {
  * `/api/openapi.json` (the document) and `/api/docs` (an interactive reference).
  */
 export function openApiRoutes(deps: Deps): Router {
-  const document = openApiDocument()
+  const document = buildOpenApiDocument({ publicUrl: deps.publicUrl, policies: deps.policies })
   const routes = Router()
-  routes.get('/api/openapi.json', (_req, res) => {
+  routes.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
     res.json(document)
   })
-  routes.use('/api/docs', apiReference({ url: '/api/openapi.json' }))
+  routes.use(`${API_PREFIX}/docs`, apiReference({ url: `${API_PREFIX}/openapi.json` }))
   routes.use(
-    '/api',
+    API_PREFIX,
     createOpenApiExpressMiddleware({
       router,
       createContext: deps.createContext,
       maxBodySize: deps.maxBodySize,
       responseMeta({ errors }) {
-        const down = errors.some((e) => e.code === 'SERVICE_UNAVAILABLE')
-        return down ? { headers: { 'Retry-After': '5' } } : {}
+        const wait = retryAfterSeconds(errors)
+        return wait === undefined ? {} : { headers: { 'Retry-After': String(wait) } }
       },
+      formatError: ({ error, req }) => toErrorBody(error, (req as Request).id),
       onError({ error, path, req }) {
         if (error.code === 'INTERNAL_SERVER_ERROR' || error.code === 'SERVICE_UNAVAILABLE') {
           ;(req as Request).log.error({ err: error.cause ?? error, path }, 'procedure failed')

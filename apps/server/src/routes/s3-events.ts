@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import { type ObjectCreatedEvent, parseS3Notification } from '@uplink/events'
 import express, { type Request, type Response, Router } from 'express'
+import { sendError } from '../http/errors.ts'
 
 interface Deps {
   /** Shared secret: `X-Uplink-Secret` header or `?secret=`. */
@@ -39,7 +40,7 @@ export function s3EventsRoute(deps: Deps): Router {
       const query = typeof req.query.secret === 'string' ? req.query.secret : undefined
       const given = req.header('x-uplink-secret') ?? query
       if (sameSecret(given, deps.secret)) next()
-      else res.status(401).json({ error: 'send the S3 events secret' })
+      else sendError(req, res, 'unauthorized', 'send the S3 events secret')
     },
     json,
     handler,

@@ -1,4 +1,5 @@
 import { TRPCClientError } from '@trpc/client'
+import { isRetryableStorageStatus } from '@uplink/core/browser'
 import type { Body, Uppy } from '@uppy/core'
 import { RETRY_DELAYS } from './network.ts'
 import type { UplinkMeta } from './uplink-meta.ts'
@@ -19,9 +20,8 @@ export function isTransient(err: unknown): boolean {
   }
   // @uppy/aws-s3 puts the XMLHttpRequest (status 0 when nothing answered) on `source`.
   const status = (err as { source?: { status?: unknown } } | undefined)?.source?.status
-  // A 409 from storage means "try again": S3's OperationAborted says so, and versitygw's
-  // posix backend answers 409 when a delete in the same folder raced with this PUT.
-  return typeof status === 'number' && (isRetryableStatus(status) || status === 409)
+  // Storage's own answer: its 409 is a race to retry (isRetryableStorageStatus says which).
+  return typeof status === 'number' && isRetryableStorageStatus(status)
 }
 
 /** The wait before retry number `attempt` (1-based), or undefined once the delays run out. */

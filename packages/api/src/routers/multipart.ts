@@ -10,6 +10,7 @@ import {
   uploadRequestInput,
 } from '@uplink/core'
 import { setUploadRef, transitionDocument } from '@uplink/db'
+import { isNoSuchUpload } from '@uplink/storage'
 import {
   checkPartList,
   checkSignRequest,
@@ -22,6 +23,12 @@ import {
   verifyUpload,
 } from '@uplink/uploads'
 import { z } from 'zod'
+import {
+  documentViewOutput,
+  listPartsOutput,
+  multipartCreateOutput,
+  signPartsOutput,
+} from '../openapi.ts'
 import { protectedProcedure, router } from '../trpc.ts'
 
 const byDocument = z.object({ documentId: documentIdInput })
@@ -50,7 +57,16 @@ export const multipartRouter = router({
    * off) and creates the pending row, with the optional whole-file `sha256` the client declares.
    */
   create: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/uploads/multipart',
+        tags: ['multipart'],
+        summary: 'Start a multipart upload: a pending document, its part size and count',
+      },
+    })
     .input(uploadRequestInput.extend({ sha256: sha256Input.optional() }))
+    .output(multipartCreateOutput)
     .mutation(async ({ ctx, input }) => {
       const parts = planParts(input.size)
       const doc = await createPendingUpload(
@@ -85,6 +101,14 @@ export const multipartRouter = router({
    * and SHA-256 signed: PUT each part's bytes with the returned headers, keep the ETag.
    */
   signParts: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/uploads/multipart/{documentId}/sign-parts',
+        tags: ['multipart'],
+        summary: 'Signed URLs for up to 100 parts, each with its size and SHA-256 signed',
+      },
+    })
     .input(
       byDocument.extend({
         parts: z
@@ -98,6 +122,7 @@ export const multipartRouter = router({
           .max(100, 'ask for at most 100 parts at a time'),
       }),
     )
+    .output(signPartsOutput)
     .mutation(async ({ ctx, input }) => {
       const doc = await pendingMultipart(ctx, input.documentId)
       const partPlan = plan(doc)
@@ -130,14 +155,25 @@ export const multipartRouter = router({
    * The parts S3 already holds (all pages), with the SHA-256 S3 verified for each (when
    * checksums are on): a resumed upload skips only those matching its own bytes.
    */
-  listParts: protectedProcedure.input(byDocument).query(async ({ ctx, input }) => {
-    const doc = await pendingMultipart(ctx, input.documentId)
-    const parts = await ctx.storage.multipart.listParts({
-      key: doc.objectKey,
-      uploadId: doc.uploadRef,
+  listParts: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/uploads/multipart/{documentId}/parts',
+        tags: ['multipart'],
+        summary: 'The parts the store holds (to resume after a crash)',
+      },
     })
-    return { parts }
-  }),
+    .input(byDocument)
+    .output(listPartsOutput)
+    .query(async ({ ctx, input }) => {
+      const doc = await pendingMultipart(ctx, input.documentId)
+      const parts = await ctx.storage.multipart.listParts({
+        key: doc.objectKey,
+        uploadId: doc.uploadRef,
+      })
+      return { parts }
+    }),
 
   /**
    * Checks the part list against ListParts (ETag, size and, when sent, SHA-256), completes
@@ -145,6 +181,14 @@ export const multipartRouter = router({
    * BAD_REQUEST naming the part and aborts nothing. Idempotent.
    */
   complete: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/uploads/multipart/{documentId}/complete',
+        tags: ['multipart'],
+        summary: 'Complete the upload: the parts are checked, joined and the object verified',
+      },
+    })
     .input(
       byDocument.extend({
         parts: z
@@ -159,18 +203,17 @@ export const multipartRouter = router({
           .max(MULTIPART_LIMITS.maxParts),
       }),
     )
+    .output(documentViewOutput)
     .mutation(async ({ ctx, input }) => {
       const current = await ownMultipart(ctx, input.documentId)
       if (current.status !== 'pending') return toDocumentView(await verifyUpload(ctx, current))
       const doc = await pendingMultipart(ctx, input.documentId)
       const upload = { key: doc.objectKey, uploadId: doc.uploadRef }
-      const stored = await ctx.storage.multipart
-        .listParts(upload)
-        .catch((err: { name?: string }) => {
-          // Completed by an earlier call that died before the row moved: HeadObject decides.
-          if (err.name === 'NoSuchUpload') return undefined
-          throw err
-        })
+      const stored = await ctx.storage.multipart.listParts(upload).catch((err: unknown) => {
+        // Completed by an earlier call that died before the row moved: HeadObject decides.
+        if (isNoSuchUpload(err)) return undefined
+        throw err
+      })
       if (stored) {
         const parts = checkPartList(plan(doc), input.parts, stored)
         await ctx.storage.multipart.complete({ ...upload, parts })
@@ -179,23 +222,34 @@ export const multipartRouter = router({
     }),
 
   /** Aborts the S3 upload (its parts are freed) and marks the row `deleted`. */
-  abort: protectedProcedure.input(byDocument).mutation(async ({ ctx, input }) => {
-    const doc = await ownMultipart(ctx, input.documentId)
-    if (doc.status !== 'pending') {
-      throw new AppError(
-        'not_in_progress',
-        `document ${doc.id} is ${doc.status}, not an upload in progress; delete it with documents.delete`,
-      )
-    }
-    if (doc.uploadRef) {
-      await ctx.storage.multipart.abort({ key: doc.objectKey, uploadId: doc.uploadRef })
-    }
-    const deleted = await transitionDocument(ctx.db, doc.id, {
-      to: 'deleted',
-      from: ['pending'],
-      ownerId: ctx.user.id,
+  abort: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'DELETE',
+        path: '/uploads/multipart/{documentId}',
+        tags: ['multipart'],
+        summary: 'Abort the upload: its parts are freed and the document deleted',
+      },
     })
-    if (!deleted) throw documentNotFound(doc.id)
-    return toDocumentView(deleted)
-  }),
+    .input(byDocument)
+    .output(documentViewOutput)
+    .mutation(async ({ ctx, input }) => {
+      const doc = await ownMultipart(ctx, input.documentId)
+      if (doc.status !== 'pending') {
+        throw new AppError(
+          'not_in_progress',
+          `document ${doc.id} is ${doc.status}, not an upload in progress; delete it with documents.delete`,
+        )
+      }
+      if (doc.uploadRef) {
+        await ctx.storage.multipart.abort({ key: doc.objectKey, uploadId: doc.uploadRef })
+      }
+      const deleted = await transitionDocument(ctx.db, doc.id, {
+        to: 'deleted',
+        from: ['pending'],
+        ownerId: ctx.user.id,
+      })
+      if (!deleted) throw documentNotFound(doc.id)
+      return toDocumentView(deleted)
+    }),
 })

@@ -10,7 +10,7 @@ import { uploadKey } from '@uplink/core/object-key'
 import { findDocumentForOwner } from '@uplink/db'
 import { createPendingUpload, toDocumentView, verifyUpload } from '@uplink/uploads'
 import { z } from 'zod'
-import { documentViewOutput, presignPutOutput } from '../openapi.ts'
+import { documentViewOutput, presignPostOutput, presignPutOutput } from '../openapi.ts'
 import { protectedProcedure, router } from '../trpc.ts'
 
 export const uploadsRouter = router({
@@ -48,21 +48,32 @@ export const uploadsRouter = router({
     }),
 
   /** Step 1 of a browser form POST: a policy with exact Content-Type and length range, for the staging key. */
-  presignPost: protectedProcedure.input(uploadRequestInput).mutation(async ({ ctx, input }) => {
-    const doc = await createPendingUpload(ctx, input, 'post')
-    const signed = await ctx.storage.presignPost({
-      key: uploadKey(doc),
-      contentType: doc.contentType,
-      size: doc.sizeBytes,
-      expiresInSeconds: ctx.expiries.upload,
+  presignPost: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/uploads/presign-post',
+        tags: ['uploads'],
+        summary: 'Start a browser form upload: a pending document and a signed POST policy',
+      },
     })
-    return {
-      documentId: doc.id,
-      url: signed.url,
-      fields: signed.fields,
-      expiresAt: signed.expiresAt.toISOString(),
-    }
-  }),
+    .input(uploadRequestInput)
+    .output(presignPostOutput)
+    .mutation(async ({ ctx, input }) => {
+      const doc = await createPendingUpload(ctx, input, 'post')
+      const signed = await ctx.storage.presignPost({
+        key: uploadKey(doc),
+        contentType: doc.contentType,
+        size: doc.sizeBytes,
+        expiresInSeconds: ctx.expiries.upload,
+      })
+      return {
+        documentId: doc.id,
+        url: signed.url,
+        fields: signed.fields,
+        expiresAt: signed.expiresAt.toISOString(),
+      }
+    }),
 
   /** Step 2: HeadObject decides, then the staged bytes move to the served key. Idempotent. */
   confirm: protectedProcedure

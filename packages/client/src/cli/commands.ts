@@ -21,7 +21,8 @@ function arg(args: CliArgs, index: number, name: string): string {
 
 /** Runs one command; throws UplinkError or UsageError. */
 export async function runCommand(args: CliArgs, io: CliIO): Promise<void> {
-  const client = () => createUplinkClient(requireServer(args))
+  // Purposes come from the command line: the server's policy checks them.
+  const client = () => createUplinkClient<string>(requireServer(args))
   switch (args.command) {
     case 'upload': {
       const file = arg(args, 0, 'file')

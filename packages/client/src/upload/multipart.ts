@@ -1,6 +1,6 @@
 import { type DocumentView, expectedPartSize } from '@uplink/core'
 import { type ListedPart, partMatches, sha256Base64 } from '../checksum.ts'
-import { httpError, isAbort, toUplinkError, UplinkError } from '../errors.ts'
+import { isAbort, storageError, toUplinkError, UplinkError } from '../errors.ts'
 import { aborted, withRetry } from '../retry.ts'
 import { partsOf, type ResolvedSource } from '../source.ts'
 import type { ClientContext } from '../trpc.ts'
@@ -89,7 +89,9 @@ async function putPart(
     })
     await res.body?.cancel()
     if (res.status === 403 && fresh === 0) continue
-    if (!res.ok) throw httpError(res.status, `PUT of part ${partNumber}`)
+    if (!res.ok) {
+      throw storageError(res.status, `PUT of part ${partNumber}`, res.headers.get('retry-after'))
+    }
     const etag = res.headers.get('etag')
     if (!etag) {
       throw new UplinkError(

@@ -8,10 +8,17 @@ export interface UploadProgress {
   method: Exclude<UploadMethodChoice, 'auto'>
 }
 
-/** Options of `uploadFile`. */
-export interface UploadFileOptions {
+/**
+ * The purposes of the server's built-in policies. A server with other purposes
+ * (`UPLINK_POLICIES`): widen with `createUplinkClient<'audio' | DefaultPurpose>(…)`, or
+ * `createUplinkClient<string>(…)` for any.
+ */
+export type DefaultPurpose = 'document' | 'video' | 'image'
+
+/** Options of `uploadFile`; `P`: the purposes the server accepts (see DefaultPurpose). */
+export interface UploadFileOptions<P extends string = DefaultPurpose> {
   /** The upload purpose (its policy decides types, sizes and methods). */
-  purpose: string
+  purpose: P
   /**
    * `auto` (default): PUT for small files, else multipart or tus as the purpose allows; always
    * tus for a purpose with `inspection: 'sync'`, where `put` and `multipart` throw `BAD_REQUEST`.

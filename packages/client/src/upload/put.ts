@@ -1,6 +1,6 @@
 import type { DocumentView } from '@uplink/core'
 import { sha256Base64 } from '../checksum.ts'
-import { httpError, isAbort, toUplinkError } from '../errors.ts'
+import { isAbort, storageError, toUplinkError } from '../errors.ts'
 import { aborted, withRetry } from '../retry.ts'
 import type { ResolvedSource } from '../source.ts'
 import type { ClientContext } from '../trpc.ts'
@@ -40,7 +40,8 @@ export async function uploadPut(
           signal: ctl.signal ?? null,
         })
         await res.body?.cancel()
-        if (!res.ok) throw httpError(res.status, 'PUT of the file')
+        if (!res.ok)
+          throw storageError(res.status, 'PUT of the file', res.headers.get('retry-after'))
       },
       { signal: ctl.signal },
     )

@@ -1,5 +1,11 @@
 import { createReadStream } from 'node:fs'
-import { DEFAULT_PART_SIZE, type DocumentView, shouldRetryTus } from '@uplink/core'
+import {
+  DEFAULT_PART_SIZE,
+  type DocumentView,
+  RETRY_POLICY,
+  retryDelayMs,
+  shouldRetryTus,
+} from '@uplink/core'
 import { type PreviousUpload, Upload, type UrlStorage } from 'tus-js-client'
 import { codeForStatus, toUplinkError, UplinkError } from '../errors.ts'
 import { aborted } from '../retry.ts'
@@ -83,7 +89,8 @@ export async function uploadTus(
       // Every PATCH is hashed (in memory) before it is sent and counts all or nothing, so
       // PATCHes are bounded: a multiple of the server's 16 MiB parts, whatever the source.
       chunkSize: TUS_CHUNK_SIZE,
-      retryDelays: [0, 1000, 3000, 5000, 10_000],
+      // The one retry policy's backoff (tus-js-client takes a list of delays, not a Retry-After).
+      retryDelays: retrySchedule(),
       onShouldRetry: (err) => shouldRetryTus(err.originalResponse?.getStatus() ?? 0),
       ...(ctl.resume
         ? {
@@ -142,4 +149,14 @@ function tusError(
     cause: err,
     status,
   })
+}
+
+/**
+ * Jittered delays of the one retry policy, one per retry (tus-js-client gives up when the list
+ * runs out): seven, starting at 1 s, so that an upload rides out a server restart (about 20 s).
+ */
+function retrySchedule(): number[] {
+  return Array.from({ length: 7 }, (_, retry) =>
+    retryDelayMs(retry, { baseDelayMs: 2 * RETRY_POLICY.baseDelayMs }),
+  )
 }

@@ -35,7 +35,7 @@ function policiesOf(ctx: ClientContext): Promise<Policies> {
 export async function uploadFile(
   ctx: ClientContext,
   source: UploadSource,
-  options: UploadFileOptions,
+  options: UploadFileOptions<string>,
 ): Promise<DocumentView> {
   const src = await resolveSource(source, options.size)
   const filename = options.filename ?? src.filename

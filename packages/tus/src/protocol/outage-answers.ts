@@ -1,22 +1,13 @@
 import { isDependencyUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@uplink/core'
+import { isChecksumRefusal } from '@uplink/storage'
 import { PartChecksumError } from '../store/s3-answers.ts'
 import { type TusError, tusError } from './errors.ts'
 
 // The tus answers for failures no hook turned into one, from the @uplink/core catalogue.
 
-/** S3 error codes for a body that does not match the checksum (or MD5) sent with it. */
-const S3_CHECKSUM_REFUSALS = new Set([
-  'BadDigest',
-  'InvalidDigest',
-  'XAmzContentChecksumMismatch',
-  'XAmzContentSHA256Mismatch',
-])
-
 /** True when S3 refused (or acknowledged otherwise) a part because its bytes changed on the way. */
 export function isS3ChecksumRefusal(err: unknown): boolean {
-  if (err instanceof PartChecksumError) return true
-  const { name, Code } = (err ?? {}) as { name?: string; Code?: string }
-  return S3_CHECKSUM_REFUSALS.has(name ?? '') || S3_CHECKSUM_REFUSALS.has(Code ?? '')
+  return err instanceof PartChecksumError || isChecksumRefusal(err)
 }
 
 /**

@@ -26,22 +26,6 @@ export function createPgPartLedger(db: Kysely<Database>): PartLedger {
   }
 }
 
-/** S3 ETags are quoted (`"abc"`); compare them without quotes or a weak prefix. */
-const bareEtag = (etag: string | undefined) => (etag ?? '').replace(/^W\//, '').replace(/"/g, '')
-
-/**
- * Is the part S3 lists the one the store wrote? Same size, and the same SHA-256 (when the store
- * reports checksums) or else the same ETag. A part a store padded or replaced fails this.
- */
-export function isPartAsWritten(
-  listed: {
-    Size?: number | undefined
-    ChecksumSHA256?: string | undefined
-    ETag?: string | undefined
-  },
-  written: LedgerPart | undefined,
-): boolean {
-  if (!written || listed.Size !== written.size) return false
-  if (listed.ChecksumSHA256) return listed.ChecksumSHA256 === written.sha256
-  return bareEtag(listed.ETag) === bareEtag(written.etag)
-}
+// Whether a listed part is the one the store wrote (size + SHA-256, or ETag) is a store
+// behaviour (`paddedShortBody`, `listPartsChecksums`), named in @uplink/storage.
+export { isPartAsWritten } from '@uplink/storage'

@@ -1,3 +1,5 @@
+import { isNoSuchUpload } from '@uplink/storage'
+
 // What S3's answers mean for the store: acknowledgements that do not match, missing objects.
 
 /** S3 acknowledged a part with a checksum other than the one sent: it was not stored as sent. */
@@ -37,10 +39,10 @@ export function checkAcknowledgedEtag(etag: string | undefined, md5Hex: string, 
   }
 }
 
-/** S3 lost the multipart upload: it was completed (or aborted). */
+/** S3 lost the multipart upload: it was completed (or aborted); or its key is gone. */
 export function isMissingUpload(err: unknown): boolean {
   const name = (err as { name?: string; Code?: string }).name ?? (err as { Code?: string }).Code
-  return name === 'NoSuchUpload' || name === 'NoSuchKey'
+  return isNoSuchUpload(err) || name === 'NoSuchKey'
 }
 
 /** HeadObject/GetObject found nothing. */

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto'
+import { testDatabase } from '@uplink/testing'
+import type { Kysely, KyselyPlugin } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createDb, type Database, insertPendingDocument, migrateToLatest } from '../src/index.ts'
+
+const backends = [
+  { name: 'Postgres', url: () => testDatabase() },
+  { name: 'PGlite', url: async () => 'pglite:memory' },
+]
+
+/** Counts the INSERT statements a Kysely instance sends. */
+function insertCounter(): KyselyPlugin & { inserts: number } {
+  return {
+    inserts: 0,
+    transformQuery(args) {
+      if (args.node.kind === 'InsertQueryNode') this.inserts++
+      return args.node
+    },
+    transformResult: async (args) => args.result,
+  }
+}
+
+function pendingRow(ownerId: string, id: string = randomUUID()) {
+  return {
+    id,
+    ownerId,
+    purpose: 'document',
+    objectKey: `${ownerId}/document/${id}`,
+    filename: 'a.pdf',
+    contentType: 'application/pdf',
+    sizeBytes: 1000,
+    method: 'put' as const,
+    uploadRef: null,
+    expiresAt: new Date(Date.now() + 600_000),
+  }
+}
+
+describe.each(backends)('pending inserts on $name', ({ url }) => {
+  let base: Kysely<Database>
+
+  beforeAll(async () => {
+    base = createDb({ url: await url() })
+    await migrateToLatest(base)
+  })
+  afterAll(() => base?.destroy())
+
+  it('50 concurrent upload starts share INSERT statements, each caller getting its own row', async () => {
+    const counter = insertCounter()
+    const db = base.withPlugin(counter)
+    // Every other row declares a SHA-256: rows of one statement need not name the same columns.
+    const sha = 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg='
+    const rows = Array.from({ length: 50 }, (_, i) => ({
+      ...pendingRow(`batch-owner-${i}`),
+      ...(i % 2 ? { declaredSha256: sha } : {}),
+    }))
+    const docs = await Promise.all(rows.map((row) => insertPendingDocument(db, row)))
+    expect(docs.map((d) => [d.id, d.ownerId, d.status, d.declaredSha256])).toEqual(
+      rows.map((r, i) => [r.id, r.ownerId, 'pending', i % 2 ? sha : null]),
+    )
+    // One statement per row was the old cost: a round trip and a commit each.
+    expect(counter.inserts).toBeLessThan(rows.length / 2)
+  })
+
+  it('a row that cannot be inserted fails only its own caller, not the rows sent with it', async () => {
+    const db = base.withPlugin(insertCounter())
+    const taken = await insertPendingDocument(db, pendingRow('batch-dup'))
+    // The first four go alone (every statement slot free); the rest wait and share one.
+    const rows = [
+      ...['a', 'b', 'c', 'd', 'e', 'f'].map((o) => pendingRow(`batch-${o}`)),
+      pendingRow('batch-dup', taken.id),
+      pendingRow('batch-g'),
+    ]
+    const results = await Promise.allSettled(rows.map((row) => insertPendingDocument(db, row)))
+    expect(results.map((r) => r.status)).toEqual([
+      ...Array(6).fill('fulfilled'),
+      'rejected',
+      'fulfilled',
+    ])
+    const ids = await base
+      .selectFrom('documents')
+      .select('id')
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .execute()
+    // The five new rows and the one that was already there.
+    expect(ids).toHaveLength(rows.length)
+  })
+
+  it('an insert inside a transaction stays on that transaction', async () => {
+    const row = pendingRow('batch-tx')
+    await base
+      .transaction()
+      .execute(async (trx) => {
+        await insertPendingDocument(trx, row)
+        throw new Error('roll back')
+      })
+      .catch(() => undefined)
+    const found = await base.selectFrom('documents').select('id').where('id', '=', row.id).execute()
+    expect(found).toEqual([])
+  })
+})
