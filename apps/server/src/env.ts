@@ -100,7 +100,11 @@ const schema = z.object({
   UPLINK_TUS_MAX_PART_UPLOADS: z.coerce.number().int().min(1).max(1024).default(16),
   UPLINK_TUS_TEMP_DIR: z.string().optional(),
   // Parts held in memory instead of temp files, across all uploads (0: always temp files).
-  UPLINK_TUS_PART_MEMORY: z.coerce.number().int().min(0).default(256 * MiB),
+  UPLINK_TUS_PART_MEMORY: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(256 * MiB),
   UPLINK_TUS_EXPIRY_HOURS: z.coerce.number().positive().default(24),
   UPLINK_TUS_MAX_DEFERRED_LENGTH: bytes.optional(),
   UPLINK_CLEANUP_INTERVAL_MINUTES: z.coerce.number().min(0).default(0),
