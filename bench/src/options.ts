@@ -41,6 +41,8 @@ export interface BenchOptions {
     sequentialUploads: number
     countUploads: number
     countSize: number
+    /** A baseline server bundle's main.js, measured beside this checkout's (before/after). */
+    baseline?: string | undefined
   }
   sections: Set<string>
 }
@@ -100,6 +102,8 @@ const HELP = `pnpm bench [options]
   --peer-count <n>        peer: uploads per kind whose S3 requests and Postgres round trips
                           are counted (default 10)
   --peer-count-size <MiB> peer: the multi-part upload whose requests are counted (default 40)
+  --peer-baseline <main.js>  peer: also time a baseline server bundle (e.g. main's
+                          apps/server/dist copied aside) on the same Postgres and S3
   --only <a,b>            sections: ${SECTIONS.join(', ')}
                           (default: all but large, scale, content and presign)`
 
@@ -140,6 +144,7 @@ export function readOptions(argv: string[]): BenchOptions {
       'peer-sequential': { type: 'string' },
       'peer-count': { type: 'string' },
       'peer-count-size': { type: 'string' },
+      'peer-baseline': { type: 'string' },
     },
   })
   if (values.help) {
@@ -209,6 +214,7 @@ export function readOptions(argv: string[]): BenchOptions {
       ),
       countUploads: Math.round(num('peer-count', values['peer-count'], quick ? 3 : 10)),
       countSize: Math.round(num('peer-count-size', values['peer-count-size'], 40) * MiB),
+      baseline: values['peer-baseline'],
     },
     sections,
   }

@@ -6,6 +6,7 @@ import type { RunningService, RunningTusd, S3Config } from '@uplink/launchers'
 import { type S3Counts, startCountingProxy } from './counting-proxy.ts'
 import { startPeerTusd, type TusSide, tusSides } from './peer.ts'
 import { type PgCounts, startPgCounter } from './pg-counter.ts'
+import { cpuSeconds } from './sampler.ts'
 import { makeSourceFile } from './source-file.ts'
 import { type Stack, startServer } from './stack.ts'
 import { MiB, round } from './stats.ts'
@@ -24,7 +25,7 @@ export interface CountOptions extends UploadSettings {
 /** The work one upload of a kind caused on one side, averaged over the counted uploads. */
 export interface WorkCount {
   kind: string
-  side: 'Uplink' | 'tusd'
+  side: TusSide['name']
   uploads: number
   /** S3 requests per upload, by operation. */
   s3: S3Counts
@@ -32,6 +33,8 @@ export interface WorkCount {
   pg: PgCounts
   /** What the requests that sent bytes carried for S3 to verify. */
   integrity: string[]
+  /** The server's CPU milliseconds per upload (its worker off: no content checks). */
+  cpuMs: number | undefined
 }
 
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0)
@@ -70,7 +73,7 @@ export async function countWork(
     })
     server = started.server
     tusd = await startPeerTusd(stack, o, { ...s3, endpoint: tusdS3.endpoint })
-    const counted = { ...stack, baseUrl: started.baseUrl }
+    const counted = { ...stack, baseUrl: started.baseUrl, serverPid: started.server.child.pid! }
     const sides = await tusSides(counted, tusd)
     const small = randomBytes(o.smallSize)
     const large = await makeSourceFile(work, o.largeSize)
@@ -122,7 +125,12 @@ export async function countWork(
         await k.run(side)
         proxy.take()
         pg.take()
+        const cpu = side.pid ? cpuSeconds(side.pid) : undefined
         for (let i = 0; i < o.uploads; i++) await k.run(side)
+        const cpuMs =
+          side.pid && cpu !== undefined
+            ? ((cpuSeconds(side.pid) - cpu) * 1000) / o.uploads
+            : undefined
         const integrity = proxy.integrity()
         const s3Counts = proxy.take()
         const pgCounts = side.name === 'Uplink' ? pg.take() : {}
@@ -133,6 +141,7 @@ export async function countWork(
           s3: perUpload(s3Counts, o.uploads),
           pg: perUpload(pgCounts, o.uploads),
           integrity,
+          cpuMs,
         }
         results.push(count)
         say(
@@ -178,13 +187,13 @@ export function countsTable(counts: WorkCount[]): string {
     return rank(a) - rank(b) || a.localeCompare(b)
   })
   const lines = [
-    `| per upload | server | S3 requests | ${ops.join(' | ')} | PG round trips | bytes carried |`,
-    `|---|---|---|${ops.map(() => '---|').join('')}---|---|`,
+    `| per upload | server | S3 requests | ${ops.join(' | ')} | PG round trips | server CPU | bytes carried |`,
+    `|---|---|---|${ops.map(() => '---|').join('')}---|---|---|`,
   ]
   for (const c of counts) {
     const pg = c.side === 'tusd' ? '– (none)' : String(round(sum(c.pg), 1))
     lines.push(
-      `| ${c.kind} | ${c.side} | ${round(sum(c.s3), 1)} | ${ops.map((op) => figure(c.s3[op])).join(' | ')} | ${pg} | ${c.integrity.join('; ') || '–'} |`,
+      `| ${c.kind} | ${c.side} | ${round(sum(c.s3), 1)} | ${ops.map((op) => figure(c.s3[op])).join(' | ')} | ${pg} | ${c.cpuMs === undefined ? '–' : `${round(c.cpuMs, 0)} ms`} | ${c.integrity.join('; ') || '–'} |`,
     )
   }
   const statements = counts

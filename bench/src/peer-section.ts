@@ -1,8 +1,10 @@
+import { mkdtempSync } from 'node:fs'
+import { join } from 'node:path'
 import { tusdVersion } from '@uplink/launchers'
 import type { BenchOptions } from './options.ts'
 import { type PeerResult, peerTable, runPeer, startPeerTusd } from './peer.ts'
 import { countsTable, countWork, type WorkCount } from './peer-counts.ts'
-import type { Stack } from './stack.ts'
+import { type Stack, startServer } from './stack.ts'
 
 export interface PeerSection {
   /** The timing table, then the per-upload counts table (markdown). */
@@ -24,6 +26,20 @@ export async function runPeerSection(
   const p = options.peer
   const settings = { partSize: options.partSize, concurrency: options.concurrency }
   const tusd = await startPeerTusd(stack, settings)
+  // Before/after in one run: a baseline bundle beside this checkout's, same Postgres and S3.
+  const baseline = p.baseline
+    ? await startServer({
+        logLevel: options.logLevel,
+        databaseUrl: stack.databaseUrl,
+        s3: stack.s3,
+        tusTempDir: mkdtempSync(join(scratch, 'baseline-tus-')),
+        ...(stack.tus ? { tus: stack.tus } : {}),
+        entry: p.baseline,
+      }).catch(async (err: unknown) => {
+        await tusd.stop()
+        throw err
+      })
+    : undefined
   let timing: PeerResult
   try {
     timing = await runPeer(
@@ -41,9 +57,10 @@ export async function runPeerSection(
         sequentialUploads: p.sequentialUploads,
       },
       say,
+      baseline ? { baseUrl: baseline.baseUrl, pid: baseline.server.child.pid } : undefined,
     )
   } finally {
-    await tusd.stop()
+    await Promise.all([tusd.stop(), baseline?.server.stop()])
   }
   const counts = await countWork(
     stack,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { type RunningTusd, type S3Config, startTusd } from '@uplink/launchers'
+import pg from 'pg'
 import { cpuSeconds } from './sampler.ts'
 import { makeSourceFile } from './source-file.ts'
 import type { Stack } from './stack.ts'
@@ -20,13 +21,16 @@ export interface PeerOptions extends UploadSettings {
   sequentialUploads: number
 }
 
-/** A tus server under test: Uplink's /files or tusd. */
+/** The name of a baseline Uplink server's side (`--peer-baseline`). */
+export const BASELINE = 'Uplink baseline'
+
+/** A tus server under test: Uplink's /files (this checkout's, or a baseline's) or tusd. */
 export interface TusSide {
-  name: 'Uplink' | 'tusd'
+  name: 'Uplink' | typeof BASELINE | 'tusd'
   endpoint: string
   headers: Record<string, string>
-  /** The server's process, whose CPU time is read around the large uploads. */
-  pid: number
+  /** The server's process, whose CPU time is read from /proc. */
+  pid: number | undefined
 }
 
 /** One shape measured on each side, each round; `higherIsBetter` false for latencies. */
@@ -56,21 +60,20 @@ export function startPeerTusd(
   return startTusd({ s3, partSize: s.partSize, concurrentPartUploads: s.concurrency })
 }
 
-/** The two tus sides: Uplink's server (one bench user) and tusd. */
+/** The tus sides: Uplink's server (one bench user), a baseline Uplink if given, and tusd. */
 export async function tusSides(
   stack: Stack,
   tusd: { url: string; child: { pid?: number | undefined } },
+  baseline?: { baseUrl: string; pid: number | undefined },
 ): Promise<TusSide[]> {
-  const token = await stack.token('bench-peer')
+  const headers = { Authorization: `Bearer ${await stack.token('bench-peer')}` }
   return [
-    {
-      name: 'Uplink',
-      endpoint: `${stack.baseUrl}/files`,
-      headers: { Authorization: `Bearer ${token}` },
-      pid: stack.serverPid,
-    },
-    { name: 'tusd', endpoint: tusd.url, headers: {}, pid: tusd.child.pid ?? 0 },
-  ]
+    { name: 'Uplink', endpoint: `${stack.baseUrl}/files`, headers, pid: stack.serverPid },
+    ...(baseline
+      ? [{ name: BASELINE, endpoint: `${baseline.baseUrl}/files`, headers, pid: baseline.pid }]
+      : []),
+    { name: 'tusd', endpoint: tusd.url, headers: {}, pid: tusd.child.pid },
+  ] as TusSide[]
 }
 
 /**
@@ -84,8 +87,10 @@ export async function runPeer(
   scratch: string,
   o: PeerOptions,
   say: (text: string) => void,
+  baseline?: { baseUrl: string; pid: number | undefined },
 ): Promise<PeerResult> {
-  const sides = await tusSides(stack, tusd)
+  const sides = await tusSides(stack, tusd, baseline)
+  const names = sides.map((s) => s.name)
   const file = await makeSourceFile(scratch, o.size)
   const small = randomBytes(o.smallSize)
   const upload = (
@@ -100,10 +105,26 @@ export async function runPeer(
     })
   const big = (chunkSize?: number) => (side: TusSide) =>
     upload(side, () => createReadStream(file), o.size, chunkSize)
+  const checks = new pg.Client({ connectionString: stack.databaseUrl })
+  await checks.connect()
+  // Uplink's content checks of one side's uploads run before the next side starts (and before
+  // the bucket is emptied under them): they are its cost, not the next side's.
+  const drained = async () => {
+    const until = Date.now() + 300_000
+    while (Date.now() < until) {
+      const { rows } = await checks.query<{ n: number }>(
+        "select count(*)::int as n from jobs where status in ('queued', 'running')",
+      )
+      if (rows[0]?.n === 0) return
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    say('content checks still queued after 5 minutes; going on')
+  }
   const timedMs = async (run: () => Promise<unknown>) => {
     const started = performance.now()
     await run()
     const ms = performance.now() - started
+    await drained()
     await stack.emptyBucket()
     return ms
   }
@@ -123,34 +144,40 @@ export async function runPeer(
     measures.push(m)
     return m
   }
-  const withDirect = ['Uplink', 'tusd', 'direct S3 multipart']
+  const withDirect = [...names, 'direct S3 multipart']
   const onePatch = measure(`one ${sizeName} upload, one PATCH`, 'MB/s', true, withDirect)
+  // CPU time is steadier than time on a shared machine: what each upload costs its server.
+  const onePatchCpu = measure(
+    `server CPU per ${sizeName} upload (one PATCH, content check included)`,
+    'ms',
+    false,
+    names,
+  )
   const chunked = measure(
     `one ${sizeName} upload, ${round(o.chunkSize / MiB)} MiB PATCHes`,
     'MB/s',
     true,
-    ['Uplink', 'tusd'],
+    names,
   )
-  const onePatchCpu = measure(`one ${sizeName} upload, one PATCH: server CPU`, 'CPU s', false, [
-    'Uplink',
-    'tusd',
-  ])
   const chunkedCpu = measure(
-    `one ${sizeName} upload, ${round(o.chunkSize / MiB)} MiB PATCHes: server CPU`,
-    'CPU s',
+    `server CPU per ${sizeName} upload (${round(o.chunkSize / MiB)} MiB PATCHes, content check included)`,
+    'ms',
     false,
-    ['Uplink', 'tusd'],
+    names,
   )
   const many = measure(
     `${o.smallUploads} uploads of ${smallName}, ${o.smallConcurrency} at a time`,
     'uploads/s',
     true,
-    ['Uplink', 'tusd'],
+    names,
   )
-  const oneByOne = measure(`${smallName} uploads one after another`, 'ms', false, [
-    'Uplink',
-    'tusd',
-  ])
+  const manyCpu = measure(
+    `server CPU per ${smallName} upload (${o.smallConcurrency} at a time, content checks included)`,
+    'ms',
+    false,
+    names,
+  )
+  const oneByOne = measure(`${smallName} uploads one after another`, 'ms', false, names)
 
   for (let r = 0; r < o.rounds; r++) {
     // Alternate who goes first each round, so drift on a shared machine hits both alike.
@@ -164,23 +191,40 @@ export async function runPeer(
         )
       }
     }
+    // Runs `run`, recording the server CPU ms it cost `side` per upload in `m` (none without a pid).
+    const withCpu = async <T>(
+      m: PeerMeasure,
+      side: TusSide | undefined,
+      uploads: number,
+      run: () => Promise<T>,
+    ): Promise<T> => {
+      const pid = side?.pid
+      const before = pid ? cpuSeconds(pid) : 0
+      const result = await run()
+      if (side && pid) {
+        const ms = ((cpuSeconds(pid) - before) * 1000) / uploads
+        m.runs[side.name]!.push(ms)
+        say(`peer round ${r + 1} ${m.name}, ${side.name}: ${round(ms)} ms`)
+      }
+      return result
+    }
     for (const name of order(withDirect)) {
       const side = sides.find((s) => s.name === name)
-      const cpu = side ? cpuSeconds(side.pid) : 0
-      const ms = await timedMs(() => (side ? big()(side) : directMultipart(stack, file, o.size, o)))
-      if (side) onePatchCpu.runs[name]!.push(cpuSeconds(side.pid) - cpu)
+      const ms = await withCpu(onePatchCpu, side, 1, () =>
+        timedMs(() => (side ? big()(side) : directMultipart(stack, file, o.size, o))),
+      )
       onePatch.runs[name]!.push(mbPerSecond(o.size, ms))
       say(`peer round ${r + 1} ${onePatch.name}, ${name}: ${round(mbPerSecond(o.size, ms))} MB/s`)
     }
     await each(chunked, async (side) => {
-      const cpu = cpuSeconds(side.pid)
-      const ms = await timedMs(() => big(o.chunkSize)(side))
-      chunkedCpu.runs[side.name]!.push(cpuSeconds(side.pid) - cpu)
+      const ms = await withCpu(chunkedCpu, side, 1, () => timedMs(() => big(o.chunkSize)(side)))
       return [mbPerSecond(o.size, ms)]
     })
     await each(many, async (side) => {
-      const ms = await timedMs(() =>
-        pool(o.smallUploads, o.smallConcurrency, () => upload(side, () => small, o.smallSize)),
+      const ms = await withCpu(manyCpu, side, o.smallUploads, () =>
+        timedMs(() =>
+          pool(o.smallUploads, o.smallConcurrency, () => upload(side, () => small, o.smallSize)),
+        ),
       )
       return [o.smallUploads / (ms / 1000)]
     })
@@ -191,13 +235,16 @@ export async function runPeer(
         await upload(side, () => small, o.smallSize)
         samples.push(performance.now() - started)
       }
+      await drained()
       await stack.emptyBucket()
       return samples
     })
   }
 
+  await checks.end()
   for (const m of measures) {
     for (const [name, runs] of Object.entries(m.runs)) {
+      if (runs.length === 0) continue
       m.value[name] = median(runs)
       if (m === oneByOne) m.note[name] = `p90 ${round(percentile(runs, 90), 0)} ms`
     }
@@ -205,19 +252,25 @@ export async function runPeer(
   return { sizeBytes: o.size, measures }
 }
 
-/** Uplink's speed as a fraction of tusd's: above 1, Uplink is faster. */
-export function ratioToTusd(m: PeerMeasure): number {
-  const uplink = m.value.Uplink!
+/** A side's speed as a fraction of tusd's (Uplink's by default): above 1, it is faster. */
+export function ratioToTusd(m: PeerMeasure, side = 'Uplink'): number {
+  const uplink = m.value[side]!
   const tusd = m.value.tusd!
   return m.higherIsBetter ? uplink / tusd : tusd / uplink
 }
 
 /** The peer section's table: each shape, each side's figure and Uplink's ratio to tusd. */
 export function peerTable(result: PeerResult, rounds: number): string {
-  const lines = [
-    `| shape (median of ${rounds} alternating rounds) | Uplink | tusd v2 | direct S3 multipart | Uplink ÷ tusd (speed) |`,
-    '|---|---|---|---|---|',
-  ]
+  const baseline = result.measures.some((m) => m.value[BASELINE] !== undefined)
+  const lines = baseline
+    ? [
+        `| shape (median of ${rounds} alternating rounds) | Uplink | ${BASELINE} | tusd v2 | direct S3 multipart | Uplink ÷ tusd (speed) | baseline ÷ tusd |`,
+        '|---|---|---|---|---|---|---|',
+      ]
+    : [
+        `| shape (median of ${rounds} alternating rounds) | Uplink | tusd v2 | direct S3 multipart | Uplink ÷ tusd (speed) |`,
+        '|---|---|---|---|---|',
+      ]
   for (const m of result.measures) {
     const cell = (name: string) => {
       const v = m.value[name]
@@ -225,8 +278,11 @@ export function peerTable(result: PeerResult, rounds: number): string {
       const figure = `${round(v, v < 10 ? 1 : 0)} ${m.unit}`
       return m.note[name] ? `p50 ${figure}, ${m.note[name]}` : figure
     }
+    const ratio = (side: string) => round(ratioToTusd(m, side), 2).toFixed(2)
     lines.push(
-      `| ${m.name} | ${cell('Uplink')} | ${cell('tusd')} | ${cell('direct S3 multipart')} | ${round(ratioToTusd(m), 2).toFixed(2)} |`,
+      baseline
+        ? `| ${m.name} | ${cell('Uplink')} | ${cell(BASELINE)} | ${cell('tusd')} | ${cell('direct S3 multipart')} | ${ratio('Uplink')} | ${ratio(BASELINE)} |`
+        : `| ${m.name} | ${cell('Uplink')} | ${cell('tusd')} | ${cell('direct S3 multipart')} | ${ratio('Uplink')} |`,
     )
   }
   return lines.join('\n')

@@ -9,10 +9,7 @@ export function rssBytes(pid: number): number {
   return kb ? Number(kb) * 1024 : 0
 }
 
-/**
- * CPU seconds (user + system) a process has used, from /proc/<pid>/stat: on a shared machine a
- * steadier figure of a server's work than its wall-clock speed.
- */
+/** User + system CPU seconds of a process so far, from /proc/<pid>/stat (clock ticks of 10 ms). */
 export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.

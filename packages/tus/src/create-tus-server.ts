@@ -223,7 +223,11 @@ export function createTusServer(options: TusServerOptions): TusServer {
         options.maxDeferredLength ?? Number.MAX_SAFE_INTEGER,
       )
     },
-    onIncomingRequest: createOnIncomingRequest({ db, requireUser }),
+    onIncomingRequest: createOnIncomingRequest({
+      db,
+      requireUser,
+      ...(locker instanceof PgLocker ? { lockAhead: (id: string) => locker.lockAhead(id) } : {}),
+    }),
     onUploadCreate: createOnUploadCreate({
       db,
       policies,

@@ -10,6 +10,8 @@ import { bearer, freshConfig, MiB, randomFile } from './helpers.ts'
 let app: RunningApp
 const calls: string[] = []
 const queries: string[] = []
+/** When each query was sent and answered (performance.now()), in the order sent. */
+const spans: { query: string; sent: number; answered: number }[] = []
 beforeAll(async () => {
   app = await startApp(await freshConfig())
   countQueries()
@@ -42,8 +44,20 @@ function countQueries() {
   const query = pg.Client.prototype.query as (...args: unknown[]) => unknown
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const config = args[0] as string | { text?: string }
-    queries.push(statementOf(typeof config === 'string' ? config : (config.text ?? '')))
-    return query.apply(this, args)
+    const statement = statementOf(typeof config === 'string' ? config : (config.text ?? ''))
+    queries.push(statement)
+    const span = { query: statement, sent: performance.now(), answered: Number.POSITIVE_INFINITY }
+    spans.push(span)
+    const result = query.apply(this, args)
+    if (result instanceof Promise) {
+      void result.then(
+        () => {
+          span.answered = performance.now()
+        },
+        () => {},
+      )
+    }
+    return result
   } as typeof pg.Client.prototype.query
 }
 
@@ -92,6 +106,24 @@ async function requestsOf(run: () => Promise<void>): Promise<string[]> {
   return [...calls].sort()
 }
 
+/**
+ * The Postgres round trips `run` waits for one after another: its queries' [sent, answered]
+ * spans, overlapping ones merged (queries in flight together cost one wait).
+ */
+async function waitsOf(run: () => Promise<void>): Promise<string[][]> {
+  spans.length = 0
+  await run()
+  const waits: { until: number; queries: string[] }[] = []
+  for (const span of [...spans].sort((a, b) => a.sent - b.sent)) {
+    const last = waits.at(-1)
+    if (last && span.sent <= last.until) {
+      last.queries.push(span.query)
+      last.until = Math.max(last.until, span.answered)
+    } else waits.push({ until: span.answered, queries: [span.query] })
+  }
+  return waits.map((w) => w.queries.sort())
+}
+
 /** The Postgres queries `run` sends, sorted. */
 async function queriesOf(run: () => Promise<void>): Promise<string[]> {
   queries.length = 0
@@ -107,19 +139,16 @@ describe('S3 requests per upload', () => {
     expect(made).toEqual(['store CreateMultipartUploadCommand', 'store PutObjectCommand .info'])
   })
 
-  it('a 1 MiB upload in one PATCH lists its parts once, never looks for a .part object twice, writes the .info once and does not HEAD what it completed', async () => {
+  it('a 1 MiB upload in one PATCH sends its part and completes: it does not ask S3 what the creation just made, nor HEAD what it completed', async () => {
     const data = randomFile(MiB)
     const url = await create(data.length)
     const made = await requestsOf(async () => {
       expect(await patch(url, 0, data)).toBe(204)
     })
-    // No HeadObject of the finished object: this request completed it with verified parts.
-    expect(made).toEqual([
-      'store CompleteMultipartUploadCommand',
-      'store HeadObjectCommand .part',
-      'store ListPartsCommand',
-      'store UploadPartCommand',
-    ])
+    // No ListParts or `.part` HEAD: this process created the upload and nothing has touched it
+    // since (the ledger, read anyway, would hold a part another instance stored). No HeadObject
+    // of the finished object: this request completed it with verified parts.
+    expect(made).toEqual(['store CompleteMultipartUploadCommand', 'store UploadPartCommand'])
   })
 
   it('each further PATCH lists the parts once and reads no .part object that HEAD did not find', async () => {
@@ -158,6 +187,20 @@ describe('Postgres round trips per upload', () => {
       'select pg_try_advisory_lock',
       'select tus_parts',
       'update documents',
+    ])
+  })
+
+  it("a 1 MiB upload's PATCH takes its lock beside the owner check and does not wait for the unlock", async () => {
+    const data = randomFile(MiB)
+    const url = await create(data.length)
+    const waits = await waitsOf(async () => {
+      expect(await patch(url, 0, data)).toBe(204)
+    })
+    // Was five waits: owner check, lock, ledger, unlock, the document's update.
+    expect(waits).toEqual([
+      ['select documents', 'select pg_try_advisory_lock'],
+      ['select tus_parts'],
+      ['select pg_advisory_unlock', 'update documents'],
     ])
   })
 })

@@ -77,7 +77,8 @@ describe('PgLocker on Postgres', () => {
     await other.unlock()
 
     await held.unlock()
-    const next = two.newLock('owner/video/1')
+    // Free once the unlock is through (unlock() does not wait for Postgres).
+    const next = locker({ acquireTimeoutMs: 10_000, pollIntervalMs: 20 }).newLock('owner/video/1')
     await next.lock(never(), noop)
     await next.unlock()
   })
@@ -127,7 +128,8 @@ describe('PgLocker on Postgres', () => {
       status_code: 423,
     })
     for (const lock of held) await lock.unlock()
-    const again = other.newLock('upload/7')
+    // unlock() does not wait for Postgres: another instance takes the lock once it is through.
+    const again = locker({ acquireTimeoutMs: 10_000, pollIntervalMs: 20 }).newLock('upload/7')
     await again.lock(never(), noop)
     await again.unlock()
   })

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http'
 import { findDocumentById } from '@uplink/db'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PgLocker } from '../src/index.ts'
 import { type RunningApp, startApp } from './fixtures/app.ts'
 import { bearer, freshConfig, keyOf, MiB, randomFile, statusOf, tusUpload } from './helpers.ts'
 
@@ -169,6 +170,22 @@ describe('ownership', () => {
     'Tus-Resumable': '1.0.0',
     ...(userId ? { Authorization: bearer(userId) } : {}),
     ...extra,
+  })
+
+  it('leaves no upload lock behind when a request is refused after its lock was taken ahead', async () => {
+    const url = await aliceUpload()
+    // Alice's own id prefix: the lock is taken beside the owner check, which finds no document.
+    const missing = url.replace(/[0-9a-f]{12}$/, '000000000000')
+    expect((await fetch(missing, { method: 'HEAD', headers: tus('alice') })).status).toBe(404)
+    // Another instance (a lock session of its own) gets the upload: nothing was left held.
+    const other = new PgLocker({ db: app.db, acquireTimeoutMs: 10_000, pollIntervalMs: 20 })
+    try {
+      const lock = other.newLock(keyOf(missing))
+      await lock.lock(new AbortController().signal, () => {})
+      await lock.unlock()
+    } finally {
+      await other.close()
+    }
   })
 
   it("answers 404 to HEAD, PATCH and DELETE of someone else's upload, like a missing one", async () => {

@@ -10,7 +10,12 @@ import type { RequireUser } from './request-user.ts'
  * upload of the caller: someone else's id answers 404 exactly like a missing one, and so does a
  * deleted document.
  */
-export function createOnIncomingRequest(deps: { db: Kysely<Database>; requireUser: RequireUser }) {
+export function createOnIncomingRequest(deps: {
+  db: Kysely<Database>
+  requireUser: RequireUser
+  /** Starts taking the upload's lock now, beside the ownership check (released if refused). */
+  lockAhead?: ((uploadId: string) => void) | undefined
+}) {
   return async (req: Request, uploadId: string): Promise<void> => {
     const user = await deps.requireUser(req)
     // POST: the id was just made by the naming function for this user.
@@ -18,6 +23,8 @@ export function createOnIncomingRequest(deps: { db: Kysely<Database>; requireUse
 
     const parts = parseUploadId(uploadId)
     if (!parts || !belongsTo(parts, user.id)) throw NOT_FOUND
+    // The lock's round trip and the ownership check's go at once: one wait instead of two.
+    deps.lockAhead?.(uploadId)
     const doc = await findDocumentByKey(deps.db, uploadId)
     if (!doc || doc.ownerId !== user.id || doc.method !== 'tus') throw NOT_FOUND
     // "If a Client does attempt to resume an upload which has since been removed by the

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/utils'
 import { type Logger, silentLogger } from '@uplink/core'
 import { type Kysely, sql } from 'kysely'
-import { requestState } from '../protocol/request-state.ts'
+import { requestState, takeLockAhead } from '../protocol/request-state.ts'
 import { LocalLocks, lockTimeout, waitUntil } from './local-locks.ts'
 import { LockSession } from './lock-session.ts'
 import { ReleaseChannel } from './release-channel.ts'
@@ -82,6 +82,28 @@ export class PgLocker implements Locker {
     return new PgLock(this, id)
   }
 
+  /**
+   * Starts taking `id`'s advisory lock for the current request, so its round trip runs beside
+   * the request's ownership check instead of after it; the request's `lock()` picks it up (a
+   * session holds an advisory lock re-entrantly, so a lock of another request of this process
+   * on the same upload still waits for the in-process lock). A request that never locks
+   * releases it when it ends (UplinkTusServer).
+   */
+  lockAhead(id: string): void {
+    const state = requestState()
+    if (!state || state.made.has(id) || state.locksAhead.has(id)) return
+    const attempt = this.mode().then(async (mode) => {
+      if (mode !== 'advisory') return undefined
+      await this.channel
+        ?.listen()
+        .catch((err: unknown) => this.log.warn({ err }, 'tus release channel down'))
+      return this.session.tryLock(advisoryKey(id))
+    })
+    // A failed attempt is taken again by lock(), which answers for it.
+    attempt.catch(() => {})
+    state.locksAhead.set(id, attempt)
+  }
+
   /** PGlite is one session inside this process: advisory locks would add nothing there. */
   mode(): Promise<'advisory' | 'in-process'> {
     if (this.modeResolved) return this.modeResolved
@@ -120,8 +142,10 @@ class PgLock implements Lock {
       // An id this request just made (POST) is known to no other request or instance until
       // the 201 names it: the in-process lock is enough.
       const made = requestState()?.made.has(this.id) ?? false
+      const ahead = takeLockAhead(this.id)
       if (!made && (await this.locker.mode()) === 'advisory') {
-        this.releases.unshift(await this.acquireAdvisory(signal, deadline))
+        const held = await ahead?.catch(() => undefined)
+        this.releases.unshift(held ?? (await this.acquireAdvisory(signal, deadline)))
       }
       this.locker.onLockWait?.((Date.now() - started) / 1000)
     } catch (err) {
@@ -130,11 +154,16 @@ class PgLock implements Lock {
     }
   }
 
+  /**
+   * Passes the upload on without waiting for Postgres: the advisory unlock is queued on the lock
+   * session, where any later lock of this process runs after it, and the in-process lock is
+   * released at once (another instance sees the upload free one round trip later).
+   */
   async unlock(): Promise<void> {
     const releases = this.releases
     this.releases = []
     for (const release of releases) {
-      await release().catch((err: unknown) =>
+      void release().catch((err: unknown) =>
         this.locker.log.error({ err, uploadId: this.id }, 'releasing a tus lock failed'),
       )
     }

@@ -1,5 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { createHash } from 'node:crypto'
+import { type Readable, Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { crc32 } from 'node:zlib'
 import { type TusError, tusError } from './errors.ts'
 
@@ -78,5 +79,34 @@ export function checksumMismatch(declared: DeclaredChecksum, actual: string): Tu
   )
 }
 
-/** The Upload-Checksum of the PATCH being handled, seen by the store's write. */
-export const patchChecksum = new AsyncLocalStorage<DeclaredChecksum>()
+/**
+ * One PATCH body checked against the Upload-Checksum it declared: the body passes through
+ * `hashing` while its digest is fed, and `verify` answers 460 once the body ended (tus: "460
+ * Checksum Mismatch: The checksum does not match the one computed by the server").
+ */
+export class BodyChecksum {
+  private readonly digest: Digest
+
+  constructor(private readonly declared: DeclaredChecksum) {
+    this.digest = createDigest(declared.algorithm)
+  }
+
+  /** Passes the PATCH body through while feeding its digest (errors of `src` carry over). */
+  hashing(src: Readable): Readable {
+    const { digest } = this
+    const through = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        digest.update(chunk)
+        done(null, chunk)
+      },
+    })
+    pipeline(src, through).catch(() => {})
+    return through
+  }
+
+  /** Throws 460 when the body's digest is not the one the PATCH declared (call once). */
+  verify(): void {
+    const actual = this.digest.digest()
+    if (actual !== this.declared.expected) throw checksumMismatch(this.declared, actual)
+  }
+}

@@ -1,9 +1,16 @@
 import { isDependencyUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@uplink/core'
 import { isChecksumRefusal } from '@uplink/storage'
-import { PartChecksumError } from '../store/s3-answers.ts'
 import { type TusError, tusError } from './errors.ts'
 
 // The tus answers for failures no hook turned into one, from the @uplink/core catalogue.
+
+/**
+ * S3 acknowledged a part with a checksum other than the one sent: it was not stored as sent.
+ * Thrown by the store (store/verified-parts.ts), answered 460 here.
+ */
+export class PartChecksumError extends Error {
+  override readonly name = 'PartChecksumError'
+}
 
 /** True when S3 refused (or acknowledged otherwise) a part because its bytes changed on the way. */
 export function isS3ChecksumRefusal(err: unknown): boolean {

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type { Part } from '@aws-sdk/client-s3'
-import type { Document } from '@uplink/db'
-import type { LedgerPart } from '../store/part-ledger.ts'
+import type { Document, LedgerPart } from '@uplink/db'
+import type { DeclaredChecksum } from './checksum.ts'
 
 /**
  * What one request found out about an upload while holding its lock (@tus/server runs a
@@ -24,6 +24,8 @@ export interface WrittenUpload {
 }
 
 export interface RequestState {
+  /** The Upload-Checksum this PATCH declared (see `declaredChecksum`). */
+  checksum: DeclaredChecksum | undefined
   read: Map<string, ReadUpload>
   written: Map<string, WrittenUpload>
   /** Ids this request just made (POST): no other request can name them yet. */
@@ -32,26 +34,63 @@ export interface RequestState {
   documents: Map<string, Document>
   /** Uploads this request completed: the object S3 now holds (no HeadObject needed). */
   completed: Map<string, { size: number; contentType: string | undefined }>
+  /**
+   * Cross-instance locks this request started taking ahead of its lock, while its ownership
+   * check ran: each resolves to its release once held, or undefined (held elsewhere, not needed).
+   */
+  locksAhead: Map<string, Promise<(() => Promise<void>) | undefined>>
 }
 
 const storage = new AsyncLocalStorage<RequestState>()
 
 /** Runs one tus request with its own state (see UplinkTusServer). */
-export function withRequestState<T>(run: () => T): T {
+export function withRequestState<T>(
+  request: { checksum: DeclaredChecksum | undefined },
+  run: () => T,
+): T {
   return storage.run(
     {
+      checksum: request.checksum,
       read: new Map(),
       written: new Map(),
       made: new Set(),
       documents: new Map(),
       completed: new Map(),
+      locksAhead: new Map(),
     },
     run,
   )
 }
 
+/** Takes the lock this request started taking ahead for `id`, if any (its lock() holds it now). */
+export function takeLockAhead(id: string): Promise<(() => Promise<void>) | undefined> | undefined {
+  const state = storage.getStore()
+  const ahead = state?.locksAhead.get(id)
+  state?.locksAhead.delete(id)
+  return ahead
+}
+
+/** Releases the locks taken ahead that no lock() took (the request was refused before it locked). */
+export function releaseLocksAhead(): void {
+  const state = storage.getStore()
+  if (!state) return
+  for (const ahead of state.locksAhead.values()) {
+    void ahead.then((release) => release?.()).catch(() => {})
+  }
+  state.locksAhead.clear()
+}
+
 /** The current request's state, if the request runs in one. */
 export const requestState = (): RequestState | undefined => storage.getStore()
+
+/**
+ * The Upload-Checksum of the PATCH being handled: the one hand-off that @tus/server's signature
+ * forces. Its PatchHandler calls `store.write(stream, id, offset)` and passes nothing of the
+ * request, so UplinkTusServer puts the parsed header in the request's state and
+ * `UplinkS3Store.write` reads it here, once, as the default of its `checksum` parameter; from
+ * there on the checksum is a parameter.
+ */
+export const declaredChecksum = (): DeclaredChecksum | undefined => storage.getStore()?.checksum
 
 /** Takes (and forgets) what this request read of the upload, so only one write uses it. */
 export function takeRead(id: string): ReadUpload | undefined {

@@ -2,18 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Server } from '@tus/server'
 import { EXPOSED_HEADERS, TUS_RESUMABLE, TUS_VERSION } from '@tus/utils'
 import { sendNodeResponse } from 'srvx/node'
-import {
-  CHECKSUM_ALGORITHMS,
-  type DeclaredChecksum,
-  parseUploadChecksum,
-  patchChecksum,
-} from './checksum.ts'
+import { CHECKSUM_ALGORITHMS, type DeclaredChecksum, parseUploadChecksum } from './checksum.ts'
 import { applyCors } from './cors.ts'
 import { codeForStatus, knownAnswer } from './error-answers.ts'
 import { ERROR_CODE_HEADER, isTusError, type TusError, tusError } from './errors.ts'
 import { nodeRequest, readNodeBodies } from './node-body.ts'
 import { outageAnswer } from './outage-answers.ts'
-import { withRequestState } from './request-state.ts'
+import { releaseLocksAhead, withRequestState } from './request-state.ts'
 import { isSafeRawPath } from './upload-id.ts'
 
 type ServerOptions = ConstructorParameters<typeof Server>[0]
@@ -76,17 +71,28 @@ export class UplinkTusServer extends Server {
     return this.respond(req, new URL(req.url).pathname)
   }
 
-  /** Each request runs with its own state: what it read of an upload is not read again. */
+  /**
+   * Each request runs with its own state: what it read of an upload is not read again, and a
+   * PATCH's Upload-Checksum reaches the store's write (see `declaredChecksum`).
+   */
   private respond(req: Request, rawPath: string): Promise<Response> {
-    return withRequestState(() => this.respondChecked(req, rawPath))
+    const checked = this.check(req, rawPath)
+    const checksum = isTusError(checked) ? undefined : checked.checksum
+    return withRequestState({ checksum }, async () => {
+      try {
+        return await this.respondChecked(req, checked)
+      } finally {
+        releaseLocksAhead()
+      }
+    })
   }
 
-  private async respondChecked(req: Request, rawPath: string): Promise<Response> {
-    const checked = this.check(req, rawPath)
+  private async respondChecked(
+    req: Request,
+    checked: TusError | { checksum?: DeclaredChecksum },
+  ): Promise<Response> {
     let res: Response
     if (isTusError(checked)) res = this.refusal(checked)
-    else if (checked.checksum)
-      res = await patchChecksum.run(checked.checksum, () => super.handleWeb(req))
     else res = await super.handleWeb(req)
     if (req.method === 'HEAD') res = await this.settleCompleteHead(req, res)
     return this.finish(req, res)

@@ -1,12 +1,20 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync } from 'node:fs'
+import { readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { describe, expect, it } from 'vitest'
 import { KiB } from '../testing/memory-store.ts'
-import type { PartFile } from './part-files.ts'
-import { type PartUploadsOptions, uploadParts } from './part-uploads.ts'
+import { PartMemory } from './part-memory.ts'
+import {
+  type PartFile,
+  PartFiles,
+  type PartUploadsOptions,
+  Slots,
+  uploadParts,
+} from './part-uploads.ts'
 
 interface Sent {
   partNumber: number
@@ -103,5 +111,170 @@ describe('uploadParts', () => {
     const { opts, sent } = options({ slots: 1, length: 32 * KiB })
     expect(await uploadParts(Readable.from([data]), opts)).toBe(data.length)
     expect(sent.map((s) => s.partNumber)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+  })
+})
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('base64')
+
+/** `data` cut into chunks of random sizes, some larger than a part. */
+function* randomChunks(data: Buffer, max: number): Generator<Buffer> {
+  for (let at = 0; at < data.length; ) {
+    const size = 1 + Math.floor(Math.random() * max)
+    yield data.subarray(at, at + size)
+    at += size
+  }
+}
+
+/** Polls until `ready()` holds (the machine may be loaded: no fixed sleeps before asserting). */
+async function until(ready: () => boolean) {
+  for (let waited = 0; !ready(); waited += 10) {
+    if (waited > 10_000) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+const md5 = (data: Buffer) => createHash('md5').update(data).digest('base64')
+
+function partFiles(partSize: number, slots = new Slots(64), withMd5 = false) {
+  const directory = mkdtempSync(join(tmpdir(), 'uplink-part-files-'))
+  const parts: PartFile[] = []
+  let acquires = 0
+  const files = new PartFiles({
+    partSize,
+    directory,
+    acquire: () => {
+      acquires++
+      return slots.acquire()
+    },
+    onPart: (part) => parts.push(part),
+    md5: withMd5,
+  })
+  return { files, parts, directory, acquires: () => acquires }
+}
+
+describe('PartFiles', () => {
+  it('splits a stream into part files whose SHA-256 is that of the bytes in each file', async () => {
+    const data = randomBytes(1_000_003)
+    const { files, parts } = partFiles(100_000)
+    await pipeline(Readable.from(randomChunks(data, 250_000)), files)
+    expect(parts.map((p) => p.size)).toEqual([...Array(10).fill(100_000), 3])
+    let at = 0
+    for (const part of parts) {
+      const slice = data.subarray(at, at + part.size)
+      expect(readFileSync(part.path).equals(slice)).toBe(true)
+      expect(part.sha256).toBe(sha256(slice))
+      at += part.size
+    }
+  })
+
+  it('hashes each part with MD5 too when asked (Content-MD5 with S3 checksums off), and only then', async () => {
+    const data = randomBytes(250_003)
+    const withMd5 = partFiles(100_000, new Slots(64), true)
+    await pipeline(Readable.from(randomChunks(data, 70_000)), withMd5.files)
+    expect(withMd5.parts.map((p) => p.md5)).toEqual([
+      md5(data.subarray(0, 100_000)),
+      md5(data.subarray(100_000, 200_000)),
+      md5(data.subarray(200_000)),
+    ])
+    const without = partFiles(100_000)
+    await pipeline(Readable.from(randomChunks(data, 70_000)), without.files)
+    expect(without.parts.map((p) => p.md5)).toEqual([undefined, undefined, undefined])
+  })
+
+  it('after an error, gives the part being filled with the digest of exactly its counted bytes', async () => {
+    const data = randomBytes(250_000)
+    const { files, parts } = partFiles(100_000)
+    const source = new Readable({ read() {} })
+    const done = pipeline(source, files).catch((err: Error) => err)
+    source.push(data)
+    await until(() => parts.length === 2)
+    source.destroy(new Error('client went away'))
+    expect(String(await done)).toContain('client went away')
+    const partial = files.takePartial()
+    expect(parts.map((p) => p.size)).toEqual([100_000, 100_000])
+    expect(partial?.size).toBe(50_000)
+    const onDisk = readFileSync(partial?.path ?? '').subarray(0, partial?.size)
+    expect(onDisk.equals(data.subarray(200_000))).toBe(true)
+    expect(partial?.sha256).toBe(sha256(onDisk))
+  })
+
+  it('opens a part file only when a slot is free', async () => {
+    const slots = new Slots(2)
+    const { files, parts, directory, acquires } = partFiles(10_000, slots)
+    const done = pipeline(Readable.from(randomChunks(randomBytes(45_000), 4_000)), files)
+    // The third part has asked for a slot: from here on it can only wait.
+    await until(() => parts.length === 2 && acquires() === 3)
+    // Two parts hold the two slots; the third waits without a file.
+    expect(parts).toHaveLength(2)
+    expect(await readdir(directory)).toHaveLength(2)
+    for (const part of parts.slice()) part.release()
+    await until(() => parts.length === 4)
+    for (const part of parts.slice(2)) part.release()
+    await done
+    expect(parts.map((p) => p.size)).toEqual([10_000, 10_000, 10_000, 10_000, 5_000])
+  })
+
+  it('holds parts in memory while the budget has room, in files beyond it, and frees the room on release', async () => {
+    const data = randomBytes(35_000)
+    const memory = new PartMemory(20_000)
+    const directory = mkdtempSync(join(tmpdir(), 'uplink-part-memory-'))
+    const parts: PartFile[] = []
+    const files = new PartFiles({
+      partSize: 10_000,
+      directory,
+      acquire: async () => () => {},
+      onPart: (part) => parts.push(part),
+      memory,
+    })
+    await pipeline(Readable.from(randomChunks(data, 7_000)), files)
+    expect(parts.map((p) => p.size)).toEqual([10_000, 10_000, 10_000, 5_000])
+    // Two parts fit the budget; the next two went to files.
+    expect(parts.map((p) => p.data !== undefined)).toEqual([true, true, false, false])
+    expect(await readdir(directory)).toHaveLength(2)
+    let at = 0
+    for (const part of parts) {
+      const bytes = part.data ?? readFileSync(part.path).subarray(0, part.size)
+      expect(bytes.equals(data.subarray(at, at + part.size))).toBe(true)
+      expect(part.sha256).toBe(sha256(bytes))
+      at += part.size
+    }
+    expect(memory.available).toBe(0)
+    for (const part of parts) part.release()
+    // Released buffers are kept for the next parts: a new stream fills them again.
+    const again: PartFile[] = []
+    const more = new PartFiles({
+      partSize: 10_000,
+      directory,
+      acquire: async () => () => {},
+      onPart: (part) => again.push(part),
+      memory,
+    })
+    await pipeline(Readable.from([data.subarray(0, 20_000)]), more)
+    expect(again.map((p) => p.data !== undefined)).toEqual([true, true])
+    expect(
+      Buffer.concat(again.map((p) => p.data ?? Buffer.alloc(0))).equals(data.subarray(0, 20_000)),
+    ).toBe(true)
+  })
+
+  it('gives the part being filled in memory after an error, with the digest of its bytes', async () => {
+    const data = randomBytes(25_000)
+    const parts: PartFile[] = []
+    const files = new PartFiles({
+      partSize: 10_000,
+      directory: mkdtempSync(join(tmpdir(), 'uplink-part-memory-')),
+      acquire: async () => () => {},
+      onPart: (part) => parts.push(part),
+      memory: new PartMemory(100_000),
+    })
+    const source = new Readable({ read() {} })
+    const done = pipeline(source, files).catch((err: Error) => err)
+    source.push(data)
+    await until(() => parts.length === 2)
+    source.destroy(new Error('client went away'))
+    expect(String(await done)).toContain('client went away')
+    const partial = files.takePartial()
+    expect(partial?.size).toBe(5_000)
+    expect(partial?.data?.equals(data.subarray(20_000))).toBe(true)
+    expect(partial?.sha256).toBe(sha256(data.subarray(20_000)))
   })
 })

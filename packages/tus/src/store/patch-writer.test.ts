@@ -3,8 +3,8 @@ import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { LocalLocks } from '../locking/local-locks.ts'
 import { isTusError } from '../protocol/errors.ts'
+import { PartChecksumError } from '../protocol/outage-answers.ts'
 import { KiB, type MemoryStore, memoryStore } from '../testing/memory-store.ts'
-import { PartChecksumError } from './s3-answers.ts'
 import { INCOMPLETE_OFFSET, INCOMPLETE_PART } from './verified-parts.ts'
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('base64')

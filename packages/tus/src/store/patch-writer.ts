@@ -2,14 +2,13 @@ import { rm } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import type { Part } from '@aws-sdk/client-s3'
 import type { MetadataValue } from '@tus/s3-store'
-import { createDigest, patchChecksum } from '../protocol/checksum.ts'
+import { BodyChecksum, type DeclaredChecksum } from '../protocol/checksum.ts'
 import { tusError } from '../protocol/errors.ts'
 import { requestState, takeRead } from '../protocol/request-state.ts'
 import type { IncompletePart } from './incomplete-part.ts'
 import type { LedgerPart, PartLedger } from './part-ledger.ts'
 import type { PartMemory } from './part-memory.ts'
 import { uploadParts } from './part-uploads.ts'
-import { concat, hashing, verify } from './patch-streams.ts'
 import { isMissingUpload } from './s3-answers.ts'
 import type { StoreTempDir } from './temp-dirs.ts'
 import {
@@ -66,12 +65,20 @@ export class PatchWriter {
     await this.writing.get(id)?.catch(() => {})
   }
 
-  /** Writes one PATCH body at `offset`, after any earlier write of the upload; the new offset. */
-  async write(src: Readable, id: string, offset: number): Promise<number> {
+  /**
+   * Writes one PATCH body at `offset`, after any earlier write of the upload; the new offset.
+   * `declared`: the PATCH's Upload-Checksum, verified over the whole body.
+   */
+  async write(
+    src: Readable,
+    id: string,
+    offset: number,
+    declared: DeclaredChecksum | undefined,
+  ): Promise<number> {
     await this.settled(id)
     const state = requestState()
     state?.written.delete(id)
-    const run = this.writeOnce(src, id, offset)
+    const run = this.writeOnce(src, id, offset, declared)
     this.writing.set(id, run)
     try {
       const newOffset = await run
@@ -87,11 +94,15 @@ export class PatchWriter {
    * matched (withheld-parts.ts): a mismatch, or a checksummed PATCH cut short, leaves the offset
    * where it was. Without one, every part S3 acknowledged counts at once.
    */
-  private async writeOnce(src: Readable, id: string, offset: number): Promise<number> {
+  private async writeOnce(
+    src: Readable,
+    id: string,
+    offset: number,
+    declared: DeclaredChecksum | undefined,
+  ): Promise<number> {
     const { store } = this
-    const declared = patchChecksum.getStore()
-    const digest = declared ? createDigest(declared.algorithm) : undefined
-    const body = digest ? hashing(src, digest) : src
+    const checksum = declared ? new BodyChecksum(declared) : undefined
+    const body = checksum ? checksum.hashing(src) : src
     const metadata = await store.metadata(id)
     // What this request's getUpload read under the same lock, else read now.
     const read = takeRead(id)
@@ -105,7 +116,7 @@ export class PatchWriter {
       for await (const _ of body) {
         // nothing: the body limit of a completed upload is 0 bytes
       }
-      verify(declared, digest)
+      checksum?.verify()
       return offset
     }
     await store.verified.forgetUnverified(id, parts, ledger)
@@ -147,7 +158,7 @@ export class PatchWriter {
         record,
         recordLast,
       })
-      verify(declared, digest)
+      checksum?.verify()
       await withheld?.keep()
     } catch (err) {
       await withheld?.drop()
@@ -212,4 +223,9 @@ function listedPart(part: LedgerPart, md5: boolean): Part {
     ETag: etag,
     ...(md5 ? {} : { ChecksumSHA256: part.sha256 }),
   }
+}
+
+/** The sources one after another. */
+async function* concat(...sources: AsyncIterable<Buffer>[]): AsyncGenerator<Buffer> {
+  for (const source of sources) yield* source
 }

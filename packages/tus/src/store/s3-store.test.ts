@@ -1,5 +1,8 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
+import { Readable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
+import { isTusError } from '../protocol/errors.ts'
+import { withRequestState } from '../protocol/request-state.ts'
 import { KiB, type MemoryStore, memoryStore } from '../testing/memory-store.ts'
 
 let open: MemoryStore[] = []
@@ -102,5 +105,21 @@ describe('UplinkS3Store', () => {
     await s.purge(id)
     expect(s3.object(`${id}.part`)).toBeUndefined()
     expect(ledger.numbers(id)).toEqual([])
+  })
+
+  it("takes the PATCH's Upload-Checksum from the request when @tus/server calls write(stream, id, offset)", async () => {
+    const { create, store: s, offset } = store()
+    const data = randomBytes(6 * KiB)
+    const id = await create(data.length)
+    const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('base64')
+    // As UplinkTusServer runs a PATCH: the parsed header in the request's state, not an argument.
+    const write = (expected: string) =>
+      withRequestState({ checksum: { algorithm: 'sha256', expected } }, () =>
+        s.write(Readable.from([data]), id, 0),
+      )
+    const refused = await write(sha256(Buffer.from('other bytes'))).catch((err: unknown) => err)
+    expect(isTusError(refused) && refused.status_code).toBe(460)
+    expect(await offset(id)).toBe(0)
+    expect(await write(sha256(data))).toBe(data.length)
   })
 })

@@ -9,7 +9,9 @@ import type {
 import { type MetadataValue, type Options, S3Store } from '@tus/s3-store'
 import { ERRORS, TUS_RESUMABLE, Upload } from '@tus/utils'
 import { normalizeContentType } from '@uplink/core'
-import { requestState } from '../protocol/request-state.ts'
+import type { DeclaredChecksum } from '../protocol/checksum.ts'
+import { declaredChecksum, requestState } from '../protocol/request-state.ts'
+import { FreshUploads } from './fresh-uploads.ts'
 import { downloadIncompletePart } from './incomplete-part.ts'
 import type { PartLedger } from './part-ledger.ts'
 import { PartMemory } from './part-memory.ts'
@@ -61,7 +63,7 @@ export interface UplinkS3StoreOptions extends Options {
 
 /**
  * @tus/s3-store with Uplink's needs, composed of: PATCH bodies streamed into part files hashed
- * while written and sent as they fill (patch-writer.ts, part-uploads.ts, part-files.ts); parts
+ * while written and sent as they fill (patch-writer.ts, part-uploads.ts); parts
  * recorded once S3 acknowledged their SHA-256, and counted on resume only when S3 lists them
  * exactly as written (verified-parts.ts); a per-store temp folder swept of dead processes'
  * leftovers (temp-dirs.ts). The `.part` object is removed on termination, and
@@ -78,6 +80,8 @@ export class UplinkS3Store extends S3Store {
   private readonly deferredLengthBound: number | undefined
   private readonly termination: Termination | undefined
   private readonly inspections: SyncInspections | undefined
+  /** Created here, not read or written since (see getUpload). */
+  private readonly fresh = new FreshUploads()
 
   /** The store's own S3 client, for instrumentation (metrics middleware). */
   get s3Client(): S3Store['client'] {
@@ -188,23 +192,34 @@ export class UplinkS3Store extends S3Store {
       })
     }
     // Nothing is stored yet: no parts, no ledger records, no `.part` object.
+    if (upload.size !== undefined) this.fresh.add(upload.id)
     const state = requestState()
     state?.read.set(upload.id, { parts: [], ledger: new Map(), noIncomplete: true })
     state?.written.set(upload.id, { offset: 0 })
     return upload
   }
 
-  /** One PATCH body at `offset`; see PatchWriter (one write per upload at a time). */
-  override async write(src: Readable, id: string, offset: number): Promise<number> {
+  /**
+   * One PATCH body at `offset`, with the Upload-Checksum it declared; see PatchWriter (one
+   * write per upload at a time). @tus/server calls `write(stream, id, offset)`: the checksum
+   * then comes from the request being handled (`declaredChecksum`, the one hand-off).
+   */
+  override async write(
+    src: Readable,
+    id: string,
+    offset: number,
+    checksum: DeclaredChecksum | undefined = declaredChecksum(),
+  ): Promise<number> {
+    this.fresh.delete(id)
     const inspections = this.inspections
-    if (!inspections) return this.patches.write(src, id, offset)
-    // The body passes through the upload's synchronous inspection, if its purpose has one.
     try {
-      const newOffset = await this.patches.write(inspections.tap(id, offset, src), id, offset)
-      inspections.settle(id, newOffset)
+      // The body passes through the upload's synchronous inspection, if its purpose has one.
+      const body = inspections ? inspections.tap(id, offset, src) : src
+      const newOffset = await this.patches.write(body, id, offset, checksum)
+      inspections?.settle(id, newOffset)
       return newOffset
     } catch (err) {
-      inspections.drop(id)
+      inspections?.drop(id)
       throw err
     }
   }
@@ -228,6 +243,16 @@ export class UplinkS3Store extends S3Store {
     // The same request's write (or creation) just left the upload here.
     const written = state?.written.get(id)
     if (written) return at(written.offset)
+    const ledgerRead = this.ledger.list(id)
+    // Created here and not touched since: S3 holds no part and no `.part` object of ours. Any part
+    // another instance stored meanwhile would be in the ledger (only recorded parts ever count).
+    if (this.fresh.take(id) && state?.documents.get(id)?.status === 'pending') {
+      const ledger = await ledgerRead
+      if (ledger.size === 0) {
+        state.read.set(id, { parts: [], ledger, noIncomplete: true })
+        return at(0)
+      }
+    }
     // The three reads are independent: one round trip of waiting instead of three.
     const [listed, ledger, head] = await Promise.all([
       super.retrieveParts(id).catch((err: unknown) => {
@@ -235,7 +260,7 @@ export class UplinkS3Store extends S3Store {
         if (isMissingUpload(err)) return undefined
         throw err
       }),
-      this.ledger.list(id),
+      ledgerRead,
       this.verified.headIncomplete(id),
     ])
     if (!listed) return at(file.size)
@@ -329,6 +354,7 @@ export class UplinkS3Store extends S3Store {
 
   /** Deletes the info and incomplete-part objects and the ledger of an upload. */
   async forgetFinished(id: string): Promise<void> {
+    this.fresh.delete(id)
     await this.client.deleteObjects({
       Bucket: this.bucket,
       Delete: { Objects: [{ Key: this.infoKey(id) }, { Key: this.partKey(id, true) }] },

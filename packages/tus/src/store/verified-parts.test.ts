@@ -5,12 +5,14 @@ import { join } from 'node:path'
 import type { MetadataValue } from '@tus/s3-store'
 import { Upload } from '@tus/utils'
 import { describe, expect, it } from 'vitest'
+import { PartChecksumError } from '../protocol/outage-answers.ts'
 import { MemoryPartLedger } from '../testing/memory-ledger.ts'
 import { MemoryS3 } from '../testing/memory-s3.ts'
 import { KiB } from '../testing/memory-store.ts'
-import { PartChecksumError } from './s3-answers.ts'
 import {
   type BufferedPart,
+  checkAcknowledged,
+  checkAcknowledgedEtag,
   INCOMPLETE_OFFSET,
   INCOMPLETE_PART,
   VerifiedParts,
@@ -264,5 +266,21 @@ describe('VerifiedParts.complete', () => {
     const { s3, verified, metadata, id } = await setup({ size: 0 })
     await verified.complete(metadata, [])
     expect(s3.object(id)).toEqual(Buffer.alloc(0))
+  })
+})
+
+describe('what S3 acknowledged for a part sent', () => {
+  it('an acknowledgement with another SHA-256 than the one sent is an error; none at all is not', () => {
+    expect(() => checkAcknowledged('b', 'a', 'part 1')).toThrow(PartChecksumError)
+    expect(() => checkAcknowledged('a', 'a', 'part 1')).not.toThrow()
+    expect(() => checkAcknowledged(undefined, 'a', 'part 1')).not.toThrow()
+  })
+
+  it('with checksums off, the ETag must be the MD5 sent (quotes and a weak prefix aside)', () => {
+    const md5 = 'd41d8cd98f00b204e9800998ecf8427e'
+    expect(() => checkAcknowledgedEtag(`"${md5}"`, md5, 'part 1')).not.toThrow()
+    expect(() => checkAcknowledgedEtag(`W/"${md5}"`, md5, 'part 1')).not.toThrow()
+    expect(() => checkAcknowledgedEtag('"abc-2"', md5, 'part 1')).toThrow(/S3_CHECKSUMS=false/)
+    expect(() => checkAcknowledgedEtag(undefined, md5, 'part 1')).toThrow(/\(none\)/)
   })
 })

@@ -3,15 +3,9 @@ import { createReadStream } from 'node:fs'
 import { Readable } from 'node:stream'
 import type { HeadObjectCommandOutput, Part } from '@aws-sdk/client-s3'
 import type { MetadataValue } from '@tus/s3-store'
+import { PartChecksumError } from '../protocol/outage-answers.ts'
 import { isPartAsWritten, type LedgerPart, type PartLedger } from './part-ledger.ts'
-import {
-  checkAcknowledged,
-  checkAcknowledgedEtag,
-  EMPTY_MD5,
-  EMPTY_SHA256,
-  isNotFound,
-  PartChecksumError,
-} from './s3-answers.ts'
+import { EMPTY_MD5, EMPTY_SHA256, isNotFound } from './s3-answers.ts'
 import type { StoreS3 } from './store-s3.ts'
 
 /** The incomplete part (`<id>.part`) is number 0 in the ledger. */
@@ -254,6 +248,32 @@ export class VerifiedParts {
     const md5 = Buffer.from(integrity.ContentMD5, 'base64').toString('hex')
     checkAcknowledgedEtag(etag, md5, what)
     return md5
+  }
+}
+
+/** Throws when S3 acknowledged other bytes than the ones sent. */
+export function checkAcknowledged(
+  acknowledged: string | undefined,
+  sent: string,
+  what: string,
+): void {
+  if (acknowledged && acknowledged !== sent) {
+    throw new PartChecksumError(
+      `S3 acknowledged ${what} with SHA-256 ${acknowledged} but ${sent} was sent`,
+    )
+  }
+}
+
+/**
+ * Throws when S3 answered a `Content-MD5` upload with another ETag: the store holds other
+ * bytes, or its ETags are not MD5s (then `S3_CHECKSUMS=false` cannot verify its parts).
+ */
+export function checkAcknowledgedEtag(etag: string | undefined, md5Hex: string, what: string) {
+  const bare = (etag ?? '').replace(/^W\//, '').replace(/"/g, '')
+  if (bare !== md5Hex) {
+    throw new PartChecksumError(
+      `S3 acknowledged ${what} with ETag ${bare || '(none)'} but the MD5 of the bytes sent is ${md5Hex}; with S3_CHECKSUMS=false the store's part ETags must be the MD5 of the part`,
+    )
   }
 }
 
