@@ -146,10 +146,23 @@ export async function runPeer(
   }
   const withDirect = [...names, 'direct S3 multipart']
   const onePatch = measure(`one ${sizeName} upload, one PATCH`, 'MB/s', true, withDirect)
+  // CPU time is steadier than time on a shared machine: what each upload costs its server.
+  const onePatchCpu = measure(
+    `server CPU per ${sizeName} upload (one PATCH, content check included)`,
+    'ms',
+    false,
+    names,
+  )
   const chunked = measure(
     `one ${sizeName} upload, ${round(o.chunkSize / MiB)} MiB PATCHes`,
     'MB/s',
     true,
+    names,
+  )
+  const chunkedCpu = measure(
+    `server CPU per ${sizeName} upload (${round(o.chunkSize / MiB)} MiB PATCHes, content check included)`,
+    'ms',
+    false,
     names,
   )
   const many = measure(
@@ -158,7 +171,6 @@ export async function runPeer(
     true,
     names,
   )
-  // CPU time is steadier than time on a shared machine: what each upload costs its server.
   const manyCpu = measure(
     `server CPU per ${smallName} upload (${o.smallConcurrency} at a time, content checks included)`,
     'ms',
@@ -179,25 +191,41 @@ export async function runPeer(
         )
       }
     }
+    // Runs `run`, recording the server CPU ms it cost `side` per upload in `m` (none without a pid).
+    const withCpu = async <T>(
+      m: PeerMeasure,
+      side: TusSide | undefined,
+      uploads: number,
+      run: () => Promise<T>,
+    ): Promise<T> => {
+      const pid = side?.pid
+      const before = pid ? cpuSeconds(pid) : 0
+      const result = await run()
+      if (side && pid) {
+        const ms = ((cpuSeconds(pid) - before) * 1000) / uploads
+        m.runs[side.name]!.push(ms)
+        say(`peer round ${r + 1} ${m.name}, ${side.name}: ${round(ms)} ms`)
+      }
+      return result
+    }
     for (const name of order(withDirect)) {
       const side = sides.find((s) => s.name === name)
-      const ms = await timedMs(() => (side ? big()(side) : directMultipart(stack, file, o.size, o)))
+      const ms = await withCpu(onePatchCpu, side, 1, () =>
+        timedMs(() => (side ? big()(side) : directMultipart(stack, file, o.size, o))),
+      )
       onePatch.runs[name]!.push(mbPerSecond(o.size, ms))
       say(`peer round ${r + 1} ${onePatch.name}, ${name}: ${round(mbPerSecond(o.size, ms))} MB/s`)
     }
-    await each(chunked, async (side) => [
-      mbPerSecond(o.size, await timedMs(() => big(o.chunkSize)(side))),
-    ])
+    await each(chunked, async (side) => {
+      const ms = await withCpu(chunkedCpu, side, 1, () => timedMs(() => big(o.chunkSize)(side)))
+      return [mbPerSecond(o.size, ms)]
+    })
     await each(many, async (side) => {
-      const cpu = side.pid ? cpuSeconds(side.pid) : 0
-      const ms = await timedMs(() =>
-        pool(o.smallUploads, o.smallConcurrency, () => upload(side, () => small, o.smallSize)),
+      const ms = await withCpu(manyCpu, side, o.smallUploads, () =>
+        timedMs(() =>
+          pool(o.smallUploads, o.smallConcurrency, () => upload(side, () => small, o.smallSize)),
+        ),
       )
-      if (side.pid) {
-        const ms = ((cpuSeconds(side.pid) - cpu) * 1000) / o.smallUploads
-        manyCpu.runs[side.name]!.push(ms)
-        say(`peer round ${r + 1} ${manyCpu.name}, ${side.name}: ${round(ms)} ms`)
-      }
       return [o.smallUploads / (ms / 1000)]
     })
     await each(oneByOne, async (side) => {

@@ -16,6 +16,7 @@ export type Mode = 'development' | 'production'
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
 const seconds = z.coerce.number().int()
+const MiB = 1024 * 1024
 const bytes = z.coerce.number().int().positive()
 /** A quota: a whole number, 0 turns it off. */
 const quota = z.coerce.number().int().min(0)
@@ -98,6 +99,12 @@ const schema = z.object({
   UPLINK_TUS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   UPLINK_TUS_MAX_PART_UPLOADS: z.coerce.number().int().min(1).max(1024).default(16),
   UPLINK_TUS_TEMP_DIR: z.string().optional(),
+  // Parts held in memory instead of temp files, across all uploads (0: always temp files).
+  UPLINK_TUS_PART_MEMORY: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(256 * MiB),
   UPLINK_TUS_EXPIRY_HOURS: z.coerce.number().positive().default(24),
   UPLINK_TUS_MAX_DEFERRED_LENGTH: bytes.optional(),
   UPLINK_CLEANUP_INTERVAL_MINUTES: z.coerce.number().min(0).default(0),
@@ -187,6 +194,8 @@ export interface Config {
     partSize: number
     maxConcurrentPartUploads: number
     partsPerUpload: number
+    /** Bytes of parts held in memory (the rest go to temp files). */
+    partMemoryBytes: number
     tempDir: string | undefined
     expirationPeriodInMilliseconds: number
     maxDeferredLength: number | undefined
@@ -320,6 +329,7 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
     tus: {
       partSize: env.UPLINK_TUS_PART_SIZE,
       partsPerUpload: env.UPLINK_TUS_CONCURRENCY,
+      partMemoryBytes: env.UPLINK_TUS_PART_MEMORY,
       maxConcurrentPartUploads: env.UPLINK_TUS_MAX_PART_UPLOADS,
       tempDir: env.UPLINK_TUS_TEMP_DIR,
       expirationPeriodInMilliseconds: env.UPLINK_TUS_EXPIRY_HOURS * 3600_000,

@@ -102,6 +102,7 @@ export function createServices(
     partSize: config.tus.partSize,
     maxConcurrentPartUploads: config.tus.maxConcurrentPartUploads,
     partsPerUpload: config.tus.partsPerUpload,
+    partMemoryBytes: config.tus.partMemoryBytes,
     databaseUrl: resolved.databaseUrl,
     useTags: config.tus.useTags,
     expirationPeriodInMilliseconds: config.tus.expirationPeriodInMilliseconds,

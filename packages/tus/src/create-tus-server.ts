@@ -52,8 +52,17 @@ export interface TusServerOptions {
   minPartSize?: number
   /** Part uploads to S3 in flight at once across this process (default 16). */
   maxConcurrentPartUploads?: number
-  /** Parts of one upload being filled or sent at once (default 4); each is one part file on disk. */
+  /**
+   * Parts of one upload being filled or sent at once (default 4); each is a buffer in memory
+   * (see `partMemoryBytes`) or a part file on disk.
+   */
   partsPerUpload?: number
+  /**
+   * Bytes of parts this process holds in memory while they fill and are sent, across all
+   * uploads (default 0: every part is a temp file). No disk write and read back per part; a
+   * part that finds no room goes to a temp file, so memory stays bounded.
+   */
+  partMemoryBytes?: number
   /** Tag info objects for lifecycle rules (default true); R2 has no object tags, so set false there. */
   useTags?: boolean
   /** How long an unfinished upload lives (default 24 h). */
@@ -138,6 +147,7 @@ export function createTusServer(options: TusServerOptions): TusServer {
     ...(options.minPartSize ? { minPartSize: options.minPartSize } : {}),
     maxConcurrentPartUploads: options.maxConcurrentPartUploads ?? 16,
     partsPerUpload: options.partsPerUpload ?? 4,
+    partMemoryBytes: options.partMemoryBytes,
     useTags: options.useTags ?? true,
     expirationPeriodInMilliseconds,
     tempDir: options.tempDir ?? join(tmpdir(), 'uplink-tus'),

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Server } from '@tus/server'
 import { EXPOSED_HEADERS, TUS_RESUMABLE, TUS_VERSION } from '@tus/utils'
-import { NodeRequest, sendNodeResponse } from 'srvx/node'
+import { sendNodeResponse } from 'srvx/node'
 import { CHECKSUM_ALGORITHMS, type DeclaredChecksum, parseUploadChecksum } from './checksum.ts'
 import { applyCors } from './cors.ts'
 import { codeForStatus, knownAnswer } from './error-answers.ts'
 import { ERROR_CODE_HEADER, isTusError, type TusError, tusError } from './errors.ts'
+import { nodeRequest, readNodeBodies } from './node-body.ts'
 import { outageAnswer } from './outage-answers.ts'
 import { releaseLocksAhead, withRequestState } from './request-state.ts'
 import { isSafeRawPath } from './upload-id.ts'
@@ -57,10 +58,11 @@ export class UplinkTusServer extends Server {
     this.corsOrigins = corsOrigins
     this.beforeCompleteHead = beforeCompleteHead
     this.errorHeaders = errorHeaders
+    readNodeBodies(this)
   }
 
   override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const request = new NodeRequest({ req, res })
+    const request = nodeRequest(req, res)
     const response = await this.respond(request, req.url ?? '')
     return sendNodeResponse(res, response)
   }

@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough, Readable } from 'node:stream'
+import { PassThrough, Readable, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { describe, expect, it } from 'vitest'
 import { KiB } from '../testing/memory-store.ts'
+import { PartMemory } from './part-memory.ts'
 import {
   type PartFile,
   PartFiles,
@@ -132,6 +133,10 @@ async function until(ready: () => boolean) {
   }
 }
 
+/** Resolves once `stream` has emitted `close` (takePartial is for after that). */
+const closed = (stream: Writable) =>
+  stream.closed ? Promise.resolve() : new Promise<void>((resolve) => stream.once('close', resolve))
+
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('base64')
 
 function partFiles(partSize: number, slots = new Slots(64), withMd5 = false) {
@@ -182,13 +187,32 @@ describe('PartFiles', () => {
 
   it('after an error, gives the part being filled with the digest of exactly its counted bytes', async () => {
     const data = randomBytes(250_000)
-    const { files, parts } = partFiles(100_000)
+    // The third part's slot is given by hand, so the error comes while its file is opening.
+    let giveThird = () => {}
+    const third = new Promise<void>((resolve) => {
+      giveThird = resolve
+    })
+    let acquires = 0
+    const parts: PartFile[] = []
+    const files = new PartFiles({
+      partSize: 100_000,
+      directory: mkdtempSync(join(tmpdir(), 'uplink-part-files-')),
+      acquire: async () => {
+        if (++acquires === 3) await third
+        return () => {}
+      },
+      onPart: (part) => parts.push(part),
+    })
     const source = new Readable({ read() {} })
     const done = pipeline(source, files).catch((err: Error) => err)
     source.push(data)
-    await until(() => parts.length === 2)
+    await until(() => acquires === 3)
+    giveThird()
     source.destroy(new Error('client went away'))
     expect(String(await done)).toContain('client went away')
+    // pipeline settles on the source's error before PartFiles has closed (its _destroy waits
+    // for the write in flight): the partial part is complete only after `close`.
+    await closed(files)
     const partial = files.takePartial()
     expect(parts.map((p) => p.size)).toEqual([100_000, 100_000])
     expect(partial?.size).toBe(50_000)
@@ -211,5 +235,70 @@ describe('PartFiles', () => {
     for (const part of parts.slice(2)) part.release()
     await done
     expect(parts.map((p) => p.size)).toEqual([10_000, 10_000, 10_000, 10_000, 5_000])
+  })
+
+  it('holds parts in memory while the budget has room, in files beyond it, and frees the room on release', async () => {
+    const data = randomBytes(35_000)
+    const memory = new PartMemory(20_000)
+    const directory = mkdtempSync(join(tmpdir(), 'uplink-part-memory-'))
+    const parts: PartFile[] = []
+    const files = new PartFiles({
+      partSize: 10_000,
+      directory,
+      acquire: async () => () => {},
+      onPart: (part) => parts.push(part),
+      memory,
+    })
+    await pipeline(Readable.from(randomChunks(data, 7_000)), files)
+    expect(parts.map((p) => p.size)).toEqual([10_000, 10_000, 10_000, 5_000])
+    // Two parts fit the budget; the next two went to files.
+    expect(parts.map((p) => p.data !== undefined)).toEqual([true, true, false, false])
+    expect(await readdir(directory)).toHaveLength(2)
+    let at = 0
+    for (const part of parts) {
+      const bytes = part.data ?? readFileSync(part.path).subarray(0, part.size)
+      expect(bytes.equals(data.subarray(at, at + part.size))).toBe(true)
+      expect(part.sha256).toBe(sha256(bytes))
+      at += part.size
+    }
+    expect(memory.available).toBe(0)
+    for (const part of parts) part.release()
+    // Released buffers are kept for the next parts: a new stream fills them again.
+    const again: PartFile[] = []
+    const more = new PartFiles({
+      partSize: 10_000,
+      directory,
+      acquire: async () => () => {},
+      onPart: (part) => again.push(part),
+      memory,
+    })
+    await pipeline(Readable.from([data.subarray(0, 20_000)]), more)
+    expect(again.map((p) => p.data !== undefined)).toEqual([true, true])
+    expect(
+      Buffer.concat(again.map((p) => p.data ?? Buffer.alloc(0))).equals(data.subarray(0, 20_000)),
+    ).toBe(true)
+  })
+
+  it('gives the part being filled in memory after an error, with the digest of its bytes', async () => {
+    const data = randomBytes(25_000)
+    const parts: PartFile[] = []
+    const files = new PartFiles({
+      partSize: 10_000,
+      directory: mkdtempSync(join(tmpdir(), 'uplink-part-memory-')),
+      acquire: async () => () => {},
+      onPart: (part) => parts.push(part),
+      memory: new PartMemory(100_000),
+    })
+    const source = new Readable({ read() {} })
+    const done = pipeline(source, files).catch((err: Error) => err)
+    source.push(data)
+    await until(() => parts.length === 2)
+    source.destroy(new Error('client went away'))
+    expect(String(await done)).toContain('client went away')
+    await closed(files)
+    const partial = files.takePartial()
+    expect(partial?.size).toBe(5_000)
+    expect(partial?.data?.equals(data.subarray(20_000))).toBe(true)
+    expect(partial?.sha256).toBe(sha256(data.subarray(20_000)))
   })
 })

@@ -2,9 +2,11 @@ import { createHash, type Hash, randomBytes } from 'node:crypto'
 import { type FileHandle, open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Readable, Writable } from 'node:stream'
+import type { PartMemory } from './part-memory.ts'
 
-// A PATCH body into S3 parts: cut into part-sized temp files hashed while written (PartFiles),
-// each sent as it fills, at most `slots` of one upload filled or sent at once (uploadParts).
+// A PATCH body into S3 parts: cut into part-sized buffers (from PartMemory while it has room) or
+// temp files, hashed while written (PartFiles), each sent as it fills, at most `slots` of one
+// upload filled or sent at once (uploadParts).
 
 export interface PartUploadsOptions {
   /** Bytes per part. */
@@ -21,6 +23,8 @@ export interface PartUploadsOptions {
   length: number | undefined
   /** Also hash each part with MD5 (`Content-MD5`, when S3 checksums are off). */
   md5: boolean
+  /** Parts are held in memory while this has room (else in temp files). */
+  memory?: PartMemory | undefined
   /** Sends one part file (starting at upload `offset`) to S3 and records it; then deletes it. */
   send: (part: PartFile, partNumber: number, isLast: boolean, offset: number) => Promise<void>
 }
@@ -58,7 +62,7 @@ export async function uploadParts(source: Readable, options: PartUploadsOptions)
         throw err
       })
       .finally(async () => {
-        await rm(part.path, { force: true }).catch(() => {})
+        await removePart(part)
         part.release()
       })
     task.catch(() => {})
@@ -71,6 +75,7 @@ export async function uploadParts(source: Readable, options: PartUploadsOptions)
     acquire: () => slots.acquire(),
     onPart: send,
     md5: options.md5,
+    memory: options.memory,
   })
   try {
     await feed(source, files)
@@ -79,7 +84,7 @@ export async function uploadParts(source: Readable, options: PartUploadsOptions)
     const partial = files.takePartial()
     if (partial && partial.size > 0 && !sendFailed) send(partial)
     else if (partial) {
-      await rm(partial.path, { force: true }).catch(() => {})
+      await removePart(partial)
       partial.release()
     }
     uploads.push(Promise.reject(err))
@@ -93,6 +98,11 @@ export async function uploadParts(source: Readable, options: PartUploadsOptions)
 /** Resolves once `stream` has emitted `close` (its files are closed). */
 const closed = (stream: Writable) =>
   stream.closed ? Promise.resolve() : new Promise<void>((resolve) => stream.once('close', resolve))
+
+/** Deletes a part's temp file (a part held in memory has none). */
+const removePart = async (part: PartFile) => {
+  if (part.path) await rm(part.path, { force: true }).catch(() => {})
+}
 
 /**
  * Pipes `source` into `splitter` and settles when the splitter has written everything. Unlike
@@ -116,9 +126,15 @@ function feed(source: Readable, splitter: Writable): Promise<void> {
   })
 }
 
-/** One part-sized temp file and the SHA-256 (and MD5, when asked) of the bytes written to it. */
+/**
+ * One part: a part-sized temp file, or a buffer in memory when `PartFilesOptions.memory` had
+ * room, with the SHA-256 (and MD5, when asked) of the bytes written to it.
+ */
 export interface PartFile {
+  /** The temp file; '' for a part held in memory (`data`). */
   path: string
+  /** The part's bytes, when it was held in memory (exactly `size` bytes). */
+  data?: Buffer | undefined
   /** Bytes written. After a failed write the file may hold more: only this prefix counts. */
   size: number
   /** Base64 SHA-256 of exactly those `size` bytes, as S3's `x-amz-checksum-sha256` wants it. */
@@ -140,11 +156,18 @@ export interface PartFilesOptions {
   onPart: (part: PartFile) => void
   /** Also hash each part with MD5 (for `Content-MD5`, when S3 checksums are off). */
   md5?: boolean
+  /**
+   * Where a part is buffered in memory while there is room (no write to disk and no read
+   * back); without one, or when it is full, the part goes to a temp file.
+   */
+  memory?: PartMemory | undefined
 }
 
 interface OpenPart {
   path: string
-  handle: FileHandle
+  /** The temp file; undefined for a part held in `buffer`. */
+  handle: FileHandle | undefined
+  buffer: Buffer | undefined
   size: number
   hash: Hash
   md5: Hash | undefined
@@ -155,10 +178,11 @@ interface OpenPart {
 const BATCH_BYTES = 1024 * 1024
 
 /**
- * Splits a stream into part-sized temp files and hashes each part while writing it, so the
- * SHA-256 sent with a part costs no second read of its file. A byte counts (in `size` and in
- * the hash) only once it is on disk, so the digest is of the file's first `size` bytes, which
- * are the bytes sent to S3.
+ * Splits a stream into parts, each in memory while `memory` has room (one copy, no disk) or
+ * else in a part-sized temp file, and hashes each part while writing it, so the SHA-256 sent
+ * with a part costs no second read. A byte counts (in `size` and in the hash) only once it is
+ * in the buffer or on disk, so the digest is of the part's first `size` bytes, which are the
+ * bytes sent to S3.
  */
 export class PartFiles extends Writable {
   private readonly options: PartFilesOptions
@@ -195,7 +219,7 @@ export class PartFiles extends Writable {
   /** Waits for the write in flight, then closes the part file (kept for takePartial). */
   override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
     this.writing
-      .then(() => this.current?.handle.close())
+      .then(() => this.current?.handle?.close())
       .catch(() => {})
       .then(() => done(err))
   }
@@ -230,11 +254,23 @@ export class PartFiles extends Writable {
       release()
       return undefined
     }
+    const hash = createHash('sha256')
+    const md5 = this.options.md5 ? createHash('md5') : undefined
+    const { partSize } = this.options
+    const lent = this.options.memory?.take(partSize)
+    if (lent) {
+      const { buffer } = lent
+      const free = () => {
+        lent.giveBack()
+        release()
+      }
+      this.current = { path: '', handle: undefined, buffer, size: 0, hash, md5, release: free }
+      return this.current
+    }
     const path = join(this.options.directory, `part-${randomBytes(8).toString('hex')}`)
     try {
       const handle = await open(path, 'w')
-      const md5 = this.options.md5 ? createHash('md5') : undefined
-      this.current = { path, handle, size: 0, hash: createHash('sha256'), md5, release }
+      this.current = { path, handle, buffer: undefined, size: 0, hash, md5, release }
       return this.current
     } catch (err) {
       release()
@@ -245,7 +281,7 @@ export class PartFiles extends Writable {
   private async finishPart(): Promise<void> {
     const part = this.current
     if (!part) return
-    await part.handle.close()
+    await part.handle?.close()
     this.current = undefined
     this.options.onPart(toPartFile(part))
   }
@@ -253,6 +289,7 @@ export class PartFiles extends Writable {
 
 const toPartFile = (part: OpenPart): PartFile => ({
   path: part.path,
+  data: part.buffer?.subarray(0, part.size),
   size: part.size,
   sha256: part.hash.digest('base64'),
   md5: part.md5?.digest('base64'),
@@ -260,13 +297,24 @@ const toPartFile = (part: OpenPart): PartFile => ({
 })
 
 /**
- * Appends `chunks` to the part file, then counts and hashes them. A write that stops short
- * (a full disk) is continued, so the error that stops it is the real one (ENOSPC → 507).
+ * Appends `chunks` to the part (its buffer, or its file), then counts and hashes them. A file
+ * write that stops short (a full disk) is continued, so the error that stops it is the real one
+ * (ENOSPC → 507).
  */
 async function append(part: OpenPart, chunks: Uint8Array[]): Promise<void> {
+  if (part.buffer) {
+    for (const chunk of chunks) {
+      part.buffer.set(chunk, part.size)
+      part.hash.update(chunk)
+      part.md5?.update(chunk)
+      part.size += chunk.length
+    }
+    return
+  }
   let rest = chunks
   while (rest.length > 0) {
-    const { bytesWritten } = await part.handle.writev(rest)
+    const handle = part.handle as FileHandle
+    const { bytesWritten } = await handle.writev(rest)
     if (bytesWritten === 0) throw new Error(`writing ${part.path} made no progress`)
     rest = dropBytes(rest, bytesWritten)
   }

@@ -7,6 +7,7 @@ import { tusError } from '../protocol/errors.ts'
 import { requestState, takeRead } from '../protocol/request-state.ts'
 import type { IncompletePart } from './incomplete-part.ts'
 import type { LedgerPart, PartLedger } from './part-ledger.ts'
+import type { PartMemory } from './part-memory.ts'
 import { uploadParts } from './part-uploads.ts'
 import { isMissingUpload } from './s3-answers.ts'
 import type { StoreTempDir } from './temp-dirs.ts'
@@ -23,6 +24,8 @@ export interface PatchStore extends WithheldStore {
   ledger: PartLedger
   verified: VerifiedParts
   temp: StoreTempDir
+  /** Where parts are held in memory while there is room (process-wide); else temp files. */
+  memory?: PartMemory | undefined
   /** Parts of one upload being filled or sent at once. */
   partsPerUpload: number
   partSize: (length: number | undefined) => number
@@ -192,6 +195,7 @@ export class PatchWriter {
       offset: offset - (incomplete?.size ?? 0),
       length: metadata.file.size,
       md5: store.verified.md5,
+      memory: store.memory,
       // A part holds a permit of the process-wide semaphore only while it is sent.
       send: async (part, partNumber, isLast, partOffset) => {
         const release = await store.permit()

@@ -14,6 +14,7 @@ import { declaredChecksum, requestState } from '../protocol/request-state.ts'
 import { FreshUploads } from './fresh-uploads.ts'
 import { downloadIncompletePart } from './incomplete-part.ts'
 import type { PartLedger } from './part-ledger.ts'
+import { PartMemory } from './part-memory.ts'
 import { PatchWriter } from './patch-writer.ts'
 import { isMissingUpload, isNotFound } from './s3-answers.ts'
 import type { StoreS3 } from './store-s3.ts'
@@ -42,6 +43,11 @@ export interface UplinkS3StoreOptions extends Options {
   maxDeferredLength?: number | undefined
   /** Parts of one upload being filled or sent at once (default 4). */
   partsPerUpload?: number
+  /**
+   * Bytes of parts this process may hold in memory while they fill and are sent (default 0:
+   * every part in a temp file). A part that finds no room goes to a temp file.
+   */
+  partMemoryBytes?: number | undefined
   /** Accept `Upload-Defer-Length` (creation-defer-length extension). */
   allowDeferredLength: boolean
   /** What a tus DELETE does to the upload's document (default: nothing). */
@@ -84,7 +90,7 @@ export class UplinkS3Store extends S3Store {
 
   constructor(options: UplinkS3StoreOptions) {
     const { tempDir, ledger, checksums, maxDeferredLength, allowDeferredLength, ...rest } = options
-    const { termination, partsPerUpload, inspections, s3, ...storeOptions } = rest
+    const { termination, partsPerUpload, partMemoryBytes, inspections, s3, ...storeOptions } = rest
     super(storeOptions)
     if (s3) this.client = s3 as S3
     this.temp = new StoreTempDir(tempDir)
@@ -109,6 +115,7 @@ export class UplinkS3Store extends S3Store {
       ledger,
       verified: this.verified,
       temp: this.temp,
+      memory: partMemoryBytes ? new PartMemory(partMemoryBytes) : undefined,
       partsPerUpload: partsPerUpload ?? 4,
       partSize: (length) => this.calcOptimalPartSize(length),
       permit: async () => {
