@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks'
 import { createHash, type Hash, randomBytes } from 'node:crypto'
 import { type FileHandle, open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -73,7 +74,9 @@ export async function uploadParts(source: Readable, options: PartUploadsOptions)
     partSize: options.partSize,
     directory: options.directory,
     acquire: () => slots.acquire(),
-    onPart: send,
+    // A part fills inside the request stream's own callbacks, outside the request's async
+    // context: bound here, its S3 calls keep the request's id (and other per-request state).
+    onPart: AsyncResource.bind(send),
     md5: options.md5,
     memory: options.memory,
   })
