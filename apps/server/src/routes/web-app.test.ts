@@ -56,7 +56,8 @@ describe('webAppRoute', () => {
     expect(res.status).toBe(404)
     expect(res.headers.get('content-type')).toMatch(/^application\/json/)
     expect(await res.json()).toEqual({
-      error: `no route for GET ${path}`,
+      code: 'route_not_found',
+      message: `no route for GET ${path}`,
       requestId: res.headers.get('x-request-id'),
     })
   })
