@@ -100,7 +100,7 @@ describe('S3 event notifications', () => {
     await waitFor(
       'the document to become ready',
       async () => (await api.documents.byId.query({ id })).status === 'ready',
-      10_000,
+      60_000,
     )
     const doc = await api.documents.byId.query({ id })
     expect(doc).toMatchObject({ status: 'ready', rejectionReason: null })
@@ -129,7 +129,7 @@ describe('S3 event notifications', () => {
     await waitFor(
       'ready',
       async () => (await api.documents.byId.query({ id: signed.documentId })).status === 'ready',
-      10_000,
+      60_000,
     )
     expect(
       (
@@ -148,7 +148,7 @@ describe('S3 event notifications', () => {
     await waitFor(
       'ready',
       async () => (await findDocumentById(h.services.db, id))?.status === 'ready',
-      10_000,
+      60_000,
     )
     const before = await findDocumentById(h.services.db, id)
     for (let i = 0; i < 2; i++) expect((await hook(eventBody(doc!.objectKey))).status).toBe(200)
