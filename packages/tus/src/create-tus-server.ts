@@ -16,7 +16,7 @@ import {
   silentLogger,
 } from '@uplink/core'
 import { type Database, findDocumentByKey } from '@uplink/db'
-import type { Storage } from '@uplink/storage'
+import { createLeanS3, type Storage } from '@uplink/storage'
 import type { Scanner } from '@uplink/uploads'
 import type { Kysely } from 'kysely'
 import { finishInspected } from './hooks/finish-inspected.ts'
@@ -79,6 +79,12 @@ export interface TusServerOptions {
   ledger?: PartLedger
   /** Send parts with SHA-256 checksums S3 verifies (default: the storage config's `checksums`). */
   checksums?: boolean
+  /**
+   * The store's hot S3 calls (parts, creation, completion, heads, ListParts) through the lean
+   * client (`lean`, the default: no SDK middleware pipeline per call) or all through the AWS SDK
+   * (`sdk`, the escape hatch for a store the lean client mishandles).
+   */
+  s3Client?: 'lean' | 'sdk' | undefined
   /** Replace the Postgres advisory locker (e.g. an in-process one). */
   locker?: Locker
   /** How long a request waits for another request on the same upload (default 20 s). */
@@ -142,7 +148,11 @@ export function createTusServer(options: TusServerOptions): TusServer {
   const allowDeferredLength = options.maxDeferredLength !== undefined
   const inspections = new SyncInspections({ policies, scanner: options.scanner })
 
+  // Signed with the storage's provider: static keys, or the refreshed chain the presigner uses.
+  const lean =
+    options.s3Client === 'sdk' ? undefined : createLeanS3(storage.config, storage.credentials)
   const store = new UplinkS3Store({
+    lean,
     partSize: options.partSize ?? DEFAULT_PART_SIZE,
     ...(options.minPartSize ? { minPartSize: options.minPartSize } : {}),
     maxConcurrentPartUploads: options.maxConcurrentPartUploads ?? 16,
@@ -291,6 +301,7 @@ export function createTusServer(options: TusServerOptions): TusServer {
     locker,
     inspections,
     close: async () => {
+      lean?.destroy()
       if (locker instanceof PgLocker) await locker.close()
     },
     cleanupExpired: createCleanupExpired({
