@@ -97,6 +97,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig('development', { S3_CHECKSUMS: 'off' })).toThrow(/S3_CHECKSUMS:/)
   })
 
+  it('sends the tus store hot S3 calls through the lean client unless UPLINK_TUS_S3_CLIENT=sdk', () => {
+    expect(loadConfig('development', {}).tus.s3Client).toBe('lean')
+    expect(loadConfig('development', { UPLINK_TUS_S3_CLIENT: 'sdk' }).tus.s3Client).toBe('sdk')
+    expect(() => loadConfig('development', { UPLINK_TUS_S3_CLIENT: 'aws' })).toThrow(
+      /UPLINK_TUS_S3_CLIENT:/,
+    )
+  })
+
   it('reads quotas and the upload rate limit as N/SECONDS or off, with defaults', () => {
     const defaults = loadConfig('development', {})
     expect(defaults.quotas).toEqual({

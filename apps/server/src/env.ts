@@ -106,6 +106,8 @@ const schema = z.object({
     .min(0)
     .default(256 * MiB),
   UPLINK_TUS_EXPIRY_HOURS: z.coerce.number().positive().default(24),
+  // The tus store's hot S3 calls: the lean client, or (escape hatch) all through the AWS SDK.
+  UPLINK_TUS_S3_CLIENT: z.enum(['lean', 'sdk']).default('lean'),
   UPLINK_TUS_MAX_DEFERRED_LENGTH: bytes.optional(),
   UPLINK_CLEANUP_INTERVAL_MINUTES: z.coerce.number().min(0).default(0),
   UPLINK_S3_EVENTS_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -201,6 +203,8 @@ export interface Config {
     maxDeferredLength: number | undefined
     cleanupIntervalMinutes: number
     useTags: boolean
+    /** `lean`: the store's hot S3 calls without the SDK pipeline; `sdk`: all through the SDK. */
+    s3Client: 'lean' | 'sdk'
   }
   webOrigins: string[]
   /** The URL clients reach this server at (`servers` of /api/openapi.json); never from a request. */
@@ -336,6 +340,7 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
       maxDeferredLength: env.UPLINK_TUS_MAX_DEFERRED_LENGTH,
       cleanupIntervalMinutes: env.UPLINK_CLEANUP_INTERVAL_MINUTES,
       useTags: env.S3_USE_TAGS,
+      s3Client: env.UPLINK_TUS_S3_CLIENT,
     },
     webOrigins: env.UPLINK_WEB_ORIGINS,
     publicUrl: env.UPLINK_PUBLIC_URL,

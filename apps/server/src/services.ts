@@ -105,6 +105,7 @@ export function createServices(
     partMemoryBytes: config.tus.partMemoryBytes,
     databaseUrl: resolved.databaseUrl,
     useTags: config.tus.useTags,
+    s3Client: config.tus.s3Client,
     expirationPeriodInMilliseconds: config.tus.expirationPeriodInMilliseconds,
     respectForwardedHeaders: config.trustProxy,
     ...(config.tus.maxDeferredLength ? { maxDeferredLength: config.tus.maxDeferredLength } : {}),
