@@ -53,7 +53,9 @@ export function createS3Transport(
 ) {
   const urls = createObjectSigner(config, credentials)
   const https = urls.url('').protocol === 'https:'
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64 }
+  // An idle socket is closed after 5 s, as Node's global agent does: one the server closed
+  // meanwhile would fail a streamed part that cannot be sent again.
+  const agentOptions = { keepAlive: true, timeout: 5000, maxSockets: options.maxSockets ?? 64 }
   const agent = https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions)
   const send = https ? httpsRequest : httpRequest
   const maxAttempts = options.maxAttempts ?? 3
