@@ -1,9 +1,9 @@
-import { apiReference } from '@scalar/express-api-reference'
 import { appRouter, type createContextFactory, toErrorBody } from '@uplink/api'
 import type { Policies } from '@uplink/core'
 import { type Request, Router } from 'express'
 import { createOpenApiExpressMiddleware, type OpenApiRouter } from 'trpc-to-openapi'
 import { retryAfterSeconds } from '../http/retry-after.ts'
+import { apiDocsRoutes } from './api-docs.ts'
 import { API_PREFIX, buildOpenApiDocument } from './openapi-document.ts'
 
 // The routers' meta is typed `object`; trpc-to-openapi reads only `meta.openapi`.
@@ -28,7 +28,7 @@ export function openApiRoutes(deps: Deps): Router {
   routes.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
     res.json(document)
   })
-  routes.use(`${API_PREFIX}/docs`, apiReference({ url: `${API_PREFIX}/openapi.json` }))
+  routes.use(apiDocsRoutes(`${API_PREFIX}/docs`, `${API_PREFIX}/openapi.json`))
   routes.use(
     API_PREFIX,
     createOpenApiExpressMiddleware({
