@@ -54,11 +54,12 @@ describe('/api/docs', () => {
       const res = await page.goto(`${h.baseUrl}/api/docs`)
       expect(res?.status()).toBe(200)
 
-      // Until the viewer has drawn them all; a failure shows the console errors and refused requests.
+      // Until the viewer has drawn them all (150 s: a safety net on a loaded machine); a failure
+      // shows the console errors and the refused requests.
       const blocks = page.locator('.opblock')
       await expect
         .poll(async () => ({ problems, outside, drawn: await blocks.count() }), {
-          timeout: 60_000,
+          timeout: 150_000,
         })
         .toEqual({ problems: [], outside: [], drawn: operations.length })
       const rendered: string[] = []
@@ -75,5 +76,5 @@ describe('/api/docs', () => {
     } finally {
       await context.close()
     }
-  })
+  }, 240_000)
 })
