@@ -9,6 +9,12 @@ export {
 } from './document-list.ts'
 export * from './documents.ts'
 export { migrateToLatest } from './migrate.ts'
+export {
+  JOBS_CHANNEL,
+  type ListenOptions,
+  listenForNotifications,
+  type NotificationListener,
+} from './notifications.ts'
 export { type PinnedConnection, pinConnection } from './pinned-connection.ts'
 export type {
   Database,
