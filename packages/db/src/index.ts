@@ -1,4 +1,4 @@
-export { createDb, type DbConfig, type PoolStats, poolStats } from './create-db.ts'
+export { createDb, type DbConfig, type PoolStats, poolOf, poolStats } from './create-db.ts'
 export {
   DOCUMENT_SORTS,
   type DocumentSort,
