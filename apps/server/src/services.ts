@@ -107,6 +107,7 @@ export function createServices(
     useTags: config.tus.useTags,
     s3Client: config.tus.s3Client,
     expirationPeriodInMilliseconds: config.tus.expirationPeriodInMilliseconds,
+    singleInstance: config.tus.singleInstance,
     respectForwardedHeaders: config.trustProxy,
     ...(config.tus.maxDeferredLength ? { maxDeferredLength: config.tus.maxDeferredLength } : {}),
     ...(config.tus.tempDir ? { tempDir: config.tus.tempDir } : {}),
