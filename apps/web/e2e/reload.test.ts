@@ -15,6 +15,46 @@ async function patchesDone(page: Page, atLeast: number) {
   await expect.poll(() => done, { timeout: 20_000 }).toBeGreaterThanOrEqual(atLeast)
 }
 
+/**
+ * Whether Golden Retriever has stored `filename` to come back after a reload: in its localStorage
+ * state (`uppyState:<uppy id>`) as a started file of a current upload, and its bytes in IndexedDB.
+ */
+async function storedForRestore(page: Page, filename: string): Promise<boolean> {
+  return page.evaluate(async (name) => {
+    const states = Object.keys(localStorage)
+      .filter((key) => key.startsWith('uppyState:'))
+      .map((key) => JSON.parse(localStorage.getItem(key) ?? 'null'))
+    type Stored = {
+      files: Record<string, { name: string; progress?: { uploadStarted?: unknown } }>
+      currentUploads: object
+    }
+    const ids = states.flatMap((s: { metadata?: Stored } | null) => {
+      const meta = s?.metadata
+      if (!meta || Object.keys(meta.currentUploads).length === 0) return []
+      return Object.entries(meta.files)
+        .filter(([, f]) => f.name === name && Boolean(f.progress?.uploadStarted))
+        .map(([id]) => id)
+    })
+    if (ids.length === 0) return false
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open('uppy-blobs')
+      open.onsuccess = () => resolve(open.result)
+      open.onerror = () => reject(open.error)
+    })
+    try {
+      if (!db.objectStoreNames.contains('files')) return false
+      const all = await new Promise<{ fileID: string }[]>((resolve, reject) => {
+        const req = db.transaction('files').objectStore('files').getAll()
+        req.onsuccess = () => resolve(req.result)
+        req.onerror = () => reject(req.error)
+      })
+      return all.some((entry) => ids.includes(entry.fileID))
+    } finally {
+      db.close()
+    }
+  }, filename)
+}
+
 describe('leaving and coming back', () => {
   it('warns before the page is left while uploading', async () => {
     const { page } = h
@@ -65,12 +105,18 @@ describe('leaving and coming back', () => {
     const { page } = h
     page.on('dialog', (d) => void d.accept())
     await signIn(page, h.server.baseUrl, 'milo')
-    // Storage never answers the first PUT.
+    // Storage never answers the first PUT: it is held until the page is gone.
+    let release = () => {}
+    let held = 0
+    const pageLeft = new Promise<void>((r) => {
+      release = r
+    })
     await page.route(
       (url) => !url.href.startsWith(h.server.baseUrl),
       async (route) => {
         if (route.request().method() !== 'PUT') return route.continue()
-        await new Promise((r) => setTimeout(r, 30_000))
+        held++
+        await pageLeft
         await route.abort().catch(() => {})
       },
     )
@@ -81,14 +127,17 @@ describe('leaving and coming back', () => {
     await chooseFiles(page, [files.pdf.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
     await expect.poll(() => presigned).toBe(1)
-    // Golden Retriever writes its state at most every 500 ms.
-    await new Promise((r) => setTimeout(r, 1000))
+    await expect.poll(() => held).toBe(1)
+    // Golden Retriever writes its state throttled (localStorage) and the bytes to IndexedDB:
+    // reload only once both hold the file, as a person's reload after that moment would.
+    await expect.poll(() => storedForRestore(page, 'report.pdf'), { timeout: 20_000 }).toBe(true)
     let sentAgain = 0
     page.on('request', (req) => {
       if (req.method() === 'PUT' && !req.url().startsWith(h.server.baseUrl)) sentAgain++
     })
     await page.reload()
     await page.unrouteAll({ behavior: 'ignoreErrors' })
+    release()
     const client = await h.api('milo')
     await expect
       .poll(
