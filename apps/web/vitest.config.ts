@@ -3,8 +3,13 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'e2e/**/*.test.ts'],
-    globalSetup: ['@uplink/testing/global-setup', './e2e/support/build-web.ts'],
-    // Each browser test file starts its own server and Chromium: one at a time on 2 cores.
+    globalSetup: [
+      '@uplink/testing/global-setup',
+      './e2e/support/build-web.ts',
+      './e2e/support/server-bundle.ts',
+      './e2e/support/shared-chromium.ts',
+    ],
+    // Each browser test file starts its own server (one Chromium serves all): one at a time.
     fileParallelism: false,
     // Safety nets only (see apps/server/vitest.config.ts).
     testTimeout: 180_000,
