@@ -7,9 +7,8 @@ export default defineConfig({
       '@uplink/testing/global-setup',
       './e2e/support/build-web.ts',
       './e2e/support/server-bundle.ts',
-      './e2e/support/shared-chromium.ts',
     ],
-    // Each browser test file starts its own server (one Chromium serves all): one at a time.
+    // Each browser test file starts its own server and Chromium: one at a time on 2 cores.
     fileParallelism: false,
     // Safety nets only (see apps/server/vitest.config.ts).
     testTimeout: 180_000,

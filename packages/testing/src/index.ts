@@ -21,7 +21,7 @@ export {
   type TemporaryCredentials,
   versitygwBinary,
 } from '@uplink/launchers'
-export { chromiumLaunchOptions, launchChromium } from './chromium.ts'
+export { launchChromium } from './chromium.ts'
 export {
   type AppliedFault,
   type FaultKind,

@@ -1,11 +1,6 @@
-import { launchChromium as launch } from '@uplink/testing'
-import type { Browser, Page } from 'playwright-core'
-import { inject } from 'vitest'
+import type { Page } from 'playwright-core'
 
-/** The run's one Chromium (e2e/support/shared-chromium.ts), connected for this test file. */
-export function launchChromium(): Promise<Browser> {
-  return launch(inject('chromiumEndpoint'))
-}
+export { launchChromium } from '@uplink/testing'
 
 /** Signs in through the dev "sign in as…" form and waits for the documents section. */
 export async function signIn(page: Page, baseUrl: string, userId: string): Promise<void> {
