@@ -16,39 +16,43 @@ async function patchesDone(page: Page, atLeast: number) {
 }
 
 /**
- * Whether Golden Retriever has stored `filename` to come back after a reload: in its localStorage
- * state (`uppyState:<uppy id>`) as a started file of a current upload, and its bytes in IndexedDB.
+ * Whether Golden Retriever has stored `filename` to come back after a reload: its saved state
+ * (IndexedDB `uppy-blobs`/`metadata` since v6, `uppyState:<uppy id>` in localStorage before)
+ * names it in a current upload with the document id it was presigned for (so the page can drop
+ * that pending row after the reload), and its bytes are in IndexedDB.
  */
 async function storedForRestore(page: Page, filename: string): Promise<boolean> {
   return page.evaluate(async (name) => {
-    const states = Object.keys(localStorage)
-      .filter((key) => key.startsWith('uppyState:'))
-      .map((key) => JSON.parse(localStorage.getItem(key) ?? 'null'))
-    type Stored = {
-      files: Record<string, { name: string; progress?: { uploadStarted?: unknown } }>
-      currentUploads: object
-    }
-    const ids = states.flatMap((s: { metadata?: Stored } | null) => {
-      const meta = s?.metadata
-      if (!meta || Object.keys(meta.currentUploads).length === 0) return []
-      return Object.entries(meta.files)
-        .filter(([, f]) => f.name === name && Boolean(f.progress?.uploadStarted))
-        .map(([id]) => id)
-    })
-    if (ids.length === 0) return false
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const open = indexedDB.open('uppy-blobs')
-      open.onsuccess = () => resolve(open.result)
-      open.onerror = () => reject(open.error)
-    })
-    try {
-      if (!db.objectStoreNames.contains('files')) return false
-      const all = await new Promise<{ fileID: string }[]>((resolve, reject) => {
-        const req = db.transaction('files').objectStore('files').getAll()
+    const request = <T>(req: IDBRequest<T>) =>
+      new Promise<T>((resolve, reject) => {
         req.onsuccess = () => resolve(req.result)
         req.onerror = () => reject(req.error)
       })
-      return all.some((entry) => ids.includes(entry.fileID))
+    const db = await request(indexedDB.open('uppy-blobs'))
+    try {
+      const stores = db.objectStoreNames
+      const all = <T>(store: string) =>
+        stores.contains(store)
+          ? request(db.transaction(store).objectStore(store).getAll() as IDBRequest<T[]>)
+          : Promise.resolve([] as T[])
+      type Stored = {
+        files: Record<string, { name: string; meta?: { documentId?: string } }>
+        currentUploads: object
+      }
+      const saved: (Stored | undefined)[] = [
+        ...(await all<{ metadata: string }>('metadata')).map((r) => JSON.parse(r.metadata)),
+        ...Object.keys(localStorage)
+          .filter((key) => key.startsWith('uppyState:'))
+          .map((key) => JSON.parse(localStorage.getItem(key) ?? 'null')?.metadata),
+      ]
+      const ids = saved.flatMap((meta) => {
+        if (!meta || Object.keys(meta.currentUploads ?? {}).length === 0) return []
+        return Object.entries(meta.files ?? {})
+          .filter(([, f]) => f.name === name && Boolean(f.meta?.documentId))
+          .map(([id]) => id)
+      })
+      const blobs = await all<{ fileID: string }>('files')
+      return ids.length > 0 && blobs.some((entry) => ids.includes(entry.fileID))
     } finally {
       db.close()
     }
