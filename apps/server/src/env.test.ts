@@ -25,6 +25,16 @@ describe('loadConfig', () => {
     )
   })
 
+  it('locks tus uploads in process only when UPLINK_TUS_SINGLE_INSTANCE says so, and never with several processes', () => {
+    expect(loadConfig('development', {}).tus.singleInstance).toBe(false)
+    expect(
+      loadConfig('development', { UPLINK_TUS_SINGLE_INSTANCE: 'true' }).tus.singleInstance,
+    ).toBe(true)
+    expect(() =>
+      loadConfig('development', { UPLINK_TUS_SINGLE_INSTANCE: 'true', UPLINK_PROCESSES: '2' }),
+    ).toThrow(/UPLINK_TUS_SINGLE_INSTANCE=true needs UPLINK_PROCESSES=1/)
+  })
+
   it('names every missing variable in production', () => {
     expect(() => loadConfig('production', {})).toThrow(
       /DATABASE_URL.*UPLINK_JWT_SECRET or UPLINK_JWKS_URL/,

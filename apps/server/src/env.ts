@@ -107,6 +107,8 @@ const schema = z.object({
     .default(256 * MiB),
   UPLINK_TUS_EXPIRY_HOURS: z.coerce.number().positive().default(24),
   UPLINK_TUS_MAX_DEFERRED_LENGTH: bytes.optional(),
+  // One server process on the database: tus locks in process (a second instance is refused).
+  UPLINK_TUS_SINGLE_INSTANCE: bool.default(false),
   UPLINK_CLEANUP_INTERVAL_MINUTES: z.coerce.number().min(0).default(0),
   UPLINK_S3_EVENTS_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   UPLINK_SQS_QUEUE_URL: z.url().optional(),
@@ -198,6 +200,8 @@ export interface Config {
     partMemoryBytes: number
     tempDir: string | undefined
     expirationPeriodInMilliseconds: number
+    /** The only process serving tus on this database: in-process upload locks. */
+    singleInstance: boolean
     maxDeferredLength: number | undefined
     cleanupIntervalMinutes: number
     useTags: boolean
@@ -276,6 +280,11 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
       `invalid configuration: set ${missing.join(', ')} (see docs/configuration.md)`,
     )
   }
+  if (env.UPLINK_TUS_SINGLE_INSTANCE && env.UPLINK_PROCESSES > 1) {
+    throw new ConfigError(
+      'invalid configuration: UPLINK_TUS_SINGLE_INSTANCE=true needs UPLINK_PROCESSES=1 (each process is an instance)',
+    )
+  }
   const policies = env.UPLINK_POLICIES ?? defaultPolicies
   checkSyncInspection(policies, env.UPLINK_CLAMD, env.UPLINK_SCAN_MAX_BYTES)
   return Object.freeze({
@@ -333,6 +342,7 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
       maxConcurrentPartUploads: env.UPLINK_TUS_MAX_PART_UPLOADS,
       tempDir: env.UPLINK_TUS_TEMP_DIR,
       expirationPeriodInMilliseconds: env.UPLINK_TUS_EXPIRY_HOURS * 3600_000,
+      singleInstance: env.UPLINK_TUS_SINGLE_INSTANCE,
       maxDeferredLength: env.UPLINK_TUS_MAX_DEFERRED_LENGTH,
       cleanupIntervalMinutes: env.UPLINK_CLEANUP_INTERVAL_MINUTES,
       useTags: env.S3_USE_TAGS,

@@ -106,6 +106,7 @@ export function createServices(
     databaseUrl: resolved.databaseUrl,
     useTags: config.tus.useTags,
     expirationPeriodInMilliseconds: config.tus.expirationPeriodInMilliseconds,
+    singleInstance: config.tus.singleInstance,
     respectForwardedHeaders: config.trustProxy,
     ...(config.tus.maxDeferredLength ? { maxDeferredLength: config.tus.maxDeferredLength } : {}),
     ...(config.tus.tempDir ? { tempDir: config.tus.tempDir } : {}),

@@ -83,6 +83,12 @@ export interface TusServerOptions {
   locker?: Locker
   /** How long a request waits for another request on the same upload (default 20 s). */
   lockTimeoutMs?: number
+  /**
+   * This process is the only one serving tus on its database: uploads are locked in process,
+   * with no Postgres round trip per request; a second instance is refused (PgLocker
+   * `single-instance`). Default false: advisory locks, for any number of instances.
+   */
+  singleInstance?: boolean
   /** The Postgres URL, for the cross-instance lock release channel (LISTEN/NOTIFY). */
   databaseUrl?: string
   log?: Logger
@@ -135,6 +141,7 @@ export function createTusServer(options: TusServerOptions): TusServer {
         ? { onLockWait: (s: number) => options.metrics?.lockWaitSeconds(s) }
         : {}),
       ...(options.lockTimeoutMs ? { acquireTimeoutMs: options.lockTimeoutMs } : {}),
+      ...(options.singleInstance ? { mode: 'single-instance' as const } : {}),
       ...(options.databaseUrl?.startsWith('postgres')
         ? { connectionString: options.databaseUrl }
         : {}),
