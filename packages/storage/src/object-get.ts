@@ -1,5 +1,6 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http'
+import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { LargeReadAgent } from './large-read-agent.ts'
 import type { ObjectSigner } from './object-signer.ts'
 
 /** Inclusive byte offsets, as in HTTP `Range: bytes=start-end`. */
@@ -39,11 +40,11 @@ const ERROR_BODY_LIMIT = 16 * 1024
  * GETs of one bucket's objects over plain `node:http(s)`, signed by the bucket's SigV4
  * presigner, with their own keep-alive connections. The AWS SDK's GetObject costs a middleware
  * stack per call and hands back the same IncomingMessage; this hands it back with nothing in
- * between, so a streamed download costs a socket read and a socket write per chunk.
+ * between, and over plain http reads S3's socket in large chunks (large-read-agent.ts).
  */
 export function createObjectGetter(signer: ObjectSigner) {
   const agents = {
-    http: new HttpAgent({ keepAlive: true }),
+    http: new LargeReadAgent(),
     https: new HttpsAgent({ keepAlive: true }),
   }
 
