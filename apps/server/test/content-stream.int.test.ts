@@ -70,7 +70,7 @@ function drain(res: IncomingMessage): Promise<{ bytes: Buffer; complete: boolean
   })
 }
 
-async function until(what: string, check: () => boolean, ms = 30_000) {
+async function until(what: string, check: () => boolean, ms = 120_000) {
   const deadline = Date.now() + ms
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)

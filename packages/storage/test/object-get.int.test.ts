@@ -49,6 +49,7 @@ describe('a streamed GET', () => {
     // Not read yet: S3 fills the socket buffers behind the paused stream.
     await waitFor(async () => sentByS3 - before > 2 * 1024 * 1024, {
       what: 'S3 to send 2 MiB ahead of the reader',
+      timeoutMs: 120_000,
     })
     const chunks = await chunksOf(stream)
     const sizes = chunks.map((c) => c.length)
