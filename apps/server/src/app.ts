@@ -15,7 +15,8 @@ import { contentRoute } from './routes/content.ts'
 import { contentSessionRoute } from './routes/content-session.ts'
 import { documentsPostRoute } from './routes/documents-post.ts'
 import { type DownloadMode, downloadRoute } from './routes/download.ts'
-import { openApiRoutes } from './routes/openapi.ts'
+import { openApiMethods, openApiRoutes } from './routes/openapi.ts'
+import { buildOpenApiDocument } from './routes/openapi-document.ts'
 
 export interface AppDeps extends Omit<ApiDeps, 'log'> {
   log: Logger
@@ -75,6 +76,9 @@ export function createApp(deps: AppDeps): Express {
     }),
   )
 
+  const openApi = buildOpenApiDocument({ publicUrl: deps.publicUrl, policies: deps.policies })
+  app.use(openApiMethods(openApi))
+
   if (deps.tus) {
     const tus = deps.tus
     // The tus server reads the raw request stream itself: no body parser may run first.
@@ -109,10 +113,9 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(
     openApiRoutes({
+      document: openApi,
       createContext: createContextFactory(deps),
       maxBodySize: MAX_TRPC_BODY_BYTES,
-      policies: deps.policies,
-      publicUrl: deps.publicUrl,
     }),
   )
   app.use(
