@@ -189,6 +189,25 @@ describe('PgLocker on Postgres', () => {
     await observer.end()
   })
 
+  it('keeps its holders through a stalled event loop (no heartbeat declares the lock session lost)', async () => {
+    const one = locker({ acquireTimeoutMs: 1000, pollIntervalMs: 20 })
+    let asked = 0
+    const held = one.newLock('slow/1')
+    await held.lock(never(), () => {
+      asked++
+    })
+    // A blocked event loop (a loaded machine) for 3 s: nothing times the session out.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000)
+    // Still held, nobody asked to let go: another instance times out with a 423.
+    const err = await locker({ acquireTimeoutMs: 300, pollIntervalMs: 20 })
+      .newLock('slow/1')
+      .lock(never(), noop)
+      .catch((e: unknown) => e)
+    expect(err).toMatchObject({ status_code: 423 })
+    expect(asked).toBe(0)
+    await held.unlock()
+  })
+
   it('releases every lock of a process whose lock session closes', async () => {
     const dying = locker({ acquireTimeoutMs: 1000 })
     const other = locker({ acquireTimeoutMs: 1000, pollIntervalMs: 20 })
