@@ -1,6 +1,5 @@
 import type { KeyObject } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createExpressMiddleware } from '@trpc/server/adapters/express'
 import { type ApiDeps, appRouter, createContextFactory } from '@uplink/api'
 import { MAX_TRPC_BATCH_ITEMS } from '@uplink/core'
 import type { Scanner } from '@uplink/uploads'
@@ -11,6 +10,7 @@ import { errorHandler, notFound } from './http/errors.ts'
 import { readinessRoute } from './http/readiness.ts'
 import { requestContext } from './http/request-context.ts'
 import { retryAfterSeconds } from './http/retry-after.ts'
+import { trpcRoute } from './http/trpc-route.ts'
 import { contentRoute } from './routes/content.ts'
 import { contentSessionRoute } from './routes/content-session.ts'
 import { documentsPostRoute } from './routes/documents-post.ts'
@@ -89,7 +89,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(
     '/trpc',
-    createExpressMiddleware({
+    trpcRoute({
       router: appRouter,
       createContext: createContextFactory(deps),
       // The one limit, shared with the web app's batching link (which splits at it).
