@@ -2,8 +2,10 @@ import { ERRORS } from '@tus/utils'
 import { createDb } from '@uplink/db'
 import { testDatabase } from '@uplink/testing'
 import { sql } from 'kysely'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { advisoryKey, PgLocker, type PgLockerOptions } from '../src/index.ts'
+import { RELEASE_CHANNEL } from '../src/locking/release-channel.ts'
 
 const never = () => new AbortController().signal
 const noop = () => {}
@@ -149,6 +151,61 @@ describe('PgLocker on Postgres', () => {
     expect(asked).toBe(1)
     expect(Date.now() - started).toBeLessThan(5000)
     await next.unlock()
+  })
+
+  it('does not take its own release request (NOTIFY comes back to its sender) as one for its holder', async () => {
+    const a = locker({ acquireTimeoutMs: 15_000, connectionString: url })
+    const b = locker({ acquireTimeoutMs: 15_000, pollIntervalMs: 20, connectionString: url })
+    // a holds the advisory lock with no request behind it (an unlock still on its way).
+    const unlockA = await a.session.tryLock(advisoryKey('self/1'))
+    expect(unlockA).toBeDefined()
+    const heard: string[] = []
+    const heardSentinel = new Promise<void>((resolve) => {
+      const requestRelease = b.local.requestRelease.bind(b.local)
+      b.local.requestRelease = (id: string) => {
+        heard.push(id)
+        if (id === 'sentinel/1') resolve()
+        return requestRelease(id)
+      }
+    })
+    // Another session echoes b's request with a sentinel: b hears them in commit order.
+    const observer = new pg.Client({ connectionString: url })
+    await observer.connect()
+    observer.on('notification', (msg) => {
+      if (msg.payload === 'self/1') void observer.query(`NOTIFY ${RELEASE_CHANNEL}, 'sentinel/1'`)
+    })
+    await observer.query(`LISTEN ${RELEASE_CHANNEL}`)
+    let asked = 0
+    const waiting = b.newLock('self/1')
+    const locked = waiting.lock(never(), () => {
+      asked++
+    })
+    await heardSentinel
+    await unlockA?.()
+    await locked
+    expect(heard).not.toContain('self/1')
+    expect(asked).toBe(0)
+    await waiting.unlock()
+    await observer.end()
+  })
+
+  it('keeps its holders through a stalled event loop (no heartbeat declares the lock session lost)', async () => {
+    const one = locker({ acquireTimeoutMs: 1000, pollIntervalMs: 20 })
+    let asked = 0
+    const held = one.newLock('slow/1')
+    await held.lock(never(), () => {
+      asked++
+    })
+    // A blocked event loop (a loaded machine) for 3 s: nothing times the session out.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000)
+    // Still held, nobody asked to let go: another instance times out with a 423.
+    const err = await locker({ acquireTimeoutMs: 300, pollIntervalMs: 20 })
+      .newLock('slow/1')
+      .lock(never(), noop)
+      .catch((e: unknown) => e)
+    expect(err).toMatchObject({ status_code: 423 })
+    expect(asked).toBe(0)
+    await held.unlock()
   })
 
   it('releases every lock of a process whose lock session closes', async () => {

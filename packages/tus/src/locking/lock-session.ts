@@ -7,7 +7,9 @@ import type { Kysely } from 'kysely'
  * process's uploads, so locks cost one connection, not one per active PATCH. Locks are released
  * by `unlock`, and all at once by Postgres when the connection (or the process) dies.
  * A broken connection (Postgres stopped, network cut) is noticed at once: `onLost` is told that
- * every lock is gone, and the next call connects again.
+ * every lock is gone, and the next call connects again. There is no heartbeat or query timeout on
+ * purpose: only a broken connection loses the session, never a slow event loop or Postgres (a
+ * loaded machine would otherwise stop healthy PATCHes).
  */
 export class LockSession {
   private session: Promise<PinnedConnection> | undefined

@@ -44,7 +44,12 @@ export class ReleaseChannel {
     let connecting: Promise<pg.Client> | undefined
     connecting = (async () => {
       const client = new pg.Client({ connectionString: this.connectionString })
+      let ownPid: number | undefined
       client.on('notification', (msg) => {
+        // Postgres hands a NOTIFY back to the sender when it listens too: our own waiter asked
+        // another instance, never us (a holder in this process is asked by LocalLocks). Taken
+        // as a request, it stopped this process's own waiting or writing request for the upload.
+        if (msg.processId === ownPid) return
         if (msg.channel === RELEASE_CHANNEL && msg.payload) this.onRequest(msg.payload)
       })
       // Without this listener a lost connection (Postgres stopped) would end the process.
@@ -55,6 +60,8 @@ export class ReleaseChannel {
       })
       try {
         await client.connect()
+        const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid')
+        ownPid = rows[0]?.pid
         await client.query(`LISTEN ${RELEASE_CHANNEL}`)
         return client
       } catch (err) {

@@ -31,11 +31,22 @@ describe('tus answers come from the catalogue', () => {
     // Refused by UplinkTusServer before @tus/server parses the request (400 and 415 there).
     const refusedEarlier = ['MISSING_OFFSET', 'INVALID_CONTENT_TYPE']
     for (const [name, err] of Object.entries(ERRORS)) {
+      // A stopped PATCH answers 423 instead (next test).
+      if (name === 'ABORTED') continue
       const answer = knownAnswer(err)
       expect(answer?.code, name).toBe(TUS_SERVER_ERROR_CODES[name as keyof typeof ERRORS])
       if (!refusedEarlier.includes(name)) expect(answer?.status_code, name).toBe(err.status_code)
       expect(answer?.body, name).toBe(`${err.body.trimEnd()}\n`)
     }
+  })
+
+  it('answers a request stopped for another (its lock taken over or lost) 423 upload_locked, which tus clients retry', () => {
+    expect(TUS_SERVER_ERROR_CODES.ABORTED).toBe('upload_locked')
+    expect(knownAnswer(ERRORS.ABORTED)).toMatchObject({
+      code: 'upload_locked',
+      status_code: 423,
+      headers: { 'Retry-After': '1' },
+    })
   })
 
   it('answers any catalogue error with its code, message and Retry-After', () => {

@@ -10,7 +10,9 @@ type TusServerError = keyof typeof ERRORS
  */
 export const TUS_SERVER_ERROR_CODES: Record<TusServerError, ErrorCode> = {
   MISSING_OFFSET: 'bad_input',
-  ABORTED: 'request_aborted',
+  // Stopped because another request took the lock over, or the lock session was lost: the
+  // upload is fine, so answer a status tus clients retry (tus-js-client retries 409 and 423).
+  ABORTED: 'upload_locked',
   INVALID_TERMINATION: 'bad_input',
   ERR_LOCK_TIMEOUT: 'internal_error',
   INVALID_CONTENT_TYPE: 'content_type_required',
@@ -49,9 +51,22 @@ export function knownAnswer(err: unknown): TusError | undefined {
         : { 'Retry-After': String(err.retryAfterSeconds) }
     return tusError(err.code, err.message, headers)
   }
+  if (err === ERRORS.ABORTED) return abortedAnswer()
   const code = byError.get(err)
   if (code === undefined) return undefined
   return tusError(code, (err as { body: string }).body.trimEnd())
+}
+
+/**
+ * A PATCH stopped to hand its lock over (or because its lock was lost): 423, which tus-js-client
+ * retries with a HEAD and a PATCH from the stored offset. A 400 would end the upload for good.
+ */
+function abortedAnswer(): TusError {
+  return tusError(
+    'upload_locked',
+    'another request took this upload over (or its lock was lost); resume from the offset a HEAD reports',
+    { 'Retry-After': '1' },
+  )
 }
 
 /** Codes for the answers @tus/server writes itself, without an error (bad header values, no such method). */
