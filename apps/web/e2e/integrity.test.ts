@@ -43,6 +43,13 @@ function recordTus(page: Page) {
   return sent
 }
 
+/** The recorded PATCHes once `count` of them are in (answers are recorded asynchronously). */
+async function patchesWhen(sent: ReturnType<typeof recordTus>, count: number) {
+  const patches = () => sent.filter((r) => r.method === 'PATCH')
+  await expect.poll(() => patches().length, { timeout: 30_000 }).toBeGreaterThanOrEqual(count)
+  return patches()
+}
+
 /** The one document of `userId` once its status is `status`. */
 async function documentOf(userId: string, status: string) {
   const api = await h.api(userId)
@@ -85,10 +92,11 @@ describe('integrity from the browser (tus)', () => {
 
     const post = sent.find((r) => r.method === 'POST')
     expect(metadata(post?.meta).sha256).toBe(sha256(bytes))
-    const patches = sent.filter((r) => r.method === 'PATCH')
-    expect(patches.map((p) => p.offset)).toEqual([0, 1, 2, 3].map((i) => i * TUS_CHUNK))
+    const patches = await patchesWhen(sent, 4)
+    expect(patches.map((p) => [p.offset, p.status])).toEqual(
+      [0, 1, 2, 3].map((i) => [i * TUS_CHUNK, 204]),
+    )
     for (const p of patches) expect(p.checksum).toBe(expectedChecksum(p.offset))
-    expect(patches.map((p) => p.status)).toEqual([204, 204, 204, 204])
     expect(doc.declaredSha256).toBe(sha256(bytes))
     expect(await storedSha256('ines', doc.id)).toBe(sha256(bytes))
   })
@@ -102,7 +110,7 @@ describe('integrity from the browser (tus)', () => {
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
     const { doc } = await documentOf('jules', 'uploaded')
 
-    const patches = sent.filter((r) => r.method === 'PATCH')
+    const patches = await patchesWhen(sent, 5)
     expect(patches.map((p) => [p.offset, p.status])).toEqual([
       [0, 204],
       [TUS_CHUNK, 460],
@@ -127,7 +135,7 @@ describe('integrity from the browser (tus)', () => {
     expect(await details.getAttribute('aria-label')).toMatch(
       /^the bytes kept arriving damaged .* 3 times in a row\) and none of them were kept; check the connection, then retry$/,
     )
-    expect(sent.filter((r) => r.method === 'PATCH').map((p) => p.status)).toEqual([460, 460, 460])
+    expect((await patchesWhen(sent, 3)).map((p) => p.status)).toEqual([460, 460, 460])
     const { api } = await documentOf('kira', 'pending')
     expect((await api.documents.list.query()).items[0]?.size).toBe(bytes.length)
   })
@@ -140,7 +148,9 @@ describe('integrity from the browser (tus)', () => {
     await throttleTus(page, 1500)
     await chooseFiles(page, [files.video.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
-    await expect.poll(() => sent.filter((r) => r.method === 'PATCH').length).toBeGreaterThan(0)
+    await expect
+      .poll(() => sent.filter((r) => r.method === 'PATCH').length, { timeout: 60_000 })
+      .toBeGreaterThan(0)
     await page.reload()
     await page.unrouteAll({ behavior: 'ignoreErrors' })
     const before = sent.length

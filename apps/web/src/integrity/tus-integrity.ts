@@ -10,6 +10,9 @@ export const DAMAGED_IN_TRANSIT =
   'the bytes kept arriving damaged (the server’s SHA-256 did not match this browser’s ' +
   `${MAX_CHECKSUM_MISMATCHES} times in a row) and none of them were kept; check the connection, then retry`
 
+/** How often the tile's hashing progress is updated. */
+const PROGRESS_EVERY_MS = 250
+
 /** tus: "460 Checksum Mismatch: The checksum does not match the one computed by the server". */
 const CHECKSUM_MISMATCH = 460
 
@@ -46,6 +49,10 @@ export function tusIntegrity<M extends Meta, B extends Body>(
   { chunkSize, hasher = sha256Hasher }: { chunkSize: number; hasher?: Sha256Hasher },
 ) {
   declareWholeFileDigests(uppy, hasher)
+  // The errors given up on: by the time Uppy reports one, it has aborted the request and the
+  // response's status reads 0.
+  const damaged = new WeakSet<object>()
+  sayWhenDamaged(uppy, damaged)
   const checksums = new WeakMap<Blob, PatchChecksums>()
   const mismatches = new Map<string, number>()
   const patchKey = (req: TusRequest) => `${req.getURL()} ${req.getHeader('Upload-Offset')}`
@@ -67,16 +74,28 @@ export function tusIntegrity<M extends Meta, B extends Body>(
       if (statusOf(err) !== CHECKSUM_MISMATCH || !err.originalRequest) return next(err)
       const key = patchKey(err.originalRequest)
       const seen = (mismatches.get(key) ?? 0) + 1
-      mismatches.set(key, seen)
-      return seen < MAX_CHECKSUM_MISMATCHES && next(err)
-    },
-    /** The failure's words for the tile: a damaged-bytes refusal says so plainly. */
-    onError(err: TusError): void {
-      if (statusOf(err) !== CHECKSUM_MISMATCH) return
-      if (err.originalRequest) mismatches.delete(patchKey(err.originalRequest))
-      err.message = DAMAGED_IN_TRANSIT
+      if (seen < MAX_CHECKSUM_MISMATCHES) {
+        mismatches.set(key, seen)
+        return next(err)
+      }
+      // Given up: a Retry by the user starts counting again.
+      mismatches.delete(key)
+      damaged.add(err)
+      return false
     },
   }
+}
+
+/** A file failed by 460s: its tile says so in words (Uppy's handler set tus's raw message). */
+function sayWhenDamaged<M extends Meta, B extends Body>(
+  uppy: Uppy<M, B>,
+  damaged: WeakSet<object>,
+) {
+  uppy.on('upload-error', (file, err) => {
+    if (file && err && damaged.has(err)) {
+      uppy.setFileState(file.id, { error: DAMAGED_IN_TRANSIT })
+    }
+  })
 }
 
 /**
@@ -92,12 +111,19 @@ function declareWholeFileDigests<M extends Meta, B extends Body>(
       const file = uppy.getFile(id)
       const bytes = bytesOf(file)
       if (file.meta.method !== 'tus' || file.meta.sha256 || !bytes) continue
-      const progress = (hashed: number) =>
+      let shownAt = 0
+      const progress = (hashed: number) => {
+        // Each update re-renders the Dashboard: a few per second are plenty.
+        if (hashed > 0 && hashed < bytes.size && performance.now() - shownAt < PROGRESS_EVERY_MS) {
+          return
+        }
+        shownAt = performance.now()
         uppy.emit('preprocess-progress', uppy.getFile(id), {
           mode: 'determinate',
           message: 'Computing the file’s SHA-256',
           value: bytes.size > 0 ? hashed / bytes.size : 1,
         })
+      }
       progress(0)
       const sha256 = await hasher.hash(bytes, { onProgress: progress })
       uppy.setFileMeta(id, { ...uppy.getFile(id).meta, sha256 })

@@ -98,7 +98,6 @@ export function createUppy({
               (e) => next(e) || shouldRetryTus(e.originalResponse?.getStatus() ?? 0),
             ),
           onBeforeRequest: integrity.onBeforeRequest,
-          onError: integrity.onError,
           // Fingerprints stay in localStorage until success, so a reload resumes the upload
           // when the same file is chosen again.
           removeFingerprintOnSuccess: true,
