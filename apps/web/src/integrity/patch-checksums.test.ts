@@ -38,4 +38,18 @@ describe('PatchChecksums', () => {
     await sums.header(23)
     expect(hasher.asked).toEqual(['0+10', '10+10', '20+5', '13+10', '23+2'])
   })
+
+  it('uses the digests from the whole-file pass without hashing again', async () => {
+    const hasher = recordingHasher()
+    const sums = new PatchChecksums(file, 10, hasher)
+    sums.seed(0, 'A')
+    sums.seed(10, 'B')
+    sums.seed(20, 'C')
+    expect([await sums.header(0), await sums.header(10), await sums.header(20)]).toEqual([
+      'sha256 A',
+      'sha256 B',
+      'sha256 C',
+    ])
+    expect(hasher.asked).toEqual([])
+  })
 })

@@ -3,8 +3,9 @@ import type { Sha256Hasher } from './sha256-hasher.ts'
 /**
  * The `Upload-Checksum` of each PATCH body of one file. tus-js-client sends the bytes
  * `[offset, min(offset + chunkSize, size))` in the PATCH at `offset`, so the digest of that slice
- * is known before the request; the next body's digest is started while this one is sent, so
- * hashing overlaps the network and rarely delays a PATCH.
+ * is known before the request. Digests come from the whole-file pass (`seed`); any other (a
+ * resume at another offset, a file restored after a reload) is hashed on demand, the next body's
+ * while this one is sent, so hashing overlaps the network.
  */
 export class PatchChecksums {
   #digests = new Map<number, Promise<string>>()
@@ -14,6 +15,11 @@ export class PatchChecksums {
     private readonly chunkSize: number,
     private readonly hasher: Pick<Sha256Hasher, 'hash'>,
   ) {}
+
+  /** The digest of the body at `start`, known already (hashed with the whole file). */
+  seed(start: number, sha256: string): void {
+    if (!this.#digests.has(start)) this.#digests.set(start, Promise.resolve(sha256))
+  }
 
   /** `sha256 <base64>` for the PATCH at `offset`. */
   async header(offset: number): Promise<string> {

@@ -5,12 +5,17 @@ export interface HashOptions {
   onProgress?(bytes: number): void
   /** Stops the job; the promise rejects with the signal's reason. */
   signal?: AbortSignal
+  /** Also hash each `chunkSize` piece from the start, in the same read of the file. */
+  chunkSize?: number
+  /** The digest of the piece at `start` (with `chunkSize`). */
+  onChunk?(start: number, sha256: string): void
 }
 
 interface Job {
   resolve(sha256: string): void
   reject(err: Error): void
   onProgress: ((bytes: number) => void) | undefined
+  onChunk: ((start: number, sha256: string) => void) | undefined
 }
 
 /**
@@ -23,7 +28,7 @@ export class Sha256Hasher {
   #nextId = 1
 
   /** The base64 SHA-256 of every byte of `blob`. */
-  hash(blob: Blob, { onProgress, signal }: HashOptions = {}): Promise<string> {
+  hash(blob: Blob, { onProgress, signal, chunkSize, onChunk }: HashOptions = {}): Promise<string> {
     signal?.throwIfAborted()
     const id = this.#nextId++
     const worker = this.#start()
@@ -45,8 +50,9 @@ export class Sha256Hasher {
           reject(err)
         },
         onProgress,
+        onChunk,
       })
-      worker.postMessage({ kind: 'hash', id, blob } satisfies HashRequest)
+      worker.postMessage({ kind: 'hash', id, blob, chunkSize } satisfies HashRequest)
     })
   }
 
@@ -62,6 +68,10 @@ export class Sha256Hasher {
       if (!job) return
       if (reply.kind === 'progress') {
         job.onProgress?.(reply.bytes)
+        return
+      }
+      if (reply.kind === 'chunk') {
+        job.onChunk?.(reply.start, reply.sha256)
         return
       }
       this.#jobs.delete(reply.id)

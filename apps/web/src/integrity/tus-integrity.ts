@@ -48,12 +48,20 @@ export function tusIntegrity<M extends Meta, B extends Body>(
   uppy: Uppy<M, B>,
   { chunkSize, hasher = sha256Hasher }: { chunkSize: number; hasher?: Sha256Hasher },
 ) {
-  declareWholeFileDigests(uppy, hasher)
+  const checksums = new WeakMap<Blob, PatchChecksums>()
+  const checksumsOf = (bytes: Blob) => {
+    let forFile = checksums.get(bytes)
+    if (!forFile) {
+      forFile = new PatchChecksums(bytes, chunkSize, hasher)
+      checksums.set(bytes, forFile)
+    }
+    return forFile
+  }
+  declareWholeFileDigests(uppy, hasher, chunkSize, checksumsOf)
   // The errors given up on: by the time Uppy reports one, it has aborted the request and the
   // response's status reads 0.
   const damaged = new WeakSet<object>()
   sayWhenDamaged(uppy, damaged)
-  const checksums = new WeakMap<Blob, PatchChecksums>()
   const mismatches = new Map<string, number>()
   const patchKey = (req: TusRequest) => `${req.getURL()} ${req.getHeader('Upload-Offset')}`
 
@@ -62,12 +70,8 @@ export function tusIntegrity<M extends Meta, B extends Body>(
     async onBeforeRequest(req: TusRequest, file: UppyFile<M, B>): Promise<void> {
       const bytes = bytesOf(file)
       if (req.getMethod() !== 'PATCH' || !bytes) return
-      let forFile = checksums.get(bytes)
-      if (!forFile) {
-        forFile = new PatchChecksums(bytes, chunkSize, hasher)
-        checksums.set(bytes, forFile)
-      }
-      req.setHeader('Upload-Checksum', await forFile.header(Number(req.getHeader('Upload-Offset'))))
+      const offset = Number(req.getHeader('Upload-Offset'))
+      req.setHeader('Upload-Checksum', await checksumsOf(bytes).header(offset))
     },
     /** False once the same PATCH was refused as damaged too often (else: ask `next`). */
     shouldRetry<E extends TusError>(err: E, next: (err: E) => boolean): boolean {
@@ -100,11 +104,14 @@ function sayWhenDamaged<M extends Meta, B extends Body>(
 
 /**
  * A preprocessor: each tus file without a `sha256` yet is hashed whole before its upload is
- * created (tus metadata is sent only then). A restored upload keeps the digest in its meta.
+ * created (tus metadata is sent only then); the same read gives every PATCH body's digest. A
+ * restored upload keeps the digest in its meta.
  */
 function declareWholeFileDigests<M extends Meta, B extends Body>(
   uppy: Uppy<M, B>,
   hasher: Sha256Hasher,
+  chunkSize: number,
+  checksumsOf: (bytes: Blob) => PatchChecksums,
 ) {
   uppy.addPreProcessor(async (fileIDs) => {
     for (const id of fileIDs) {
@@ -125,7 +132,11 @@ function declareWholeFileDigests<M extends Meta, B extends Body>(
         })
       }
       progress(0)
-      const sha256 = await hasher.hash(bytes, { onProgress: progress })
+      const sha256 = await hasher.hash(bytes, {
+        onProgress: progress,
+        chunkSize,
+        onChunk: (start, digest) => checksumsOf(bytes).seed(start, digest),
+      })
       uppy.setFileMeta(id, { ...uppy.getFile(id).meta, sha256 })
       uppy.emit('preprocess-complete', uppy.getFile(id))
     }
