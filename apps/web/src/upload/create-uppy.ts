@@ -6,6 +6,7 @@ import type { ApiClient } from '../api/client.ts'
 import { tusIntegrity } from '../integrity/tus-integrity.ts'
 import { confirmDirectUploads } from './confirm-direct-uploads.ts'
 import { policyText } from './human.ts'
+import { UplinkMultipart } from './multipart-uploader.ts'
 import { RETRY_DELAYS, retryWhenBackOnline } from './network.ts'
 import { restoreUnfinished } from './restore.ts'
 import { RoutedUppy } from './route-uploaders.ts'
@@ -107,7 +108,11 @@ export function createUppy({
       },
     },
     {
-      accepts: (file) => file.meta.method !== 'tus',
+      accepts: (file) => file.meta.method === 'multipart',
+      install: () => uppy.use(UplinkMultipart, { api }),
+    },
+    {
+      accepts: (file) => file.meta.method === 'put' || file.meta.method === 'post',
       install: () => uppy.use(AwsS3<UplinkMeta, Body>, s3Options(uppy, api)),
     },
   ])

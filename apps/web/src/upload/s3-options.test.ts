@@ -24,77 +24,102 @@ function recordingApi() {
         url: 'https://s3.test/put',
         headers: { 'Content-Type': 'application/pdf', 'x-amz-checksum-sha256': input.sha256 },
       })),
+      presignPost: mutation('uploads.presignPost', () => ({
+        documentId: 'd2',
+        url: 'https://s3.test/bucket',
+        fields: { key: 'u/image/d2', 'Content-Type': 'image/png', policy: 'p' },
+      })),
     },
-    multipart: {
-      signParts: mutation(
-        'multipart.signParts',
-        (input: { parts: { partNumber: number; sha256: string }[] }) => ({
-          parts: input.parts.map((p) => ({
-            partNumber: p.partNumber,
-            url: `https://s3.test/part${p.partNumber}`,
-            headers: { 'x-amz-checksum-sha256': p.sha256 },
-          })),
-        }),
-      ),
-    },
+    documents: { delete: mutation('documents.delete', () => ({})) },
   }
   return { api: api as unknown as ApiClient, calls }
 }
 
-const uppy = { setFileMeta: () => {} } as unknown as Uppy<UplinkMeta, Body>
-/** The two callbacks under test (Uppy's options type is a union that hides them). */
-type Callbacks = {
-  signPart(
-    file: UplinkFile,
-    opts: { uploadId: string; key: string; partNumber: number; body: Blob },
-  ): Promise<unknown>
-  getUploadParameters(file: UplinkFile, opts: object): Promise<unknown>
-}
-const callbacks = (api: ApiClient) => s3Options(uppy, api) as unknown as Callbacks
-const file = {
-  id: 'f1',
-  size: bytes.length,
-  data: new Blob([bytes]),
-  meta: {
-    name: 'a.pdf',
-    type: 'application/pdf',
-    filename: 'a.pdf',
-    filetype: 'application/pdf',
-    purpose: 'document',
-    method: 'put',
-  },
-} as unknown as UplinkFile
+const fileOf = (method: 'put' | 'post', documentId?: string) =>
+  ({
+    id: `f-${method}`,
+    size: bytes.length,
+    data: new Blob([bytes]),
+    meta: {
+      name: 'a.pdf',
+      type: 'application/pdf',
+      filename: 'a.pdf',
+      filetype: 'application/pdf',
+      purpose: 'document',
+      method,
+      documentId,
+    },
+  }) as unknown as UplinkFile
 
-describe('s3Options', () => {
-  it('signs each multipart part with the SHA-256 of its bytes and hands Uppy the signed headers', async () => {
+/** Uppy's side of the options: the files by id, and the meta the signer sets. */
+function uppyWith(file: UplinkFile) {
+  const meta: Partial<UplinkMeta>[] = []
+  const uppy = {
+    getFile: (id: string) => (id === file.id ? file : undefined),
+    setFileMeta: (_id: string, m: Partial<UplinkMeta>) => meta.push(m),
+  } as unknown as Uppy<UplinkMeta, Body>
+  return { uppy, meta }
+}
+
+/** `signRequest` as @uppy/aws-s3 6 calls it for a PutObject, keyed by generateObjectKey. */
+function sign(api: ApiClient, file: UplinkFile) {
+  const { uppy, meta } = uppyWith(file)
+  const options = s3Options(uppy, api) as unknown as {
+    generateObjectKey(file: UplinkFile): string
+    signRequest(request: object): Promise<unknown>
+  }
+  const key = options.generateObjectKey(file)
+  return { meta, signed: options.signRequest({ method: 'PUT', key, contentType: 'text/plain' }) }
+}
+
+describe('s3Options (Uppy 6 signRequest)', () => {
+  it('always sends the SHA-256 of the whole file for a presigned PUT, with its signed headers', async () => {
     const { api, calls } = recordingApi()
-    const chunk = bytes.subarray(0, 10)
-    const signed = await callbacks(api).signPart(file, {
-      uploadId: 'u1',
-      key: 'd1',
-      partNumber: 3,
-      body: new Blob([chunk]),
+    const { signed, meta } = sign(api, fileOf('put'))
+    expect(await signed).toEqual({
+      url: 'https://s3.test/put',
+      headers: { 'Content-Type': 'application/pdf', 'x-amz-checksum-sha256': sha256(bytes) },
     })
     expect(calls).toEqual([
       {
-        procedure: 'multipart.signParts',
-        input: { documentId: 'd1', parts: [{ partNumber: 3, sha256: sha256(chunk) }] },
+        procedure: 'uploads.presignPut',
+        input: {
+          purpose: 'document',
+          filename: 'a.pdf',
+          contentType: 'application/pdf',
+          size: bytes.length,
+          sha256: sha256(bytes),
+        },
       },
     ])
-    expect(signed).toEqual({
-      method: 'PUT',
-      url: 'https://s3.test/part3',
-      headers: { 'x-amz-checksum-sha256': sha256(chunk) },
-    })
+    expect(meta.at(-1)).toMatchObject({ documentId: 'd1' })
   })
 
-  it('always sends the SHA-256 of the whole file for a presigned PUT', async () => {
-    const { api, calls } = recordingApi()
-    const params = await callbacks(api).getUploadParameters(file, {})
-    expect(calls[0]?.input).toMatchObject({ size: bytes.length, sha256: sha256(bytes) })
-    expect(params).toMatchObject({
-      method: 'PUT',
-      headers: { 'x-amz-checksum-sha256': sha256(bytes) },
+  it('hands Uppy the POST policy fields for a POST file', async () => {
+    const { api } = recordingApi()
+    const { signed, meta } = sign(api, fileOf('post'))
+    expect(await signed).toEqual({
+      url: 'https://s3.test/bucket',
+      fields: { key: 'u/image/d2', 'Content-Type': 'image/png', policy: 'p' },
     })
+    expect(meta.at(-1)).toMatchObject({ documentId: 'd2' })
+  })
+
+  it('presigns afresh on a retry and deletes the earlier pending row', async () => {
+    const { api, calls } = recordingApi()
+    await sign(api, fileOf('put', 'old')).signed
+    expect(calls.map((c) => c.procedure)).toEqual(['documents.delete', 'uploads.presignPut'])
+    expect(calls[0]?.input).toEqual({ id: 'old' })
+  })
+
+  it('refuses to sign anything but a single upload (multipart has its own uploader)', async () => {
+    const { api } = recordingApi()
+    const file = fileOf('put')
+    const options = s3Options(uppyWith(file).uppy, api) as unknown as {
+      signRequest(request: object): Promise<unknown>
+    }
+    await expect(options.signRequest({ method: 'POST', key: file.id })).rejects.toThrow(
+      'single uploads only',
+    )
   })
 })

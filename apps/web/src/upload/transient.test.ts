@@ -2,7 +2,11 @@ import { TRPCClientError } from '@trpc/client'
 import { describe, expect, it } from 'vitest'
 import { isTransient, withRetries } from './transient.ts'
 
-const xhrError = (status: number) => Object.assign(new Error('Non 2xx'), { source: { status } })
+// As @uppy/aws-s3 6 fails: S3ServiceError carries S3's status, S3NetworkError code NETWORK.
+const xhrError = (status: number) =>
+  status === 0
+    ? Object.assign(new Error('Network error during S3 request'), { code: 'NETWORK' })
+    : Object.assign(new Error(`S3 returned ${status}`), { status })
 const trpcError = (httpStatus?: number) =>
   new TRPCClientError(
     'failed',

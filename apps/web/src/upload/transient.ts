@@ -18,10 +18,20 @@ export function isTransient(err: unknown): boolean {
     const status = (err.data as { httpStatus?: number } | undefined)?.httpStatus
     return status === undefined || isRetryableStatus(status)
   }
-  // @uppy/aws-s3 puts the XMLHttpRequest (status 0 when nothing answered) on `source`.
-  const status = (err as { source?: { status?: unknown } } | undefined)?.source?.status
+  const status = storageStatus(err)
   // Storage's own answer: its 409 is a race to retry (isRetryableStorageStatus says which).
-  return typeof status === 'number' && isRetryableStorageStatus(status)
+  return status !== undefined && isRetryableStorageStatus(status)
+}
+
+/**
+ * S3's status in a failed upload: @uppy/aws-s3's S3ServiceError and our PartError carry
+ * `status`; its S3NetworkError (code NETWORK) means nothing answered (0).
+ */
+function storageStatus(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined
+  const { status, code } = err as { status?: unknown; code?: unknown }
+  if (typeof status === 'number') return status
+  return code === 'NETWORK' ? 0 : undefined
 }
 
 /** The wait before retry number `attempt` (1-based), or undefined once the delays run out. */
@@ -46,8 +56,8 @@ export async function withRetries<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * @uppy/aws-s3 retries multipart parts but sends a single PUT/POST (and its presign) only once:
- * a storage hiccup or a 5xx would leave the file failed until the user pressed Retry. Retries
+ * @uppy/aws-s3 tries a single PUT/POST three times within seconds, and its presign once: a
+ * longer storage hiccup or a 5xx would leave the file failed until the user pressed Retry. Retries
  * such a file by itself with backoff while the browser is online (offline failures restart
  * when it is back, see retryWhenBackOnline).
  */

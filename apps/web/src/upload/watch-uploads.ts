@@ -67,8 +67,9 @@ export function restartHeldUploads(uppy: Uppy<UplinkMeta, Body>): void {
     if (!file.progress.uploadStarted || file.progress.uploadComplete || file.isPaused) continue
     if (file.error) {
       void uppy.retryUpload(file.id)
-    } else if (file.meta.method === 'tus') {
-      // Pausing aborts tus's pending retry; resuming asks the server for its offset (HEAD).
+    } else if (file.meta.method === 'tus' || file.meta.method === 'multipart') {
+      // Pausing aborts a pending retry; resuming starts again where the upload stands (tus
+      // asks the server for its offset with HEAD; multipart sends the parts still missing).
       uppy.pauseResume(file.id)
       uppy.pauseResume(file.id)
     }

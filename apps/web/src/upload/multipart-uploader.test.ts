@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto'
+import { Uppy } from '@uppy/core'
+import type { Body } from '@uppy/core/utils'
+import { describe, expect, it } from 'vitest'
+import type { ApiClient } from '../api/client.ts'
+import { PartError, type SendPart, UplinkMultipart } from './multipart-uploader.ts'
+import { partSizeFor } from './s3-options.ts'
+import type { UplinkMeta } from './uplink-meta.ts'
+
+const MiB = 1024 * 1024
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('base64')
+/** 2.5 parts of distinct bytes. */
+const size = Math.floor(2.5 * partSizeFor(40 * MiB))
+const bytes = Uint8Array.from({ length: size }, (_, i) => (i * 7 + (i >> 12)) & 0xff)
+const partSize = partSizeFor(size)
+const chunk = (n: number) => bytes.subarray((n - 1) * partSize, n * partSize)
+
+/** The multipart procedures, recording calls; `listed` is what listParts reports. */
+function fakeApi(
+  listed: { partNumber: number; etag: string; size: number; sha256?: string }[] = [],
+) {
+  const calls: { procedure: string; input: unknown }[] = []
+  const call = (procedure: string, result: (input: never) => unknown) => async (input: never) => {
+    calls.push({ procedure, input })
+    return result(input)
+  }
+  const api = {
+    multipart: {
+      create: { mutate: call('create', () => ({ documentId: 'doc1', uploadId: 'u1' })) },
+      listParts: { query: call('listParts', () => ({ parts: listed })) },
+      signParts: {
+        mutate: call('signParts', (input: { parts: { partNumber: number; sha256: string }[] }) => ({
+          parts: input.parts.map((p) => ({
+            partNumber: p.partNumber,
+            url: `https://s3.test/part${p.partNumber}`,
+            headers: { 'x-amz-checksum-sha256': p.sha256 },
+          })),
+        })),
+      },
+      complete: { mutate: call('complete', () => ({})) },
+      abort: { mutate: call('abort', () => ({})) },
+    },
+  }
+  return { api: api as unknown as ApiClient, calls }
+}
+
+/** An S3 that keeps each part's bytes; `fail` answers a status instead, once per entry. */
+function fakeS3(fail: number[] = []) {
+  const stored = new Map<number, Uint8Array>()
+  let inFlight = 0
+  let maxInFlight = 0
+  const send: SendPart = async ({ url, headers, body, onProgress }) => {
+    inFlight++
+    maxInFlight = Math.max(maxInFlight, inFlight)
+    try {
+      const got = new Uint8Array(await body.arrayBuffer())
+      const status = fail.shift()
+      if (status !== undefined) throw new PartError(`S3 answered ${status}`, status)
+      if (headers['x-amz-checksum-sha256'] !== sha256(got)) throw new PartError('BadDigest', 400)
+      onProgress(got.length)
+      stored.set(Number(url.split('part')[1]), got)
+      return `"etag-${url.split('part')[1]}"`
+    } finally {
+      inFlight--
+    }
+  }
+  return { send, stored, maxInFlight: () => maxInFlight }
+}
+
+function uppyWith(api: ApiClient, send: SendPart, meta: Partial<UplinkMeta> = {}) {
+  const uppy = new Uppy<UplinkMeta, Body>()
+  uppy.use(UplinkMultipart, { api, sendPart: send, limit: 2, retryDelays: [0, 0, 0] })
+  const id = uppy.addFile({
+    name: 'big.bin',
+    type: 'application/octet-stream',
+    data: new Blob([bytes]),
+    meta: {
+      filename: 'big.bin',
+      filetype: 'application/octet-stream',
+      purpose: 'archive',
+      method: 'multipart',
+      ...meta,
+    } as UplinkMeta,
+  })
+  return { uppy, id }
+}
+
+describe('UplinkMultipart', () => {
+  it('signs every part with its SHA-256, sends at most `limit` at once and completes in order', async () => {
+    const { api, calls } = fakeApi()
+    const s3 = fakeS3()
+    const { uppy, id } = uppyWith(api, s3.send)
+    const result = await uppy.upload()
+    expect(result?.successful?.map((f) => f.id)).toEqual([id])
+    expect([...s3.stored.keys()].sort()).toEqual([1, 2, 3])
+    const stored = Buffer.concat([1, 2, 3].map((n) => s3.stored.get(n) ?? new Uint8Array()))
+    expect(sha256(stored)).toBe(sha256(bytes))
+    expect(s3.maxInFlight()).toBeLessThanOrEqual(2)
+    expect(calls.at(-1)).toEqual({
+      procedure: 'complete',
+      input: {
+        documentId: 'doc1',
+        parts: [1, 2, 3].map((n) => ({ partNumber: n, etag: `"etag-${n}"` })),
+      },
+    })
+    expect(uppy.getFile(id).meta.documentId).toBe('doc1')
+  })
+
+  it('signs afresh and sends a part again after a 503 or a dropped connection', async () => {
+    const { api, calls } = fakeApi()
+    const s3 = fakeS3([503, 0])
+    const { uppy } = uppyWith(api, s3.send)
+    const result = await uppy.upload()
+    expect(result?.failed).toEqual([])
+    expect(calls.filter((c) => c.procedure === 'signParts')).toHaveLength(5)
+    expect(s3.stored.size).toBe(3)
+  })
+
+  it('fails the file, without retrying, when S3 refuses a part', async () => {
+    const { api, calls } = fakeApi()
+    const { uppy, id } = uppyWith(api, fakeS3([403, 403, 403, 403]).send)
+    const result = await uppy.upload()
+    expect(result?.failed?.map((f) => f.id)).toEqual([id])
+    expect(uppy.getFile(id).error).toContain('403')
+    expect(calls.some((c) => c.procedure === 'complete')).toBe(false)
+  })
+
+  it('resumes a restored upload from the listed parts holding exactly its bytes', async () => {
+    const { api, calls } = fakeApi([
+      { partNumber: 1, etag: '"kept"', size: partSize, sha256: sha256(chunk(1)) },
+      // Right size, other bytes (a padded cut body): sent again.
+      { partNumber: 2, etag: '"padded"', size: partSize, sha256: sha256(new Uint8Array(partSize)) },
+    ])
+    const s3 = fakeS3()
+    const { uppy } = uppyWith(api, s3.send, { documentId: 'doc1' })
+    await uppy.upload()
+    expect(calls.some((c) => c.procedure === 'create')).toBe(false)
+    expect([...s3.stored.keys()].sort()).toEqual([2, 3])
+    expect(calls.at(-1)?.input).toMatchObject({
+      parts: [
+        { partNumber: 1, etag: '"kept"' },
+        { partNumber: 2, etag: '"etag-2"' },
+        { partNumber: 3, etag: '"etag-3"' },
+      ],
+    })
+  })
+
+  it('aborts the multipart upload when its file is removed', async () => {
+    const { api, calls } = fakeApi()
+    let release: () => void = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const s3 = fakeS3()
+    const { uppy, id } = uppyWith(api, async (part) => {
+      await held
+      return s3.send(part)
+    })
+    const upload = uppy.upload()
+    await new Promise<void>((resolve) => {
+      const check = () =>
+        calls.some((c) => c.procedure === 'signParts') ? resolve() : setImmediate(check)
+      check()
+    })
+    uppy.removeFile(id)
+    release()
+    await upload
+    expect(calls.filter((c) => c.procedure === 'abort')).toEqual([
+      { procedure: 'abort', input: { documentId: 'doc1' } },
+    ])
+    expect(calls.some((c) => c.procedure === 'complete')).toBe(false)
+  })
+})
