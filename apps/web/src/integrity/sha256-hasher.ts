@@ -37,6 +37,7 @@ export class Sha256Hasher {
         this.#jobs.delete(id)
         worker.postMessage({ kind: 'cancel', id } satisfies HashRequest)
         reject(signal?.reason)
+        this.#stopWhenIdle()
       }
       signal?.addEventListener('abort', onAbort, { once: true })
       const settled = () => signal?.removeEventListener('abort', onAbort)
@@ -54,6 +55,13 @@ export class Sha256Hasher {
       })
       worker.postMessage({ kind: 'hash', id, blob, chunkSize } satisfies HashRequest)
     })
+  }
+
+  /** No job left: the worker goes (a live worker holds the file's bytes and a thread). */
+  #stopWhenIdle(): void {
+    if (this.#jobs.size > 0 || !this.#worker) return
+    this.#worker.terminate()
+    this.#worker = undefined
   }
 
   #start(): Worker {
@@ -77,6 +85,7 @@ export class Sha256Hasher {
       this.#jobs.delete(reply.id)
       if (reply.kind === 'done') job.resolve(reply.sha256)
       else job.reject(new Error(`SHA-256 failed: ${reply.message}`))
+      this.#stopWhenIdle()
     })
     // The worker could not start (or crashed): every job fails, the next one starts it anew.
     worker.addEventListener('error', (event) => {
