@@ -17,6 +17,10 @@ export const documentViewOutput = z
     confirmedAt: z.string().nullable(),
     rejectionReason: z.string().nullable(),
     sha256: z.string().nullable().describe('verified SHA-256 of the stored bytes, base64'),
+    declaredSha256: z
+      .string()
+      .nullable()
+      .describe('SHA-256 the client declared at upload, base64; equal to sha256 once verified'),
     scanNote: z.string().nullable(),
     video: z
       .object({

@@ -38,6 +38,8 @@ export interface DocumentView {
   rejectionReason: string | null
   /** Whole-object SHA-256 (base64) computed from the stored bytes; null until the content check. */
   sha256: string | null
+  /** The whole-file SHA-256 (base64) the client declared at upload, or null if it declared none. */
+  declaredSha256: string | null
   /** Why the virus scan was skipped (e.g. over the scanner's size limit), when it was. */
   scanNote: string | null
   /** What ffprobe found in a `ready` video; null for other documents or when probing was skipped. */

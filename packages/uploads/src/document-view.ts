@@ -19,6 +19,7 @@ export function toDocumentView(doc: Document, posterUrl: string | null = null): 
     confirmedAt: doc.confirmedAt?.toISOString() ?? null,
     rejectionReason: doc.rejectionReason,
     sha256: doc.sha256,
+    declaredSha256: doc.declaredSha256,
     scanNote: doc.scanNote,
     video: videoFacts(doc),
     posterUrl,

@@ -47,7 +47,8 @@ export function storageOrigins(s3: {
 
 /**
  * The page's Content-Security-Policy: only its own scripts and styles, no inline script, no
- * framing; network to itself and the bucket. Images: blob:/data: (Uppy's and the list's
+ * framing; its scripts may compile WebAssembly ('wasm-unsafe-eval', not 'unsafe-eval': the
+ * upload SHA-256 worker runs hash-wasm); network to itself and the bucket. Images: blob:/data: (Uppy's and the list's
  * thumbnails), the bucket (video posters are signed GETs) and the CDN (gallery); media (the
  * video player) only from this origin's `/documents/:id/content`.
  */
@@ -55,7 +56,7 @@ export function contentSecurityPolicy(storage: string[], cdnUrl?: string): strin
   const cdn = cdnUrl ? [new URL(cdnUrl).origin] : []
   return [
     "default-src 'none'",
-    "script-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
     "style-src 'self'",
     `img-src 'self' blob: data: ${[...storage, ...cdn].join(' ')}`.trim(),
     "media-src 'self'",

@@ -5,6 +5,7 @@ import type { ContentSession } from '../auth/content-session.ts'
 import { statusText } from '../documents/status.ts'
 import { downloadDocument } from '../download/download-document.ts'
 import type { DownloadUrls } from '../download/download-urls.ts'
+import { VerifiedDigest } from '../integrity/verified-digest.tsx'
 import { typeLabel } from '../upload/type-names.ts'
 import { hasThumbnail, Thumbnail } from './thumbnail.tsx'
 import { hasVideoPanel, VideoPanel } from './video-panel.tsx'
@@ -50,6 +51,7 @@ export function DocumentCard({ api, doc, urls, session, onDeleted }: Props) {
         {formatBytes(doc.size)} · {typeLabel(doc.contentType, doc.filename)} ·{' '}
         <time dateTime={date}>{new Date(date).toLocaleString()}</time>
       </div>
+      <VerifiedDigest doc={doc} />
       {hasThumbnail(doc) && <Thumbnail doc={doc} urls={urls} />}
       {hasVideoPanel(doc) && <VideoPanel doc={doc} session={session} />}
       <div className="actions">

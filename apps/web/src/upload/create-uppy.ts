@@ -3,6 +3,7 @@ import AwsS3 from '@uppy/aws-s3'
 import type { Body } from '@uppy/core'
 import Tus from '@uppy/tus'
 import type { ApiClient } from '../api/client.ts'
+import { tusIntegrity } from '../integrity/tus-integrity.ts'
 import { confirmDirectUploads } from './confirm-direct-uploads.ts'
 import { policyText } from './human.ts'
 import { UplinkMultipart } from './multipart-uploader.ts'
@@ -82,21 +83,29 @@ export function createUppy({
   uppy.route([
     {
       accepts: (file) => file.meta.method === 'tus',
-      install: () =>
+      install: () => {
+        // Upload-Checksum on every PATCH and the whole file's `sha256`, hashed in a worker.
+        const integrity = tusIntegrity(uppy, { chunkSize: TUS_CHUNK_BYTES })
         uppy.use(Tus<UplinkMeta, Body>, {
           endpoint: '/files',
           headers: () => ({ authorization: `Bearer ${token}` }),
           chunkSize: TUS_CHUNK_BYTES,
           retryDelays: RETRY_DELAYS,
-          // Uppy's rule (with its 429 pause) widened by ours: a 460 kept nothing, so resend it.
+          // Uppy's rule (with its 429 pause) widened by ours: a 460 kept nothing, so resend it
+          // (until the same body has come back damaged too often).
           onShouldRetry: (err, _attempt, _options, next) =>
-            next(err) || shouldRetryTus(err.originalResponse?.getStatus() ?? 0),
+            integrity.shouldRetry(
+              err,
+              (e) => next(e) || shouldRetryTus(e.originalResponse?.getStatus() ?? 0),
+            ),
+          onBeforeRequest: integrity.onBeforeRequest,
           // Fingerprints stay in localStorage until success, so a reload resumes the upload
           // when the same file is chosen again.
           removeFingerprintOnSuccess: true,
-          allowedMetaFields: ['filename', 'filetype', 'purpose'],
+          allowedMetaFields: ['filename', 'filetype', 'purpose', 'sha256'],
           limit: 3,
-        }),
+        })
+      },
     },
     {
       accepts: (file) => file.meta.method === 'multipart',
