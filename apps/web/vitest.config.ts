@@ -9,5 +9,8 @@ export default defineConfig({
     // Safety nets only (see apps/server/vitest.config.ts).
     testTimeout: 180_000,
     hookTimeout: 240_000,
+    // expect.poll waits on a condition; its 1 s default ran out on a loaded machine (a search
+    // answered after its 300 ms pause, "Load more" in documents.test.ts). A safety net too.
+    expect: { poll: { timeout: 30_000 } },
   },
 })

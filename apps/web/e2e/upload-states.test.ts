@@ -128,7 +128,29 @@ describe('an upload tells the truth at every moment', () => {
 
   it('says "Finishing" from the last byte until the server answers, with no speed', async () => {
     const { page } = h
+    await page.clock.install()
     await signIn(page, h.server.baseUrl, 'fred')
+    // /healthz answers at once until every byte is sent; then, as a busy server (completing
+    // and checking the upload) may, not at all. The page's own markers split the probes into
+    // before and after (requests reach the route in the order the page sent them).
+    let finishing = false
+    let probes = 0
+    await page.route('**/healthz**', async (route) => {
+      const url = route.request().url()
+      if (url.includes('marker-start')) finishing = true
+      else if (finishing && !url.includes('marker-end')) probes++
+      if (!finishing) return route.fulfill({ status: 200, body: 'ok' }).catch(() => {})
+      await route.abort('connectionrefused').catch(() => {})
+    })
+    const marker = (name: string) =>
+      page.evaluate(
+        (n) =>
+          fetch(`/healthz?${n}`).then(
+            () => {},
+            () => {},
+          ),
+        name,
+      )
     // The last PATCH is sent for real (so the browser counts every byte); its answer is held,
     // as while the server completes the S3 upload and checks it.
     const cdp = await h.context.newCDPSession(page)
@@ -157,6 +179,14 @@ describe('an upload tells the truth at every moment', () => {
     await line.filter({ hasText: 'Finishing' }).waitFor({ timeout: 30_000 })
     expect(await line.textContent()).not.toMatch(/\/s|left/)
     await bar(page).filter({ hasText: 'Finishing' }).waitFor()
+    // A quiet line while finishing is no stall: no probe, so no "server down" and no restart
+    // that would cut the held last request short (the flake of an upload that completed while
+    // its last answer was held). 10 s of page time pass at once, between the two markers.
+    await marker('marker-start')
+    await page.clock.runFor(10_000)
+    await marker('marker-end')
+    expect(probes).toBe(0)
+    expect(await line.textContent()).toMatch(/Finishing/)
     release()
     await expect.poll(() => speedLine(page).count(), { timeout: 30_000 }).toBe(0)
   })
