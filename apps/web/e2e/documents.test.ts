@@ -68,7 +68,8 @@ describe('My documents', () => {
     const { page } = h
     await signIn(page, h.server.baseUrl, 'pete')
     const card = documentRow(page, 'live.pdf')
-    await card.getByText('Uploading').waitFor()
+    // Pending, and no upload for it in this page: the card does not claim one is running.
+    await card.getByText('Upload not finished').waitFor()
     // Finished behind the page's back: the card must notice by itself.
     const put = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: pdf })
     expect(put.status).toBe(200)
