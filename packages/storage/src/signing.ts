@@ -5,3 +5,4 @@
 export { createObjectSigner, type ObjectSigner, type PresignFn } from './object-signer.ts'
 export { presignGet, presignPut, presignUploadPart } from './presign.ts'
 export { type Credentials, createPresigner, type PresignInput } from './sigv4.ts'
+export { createHeaderSigner, type HeaderSigner, type HeaderSignInput } from './sigv4-headers.ts'
