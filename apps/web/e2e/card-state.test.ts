@@ -4,6 +4,7 @@ import { chooseFiles, documentRow, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { useBrowser } from './support/harness.ts'
 import { holdTusPatches } from './support/hold.ts'
+import { SAFETY_MS } from './support/safety.ts'
 
 const h = useBrowser()
 const files = makeFiles()
@@ -18,11 +19,11 @@ describe("a pending document's card", () => {
     const held = await holdTusPatches(page)
     await chooseFiles(page, [files.video.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
-    await expect.poll(held.held, { timeout: 30_000 }).toBeGreaterThan(0)
+    await expect.poll(held.held, { timeout: SAFETY_MS }).toBeGreaterThan(0)
 
     // The upload made its document: the card is there at once, worded as the upload's line.
     const status = documentRow(page, 'clip.mp4').locator('.status')
-    await status.filter({ hasText: /^Uploading: \d+ %$/ }).waitFor({ timeout: 30_000 })
+    await status.filter({ hasText: /^Uploading: \d+ %$/ }).waitFor({ timeout: SAFETY_MS })
 
     const cdp = await h.context.newCDPSession(page)
     const network = (offline: boolean) =>
@@ -34,13 +35,15 @@ describe("a pending document's card", () => {
       })
     await network(true)
     const line = speedLine(page).filter({ hasText: 'clip.mp4' })
-    await line.filter({ hasText: /Paused at \d+ %: you are offline/ }).waitFor({ timeout: 10_000 })
+    await line
+      .filter({ hasText: /Paused at \d+ %: you are offline/ })
+      .waitFor({ timeout: SAFETY_MS })
     await status.filter({ hasText: /^Paused at \d+ %: you are offline$/ }).waitFor()
 
     await network(false)
     held.release()
     await status
       .filter({ hasText: /^(Uploaded, being checked|Ready)$/ })
-      .waitFor({ timeout: 120_000 })
+      .waitFor({ timeout: SAFETY_MS })
   })
 })
