@@ -2,6 +2,9 @@
 // reconcile.js, token.js, migrate.js), so a production install (`pnpm deploy --prod`) runs them
 // with node alone. Workspace packages ship TypeScript source, so they are compiled in; shared
 // code goes to chunks beside them. PGlite loads its wasm from its own folder, so it stays out.
+import { cpSync, mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { build } from 'esbuild'
 
 await build({
@@ -27,3 +30,11 @@ await build({
   },
   logLevel: 'warning',
 })
+
+// The /api/docs viewer's files, beside the bundle (src/routes/api-docs.ts looks there first).
+const fromHere = createRequire(join(process.cwd(), 'package.json'))
+const swaggerUi = dirname(fromHere.resolve('swagger-ui-dist/package.json'))
+mkdirSync('dist/swagger-ui', { recursive: true })
+for (const file of ['swagger-ui-bundle.js', 'swagger-ui.css']) {
+  cpSync(join(swaggerUi, file), join('dist/swagger-ui', file))
+}

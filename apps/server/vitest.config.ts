@@ -5,12 +5,12 @@ export default defineConfig({
     globalSetup: ['@uplink/testing/global-setup', './test/support/build-server.ts'],
     // Safety nets, not schedules: nothing waits for them, and a loaded machine (the suite must
     // pass beside a second copy of itself) takes minutes for what takes seconds when idle.
-    testTimeout: 120_000,
+    testTimeout: 240_000,
     // The container image test builds with podman (minutes, root): only in `test:container`.
     exclude: [
       ...configDefaults.exclude,
       ...(process.env.UPLINK_TEST_CONTAINER ? [] : ['test/container-image.int.test.ts']),
     ],
-    hookTimeout: 180_000,
+    hookTimeout: 300_000,
   },
 })

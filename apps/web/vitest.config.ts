@@ -4,7 +4,11 @@ import { SAFETY_MS } from './e2e/support/safety.ts'
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'e2e/**/*.test.ts'],
-    globalSetup: ['@uplink/testing/global-setup', './e2e/support/build-web.ts'],
+    globalSetup: [
+      '@uplink/testing/global-setup',
+      './e2e/support/build-web.ts',
+      './e2e/support/server-bundle.ts',
+    ],
     // Each browser test file starts its own server and Chromium: one at a time on 2 cores.
     fileParallelism: false,
     // Safety nets only (see apps/server/vitest.config.ts): browser tests wait on conditions,

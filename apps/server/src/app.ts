@@ -1,6 +1,5 @@
 import type { KeyObject } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createExpressMiddleware } from '@trpc/server/adapters/express'
 import { type ApiDeps, appRouter, createContextFactory } from '@uplink/api'
 import { MAX_TRPC_BATCH_ITEMS } from '@uplink/core'
 import type { Scanner } from '@uplink/uploads'
@@ -11,11 +10,13 @@ import { errorHandler, notFound } from './http/errors.ts'
 import { readinessRoute } from './http/readiness.ts'
 import { requestContext } from './http/request-context.ts'
 import { retryAfterSeconds } from './http/retry-after.ts'
+import { trpcRoute } from './http/trpc-route.ts'
 import { contentRoute } from './routes/content.ts'
 import { contentSessionRoute } from './routes/content-session.ts'
 import { documentsPostRoute } from './routes/documents-post.ts'
 import { type DownloadMode, downloadRoute } from './routes/download.ts'
-import { openApiRoutes } from './routes/openapi.ts'
+import { openApiMethods, openApiRoutes } from './routes/openapi.ts'
+import { buildOpenApiDocument } from './routes/openapi-document.ts'
 
 export interface AppDeps extends Omit<ApiDeps, 'log'> {
   log: Logger
@@ -75,6 +76,9 @@ export function createApp(deps: AppDeps): Express {
     }),
   )
 
+  const openApi = buildOpenApiDocument({ publicUrl: deps.publicUrl, policies: deps.policies })
+  app.use(openApiMethods(openApi))
+
   if (deps.tus) {
     const tus = deps.tus
     // The tus server reads the raw request stream itself: no body parser may run first.
@@ -85,7 +89,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(
     '/trpc',
-    createExpressMiddleware({
+    trpcRoute({
       router: appRouter,
       createContext: createContextFactory(deps),
       // The one limit, shared with the web app's batching link (which splits at it).
@@ -109,10 +113,9 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(
     openApiRoutes({
+      document: openApi,
       createContext: createContextFactory(deps),
       maxBodySize: MAX_TRPC_BODY_BYTES,
-      policies: deps.policies,
-      publicUrl: deps.publicUrl,
     }),
   )
   app.use(

@@ -25,6 +25,16 @@ describe('loadConfig', () => {
     )
   })
 
+  it('locks tus uploads in process only when UPLINK_TUS_SINGLE_INSTANCE says so, and never with several processes', () => {
+    expect(loadConfig('development', {}).tus.singleInstance).toBe(false)
+    expect(
+      loadConfig('development', { UPLINK_TUS_SINGLE_INSTANCE: 'true' }).tus.singleInstance,
+    ).toBe(true)
+    expect(() =>
+      loadConfig('development', { UPLINK_TUS_SINGLE_INSTANCE: 'true', UPLINK_PROCESSES: '2' }),
+    ).toThrow(/UPLINK_TUS_SINGLE_INSTANCE=true needs UPLINK_PROCESSES=1/)
+  })
+
   it('names every missing variable in production', () => {
     expect(() => loadConfig('production', {})).toThrow(
       /DATABASE_URL.*UPLINK_JWT_SECRET or UPLINK_JWKS_URL/,
@@ -95,6 +105,14 @@ describe('loadConfig', () => {
     expect(loadConfig('development', {}).s3Checksums).toBe(true)
     expect(loadConfig('development', { S3_CHECKSUMS: 'false' }).s3Checksums).toBe(false)
     expect(() => loadConfig('development', { S3_CHECKSUMS: 'off' })).toThrow(/S3_CHECKSUMS:/)
+  })
+
+  it('sends the tus store hot S3 calls through the lean client unless UPLINK_TUS_S3_CLIENT=sdk', () => {
+    expect(loadConfig('development', {}).tus.s3Client).toBe('lean')
+    expect(loadConfig('development', { UPLINK_TUS_S3_CLIENT: 'sdk' }).tus.s3Client).toBe('sdk')
+    expect(() => loadConfig('development', { UPLINK_TUS_S3_CLIENT: 'aws' })).toThrow(
+      /UPLINK_TUS_S3_CLIENT:/,
+    )
   })
 
   it('reads quotas and the upload rate limit as N/SECONDS or off, with defaults', () => {

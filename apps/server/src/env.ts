@@ -106,7 +106,11 @@ const schema = z.object({
     .min(0)
     .default(256 * MiB),
   UPLINK_TUS_EXPIRY_HOURS: z.coerce.number().positive().default(24),
+  // The tus store's hot S3 calls: the lean client, or (escape hatch) all through the AWS SDK.
+  UPLINK_TUS_S3_CLIENT: z.enum(['lean', 'sdk']).default('lean'),
   UPLINK_TUS_MAX_DEFERRED_LENGTH: bytes.optional(),
+  // One server process on the database: tus locks in process (a second instance is refused).
+  UPLINK_TUS_SINGLE_INSTANCE: bool.default(false),
   UPLINK_CLEANUP_INTERVAL_MINUTES: z.coerce.number().min(0).default(0),
   UPLINK_S3_EVENTS_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   UPLINK_SQS_QUEUE_URL: z.url().optional(),
@@ -198,9 +202,13 @@ export interface Config {
     partMemoryBytes: number
     tempDir: string | undefined
     expirationPeriodInMilliseconds: number
+    /** The only process serving tus on this database: in-process upload locks. */
+    singleInstance: boolean
     maxDeferredLength: number | undefined
     cleanupIntervalMinutes: number
     useTags: boolean
+    /** `lean`: the store's hot S3 calls without the SDK pipeline; `sdk`: all through the SDK. */
+    s3Client: 'lean' | 'sdk'
   }
   webOrigins: string[]
   /** The URL clients reach this server at (`servers` of /api/openapi.json); never from a request. */
@@ -276,6 +284,11 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
       `invalid configuration: set ${missing.join(', ')} (see docs/configuration.md)`,
     )
   }
+  if (env.UPLINK_TUS_SINGLE_INSTANCE && env.UPLINK_PROCESSES > 1) {
+    throw new ConfigError(
+      'invalid configuration: UPLINK_TUS_SINGLE_INSTANCE=true needs UPLINK_PROCESSES=1 (each process is an instance)',
+    )
+  }
   const policies = env.UPLINK_POLICIES ?? defaultPolicies
   checkSyncInspection(policies, env.UPLINK_CLAMD, env.UPLINK_SCAN_MAX_BYTES)
   return Object.freeze({
@@ -333,9 +346,11 @@ export function loadConfig(mode: Mode, source: NodeJS.ProcessEnv = process.env):
       maxConcurrentPartUploads: env.UPLINK_TUS_MAX_PART_UPLOADS,
       tempDir: env.UPLINK_TUS_TEMP_DIR,
       expirationPeriodInMilliseconds: env.UPLINK_TUS_EXPIRY_HOURS * 3600_000,
+      singleInstance: env.UPLINK_TUS_SINGLE_INSTANCE,
       maxDeferredLength: env.UPLINK_TUS_MAX_DEFERRED_LENGTH,
       cleanupIntervalMinutes: env.UPLINK_CLEANUP_INTERVAL_MINUTES,
       useTags: env.S3_USE_TAGS,
+      s3Client: env.UPLINK_TUS_S3_CLIENT,
     },
     webOrigins: env.UPLINK_WEB_ORIGINS,
     publicUrl: env.UPLINK_PUBLIC_URL,

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,7 +10,9 @@ import { type Harness, startHarness } from './support/harness.ts'
 import { readmeExample } from './support/readme.ts'
 
 // A new user's view of @uplink/client: the packed tarball installed with npm into a project
-// outside the monorepo (no workspace, no @uplink/api or @uplink/db), typechecked and run.
+// outside the monorepo (no workspace, no @uplink/api or @uplink/db), typechecked with
+// skipLibCheck off (the declarations must stand alone) and run, from an ES module project and from
+// a CommonJS one. Everything runs on the Node running the test: CI's `pnpm test` runs on 22 and 24.
 const run = promisify(execFile)
 const clientDir = fileURLToPath(new URL('../../../packages/client', import.meta.url))
 const require = createRequire(import.meta.url)
@@ -27,7 +29,7 @@ type PresignInput = Parameters<UplinkClient['trpc']['uploads']['presignPut']['mu
 // @ts-expect-error: presignPut needs filename, contentType and size too
 export const input: PresignInput = { purpose: 'document' }
 `
-const base = { target: 'ES2022', strict: true, skipLibCheck: true, types: ['node'] }
+const base = { target: 'ES2022', strict: true, skipLibCheck: false, types: ['node'] }
 const TSCONFIGS = {
   'tsconfig.json': { ...base, module: 'nodenext', moduleResolution: 'nodenext', outDir: 'dist' },
   'tsconfig.bundler.json': {
@@ -40,6 +42,8 @@ const TSCONFIGS = {
 
 let h: Harness
 let dir: string
+/** The CommonJS consumer: `"type": "commonjs"`, its imports compiled to require(). */
+let cjs: string
 let env: NodeJS.ProcessEnv
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'uplink-consumer-'))
@@ -72,6 +76,19 @@ beforeAll(async () => {
       JSON.stringify({ compilerOptions, files: ['app.ts', 'check.ts'] }),
     )
   }
+  cjs = join(dir, 'cjs')
+  await mkdir(cjs)
+  await writeFile(
+    join(cjs, 'package.json'),
+    '{ "name": "consumer-cjs", "private": true, "type": "commonjs" }\n',
+  )
+  await writeFile(join(cjs, 'app.ts'), readmeExample('typescript-client-cjs'))
+  await writeFile(join(cjs, 'check.ts'), CHECKS)
+  await writeFile(
+    join(cjs, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: TSCONFIGS['tsconfig.json'], files: ['app.ts', 'check.ts'] }),
+  )
+  await symlink(join(dir, 'node_modules'), join(cjs, 'node_modules'))
   h = await startHarness()
   env = { ...process.env, UPLINK_URL: h.baseUrl, UPLINK_TOKEN: await h.token('consumer') }
 }, 400_000)
@@ -80,9 +97,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-const tsc = (project: string) =>
-  run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], {
-    cwd: dir,
+const tsc = (project: string, cwd = dir) =>
+  run(process.execPath, [join(dir, 'node_modules/typescript/bin/tsc'), '-p', project], {
+    cwd,
     timeout: 120_000,
   })
 
@@ -98,12 +115,16 @@ describe('@uplink/client installed from its tarball outside the monorepo', () =>
       'zod',
     ])
     expect(JSON.stringify(pkg.dependencies)).not.toMatch(/workspace:|@uplink\//)
+    // require(esm): the same ES module build for both conditions (Node >= 22.12, the engines).
     expect(pkg.exports['.']).toEqual({
       types: expect.stringMatching(/\.d\.ts$/),
       import: './dist/index.mjs',
+      require: './dist/index.mjs',
     })
     const files = await readdir(pkgDir, { recursive: true })
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([])
+    // No server-side declarations: the router's context is opaque, db and storage are not shipped.
+    expect(files.filter((f) => /^dist\/types\/(db|storage|uploads)\//.test(f))).toEqual([])
   })
 
   it('typechecks a strict app with moduleResolution nodenext, wrong procedure names refused', async () => {
@@ -112,6 +133,17 @@ describe('@uplink/client installed from its tarball outside the monorepo', () =>
 
   it('typechecks the same app with moduleResolution bundler', async () => {
     await tsc('tsconfig.bundler.json')
+  })
+
+  it('typechecks a CommonJS app (skipLibCheck off) and runs it: require() loads the client', async () => {
+    await tsc('tsconfig.json', cjs)
+    const { stdout } = await run(process.execPath, [join(cjs, 'dist/app.js')], {
+      cwd: cjs,
+      env,
+      timeout: 60_000,
+    })
+    expect(JSON.parse(stdout)).toEqual({ listed: expect.any(Number), missing: 'NOT_FOUND' })
+    expect(await readFile(join(cjs, 'dist/app.js'), 'utf8')).toContain('require("@uplink/client")')
   })
 
   it('runs the docs TypeScript example against a live server: upload, download, list', async () => {

@@ -12,6 +12,8 @@ import { type Harness, startHarness } from './support/harness.ts'
 import { readmeExample } from './support/readme.ts'
 
 const run = promisify(execFile)
+/** Safety net for a spawned example (pnpm, node, python3): minutes on a loaded machine. */
+const SAFETY_MS = 240_000
 let h: Harness
 let dir: string
 let env: NodeJS.ProcessEnv
@@ -131,7 +133,7 @@ describe('OpenAPI', () => {
     await writeFile(script, readmeExample('openapi-python'))
     const file = join(dir, 'report.pdf')
     await writeFile(file, `%PDF-1.7 ${'x'.repeat(3000)}\n`)
-    const { stdout } = await run('python3', [script, file], { env, timeout: 30_000 })
+    const { stdout } = await run('python3', [script, file], { env, timeout: SAFETY_MS })
     const out = JSON.parse(stdout) as { id: string; status: string; listed: boolean; same: boolean }
     expect(out).toMatchObject({ status: 'uploaded', listed: true, same: true })
     const client = await h.client('py-user')
@@ -182,7 +184,7 @@ describe('tRPC over plain HTTP', () => {
   it('the docs curl example presigns an upload and lists documents', async () => {
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', readmeExample('trpc-http')], {
       env,
-      timeout: 30_000,
+      timeout: SAFETY_MS,
     })
     const [presign, list] = stdout
       .trim()
@@ -208,7 +210,7 @@ describe('README and docs shell examples, run as written', () => {
     run('bash', ['-euo', 'pipefail', '-c', script], {
       cwd,
       env: { ...env, ...extraEnv },
-      timeout: 60_000,
+      timeout: SAFETY_MS,
     })
 
   it('the curl upload presigns, PUTs, confirms and downloads into a new file; a.pdf is kept', async () => {
@@ -272,5 +274,5 @@ describe('README and docs shell examples, run as written', () => {
       status: 'deleted',
       method: expect.stringMatching(/^(tus|multipart)$/),
     })
-  }, 180_000)
+  }, 300_000)
 })

@@ -221,6 +221,13 @@ describe('a production install (pnpm deploy --prod)', () => {
         ready: async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
         timeoutMs: 60_000,
       })
+      // The /api/docs viewer's files are copied beside the bundle (the image has no node_modules).
+      const viewer = await fetch(`http://127.0.0.1:${port}/api/docs/swagger-ui-bundle.js`)
+      expect(viewer.status).toBe(200)
+      expect(readdirSync(join(install, 'dist/swagger-ui')).sort()).toEqual([
+        'swagger-ui-bundle.js',
+        'swagger-ui.css',
+      ])
       await server.stop()
       expect(server.child.exitCode).toBe(0)
     },

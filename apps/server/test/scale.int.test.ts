@@ -60,7 +60,7 @@ afterAll(async () => {
 })
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const CHUNKS = SIZE / CHUNK
 
 /** Connections to the test database other than the watcher's own. */
 async function connectionsInUse(): Promise<number> {
@@ -76,9 +76,27 @@ interface Outcome {
   token: string
 }
 
-/** A tus upload through the balancer, sending a chunk every `delayMs` (a slow client). */
-function upload(userId: string, delayMs: number, progress: (bytes: number) => void) {
+/** Opens once: what uploads held at their gate chunk wait for. */
+function gate() {
+  let open = () => {}
+  const opened = new Promise<void>((r) => {
+    open = r
+  })
+  return { opened, open }
+}
+
+/**
+ * A tus upload through the balancer that sends `gateAt` chunks, then holds its next PATCH until
+ * `opened` resolves: the test decides when uploads are mid-way (an event, not a pace of sleeps).
+ */
+function upload(
+  userId: string,
+  gateAt: number,
+  opened: Promise<void>,
+  progress: (bytes: number) => void,
+) {
   const data = randomBytes(SIZE)
+  let chunksDone = 0
   return signDevToken(SECRET, userId).then(
     (token) =>
       new Promise<Outcome>((resolve, reject) => {
@@ -91,13 +109,15 @@ function upload(userId: string, delayMs: number, progress: (bytes: number) => vo
           // A killed or draining instance: resume on another from the stored offset.
           retryDelays: [100, 300, 600, 1000, 1000, 2000, 2000, 3000, 3000],
           onBeforeRequest: async (req) => {
-            // A client's own pace between chunks (part of the load's shape, not a wait).
-            if (req.getMethod() === 'PATCH') await sleep(delayMs)
+            if (req.getMethod() === 'PATCH' && chunksDone >= gateAt) await opened
           },
           onAfterResponse: (_req, res) => {
             documentId ??= res.getHeader('Uplink-Document-Id') ?? undefined
           },
-          onChunkComplete: (chunk) => progress(chunk),
+          onChunkComplete: (chunk) => {
+            chunksDone++
+            progress(chunk)
+          },
           onSuccess: () =>
             documentId
               ? resolve({ data, documentId, token })
@@ -131,8 +151,11 @@ describe('three instances behind HAProxy', () => {
         () => {},
       )
     }, 100)
+    // Each upload holds after 3 to 7 of its 8 chunks until the kill is done: >= 37.5 % of the
+    // bytes are sent by then, so at 30 % some are mid-PATCH and all have more to send.
+    const held = gate()
     const uploads = Array.from({ length: UPLOADS }, (_, i) =>
-      upload(`scale-${i % 8}`, Math.floor(random() * 120), (n) => {
+      upload(`scale-${i % 8}`, 3 + Math.floor(random() * (CHUNKS - 3)), held.opened, (n) => {
         sent += n
       }),
     )
@@ -142,6 +165,7 @@ describe('three instances behind HAProxy', () => {
     console.info(`SIGKILL instance on ${victim.port} at ${sent}/${total} bytes`)
     // Dead until its restart has booted (seconds): its clients resume on the others meanwhile.
     await victim.service.kill('SIGKILL')
+    held.open()
     await victim.restart()
     const outcomes = await Promise.all(uploads)
     clearInterval(sampling)
@@ -167,47 +191,53 @@ describe('three instances behind HAProxy', () => {
       waits += count
     }
     expect(waits).toBeGreaterThan(UPLOADS)
-  }, 90_000)
+  }, 240_000)
 
   it('drains an instance on SIGTERM: /readyz 503 first, then every upload still completes', async () => {
     let sent = 0
+    // Each upload holds after 1 to 7 of its chunks until the signal is sent: all are under way.
+    const held = gate()
     const uploads = Array.from({ length: 12 }, (_, i) =>
-      upload(`drain-${i % 4}`, 100 + Math.floor(random() * 150), (n) => {
+      upload(`drain-${i % 4}`, 1 + Math.floor(random() * (CHUNKS - 1)), held.opened, (n) => {
         sent += n
       }),
     )
-    // Uploads under way before the signal: a dozen chunks done.
     await waitFor(() => sent >= 12 * CHUNK, { what: 'a dozen chunks to be uploaded' })
     const victim = instances[1]!
-    const exited = new Promise<number>((r) => {
-      const t0 = Date.now()
-      victim.service.child.once('exit', () => r(Date.now() - t0))
-    })
+    const exited = new Promise<void>((r) => victim.service.child.once('exit', () => r()))
+    const signalledAt = performance.now()
     victim.service.child.kill('SIGTERM')
+    held.open()
+    // A probe every 50 ms until the instance refuses: the statuses sampled are the assertion (a
+    // 503 window before refusal).
     const statuses: (number | 'refused')[] = []
-    for (let i = 0; i < 150 && !statuses.includes('refused'); i++) {
-      statuses.push(
-        await fetch(`http://127.0.0.1:${victim.port}/readyz`).then(
+    await waitFor(
+      async () => {
+        const status = await fetch(`http://127.0.0.1:${victim.port}/readyz`).then(
           (r) => r.status,
           () => 'refused' as const,
-        ),
-      )
-      // The probe's period: the statuses sampled are the assertion (a 503 window before refusal).
-      await sleep(50)
-    }
+        )
+        statuses.push(status)
+        return status === 'refused'
+      },
+      { what: 'the draining instance to refuse connections', timeoutMs: 30_000 },
+    )
+    const refusedAfterMs = performance.now() - signalledAt
     // The signal lands asynchronously, so the first probes may still say 200; from the first
     // other answer on it is 503 until it stops accepting: the balancer's check saw it leave.
     const left = statuses.findIndex((s) => s !== 200)
     expect(left, statuses.join(',')).toBeLessThan(5)
     expect(statuses[left], statuses.join(',')).toBe(503)
-    expect(statuses.slice(left).filter((s) => s === 503).length).toBeGreaterThanOrEqual(10)
     expect(statuses.slice(left)).not.toContain(200)
-    const drainMs = await exited
-    // Drain delay (4 s) + drain timeout (5 s) + closing Postgres and S3 clients.
-    expect(drainMs).toBeLessThan(12_000)
+    // It accepts long enough for HAProxy to mark it down (fall 3 x inter 1 s; the drain delay is
+    // 4 s): a lower bound that a loaded machine, answering fewer probes, cannot break.
+    expect(refusedAfterMs, statuses.join(',')).toBeGreaterThanOrEqual(3000)
+    // It exits by itself, cleanly, after the drain (delay 4 s + timeout 5 s); how long closing
+    // its clients takes is the machine's speed, so the test's timeout is the only bound.
+    await exited
     expect(victim.service.child.exitCode).toBe(0)
     const outcomes = await Promise.all(uploads)
     await expectStoredIdentical(outcomes)
     await victim.restart()
-  }, 60_000)
+  }, 240_000)
 })

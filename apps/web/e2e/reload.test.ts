@@ -16,6 +16,50 @@ async function patchesDone(page: Page, atLeast: number) {
   await expect.poll(() => done, { timeout: SAFETY_MS }).toBeGreaterThanOrEqual(atLeast)
 }
 
+/**
+ * Whether Golden Retriever has stored `filename` to come back after a reload: its saved state
+ * (IndexedDB `uppy-blobs`/`metadata` since v6, `uppyState:<uppy id>` in localStorage before)
+ * names it in a current upload with the document id it was presigned for (so the page can drop
+ * that pending row after the reload), and its bytes are in IndexedDB.
+ */
+async function storedForRestore(page: Page, filename: string): Promise<boolean> {
+  return page.evaluate(async (name) => {
+    const request = <T>(req: IDBRequest<T>) =>
+      new Promise<T>((resolve, reject) => {
+        req.onsuccess = () => resolve(req.result)
+        req.onerror = () => reject(req.error)
+      })
+    const db = await request(indexedDB.open('uppy-blobs'))
+    try {
+      const stores = db.objectStoreNames
+      const all = <T>(store: string) =>
+        stores.contains(store)
+          ? request(db.transaction(store).objectStore(store).getAll() as IDBRequest<T[]>)
+          : Promise.resolve([] as T[])
+      type Stored = {
+        files: Record<string, { name: string; meta?: { documentId?: string } }>
+        currentUploads: object
+      }
+      const saved: (Stored | undefined)[] = [
+        ...(await all<{ metadata: string }>('metadata')).map((r) => JSON.parse(r.metadata)),
+        ...Object.keys(localStorage)
+          .filter((key) => key.startsWith('uppyState:'))
+          .map((key) => JSON.parse(localStorage.getItem(key) ?? 'null')?.metadata),
+      ]
+      const ids = saved.flatMap((meta) => {
+        if (!meta || Object.keys(meta.currentUploads ?? {}).length === 0) return []
+        return Object.entries(meta.files ?? {})
+          .filter(([, f]) => f.name === name && Boolean(f.meta?.documentId))
+          .map(([id]) => id)
+      })
+      const blobs = await all<{ fileID: string }>('files')
+      return ids.length > 0 && blobs.some((entry) => ids.includes(entry.fileID))
+    } finally {
+      db.close()
+    }
+  }, filename)
+}
+
 describe('leaving and coming back', () => {
   it('warns before the page is left while uploading', async () => {
     const { page } = h
@@ -66,12 +110,18 @@ describe('leaving and coming back', () => {
     const { page } = h
     page.on('dialog', (d) => void d.accept())
     await signIn(page, h.server.baseUrl, 'milo')
-    // Storage never answers the first PUT.
+    // Storage never answers the first PUT: it is held until the page is gone.
+    let release = () => {}
+    let held = 0
+    const pageLeft = new Promise<void>((r) => {
+      release = r
+    })
     await page.route(
       (url) => !url.href.startsWith(h.server.baseUrl),
       async (route) => {
         if (route.request().method() !== 'PUT') return route.continue()
-        await new Promise((r) => setTimeout(r, 30_000))
+        held++
+        await pageLeft
         await route.abort().catch(() => {})
       },
     )
@@ -82,14 +132,17 @@ describe('leaving and coming back', () => {
     await chooseFiles(page, [files.pdf.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
     await expect.poll(() => presigned).toBe(1)
-    // Golden Retriever writes its state at most every 500 ms.
-    await new Promise((r) => setTimeout(r, 1000))
+    await expect.poll(() => held).toBe(1)
+    // Golden Retriever writes its state throttled (localStorage) and the bytes to IndexedDB:
+    // reload only once both hold the file, as a person's reload after that moment would.
+    await expect.poll(() => storedForRestore(page, 'report.pdf'), { timeout: 20_000 }).toBe(true)
     let sentAgain = 0
     page.on('request', (req) => {
       if (req.method() === 'PUT' && !req.url().startsWith(h.server.baseUrl)) sentAgain++
     })
     await page.reload()
     await page.unrouteAll({ behavior: 'ignoreErrors' })
+    release()
     const client = await h.api('milo')
     await expect
       .poll(

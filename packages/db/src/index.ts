@@ -1,4 +1,4 @@
-export { createDb, type DbConfig, type PoolStats, poolStats } from './create-db.ts'
+export { createDb, type DbConfig, type PoolStats, poolOf, poolStats } from './create-db.ts'
 export {
   DOCUMENT_SORTS,
   type DocumentSort,
@@ -9,6 +9,12 @@ export {
 } from './document-list.ts'
 export * from './documents.ts'
 export { migrateToLatest } from './migrate.ts'
+export {
+  JOBS_CHANNEL,
+  type ListenOptions,
+  listenForNotifications,
+  type NotificationListener,
+} from './notifications.ts'
 export { type PinnedConnection, pinConnection } from './pinned-connection.ts'
 export type {
   Database,

@@ -1,4 +1,4 @@
-import { type Logger, type Policies, policyFor } from '@uplink/core'
+import { isSyncInspected, type Logger, type Policies, policyFor } from '@uplink/core'
 import {
   type Database,
   type Document,
@@ -51,6 +51,11 @@ export interface CheckOptions {
   finalAttempt?: boolean
   /** Aborted when this run may no longer apply its result (its job lease was lost). */
   signal?: AbortSignal
+  /**
+   * Queued by the document's move to `uploaded` (not by reconcile or an S3 event): a purpose
+   * inspected synchronously is then being settled by its upload, which inspected every byte.
+   */
+  atTransition?: boolean
 }
 
 /**
@@ -69,6 +74,11 @@ export async function checkContent(
 ): Promise<CheckResult> {
   const doc = await findDocumentById(deps.db, documentId)
   if (doc?.status !== 'uploaded') return { outcome: 'skipped' }
+  // Its upload moves it on to `ready` next; a crash in between is found by reconcile, whose
+  // job (queued without `atTransition`) checks it here.
+  if (options.atTransition && isSyncInspected(deps.policies, doc.purpose)) {
+    return { outcome: 'skipped' }
+  }
   const reject = (reason: string) => rejectDocument(deps, doc, reason, options.signal)
 
   const stream = await deps.storage.readStream(doc.objectKey)

@@ -43,7 +43,10 @@ export interface EventsConfig {
 export interface EventsRuntime {
   /** Queues S3 events durably and wakes the worker; returns how many were new. */
   receive(events: readonly ObjectCreatedEvent[]): Promise<number>
-  /** Queues the content checks of a document that has just become `uploaded`. */
+  /**
+   * A document has just become `uploaded`: the statement that moved it queued its content check
+   * (migration uploaded-queues-check), so this only wakes the worker of this process.
+   */
   uploaded(documentId: string): Promise<void>
   /** One reconciliation run now. */
   reconcile(options?: { dryRun?: boolean }): Promise<ReconcileSummary>
@@ -95,10 +98,14 @@ export function createEventsRuntime(
             }
           },
           async [JOB_CHECK_CONTENT](payload, job, { signal }) {
-            const { documentId } = payload as { documentId: string }
+            const { documentId, atTransition } = payload as {
+              documentId: string
+              atTransition?: boolean
+            }
             const { outcome, scanNote } = await checkContent(checkDeps, documentId, {
               finalAttempt: job.attempts >= job.maxAttempts,
               signal,
+              atTransition: atTransition === true,
             })
             log.info({ jobId: job.id, documentId, outcome, scanNote }, 'content check done')
           },
@@ -136,8 +143,7 @@ export function createEventsRuntime(
   let timer: NodeJS.Timeout | undefined
   return {
     receive,
-    async uploaded(documentId) {
-      await enqueueContentCheck(db, documentId)
+    async uploaded() {
       worker?.wake()
     },
     reconcile: runReconcile,

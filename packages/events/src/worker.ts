@@ -1,7 +1,7 @@
 import type { Logger } from '@uplink/core'
-import type { Database } from '@uplink/db'
+import { type Database, JOBS_CHANNEL, listenForNotifications } from '@uplink/db'
 import type { Kysely } from 'kysely'
-import { claimJobs, completeJob, failJob, type Job, renewLease } from './job-queue.ts'
+import { backoffMs, claimJobs, completeJob, failJob, type Job, renewLease } from './job-queue.ts'
 
 /** What a handler gets besides its payload. */
 export interface JobContext {
@@ -24,8 +24,18 @@ export interface WorkerOptions {
   db: Kysely<Database>
   handlers: Record<string, JobHandler>
   log: Logger
-  /** How often to look for due jobs when idle (ms). */
+  /** How often to look for due jobs when idle and not listening (ms, default 1 s). */
   pollIntervalMs?: number
+  /**
+   * Wake when a job is queued anywhere (Postgres LISTEN on the jobs channel; default true on
+   * Postgres). While it listens the worker looks only every `idlePollIntervalMs`, for due
+   * retries and expired leases.
+   */
+  listen?: boolean
+  /** How often to look for due jobs while listening (ms, default 10 s). */
+  idlePollIntervalMs?: number
+  /** Told after each round how many jobs it ran (tests and diagnostics). */
+  onRound?: ((ran: number) => void) | undefined
   /** Jobs claimed per round. */
   batchSize?: number
   /**
@@ -49,10 +59,17 @@ export interface Worker {
   runOnce(): Promise<number>
 }
 
-/** A polling worker over the Postgres job queue. */
+/**
+ * A worker over the Postgres job queue: woken by `wake()` in this process and by the jobs
+ * channel from any other, polling only as a safety net (slowly while it listens).
+ */
 export function createWorker(options: WorkerOptions): Worker {
   const { db, handlers, log } = options
   const pollMs = options.pollIntervalMs ?? 1000
+  const idlePollMs = Math.max(pollMs, options.idlePollIntervalMs ?? 10_000)
+  let listener: ReturnType<typeof listenForNotifications>
+  /** The earliest retry this worker scheduled (failJob's backoff), so a slow poll does not delay it. */
+  let nextRetry = Number.POSITIVE_INFINITY
   const leaseMs = options.leaseMs ?? 30_000
   const renewMs = options.renewIntervalMs ?? Math.max(1, Math.floor(leaseMs / 3))
   let running = false
@@ -101,6 +118,7 @@ export function createWorker(options: WorkerOptions): Worker {
       if (lease.signal.aborted) return lost()
       log.warn({ err, jobId: job.id, kind: job.kind, attempt: job.attempts }, 'job failed')
       await failJob(db, job, err)
+      nextRetry = Math.min(nextRetry, Date.now() + backoffMs(job.attempts))
     } finally {
       lease.stop()
     }
@@ -138,30 +156,53 @@ export function createWorker(options: WorkerOptions): Worker {
       } catch (err) {
         log.error({ err }, 'job queue poll failed')
       }
+      options.onRound?.(ran)
       // A full batch probably means more work is waiting.
       const more = ran > 0 || again
       again = false
       busy = false
-      schedule(more ? 0 : pollMs)
+      schedule(more ? 0 : idleDelay())
     })()
+  }
+
+  /** Until the next look when nothing is known to be due. */
+  function idleDelay(): number {
+    const now = Date.now()
+    if (nextRetry <= now) nextRetry = Number.POSITIVE_INFINITY
+    const delay = listener?.listening ? idlePollMs : pollMs
+    return Math.max(0, Math.min(delay, nextRetry - now))
+  }
+
+  function wake() {
+    // Mid-round, just ask for another round right after this one.
+    if (busy) again = true
+    else schedule(0)
   }
 
   return {
     start() {
       if (running) return
       running = true
-      schedule(0)
+      listener =
+        options.listen === false
+          ? undefined
+          : listenForNotifications(db, JOBS_CHANNEL, {
+              onNotify: wake,
+              onError: (err) =>
+                log.warn({ err }, 'job notifications lost; polling until they are back'),
+            })
+      // The first round starts once LISTEN is in place (or failed): nothing queued in between is missed.
+      if (listener) void listener.ready.then(() => schedule(0))
+      else schedule(0)
     },
     async stop() {
       running = false
       clearTimeout(timer)
+      await listener?.close()
+      listener = undefined
       await round
     },
-    wake() {
-      // Mid-round, just ask for another round right after this one.
-      if (busy) again = true
-      else schedule(0)
-    },
+    wake,
     runOnce,
   }
 }

@@ -226,4 +226,39 @@ describe('Postgres job queue', () => {
     }
     // A safety net: PGlite compiles its WebAssembly and runs every migration, slow on a busy machine.
   }, 180_000)
+
+  it('wakes for a job queued by another process at once, not at its next poll', async () => {
+    await jobsDb(env.db).deleteFrom('jobs').execute()
+    // Another process: its own pool on the same database, no worker of its own.
+    const other = createDb({ url: env.databaseUrl })
+    let handled!: (payload: unknown) => void
+    const ran = new Promise<unknown>((resolve) => {
+      handled = resolve
+    })
+    let idle!: () => void
+    const wentIdle = new Promise<void>((resolve) => {
+      idle = resolve
+    })
+    const worker = createWorker({
+      db: env.db,
+      log: env.log,
+      // Ten minutes between polls: only a wake-up can run the job within the test.
+      pollIntervalMs: 600_000,
+      idlePollIntervalMs: 600_000,
+      handlers: { ping: async (payload) => handled(payload) },
+      onRound: (n) => {
+        if (n === 0) idle()
+      },
+    })
+    try {
+      worker.start()
+      // Its first round found nothing: from now on it waits for the poll or a wake-up.
+      await wentIdle
+      expect(await enqueueJob(other, { kind: 'ping', key: 'ping-1', payload: 'pong' })).toBe(true)
+      expect(await ran).toBe('pong')
+    } finally {
+      await worker.stop()
+      await other.destroy()
+    }
+  }, 60_000)
 })

@@ -18,6 +18,7 @@ export {
   type ResolvedCredentials,
 } from './credentials.ts'
 export { checkExpiry, EXPIRY_LIMITS, type ExpiryKind } from './expiry.ts'
+export { type CallMiddleware, createLeanS3, type LeanS3 } from './lean-s3.ts'
 export { type ListedObject, listObjects } from './list-objects.ts'
 export {
   type InProgressUpload,

@@ -1,6 +1,5 @@
-import { Readable } from 'node:stream'
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { isNotFound } from './objects.ts'
+import type { Readable } from 'node:stream'
+import type { ObjectGetter } from './object-get.ts'
 
 /** An object's bytes as a stream, with the headers S3 answered the GET with. */
 export interface OpenedObject {
@@ -17,32 +16,18 @@ export interface OpenedObject {
  * the S3 connection); `signal` aborts the request.
  */
 export async function openObject(
-  client: S3Client,
-  bucket: string,
+  getter: ObjectGetter,
   key: string,
   options: { signal?: AbortSignal } = {},
 ): Promise<OpenedObject | undefined> {
-  try {
-    const res = await client.send(
-      new GetObjectCommand({ Bucket: bucket, Key: key }),
-      options.signal ? { abortSignal: options.signal } : {},
-    )
-    const body = !res.Body
-      ? Readable.from([])
-      : res.Body instanceof Readable
-        ? res.Body
-        : Readable.fromWeb(
-            res.Body.transformToWebStream() as Parameters<typeof Readable.fromWeb>[0],
-          )
-    return {
-      body,
-      size: res.ContentLength ?? 0,
-      contentType: res.ContentType,
-      etag: res.ETag,
-      lastModified: res.LastModified,
-    }
-  } catch (err) {
-    if (isNotFound(err)) return undefined
-    throw err
+  const res = await getter.get(key, options)
+  if (!res) return undefined
+  const modified = res.headers['last-modified']
+  return {
+    body: res,
+    size: Number(res.headers['content-length'] ?? 0),
+    contentType: res.headers['content-type'],
+    etag: res.headers.etag,
+    lastModified: modified ? new Date(modified) : undefined,
   }
 }

@@ -4,6 +4,7 @@ import { createS3Client, type StorageConfig } from './client.ts'
 import { copyObject } from './copy.ts'
 import { credentialProvider } from './credentials.ts'
 import * as multipart from './multipart.ts'
+import { createObjectGetter } from './object-get.ts'
 import { createObjectSigner } from './object-signer.ts'
 import { deleteObject, headObject, readFirstBytes } from './objects.ts'
 import { openObject } from './open-object.ts'
@@ -33,6 +34,7 @@ export function createStorage(config: StorageConfig) {
   const client = createS3Client(config, credentials)
   const { bucket } = config
   const signer = createObjectSigner(config, credentials)
+  const getter = createObjectGetter(signer)
   const checksums = config.checksums ?? true
   return {
     client,
@@ -58,8 +60,11 @@ export function createStorage(config: StorageConfig) {
     delete: bind(deleteObject, client, bucket),
     copy: bind(copyObject, client, bucket),
     readFirstBytes: bind(readFirstBytes, client, bucket),
-    readStream: bind(readStream, client, bucket),
-    openObject: bind(openObject, client, bucket),
+    /** Plain signed GETs (object-get.ts): the bytes of streamed downloads and content checks. */
+    readStream: (key: string, options?: Parameters<typeof readStream>[2]) =>
+      readStream(getter, key, options),
+    openObject: (key: string, options?: Parameters<typeof openObject>[2]) =>
+      openObject(getter, key, options),
     /** Stores a stream of unknown length (bounded memory, checksummed when checksums are on). */
     putStream: (input: Omit<PutStreamInput, 'checksums'>) =>
       putStream(client, bucket, { ...input, checksums }),
@@ -82,7 +87,10 @@ export function createStorage(config: StorageConfig) {
       abort: bind(multipart.abortMultipartUpload, client, bucket),
       listUploads: bind(multipart.listMultipartUploads, client, bucket),
     },
-    destroy: () => client.destroy(),
+    destroy: () => {
+      client.destroy()
+      getter.destroy()
+    },
   }
 }
 

@@ -40,4 +40,5 @@ export {
 } from './fault-trials.ts'
 export type { TestServices } from './global-setup.ts'
 export { testDatabase, testServices } from './services.ts'
+export { serverHoldsConnection } from './socket-held.ts'
 export { type WaitForOptions, waitFor } from './wait-for.ts'

@@ -16,7 +16,7 @@ import {
   silentLogger,
 } from '@uplink/core'
 import { type Database, findDocumentByKey } from '@uplink/db'
-import type { Storage } from '@uplink/storage'
+import { createLeanS3, type Storage } from '@uplink/storage'
 import type { Scanner } from '@uplink/uploads'
 import type { Kysely } from 'kysely'
 import { finishInspected } from './hooks/finish-inspected.ts'
@@ -79,10 +79,22 @@ export interface TusServerOptions {
   ledger?: PartLedger
   /** Send parts with SHA-256 checksums S3 verifies (default: the storage config's `checksums`). */
   checksums?: boolean
+  /**
+   * The store's hot S3 calls (parts, creation, completion, heads, ListParts) through the lean
+   * client (`lean`, the default: no SDK middleware pipeline per call) or all through the AWS SDK
+   * (`sdk`, the escape hatch for a store the lean client mishandles).
+   */
+  s3Client?: 'lean' | 'sdk' | undefined
   /** Replace the Postgres advisory locker (e.g. an in-process one). */
   locker?: Locker
   /** How long a request waits for another request on the same upload (default 20 s). */
   lockTimeoutMs?: number
+  /**
+   * This process is the only one serving tus on its database: uploads are locked in process,
+   * with no Postgres round trip per request; a second instance is refused (PgLocker
+   * `single-instance`). Default false: advisory locks, for any number of instances.
+   */
+  singleInstance?: boolean
   /** The Postgres URL, for the cross-instance lock release channel (LISTEN/NOTIFY). */
   databaseUrl?: string
   log?: Logger
@@ -135,6 +147,7 @@ export function createTusServer(options: TusServerOptions): TusServer {
         ? { onLockWait: (s: number) => options.metrics?.lockWaitSeconds(s) }
         : {}),
       ...(options.lockTimeoutMs ? { acquireTimeoutMs: options.lockTimeoutMs } : {}),
+      ...(options.singleInstance ? { mode: 'single-instance' as const } : {}),
       ...(options.databaseUrl?.startsWith('postgres')
         ? { connectionString: options.databaseUrl }
         : {}),
@@ -142,7 +155,11 @@ export function createTusServer(options: TusServerOptions): TusServer {
   const allowDeferredLength = options.maxDeferredLength !== undefined
   const inspections = new SyncInspections({ policies, scanner: options.scanner })
 
+  // Signed with the storage's provider: static keys, or the refreshed chain the presigner uses.
+  const lean =
+    options.s3Client === 'sdk' ? undefined : createLeanS3(storage.config, storage.credentials)
   const store = new UplinkS3Store({
+    lean,
     partSize: options.partSize ?? DEFAULT_PART_SIZE,
     ...(options.minPartSize ? { minPartSize: options.minPartSize } : {}),
     maxConcurrentPartUploads: options.maxConcurrentPartUploads ?? 16,
@@ -291,6 +308,7 @@ export function createTusServer(options: TusServerOptions): TusServer {
     locker,
     inspections,
     close: async () => {
+      lean?.destroy()
       if (locker instanceof PgLocker) await locker.close()
     },
     cleanupExpired: createCleanupExpired({

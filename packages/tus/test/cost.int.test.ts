@@ -72,8 +72,8 @@ function statementOf(text: string): string {
 const b64 = (s: string) => Buffer.from(s).toString('base64')
 const headers = { 'Tus-Resumable': '1.0.0', Authorization: bearer('cora') }
 
-async function create(size: number): Promise<string> {
-  const res = await fetch(`${app.url}/files`, {
+async function create(size: number, on: RunningApp = app): Promise<string> {
+  const res = await fetch(`${on.url}/files`, {
     method: 'POST',
     headers: {
       ...headers,
@@ -82,7 +82,7 @@ async function create(size: number): Promise<string> {
     },
   })
   expect(res.status).toBe(201)
-  return new URL(res.headers.get('location') ?? '', app.url).toString()
+  return new URL(res.headers.get('location') ?? '', on.url).toString()
 }
 
 async function patch(url: string, offset: number, body: Buffer): Promise<number> {
@@ -202,5 +202,25 @@ describe('Postgres round trips per upload', () => {
       ['select tus_parts'],
       ['select pg_advisory_unlock', 'update documents'],
     ])
+  })
+})
+
+describe('Postgres round trips on the only instance (UPLINK_TUS_SINGLE_INSTANCE)', () => {
+  let only: RunningApp
+  beforeAll(async () => {
+    only = await startApp(await freshConfig({ singleInstance: true }))
+    // Warm up: the one-time proof that no other instance serves this database.
+    const url = await create(1, only)
+    expect(await patch(url, 0, Buffer.from('x'))).toBe(204)
+  })
+  afterAll(() => only?.close())
+
+  it("a 1 MiB upload's PATCH takes no advisory lock and sends no unlock: owner check, ledger, the document's update", async () => {
+    const data = randomFile(MiB)
+    const url = await create(data.length, only)
+    const waits = await waitsOf(async () => {
+      expect(await patch(url, 0, data)).toBe(204)
+    })
+    expect(waits).toEqual([['select documents'], ['select tus_parts'], ['update documents']])
   })
 })

@@ -162,6 +162,57 @@ describe('PgLocker on Postgres', () => {
   })
 })
 
+describe('PgLocker single-instance (UPLINK_TUS_SINGLE_INSTANCE)', () => {
+  const dbs: ReturnType<typeof createDb>[] = []
+  const lockers: PgLocker[] = []
+  let url: string
+  beforeAll(async () => {
+    // Its own database: advisory locks are per database, and the other block's instances hold theirs.
+    url = await testDatabase()
+  })
+  afterAll(async () => {
+    await Promise.all(lockers.map((l) => l.close()))
+    await Promise.all(dbs.map((d) => d.destroy()))
+  })
+  const instance = (mode: 'single-instance' | 'advisory') => {
+    const db = createDb({ url, maxConnections: 2 })
+    dbs.push(db)
+    const l = new PgLocker({ db, mode, acquireTimeoutMs: 1000, pollIntervalMs: 20 })
+    lockers.push(l)
+    return l
+  }
+  const takes = async (l: PgLocker, id: string) => {
+    const lock = l.newLock(id)
+    await lock.lock(never(), noop)
+    await lock.unlock()
+  }
+  const refused = { status_code: 503 }
+
+  it('locks in process once it holds the instances key, and no other instance serves while it does', async () => {
+    const only = instance('single-instance')
+    await takes(only, 'single/1')
+    // In process: a second request for the same upload asks the holder and waits (423 at the end).
+    const held = only.newLock('single/1')
+    await held.lock(never(), noop)
+    await expect(only.newLock('single/1').lock(never(), noop)).rejects.toMatchObject({
+      status_code: 423,
+    })
+    await held.unlock()
+    // Neither a multi-instance server nor another single one may serve beside it: 503, retryable.
+    const advisory = instance('advisory')
+    await expect(takes(advisory, 'single/2')).rejects.toMatchObject(refused)
+    const second = instance('single-instance')
+    await expect(takes(second, 'single/3')).rejects.toMatchObject(refused)
+    // Once it stops, the others may start serving.
+    await only.close()
+    await takes(advisory, 'single/2')
+    await expect(takes(second, 'single/3')).rejects.toMatchObject(refused)
+    await advisory.close()
+    await takes(second, 'single/3')
+    await second.close()
+  })
+})
+
 describe('PgLocker on PGlite', () => {
   it('uses in-process locks without pinning the single PGlite session', async () => {
     const db = createDb({ url: 'pglite:memory' })

@@ -1,4 +1,5 @@
 import { signDevToken } from '@uplink/api'
+import { describeIssues, type ErrorBody, toErrorIssues } from '@uplink/core'
 import express, { type Request, type Response, Router } from 'express'
 import { z } from 'zod'
 
@@ -26,7 +27,15 @@ export function devAuthRoute(options: { jwtSecret: string; expiresIn?: string })
     res.setHeader('Cache-Control', 'no-store')
     const parsed = body.safeParse(req.body)
     if (!parsed.success) {
-      res.status(400).json({ error: parsed.error.issues.map((i) => i.message).join('; ') })
+      // The one error body, as every route answers (a bad JSON body reaches errorHandler).
+      const issues = toErrorIssues(parsed.error.issues)
+      const error: ErrorBody = {
+        code: 'bad_input',
+        message: describeIssues(issues),
+        requestId: req.id,
+        issues,
+      }
+      res.status(400).json(error)
       return
     }
     const token = await signDevToken(options.jwtSecret, parsed.data.userId, {

@@ -99,6 +99,37 @@ function allowed(policies: Policies, method: UploadMethod) {
   }
 }
 
+/**
+ * OpenAPI links: what a starting operation's `documentId` feeds. A multipart upload in progress
+ * is signed, listed, completed or aborted under `/api/uploads/multipart/{documentId}` and read as
+ * `/api/documents/{id}`; generated clients and stateful testers (schemathesis) follow these.
+ */
+const FOLLOW_UPS: Record<string, Record<string, [operationId: string, parameter: string]>> = {
+  'multipart-create': {
+    signParts: ['multipart-signParts', 'documentId'],
+    listParts: ['multipart-listParts', 'documentId'],
+    complete: ['multipart-complete', 'documentId'],
+    abort: ['multipart-abort', 'documentId'],
+    document: ['documents-byId', 'id'],
+  },
+  'uploads-presignPut': { document: ['documents-byId', 'id'] },
+  'uploads-presignPost': { document: ['documents-byId', 'id'] },
+}
+
+/** Adds the links of FOLLOW_UPS to an operation's 200 answer. */
+function linkFollowUps(operationId: string, op: Operation): Operation {
+  const follow = FOLLOW_UPS[operationId]
+  const ok = op.responses?.['200'] as OpenAPIV3_1.ResponseObject | undefined
+  if (!follow || !ok) return op
+  const links = Object.fromEntries(
+    Object.entries(follow).map(([name, [target, parameter]]) => [
+      name,
+      { operationId: target, parameters: { [parameter]: '$response.body#/documentId' } },
+    ]),
+  )
+  return { ...op, responses: { ...op.responses, '200': { ...ok, links } } }
+}
+
 /** The upload method each starting operation creates. */
 const START_METHOD: Record<string, UploadMethod> = {
   'uploads-presignPut': 'put',
@@ -157,7 +188,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenAPIV3_1.Docum
     const ops: Record<string, Operation> = {}
     for (const [method, raw] of Object.entries(item ?? {}) as [string, Operation][]) {
       const id = raw.operationId ?? `${method} ${path}`
-      let op = declareErrors(id, raw, raw.requestBody !== undefined)
+      let op = linkFollowUps(id, declareErrors(id, raw, raw.requestBody !== undefined))
       const start = START_METHOD[id]
       if (start) op = listPolicies(op, start, options.policies)
       ops[method] = op

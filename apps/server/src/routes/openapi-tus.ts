@@ -7,6 +7,9 @@ type Json = Record<string, unknown>
 
 const TUS_PROTOCOL = 'https://tus.io/protocols/resumable-upload'
 
+/** An upload's URL, the creation POST's `Location`. */
+export const TUS_UPLOAD_PATH = '/files/{owner}/{purpose}/{uploadId}'
+
 const header = (description: string, schema: Json, required = true): Json => ({
   in: 'header',
   name: '',
@@ -229,6 +232,6 @@ export function tusPaths(purposes: string[]): Record<string, Json> {
   }
   return {
     '/files': { post: creation, options },
-    '/files/{owner}/{purpose}/{uploadId}': { head, patch, delete: terminate },
+    [TUS_UPLOAD_PATH]: { head, patch, delete: terminate },
   }
 }

@@ -1,16 +1,9 @@
-import { createRequire } from 'node:module'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { join } from 'node:path'
 import { freePort, spawnService, testDatabase, testServices } from '@uplink/testing'
+import { inject } from 'vitest'
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
-const tsxLoader = pathToFileURL(
-  join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs'),
-).href
-const entries = {
-  development: resolve(repoRoot, 'apps/server/src/dev.ts'),
-  production: resolve(repoRoot, 'apps/server/src/main.ts'),
-}
+/** The entries of the run's server bundle (e2e/support/server-bundle.ts): src/dev.ts, src/main.ts. */
+const entries = { development: 'dev.js', production: 'main.js' }
 
 export const JWT_SECRET = 'e2e-secret-that-is-at-least-32-characters-long'
 
@@ -24,7 +17,7 @@ export interface RunningServer {
 }
 
 /**
- * Starts the real server (`node --import tsx apps/server/src/dev.ts`, or `main.ts` for production mode) as a
+ * Starts the real server (apps/server/src/dev.ts, or main.ts for production mode, bundled once per run) as a
  * child process on a free port, with a fresh database and the test S3, serving the built web
  * app; so the page and the API share one origin, as in production.
  */
@@ -38,9 +31,8 @@ export async function startServer(
   let output = ''
   const server = await spawnService({
     name: 'the server (/healthz)',
-    // `node --import tsx`: one process, so stopping it stops the server (no tsx child left).
     command: process.execPath,
-    args: ['--import', tsxLoader, entries[mode]],
+    args: ['--enable-source-maps', join(inject('serverBundle'), entries[mode])],
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -61,7 +53,7 @@ export async function startServer(
       ...env,
     },
     ready: async () => (await fetch(`${baseUrl}/healthz`)).ok,
-    // A safety net: tsx compiles the server first, slow on a loaded machine.
+    // A safety net: a loaded machine starts it slowly.
     timeoutMs: 180_000,
     onOutput: (chunk) => {
       output = (output + chunk.toString()).slice(-20_000)

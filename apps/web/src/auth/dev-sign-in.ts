@@ -17,9 +17,12 @@ export async function devSignIn(userId: string): Promise<string> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ userId }),
   })
-  const body = (await res.json().catch(() => ({}))) as { token?: unknown; error?: unknown }
+  // An error is the one error body: `{ code, message, requestId, issues? }`.
+  const body = (await res.json().catch(() => ({}))) as { token?: unknown; message?: unknown }
   if (!res.ok || typeof body.token !== 'string') {
-    throw new Error(typeof body.error === 'string' ? body.error : `sign-in failed (${res.status})`)
+    throw new Error(
+      typeof body.message === 'string' ? body.message : `sign-in failed (${res.status})`,
+    )
   }
   return body.token
 }

@@ -8,6 +8,8 @@ import * as documentsOwnerUsage from './2026-11-29-0004-documents-owner-usage.ts
 import * as documentVideo from './2026-11-29-0005-document-video.ts'
 import * as documentsSearch from './2026-11-29-0006-documents-search.ts'
 import * as insertPendingWithinQuotas from './2026-12-07-0001-insert-pending-within-quotas.ts'
+import * as jobsNotify from './2026-12-07-0010-jobs-notify.ts'
+import * as uploadedQueuesCheck from './2026-12-07-0011-uploaded-queues-check.ts'
 
 /**
  * Every migration, by name (date-prefixed, applied in name order). Imported statically rather
@@ -23,4 +25,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29-0005-document-video': documentVideo,
   '2026-11-29-0006-documents-search': documentsSearch,
   '2026-12-07-0001-insert-pending-within-quotas': insertPendingWithinQuotas,
+  '2026-12-07-0010-jobs-notify': jobsNotify,
+  '2026-12-07-0011-uploaded-queues-check': uploadedQueuesCheck,
 }

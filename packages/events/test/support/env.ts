@@ -6,6 +6,8 @@ import type { Kysely } from 'kysely'
 
 export interface TestEnv {
   db: Kysely<Database>
+  /** The fresh database's URL (for a second pool: another process). */
+  databaseUrl: string
   storage: Storage
   log: Logger & { lines: { level: string; msg?: string; obj: object }[] }
   close(): Promise<void>
@@ -16,7 +18,8 @@ export async function testEnv(
   options: { s3?: S3Config; migrate?: boolean } = {},
 ): Promise<TestEnv> {
   const s3 = options.s3 ?? testServices().s3
-  const db = createDb({ url: await testDatabase() })
+  const databaseUrl = await testDatabase()
+  const db = createDb({ url: databaseUrl })
   if (options.migrate !== false) await migrateToLatest(db)
   const storage = createStorage(storageSettings(s3))
   const lines: { level: string; msg?: string; obj: object }[] = []
@@ -25,6 +28,7 @@ export async function testEnv(
   }
   return {
     db,
+    databaseUrl,
     storage,
     log: { info: at('info'), warn: at('warn'), error: at('error'), lines },
     async close() {

@@ -20,19 +20,22 @@ export class LockSession {
   ) {}
 
   /**
-   * `pg_try_advisory_lock`: resolves how to unlock `key` when this session now holds it,
-   * undefined when another session does.
+   * `pg_try_advisory_lock` (or `_shared`): resolves how to unlock `key` when this session now
+   * holds it, undefined when another session does (exclusively, or at all for an exclusive try).
    */
-  async tryLock(key: string): Promise<(() => Promise<void>) | undefined> {
+  async tryLock(key: string, shared = false): Promise<(() => Promise<void>) | undefined> {
+    const how = shared ? '_shared' : ''
     const session = await this.open()
-    const rows = await this.query(session, 'select pg_try_advisory_lock($1::bigint) as locked', [
-      key,
-    ])
+    const rows = await this.query(
+      session,
+      `select pg_try_advisory_lock${how}($1::bigint) as locked`,
+      [key],
+    )
     if ((rows[0] as { locked?: boolean } | undefined)?.locked !== true) return undefined
     // The lock lives and dies with this session: a lost one has nothing left to release.
     return async () => {
       if (this.session !== undefined && (await this.session.catch(() => undefined)) === session) {
-        await this.query(session, 'select pg_advisory_unlock($1::bigint)', [key])
+        await this.query(session, `select pg_advisory_unlock${how}($1::bigint)`, [key])
       }
     }
   }

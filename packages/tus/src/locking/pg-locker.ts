@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto'
 import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/utils'
 import { type Logger, silentLogger } from '@uplink/core'
+import { poolOf } from '@uplink/db'
 import { type Kysely, sql } from 'kysely'
 import { requestState, takeLockAhead } from '../protocol/request-state.ts'
+import { InstanceGuard } from './instance-guard.ts'
 import { LocalLocks, lockTimeout, waitUntil } from './local-locks.ts'
 import { LockSession } from './lock-session.ts'
 import { ReleaseChannel } from './release-channel.ts'
@@ -16,9 +18,13 @@ export interface PgLockerOptions {
   pollIntervalMs?: number
   /**
    * `advisory`: in-process lock plus a Postgres advisory lock (several server processes).
-   * `in-process`: one process only (PGlite). `auto` (default) picks in-process on PGlite.
+   * `single-instance`: in-process locks only, no Postgres round trip per request, for a
+   * deployment of one server process; proven at first use (see InstanceGuard): while another
+   * instance serves tus on the same database, the one started second answers 503.
+   * `in-process`: one process only (PGlite). `auto` (default) picks in-process on PGlite,
+   * advisory otherwise.
    */
-  mode?: 'auto' | 'advisory' | 'in-process'
+  mode?: LockMode
   /**
    * Postgres URL for a LISTEN connection: a request waiting for an upload locked by another
    * instance asks it to release (without it, the wait ends only at the holder's unlock or timeout).
@@ -28,6 +34,9 @@ export interface PgLockerOptions {
   /** Told how long each acquired lock was waited for, in seconds (metrics). */
   onLockWait?: ((seconds: number) => void) | undefined
 }
+
+export type LockMode = 'auto' | 'advisory' | 'single-instance' | 'in-process'
+type ResolvedMode = Exclude<LockMode, 'auto'>
 
 /** 64-bit advisory lock key for an upload id, namespaced so other advisory locks do not clash. */
 export function advisoryKey(id: string): string {
@@ -51,7 +60,9 @@ export class PgLocker implements Locker {
   readonly session: LockSession
   readonly channel: ReleaseChannel | undefined
   readonly onLockWait: ((seconds: number) => void) | undefined
-  private modeResolved: Promise<'advisory' | 'in-process'> | undefined
+  /** Holds the instances key: shared in advisory mode, exclusive in single-instance mode. */
+  readonly guard: InstanceGuard
+  private modeResolved: Promise<ResolvedMode> | undefined
 
   constructor(options: PgLockerOptions) {
     this.db = options.db
@@ -60,7 +71,11 @@ export class PgLocker implements Locker {
     this.log = options.log ?? silentLogger
     // Locks held on a lost session no longer keep other instances out: their PATCHes stop
     // (they answer the offset stored so far) and the client resumes under a new lock.
-    this.session = new LockSession(this.db, this.log, () => this.local.requestReleaseAll())
+    this.session = new LockSession(this.db, this.log, () => {
+      this.guard.lost()
+      this.local.requestReleaseAll()
+    })
+    this.guard = new InstanceGuard(this.session, options.mode === 'single-instance', this.log)
     this.onLockWait = options.onLockWait
     this.channel = options.connectionString
       ? new ReleaseChannel(
@@ -69,7 +84,12 @@ export class PgLocker implements Locker {
           this.log,
         )
       : undefined
-    if (options.mode && options.mode !== 'auto') this.modeResolved = Promise.resolve(options.mode)
+    if (options.mode && options.mode !== 'auto') {
+      // PGlite (no pool) is one process by construction.
+      const mode =
+        options.mode === 'single-instance' && !poolOf(this.db) ? 'in-process' : options.mode
+      this.modeResolved = Promise.resolve(mode)
+    }
   }
 
   /** Releases every advisory lock this process holds (shutdown). */
@@ -97,6 +117,7 @@ export class PgLocker implements Locker {
       await this.channel
         ?.listen()
         .catch((err: unknown) => this.log.warn({ err }, 'tus release channel down'))
+      await this.guard.ensure()
       return this.session.tryLock(advisoryKey(id))
     })
     // A failed attempt is taken again by lock(), which answers for it.
@@ -105,7 +126,7 @@ export class PgLocker implements Locker {
   }
 
   /** PGlite is one session inside this process: advisory locks would add nothing there. */
-  mode(): Promise<'advisory' | 'in-process'> {
+  mode(): Promise<ResolvedMode> {
     if (this.modeResolved) return this.modeResolved
     const resolving = sql<{ v: string }>`select version() as v`
       .execute(this.db)
@@ -143,7 +164,10 @@ class PgLock implements Lock {
       // the 201 names it: the in-process lock is enough.
       const made = requestState()?.made.has(this.id) ?? false
       const ahead = takeLockAhead(this.id)
-      if (!made && (await this.locker.mode()) === 'advisory') {
+      const mode = await this.locker.mode()
+      // The only instance: the in-process lock is the whole lock (once the guard proved it).
+      if (mode === 'single-instance') await this.locker.guard.ensure()
+      if (!made && mode === 'advisory') {
         const held = await ahead?.catch(() => undefined)
         this.releases.unshift(held ?? (await this.acquireAdvisory(signal, deadline)))
       }
@@ -177,6 +201,7 @@ class PgLock implements Lock {
     const { session, channel, pollMs, timeoutMs, log } = this.locker
     const key = advisoryKey(this.id)
     await channel?.listen().catch((err: unknown) => log.warn({ err }, 'tus release channel down'))
+    await this.locker.guard.ensure()
     let asked = 0
     for (;;) {
       if (signal.aborted) throw ERRORS.ABORTED

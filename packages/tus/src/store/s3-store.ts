@@ -9,9 +9,11 @@ import type {
 import { type MetadataValue, type Options, S3Store } from '@tus/s3-store'
 import { ERRORS, TUS_RESUMABLE, Upload } from '@tus/utils'
 import { normalizeContentType } from '@uplink/core'
+import type { LeanS3 } from '@uplink/storage'
 import type { DeclaredChecksum } from '../protocol/checksum.ts'
 import { declaredChecksum, requestState } from '../protocol/request-state.ts'
 import { FreshUploads } from './fresh-uploads.ts'
+import { hotPathS3 } from './hot-path-s3.ts'
 import { downloadIncompletePart } from './incomplete-part.ts'
 import type { PartLedger } from './part-ledger.ts'
 import { PartMemory } from './part-memory.ts'
@@ -59,6 +61,11 @@ export interface UplinkS3StoreOptions extends Options {
    * in-memory one). Every call the store and @tus/s3-store make is in StoreS3.
    */
   s3?: StoreS3 | undefined
+  /**
+   * The lean client for the store's hot calls (UploadPart, PutObject, HeadObject …); the rest
+   * go to the SDK client built from `s3ClientConfig`. Omitted: every call goes to the SDK.
+   */
+  lean?: LeanS3 | undefined
 }
 
 /**
@@ -83,16 +90,22 @@ export class UplinkS3Store extends S3Store {
   /** Created here, not read or written since (see getUpload). */
   private readonly fresh = new FreshUploads()
 
-  /** The store's own S3 client, for instrumentation (metrics middleware). */
+  /**
+   * The store's own S3 client, for instrumentation: a middleware added to its stack sees every
+   * call, the lean client's too.
+   */
   get s3Client(): S3Store['client'] {
     return this.client
   }
 
   constructor(options: UplinkS3StoreOptions) {
     const { tempDir, ledger, checksums, maxDeferredLength, allowDeferredLength, ...rest } = options
-    const { termination, partsPerUpload, partMemoryBytes, inspections, s3, ...storeOptions } = rest
+    const { termination, partsPerUpload, partMemoryBytes, inspections, s3, lean, ...storeOptions } =
+      rest
     super(storeOptions)
+    // StoreS3 is every call the store and @tus/s3-store make (the SDK type is what the base names).
     if (s3) this.client = s3 as S3
+    else if (lean) this.client = hotPathS3(this.client, lean) as unknown as S3
     this.temp = new StoreTempDir(tempDir)
     this.tempBase = this.temp.base
     this.tempDir = this.temp.path
