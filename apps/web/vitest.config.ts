@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config'
+import { SAFETY_MS } from './e2e/support/safety.ts'
 
 export default defineConfig({
   test: {
@@ -10,8 +11,12 @@ export default defineConfig({
     ],
     // Each browser test file starts its own server and Chromium: one at a time on 2 cores.
     fileParallelism: false,
-    // Safety nets only (see apps/server/vitest.config.ts).
-    testTimeout: 180_000,
-    hookTimeout: 240_000,
+    // Safety nets only (see apps/server/vitest.config.ts): browser tests wait on conditions,
+    // each for up to SAFETY_MS (e2e/support/safety.ts), so a test may take several of them.
+    testTimeout: 600_000,
+    hookTimeout: 300_000,
+    // expect.poll waits on a condition; its 1 s default ran out on a loaded machine (a search
+    // answered after its 300 ms pause, "Load more" in documents.test.ts).
+    expect: { poll: { timeout: SAFETY_MS } },
   },
 })

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { chooseFiles, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { throttleTus, useBrowser } from './support/harness.ts'
+import { SAFETY_MS } from './support/safety.ts'
 
 const h = useBrowser()
 const files = makeFiles()
@@ -19,7 +20,7 @@ describe('each file on its own', () => {
         async () =>
           (await client.documents.list.query()).items.find((d) => d.filename === 'report.pdf')
             ?.status,
-        { timeout: 15_000 },
+        { timeout: SAFETY_MS },
       )
       .toBe('uploaded')
     const video = (await client.documents.list.query()).items.find((d) => d.filename === 'clip.mp4')
@@ -52,16 +53,16 @@ describe('each file on its own', () => {
     await page.getByRole('button', { name: 'Upload 2 files' }).click()
     const client = await h.api('jack')
     await expect
-      .poll(async () => (await client.documents.list.query()).items.length, { timeout: 15_000 })
+      .poll(async () => (await client.documents.list.query()).items.length, { timeout: SAFETY_MS })
       .toBe(2)
     // The server makes the tus row on POST, but the page can DELETE the upload only once the
     // POST's answer (its URL) has arrived, i.e. when the first PATCH goes out.
-    await expect.poll(() => patching, { timeout: 15_000 }).toBe(true)
+    await expect.poll(() => patching, { timeout: SAFETY_MS }).toBe(true)
     await page.getByRole('button', { name: 'Cancel', exact: true }).first().click()
-    await expect.poll(() => deletes.sort(), { timeout: 10_000 }).toEqual(['document', 'tus'])
+    await expect.poll(() => deletes.sort(), { timeout: SAFETY_MS }).toEqual(['document', 'tus'])
     await expect
       .poll(async () => (await client.documents.list.query()).items.map((d) => d.status), {
-        timeout: 10_000,
+        timeout: SAFETY_MS,
       })
       .not.toContain('pending')
   })

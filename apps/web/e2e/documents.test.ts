@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { chooseFiles, documentRow, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { useBrowser } from './support/harness.ts'
+import { SAFETY_MS } from './support/safety.ts'
 
 const h = useBrowser({ UPLINK_RATE_LIMIT_UPLOADS: 'off', UPLINK_QUOTA_PENDING_UPLOADS: '1000' })
 const pdf = new TextEncoder().encode('%PDF-1.7\n%%EOF\n')
@@ -68,12 +69,13 @@ describe('My documents', () => {
     const { page } = h
     await signIn(page, h.server.baseUrl, 'pete')
     const card = documentRow(page, 'live.pdf')
-    await card.getByText('Uploading').waitFor()
+    // Pending, and no upload for it in this page: the card does not claim one is running.
+    await card.getByText('Upload not finished').waitFor()
     // Finished behind the page's back: the card must notice by itself.
     const put = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: pdf })
     expect(put.status).toBe(200)
     await (await h.api('pete')).uploads.confirm.mutate({ documentId: signed.documentId })
-    await card.getByText('Uploaded, being checked').waitFor({ timeout: 10_000 })
+    await card.getByText('Uploaded, being checked').waitFor({ timeout: SAFETY_MS })
 
     await card.getByRole('button', { name: 'Delete' }).click()
     expect(await card.getByText('Delete live.pdf for good?').count()).toBe(1)
@@ -95,7 +97,7 @@ describe('My documents', () => {
     await chooseFiles(page, [files.png.path, files.pdf.path])
     await page.getByRole('button', { name: 'Upload 2 files' }).click()
     const card = documentRow(page, 'photo.png')
-    await card.getByText('Uploaded, being checked').waitFor({ timeout: 30_000 })
+    await card.getByText('Uploaded, being checked').waitFor({ timeout: SAFETY_MS })
     // Fetched only for a card on screen (the list is below the uploader at 1280×800).
     await card.scrollIntoViewIfNeeded()
     const thumb = card.locator('.thumbnail img')

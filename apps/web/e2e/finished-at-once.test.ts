@@ -3,6 +3,7 @@ import { chooseFiles, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { useBrowser } from './support/harness.ts'
 import { holdTusPatches } from './support/hold.ts'
+import { SAFETY_MS } from './support/safety.ts'
 
 const h = useBrowser()
 const files = makeFiles()
@@ -14,12 +15,12 @@ describe('a batch with a long video', () => {
     const video = await holdTusPatches(page)
     await chooseFiles(page, [files.pdf.path, files.png.path, files.video.path])
     await page.getByRole('button', { name: 'Upload 3 files' }).click()
-    await expect.poll(video.held, { timeout: 30_000 }).toBeGreaterThan(0)
+    await expect.poll(video.held, { timeout: SAFETY_MS }).toBeGreaterThan(0)
 
     const tile = (name: string) => page.locator('.uppy-Dashboard-Item', { hasText: name })
     for (const name of ['report.pdf', 'photo.png']) {
       await expect
-        .poll(async () => (await tile(name).getAttribute('class')) ?? '', { timeout: 30_000 })
+        .poll(async () => (await tile(name).getAttribute('class')) ?? '', { timeout: SAFETY_MS })
         .toMatch(/\bis-complete\b/)
     }
     // The video is still held: the finished tiles did not wait for the batch.
@@ -33,7 +34,9 @@ describe('a batch with a long video', () => {
 
     video.release()
     await expect
-      .poll(async () => (await tile('clip.mp4').getAttribute('class')) ?? '', { timeout: 60_000 })
+      .poll(async () => (await tile('clip.mp4').getAttribute('class')) ?? '', {
+        timeout: SAFETY_MS,
+      })
       .toMatch(/\bis-complete\b/)
   })
 })

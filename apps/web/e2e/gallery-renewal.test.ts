@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { useBrowser } from './support/harness.ts'
+import { SAFETY_MS } from './support/safety.ts'
 import { uploadImage } from './support/seed.ts'
 
 // Cookies that live 4 s: the page renews them every second or so, well before they expire.
@@ -31,7 +32,7 @@ describe('gallery cookies', () => {
 
     // Past the first cookies' expiry (the server's clock is the rule), renewed meanwhile.
     await expect
-      .poll(() => (Date.now() > firstExpiry ? grants : 0), { timeout: 30_000 })
+      .poll(() => (Date.now() > firstExpiry ? grants : 0), { timeout: SAFETY_MS })
       .toBeGreaterThanOrEqual(3)
     // An image the page has not loaded yet (a new one, shown by asking the list again).
     await uploadImage(await h.api('ivy'), 'later.png', png)

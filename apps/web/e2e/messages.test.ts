@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { chooseFiles, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { useBrowser } from './support/harness.ts'
+import { SAFETY_MS } from './support/safety.ts'
 
 const h = useBrowser()
 const files = makeFiles()
@@ -55,7 +56,7 @@ describe('messages people understand', () => {
             .filter((d) => d.status === 'uploaded')
             .map((d) => `${d.filename}:${d.purpose}`)
             .sort(),
-        { timeout: 30_000 },
+        { timeout: SAFETY_MS },
       )
       .toEqual(['photo.png:document', 'scan.png:document'])
   })

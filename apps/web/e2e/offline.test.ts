@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { chooseFiles, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { throttleTus, useBrowser } from './support/harness.ts'
+import { SAFETY_MS } from './support/safety.ts'
 
 const h = useBrowser()
 const files = makeFiles()
@@ -20,7 +21,7 @@ describe('network loss', () => {
     })
     await chooseFiles(page, [files.video.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
-    await expect.poll(() => patched, { timeout: 20_000 }).toBeGreaterThanOrEqual(1)
+    await expect.poll(() => patched, { timeout: SAFETY_MS }).toBeGreaterThanOrEqual(1)
 
     const cdp = await h.context.newCDPSession(page)
     const network = (offline: boolean) =>
@@ -32,18 +33,18 @@ describe('network loss', () => {
       })
     await network(true)
     const status = page.getByRole('status').filter({ hasText: /offline/ })
-    await status.waitFor({ timeout: 5000 })
+    await status.waitFor({ timeout: SAFETY_MS })
     expect(await status.textContent()).toContain('will continue by themselves')
     // Longer than the first retries: the old client would have spent most of its attempts.
     await page.clock.fastForward(12_000)
     const patchedWhileOffline = patched
     await network(false)
-    await page.getByText('Back online').waitFor({ timeout: 5000 })
+    await page.getByText('Back online').waitFor({ timeout: SAFETY_MS })
 
     const client = await h.api('nina')
     await expect
       .poll(async () => (await client.documents.list.query()).items.map((d) => d.status), {
-        timeout: 40_000,
+        timeout: SAFETY_MS,
       })
       .toEqual(['uploaded'])
     expect(patched).toBeGreaterThan(patchedWhileOffline)
@@ -77,7 +78,7 @@ describe('network loss', () => {
     const client = await h.api('omar')
     await expect
       .poll(async () => (await client.documents.list.query()).items.map((d) => d.status), {
-        timeout: 30_000,
+        timeout: SAFETY_MS,
       })
       .toEqual(['uploaded'])
   })

@@ -7,6 +7,7 @@ import { chooseFiles, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { useBrowser } from './support/harness.ts'
 import { holdTusPatches } from './support/hold.ts'
+import { SAFETY_MS } from './support/safety.ts'
 import { overflows, smallTargets } from './support/targets.ts'
 
 const h = useBrowser()
@@ -51,11 +52,11 @@ describe('on a phone (390 px) and a desktop', () => {
     await page.getByRole('button', { name: 'Upload 1 file' }).waitFor()
     await checkBoth(page, 'one file chosen')
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
-    await expect.poll(held.held, { timeout: 30_000 }).toBeGreaterThan(0)
+    await expect.poll(held.held, { timeout: SAFETY_MS }).toBeGreaterThan(0)
     await page.getByRole('button', { name: /pause/i }).first().waitFor()
     await checkBoth(page, 'uploading')
     held.release()
-    await page.locator('.uppy-Dashboard-Item.is-complete').waitFor({ timeout: 60_000 })
+    await page.locator('.uppy-Dashboard-Item.is-complete').waitFor({ timeout: SAFETY_MS })
     await checkBoth(page, 'uploaded')
   })
 })

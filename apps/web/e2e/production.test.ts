@@ -59,10 +59,11 @@ describe('the production server', () => {
     }
     expect(await get('/healthz', html)).toMatchObject({ status: 200, body: '{"ok":true}' })
     // Neither UPLINK_METRICS_TOKEN nor UPLINK_METRICS_PORT: /metrics is a 404, and so is any
-    // unknown path under the server's prefixes, in the catalogue's JSON shape.
+    // unknown path under the server's prefixes, in the catalogue's JSON shape (or a 405).
     for (const path of ['/metrics', '/documents', '/documents/nope/deeper', '/cdn', '/api/nope']) {
       const res = await get(path, html)
-      expect(res.status, path).toBe(404)
+      // POST /documents is documented: a GET there is 405 method_not_allowed (with Allow).
+      expect(res.status, path).toBe(path === '/documents' ? 405 : 404)
       expect(res.type, path).toMatch(/^application\/json/)
       // /api/* is answered by the OpenAPI adapter, in its own JSON.
       if (path !== '/api/nope') expect(JSON.parse(res.body), path).toHaveProperty('requestId')

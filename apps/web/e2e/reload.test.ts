@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { chooseFiles, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { throttleTus, useBrowser } from './support/harness.ts'
+import { SAFETY_MS } from './support/safety.ts'
 
 const h = useBrowser()
 const files = makeFiles()
@@ -12,7 +13,7 @@ async function patchesDone(page: Page, atLeast: number) {
   page.on('requestfinished', (req) => {
     if (req.method() === 'PATCH') done++
   })
-  await expect.poll(() => done, { timeout: 20_000 }).toBeGreaterThanOrEqual(atLeast)
+  await expect.poll(() => done, { timeout: SAFETY_MS }).toBeGreaterThanOrEqual(atLeast)
 }
 
 /**
@@ -97,7 +98,7 @@ describe('leaving and coming back', () => {
     await expect
       .poll(
         async () => (await (await h.api('lena')).documents.list.query()).items.map((d) => d.status),
-        { timeout: 30_000 },
+        { timeout: SAFETY_MS },
       )
       .toEqual(['uploaded'])
     expect(requests[0]).toBe('HEAD')
@@ -149,7 +150,7 @@ describe('leaving and coming back', () => {
           (await client.documents.list.query()).items
             .filter((d) => d.status === 'uploaded')
             .map((d) => d.filename),
-        { timeout: 20_000 },
+        { timeout: SAFETY_MS },
       )
       .toEqual(['report.pdf'])
     // Sent once: every page copy of the uploader that restores the file would send it again.

@@ -5,6 +5,7 @@ import { axeProblems } from './support/axe.ts'
 import { chooseFiles, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { artifacts, useBrowser } from './support/harness.ts'
+import { SAFETY_MS } from './support/safety.ts'
 
 const h = useBrowser()
 const files = makeFiles()
@@ -59,12 +60,12 @@ describe('every screen, at 1280 and 390 px', () => {
     await checkScreen(page, 'files-chosen')
 
     await page.getByRole('button', { name: 'Upload 3 files' }).click()
-    await page.getByRole('listitem', { name: 'clip.mp4' }).waitFor({ timeout: 30_000 })
+    await page.getByRole('listitem', { name: 'clip.mp4' }).waitFor({ timeout: SAFETY_MS })
     await page
       .getByRole('listitem', { name: 'clip.mp4' })
       .getByText(/^Uploaded/)
       .waitFor({
-        timeout: 30_000,
+        timeout: SAFETY_MS,
       })
     await expect.poll(focused).not.toBe('')
     await checkScreen(page, 'uploaded')

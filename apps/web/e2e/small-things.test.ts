@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { makeFiles } from './support/files.ts'
 import { useBrowser } from './support/harness.ts'
+import { SAFETY_MS } from './support/safety.ts'
 import { uploadImage } from './support/seed.ts'
 
 const h = useBrowser({ UPLINK_RATE_LIMIT_UPLOADS: 'off' })
@@ -25,7 +26,7 @@ describe('small things a user meets', () => {
     await page.evaluate((t) => {
       window.location.hash = `token=${t}`
     }, token)
-    await page.getByText('Signed in as hana').waitFor({ timeout: 10_000 })
+    await page.getByText('Signed in as hana').waitFor({ timeout: SAFETY_MS })
     expect(loads).toBe(0)
     expect(page.url()).not.toContain('token=')
   })

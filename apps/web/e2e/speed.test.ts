@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { chooseFiles, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { throttleTus, useBrowser } from './support/harness.ts'
+import { SAFETY_MS } from './support/safety.ts'
 
 const h = useBrowser()
 const files = makeFiles()
@@ -25,7 +26,7 @@ describe('speed and time left', () => {
     }
     expect(await read()).toContain('—')
     await expect
-      .poll(read, { timeout: 20_000 })
+      .poll(read, { timeout: SAFETY_MS })
       .toMatch(/All files [\d.]+ MiB\/s · (about \d+ s|under a second) left/)
     const clip = stats.getByRole('listitem').filter({ hasText: 'clip.mp4' })
     expect(await clip.textContent()).toMatch(
@@ -33,7 +34,7 @@ describe('speed and time left', () => {
     )
     // Uppy's own estimate (which said "8–22 h" for a 40 s batch) is not shown beside ours.
     expect(await page.locator('.uppy-StatusBar-additionalInfo').count()).toBe(0)
-    await expect.poll(() => stats.count(), { timeout: 30_000 }).toBe(0)
+    await expect.poll(() => stats.count(), { timeout: SAFETY_MS }).toBe(0)
     for (const text of seen) expect(text).not.toMatch(/\d+ h|min/)
   })
 })

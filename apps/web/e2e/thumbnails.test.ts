@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { useBrowser } from './support/harness.ts'
+import { SAFETY_MS } from './support/safety.ts'
 import { uploadDocument, uploadImage } from './support/seed.ts'
 
 // The worker runs, so the seeded images become `ready` as in production.
@@ -42,7 +43,7 @@ describe('image thumbnails in My documents', () => {
       } while (cursor)
       return count
     }
-    await expect.poll(readyCount, { timeout: 60_000 }).toBe(120)
+    await expect.poll(readyCount, { timeout: SAFETY_MS }).toBe(120)
 
     // One image's bytes vanish from S3 (as after a botched restore): its thumbnail must fail.
     const broken = 'img-42.png'
@@ -92,7 +93,7 @@ describe('image thumbnails in My documents', () => {
     for (const name of imageNames) {
       await page.getByRole('listitem', { name }).scrollIntoViewIfNeeded()
       await expect
-        .poll(() => thumbState(name), { timeout: 20_000 })
+        .poll(() => thumbState(name), { timeout: SAFETY_MS })
         .toBe(name === broken ? 'placeholder' : 'loaded')
     }
     // The missing object was asked for twice (S3 answers 404: one GET per try), then given up.

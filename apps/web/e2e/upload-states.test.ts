@@ -4,6 +4,7 @@ import { chooseFiles, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { useBrowser } from './support/harness.ts'
 import { holdTusPatches } from './support/hold.ts'
+import { SAFETY_MS } from './support/safety.ts'
 
 const h = useBrowser()
 const TUS_CHUNK = 8 * 1024 * 1024
@@ -60,7 +61,7 @@ describe('an upload tells the truth at every moment', () => {
     const held = await holdTusPatches(page)
     await chooseFiles(page, [files.video.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
-    await expect.poll(held.held, { timeout: 30_000 }).toBeGreaterThan(0)
+    await expect.poll(held.held, { timeout: SAFETY_MS }).toBeGreaterThan(0)
     await speedLine(page).filter({ hasText: 'clip.mp4' }).waitFor()
 
     const cdp = await h.context.newCDPSession(page)
@@ -73,7 +74,9 @@ describe('an upload tells the truth at every moment', () => {
       })
     await network(true)
     const line = speedLine(page).filter({ hasText: 'clip.mp4' })
-    await line.filter({ hasText: /Paused at \d+ %: you are offline/ }).waitFor({ timeout: 10_000 })
+    await line
+      .filter({ hasText: /Paused at \d+ %: you are offline/ })
+      .waitFor({ timeout: SAFETY_MS })
     expect(await line.textContent()).not.toMatch(/\/s|left/)
     await bar(page).filter({ hasText: 'Paused: you are offline' }).waitFor()
     expect(await bar(page).textContent()).not.toMatch(/Uploading/)
@@ -83,7 +86,7 @@ describe('an upload tells the truth at every moment', () => {
     const client = await h.api('olga')
     await expect
       .poll(async () => (await client.documents.list.query()).items.map((d) => d.status), {
-        timeout: 60_000,
+        timeout: SAFETY_MS,
       })
       .toEqual(['uploaded'])
   })
@@ -95,11 +98,11 @@ describe('an upload tells the truth at every moment', () => {
     const server = await switchableServer(page)
     await chooseFiles(page, [files.video.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
-    await expect.poll(server.patches, { timeout: 30_000 }).toBeGreaterThan(0)
+    await expect.poll(server.patches, { timeout: SAFETY_MS }).toBeGreaterThan(0)
     server.stop()
 
     const banner = page.getByRole('status').filter({ hasText: 'The server is not answering' })
-    await banner.waitFor({ timeout: 20_000 })
+    await banner.waitFor({ timeout: SAFETY_MS })
     expect(await banner.textContent()).toMatch(/retrying (in [0-2] s|now)/)
     const line = speedLine(page).filter({ hasText: 'clip.mp4' })
     await line
@@ -111,24 +114,46 @@ describe('an upload tells the truth at every moment', () => {
     // With the page's clock stopped, a probe can only come from the button.
     // (A margin: the page's time moves on while this call travels, and the past is refused.)
     await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 5000)
-    const probe = page.waitForRequest('**/healthz', { timeout: 10_000 })
+    const probe = page.waitForRequest('**/healthz', { timeout: SAFETY_MS })
     await banner.getByRole('button', { name: 'Retry now' }).click()
     await probe
 
     // The server is back; 2 s of page time later the page knows it (probes back off to 2 s).
     server.start()
     await page.clock.runFor(2000)
-    await expect.poll(() => banner.count(), { timeout: 10_000 }).toBe(0)
+    await expect.poll(() => banner.count(), { timeout: SAFETY_MS }).toBe(0)
     await page.clock.resume()
     // The upload carries on: the next PATCH reaches the server (a loaded machine may take
     // minutes for the whole file, which other tests already prove).
-    await expect.poll(server.patches, { timeout: 60_000 }).toBeGreaterThan(1)
+    await expect.poll(server.patches, { timeout: SAFETY_MS }).toBeGreaterThan(1)
     await line.filter({ hasText: /Waiting for the server/ }).waitFor({ state: 'detached' })
   })
 
   it('says "Finishing" from the last byte until the server answers, with no speed', async () => {
     const { page } = h
+    await page.clock.install()
     await signIn(page, h.server.baseUrl, 'fred')
+    // /healthz answers at once until every byte is sent; then, as a busy server (completing
+    // and checking the upload) may, not at all. The page's own markers split the probes into
+    // before and after (requests reach the route in the order the page sent them).
+    let finishing = false
+    let probes = 0
+    await page.route('**/healthz**', async (route) => {
+      const url = route.request().url()
+      if (url.includes('marker-start')) finishing = true
+      else if (finishing && !url.includes('marker-end')) probes++
+      if (!finishing) return route.fulfill({ status: 200, body: 'ok' }).catch(() => {})
+      await route.abort('connectionrefused').catch(() => {})
+    })
+    const marker = (name: string) =>
+      page.evaluate(
+        (n) =>
+          fetch(`/healthz?${n}`).then(
+            () => {},
+            () => {},
+          ),
+        name,
+      )
     // The last PATCH is sent for real (so the browser counts every byte); its answer is held,
     // as while the server completes the S3 upload and checks it.
     const cdp = await h.context.newCDPSession(page)
@@ -152,12 +177,20 @@ describe('an upload tells the truth at every moment', () => {
     })
     await chooseFiles(page, [files.video.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
-    await expect.poll(() => lastHeld, { timeout: 60_000 }).toBe(true)
+    await expect.poll(() => lastHeld, { timeout: SAFETY_MS }).toBe(true)
     const line = speedLine(page).filter({ hasText: 'clip.mp4' })
-    await line.filter({ hasText: 'Finishing' }).waitFor({ timeout: 30_000 })
+    await line.filter({ hasText: 'Finishing' }).waitFor({ timeout: SAFETY_MS })
     expect(await line.textContent()).not.toMatch(/\/s|left/)
     await bar(page).filter({ hasText: 'Finishing' }).waitFor()
+    // A quiet line while finishing is no stall: no probe, so no "server down" and no restart
+    // that would cut the held last request short (the flake of an upload that completed while
+    // its last answer was held). 10 s of page time pass at once, between the two markers.
+    await marker('marker-start')
+    await page.clock.runFor(10_000)
+    await marker('marker-end')
+    expect(probes).toBe(0)
+    expect(await line.textContent()).toMatch(/Finishing/)
     release()
-    await expect.poll(() => speedLine(page).count(), { timeout: 30_000 }).toBe(0)
+    await expect.poll(() => speedLine(page).count(), { timeout: SAFETY_MS }).toBe(0)
   })
 })

@@ -7,6 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { chooseFiles, documentRow, launchChromium, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
+import { SAFETY_MS } from './support/safety.ts'
 import { type RunningServer, startServer } from './support/server.ts'
 
 const artifacts = join(dirname(fileURLToPath(import.meta.url)), 'artifacts')
@@ -75,7 +76,7 @@ async function startUpload(count: number) {
 async function expectUploaded(filename: string) {
   await documentRow(page, filename)
     .getByText(/^Uploaded/)
-    .waitFor({ timeout: 60_000 })
+    .waitFor({ timeout: SAFETY_MS })
 }
 
 async function downloadBytes(filename: string): Promise<Buffer> {

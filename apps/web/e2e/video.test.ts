@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { axeProblems } from './support/axe.ts'
 import { chooseFiles, documentRow, signIn } from './support/browser.ts'
 import { useBrowser } from './support/harness.ts'
+import { SAFETY_MS } from './support/safety.ts'
 
 // The worker runs (content checks, then ffprobe and the poster) on a real, playable video.
 const h = useBrowser({ UPLINK_WORKER: 'true' })
@@ -45,7 +46,7 @@ describe('videos in My documents', () => {
     await chooseFiles(page, [makeVideo()])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
     const card = documentRow(page, 'talk.webm')
-    await card.getByText('0:02 · 160×120').waitFor({ timeout: 45_000 })
+    await card.getByText('0:02 · 160×120').waitFor({ timeout: SAFETY_MS })
     await card.scrollIntoViewIfNeeded()
     const poster = card.getByRole('img', { name: 'Poster of talk.webm' })
     await expect.poll(() => poster.evaluate((e: HTMLImageElement) => e.naturalWidth)).toBe(160)
@@ -55,7 +56,7 @@ describe('videos in My documents', () => {
     const video = card.locator('video')
     expect(await video.getAttribute('src')).toMatch(/^\/documents\/[^/]+\/content$/)
     await expect
-      .poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 15_000 })
+      .poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: SAFETY_MS })
       .toBeGreaterThanOrEqual(1)
     expect(await video.evaluate((v: HTMLVideoElement) => v.duration)).toBeCloseTo(2, 0)
     // Seeking asks for a range: the cookie stands in for the bearer header.

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { chooseFiles, documentRow, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { useBrowser } from './support/harness.ts'
+import { SAFETY_MS } from './support/safety.ts'
 
 const h = useBrowser()
 const files = makeFiles()
@@ -34,6 +35,6 @@ describe('words users know', () => {
     expect(await tile.locator('.uppy-Dashboard-Item-statusSize').textContent()).toBe('30 MiB')
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
     const card = documentRow(page, 'clip.mp4')
-    await card.getByText(/^30 MiB · MP4 video ·/).waitFor({ timeout: 60_000 })
+    await card.getByText(/^30 MiB · MP4 video ·/).waitFor({ timeout: SAFETY_MS })
   })
 })

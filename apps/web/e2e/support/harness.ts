@@ -5,6 +5,7 @@ import type { AppRouter } from '@uplink/api'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
 import { launchChromium } from './browser.ts'
+import { SAFETY_MS } from './safety.ts'
 import { type RunningServer, startServer } from './server.ts'
 
 export const artifacts = join(dirname(fileURLToPath(import.meta.url)), '../artifacts')
@@ -41,6 +42,8 @@ export function useBrowser(env: Record<string, string> = {}) {
   })
   beforeEach(async () => {
     h.context = await h.browser.newContext({ viewport: { width: 1280, height: 800 } })
+    // Every Playwright wait (waitFor, events) gives up only after the shared safety net.
+    h.context.setDefaultTimeout(SAFETY_MS)
     h.page = await h.context.newPage()
     h.cspViolations = []
     consoleLines = []

@@ -1,11 +1,12 @@
 import { type DocumentView, formatBytes } from '@uplink/core/browser'
-import { useState } from 'react'
+import { useState, useSyncExternalStore } from 'react'
 import { type ApiClient, errorMessage } from '../api/client.ts'
 import type { ContentSession } from '../auth/content-session.ts'
 import { statusText } from '../documents/status.ts'
 import { downloadDocument } from '../download/download-document.ts'
 import type { DownloadUrls } from '../download/download-urls.ts'
 import { VerifiedDigest } from '../integrity/verified-digest.tsx'
+import type { LiveUploads } from '../upload/live-uploads.ts'
 import { typeLabel } from '../upload/type-names.ts'
 import { hasThumbnail, Thumbnail } from './thumbnail.tsx'
 import { hasVideoPanel, VideoPanel } from './video-panel.tsx'
@@ -15,6 +16,8 @@ interface Props {
   doc: DocumentView
   urls: DownloadUrls
   session: ContentSession
+  /** This page's uploads: a pending document's status comes from its upload's state. */
+  live: LiveUploads
   onDeleted(): void
 }
 
@@ -24,7 +27,8 @@ const DOWNLOADABLE = new Set(['uploaded', 'ready'])
  * One document as a card: name, status in words, size, type, date; a thumbnail or a video's
  * poster, duration and player; download and (two-step) delete.
  */
-export function DocumentCard({ api, doc, urls, session, onDeleted }: Props) {
+export function DocumentCard({ api, doc, urls, session, live, onDeleted }: Props) {
+  const upload = useSyncExternalStore(live.subscribe, () => live.get(doc.id))
   const [busy, setBusy] = useState<'download' | 'delete'>()
   const [confirming, setConfirming] = useState(false)
   const [error, setError] = useState<string>()
@@ -45,7 +49,7 @@ export function DocumentCard({ api, doc, urls, session, onDeleted }: Props) {
   return (
     <li className="document" aria-label={doc.filename}>
       <div className="name">{doc.filename}</div>
-      <div className={`status status-${doc.status}`}>{statusText(doc)}</div>
+      <div className={`status status-${doc.status}`}>{statusText(doc, upload)}</div>
       {error && <div className="error">{error}</div>}
       <div className="meta">
         {formatBytes(doc.size)} · {typeLabel(doc.contentType, doc.filename)} ·{' '}

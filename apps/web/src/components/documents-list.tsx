@@ -1,5 +1,5 @@
 import { DOCUMENT_STATUSES } from '@uplink/core/browser'
-import { useEffect, useMemo, useRef, useState } from 'react'
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react'
 import type { ApiClient } from '../api/client.ts'
 import type { ContentSession } from '../auth/content-session.ts'
 import {
@@ -13,6 +13,7 @@ import { useDocuments } from '../documents/use-documents.ts'
 import { DownloadUrls } from '../download/download-urls.ts'
 import { useGalleryAccess } from '../gallery/use-gallery-access.ts'
 import { useGalleryAvailable } from '../gallery/use-gallery-available.ts'
+import type { LiveUploads } from '../upload/live-uploads.ts'
 import { DocumentCard } from './document-card.tsx'
 import { Gallery } from './gallery.tsx'
 
@@ -22,6 +23,8 @@ interface Props {
   version: number
   /** The content cookie for the video player. */
   contentSession: ContentSession
+  /** This page's uploads, by document. */
+  live: LiveUploads
 }
 
 const FILTERABLE = DOCUMENT_STATUSES.filter(
@@ -35,7 +38,7 @@ const SEARCH_DELAY_MS = 300
  * by status and sort (done by the server, so every document is reachable), download and delete;
  * shown as a list or as a gallery of the images (loaded through the CDN's cookies).
  */
-export default function DocumentsList({ api, version, contentSession }: Props) {
+export default function DocumentsList({ api, version, contentSession, live }: Props) {
   const urls = useMemo(() => new DownloadUrls(api), [api])
   const [view, setView] = useState<'list' | 'gallery'>('list')
   // The cookies are asked for the first time the gallery opens, then kept fresh.
@@ -53,11 +56,19 @@ export default function DocumentsList({ api, version, contentSession }: Props) {
     )
     return () => clearTimeout(timer)
   }, [query, asked.search])
-  const { docs, answered, error, hasMore, loadingMore, loadMore, remove } = useDocuments(
+  const { docs, answered, error, hasMore, loadingMore, loadMore, remove, reload } = useDocuments(
     api,
     version,
     asked,
   )
+  // An upload just made its document: show its card now, saying what its tile says.
+  const uploading = useSyncExternalStore(live.subscribe, live.ids)
+  const known = useRef(docs)
+  known.current = docs
+  useEffect(() => {
+    const ids = uploading ? uploading.split(',') : []
+    if (ids.some((id) => !known.current?.some((d) => d.id === id))) void reload()
+  }, [uploading, reload])
   const heading = useRef<HTMLHeadingElement>(null)
   const shown = useMemo(() => (docs ? viewDocuments(docs, answered) : []), [docs, answered])
   const loaded = docs?.filter((d) => d.status !== 'deleted').length ?? 0
@@ -149,6 +160,7 @@ export default function DocumentsList({ api, version, contentSession }: Props) {
                   doc={doc}
                   urls={urls}
                   session={contentSession}
+                  live={live}
                   onDeleted={() => {
                     urls.forget(doc.id)
                     remove(doc.id)

@@ -2,6 +2,7 @@ import type { Body, Uppy } from '@uppy/core'
 import { useUppyState } from '@uppy/react'
 import Dashboard from '@uppy/react/dashboard'
 import { type ReactNode, useEffect, useMemo, useRef } from 'react'
+import type { LiveUploads } from '../upload/live-uploads.ts'
 import { ghostFiles, ghostPrompt } from '../upload/restore.ts'
 import type { ServerWatch } from '../upload/server-watch.ts'
 import type { UplinkMeta } from '../upload/uplink-meta.ts'
@@ -19,14 +20,17 @@ interface Props {
   uppy: Uppy<UplinkMeta, Body>
   /** Whether the server answers; drives "waiting for the server". */
   watch: ServerWatch
+  /** Receives every file's state, for the documents' cards. */
+  live: LiveUploads
   rejections: Rejection[]
   onDismiss(id: number): void
 }
 
 /** Drag and drop, per-file and total progress, pause/resume/cancel/retry (Uppy Dashboard). */
-export function UploadPanel({ children, uppy, watch, rejections, onDismiss }: Props) {
+export function UploadPanel({ children, uppy, watch, live, rejections, onDismiss }: Props) {
   const ghosts = ghostFiles(useUppyState(uppy, (state) => state.files))
   const states = useUploadStates(uppy, watch)
+  useEffect(() => live.publish(states), [live, states])
   // The Dashboard's bar says what the state model says ("Paused: you are offline"), never
   // "Uploading" while nothing moves. One object per word: a new one re-renders the Dashboard.
   const word = batchWord(states.map((s) => s.state))

@@ -3,6 +3,7 @@ import type { Body, Uppy } from '@uppy/core'
 import { useEffect, useRef, useState } from 'react'
 import type { ApiClient } from '../api/client.ts'
 import { createUppy } from '../upload/create-uppy.ts'
+import type { LiveUploads } from '../upload/live-uploads.ts'
 import { warnBeforeLeaving } from '../upload/restore.ts'
 import { probeHealthz, ServerWatch } from '../upload/server-watch.ts'
 import type { UplinkMeta } from '../upload/uplink-meta.ts'
@@ -16,6 +17,8 @@ interface Props {
   token: string
   userId: string
   policies: Policies
+  /** Where the uploads' states are published for the documents' cards. */
+  live: LiveUploads
   /** A file's document is now `uploaded`. */
   onUploaded(): void
 }
@@ -29,7 +32,7 @@ export interface Rejection {
 type PageUppy = Uppy<UplinkMeta, Body>
 
 /** The upload section: purpose chooser, Uppy Dashboard, refusals. Loaded as its own chunk. */
-export default function Uploader({ api, token, userId, policies, onUploaded }: Props) {
+export default function Uploader({ api, token, userId, policies, live, onUploaded }: Props) {
   const [rejections, setRejections] = useState<Rejection[]>([])
   const [purpose, setPurpose] = useState<string>()
   const current = useRef({ policies, purpose, onUploaded })
@@ -81,6 +84,7 @@ export default function Uploader({ api, token, userId, policies, onUploaded }: P
     <UploadPanel
       uppy={uppy}
       watch={watch}
+      live={live}
       rejections={rejections}
       onDismiss={(id) => setRejections((list) => list.filter((r) => r.id !== id))}
     >

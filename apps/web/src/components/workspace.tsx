@@ -4,6 +4,7 @@ import { createApiClient } from '../api/client.ts'
 import { loadPolicies } from '../api/policies.ts'
 import { ContentSession } from '../auth/content-session.ts'
 import { tokenSubject } from '../auth/token-store.ts'
+import { LiveUploads } from '../upload/live-uploads.ts'
 
 // Two chunks: the page shows its frame at once, Uppy and the list arrive in parallel.
 const Uploader = lazy(() => import('./uploader.tsx'))
@@ -26,6 +27,7 @@ export function Workspace({ token, onSignOut }: Props) {
     // Opened now, so Play starts at once; Play asks again if this failed.
     contentSession.ready().catch(() => {})
   }, [contentSession])
+  const live = useMemo(() => new LiveUploads(), [])
   const [policies, setPolicies] = useState<Policies>(defaultPolicies)
   const [listVersion, setListVersion] = useState(0)
   useEffect(() => {
@@ -48,11 +50,17 @@ export function Workspace({ token, onSignOut }: Props) {
             token={token}
             userId={userId}
             policies={policies}
+            live={live}
             onUploaded={() => setListVersion((v) => v + 1)}
           />
         </Suspense>
         <Suspense fallback={<p>Loading your documents…</p>}>
-          <DocumentsList api={api} version={listVersion} contentSession={contentSession} />
+          <DocumentsList
+            api={api}
+            version={listVersion}
+            contentSession={contentSession}
+            live={live}
+          />
         </Suspense>
       </main>
     </div>

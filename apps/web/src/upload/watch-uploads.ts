@@ -21,8 +21,15 @@ export function fileFacts(file: UplinkFile): FileFacts {
   }
 }
 
-const isMoving = (f: UplinkFile) =>
-  Boolean(f.progress.uploadStarted) && !f.progress.uploadComplete && !f.error && !f.isPaused
+/**
+ * Still sending bytes. A file whose every byte is sent is finishing: its answer waits on the
+ * server's work (completing the S3 upload, checking it), so a quiet line is no stall there, and
+ * a probe that a busy server answers late must not restart (and so cut short) its last request.
+ */
+const isMoving = (f: UplinkFile) => {
+  const { sent, total, started, complete, paused, error } = fileFacts(f)
+  return started && !complete && !error && !paused && (total <= 0 || sent < total)
+}
 
 /**
  * Connects the uploads to the server watch: a stall or a failed request while online makes it

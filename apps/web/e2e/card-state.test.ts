@@ -1,0 +1,49 @@
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { chooseFiles, documentRow, signIn } from './support/browser.ts'
+import { makeFiles } from './support/files.ts'
+import { useBrowser } from './support/harness.ts'
+import { holdTusPatches } from './support/hold.ts'
+import { SAFETY_MS } from './support/safety.ts'
+
+const h = useBrowser()
+const files = makeFiles()
+
+const speedLine = (page: Page) =>
+  page.getByRole('list', { name: 'Upload speed and time left' }).getByRole('listitem')
+
+describe("a pending document's card", () => {
+  it('says what its upload says (the one state model), from the moment the upload makes it', async () => {
+    const { page } = h
+    await signIn(page, h.server.baseUrl, 'carla')
+    const held = await holdTusPatches(page)
+    await chooseFiles(page, [files.video.path])
+    await page.getByRole('button', { name: 'Upload 1 file' }).click()
+    await expect.poll(held.held, { timeout: SAFETY_MS }).toBeGreaterThan(0)
+
+    // The upload made its document: the card is there at once, worded as the upload's line.
+    const status = documentRow(page, 'clip.mp4').locator('.status')
+    await status.filter({ hasText: /^Uploading: \d+ %$/ }).waitFor({ timeout: SAFETY_MS })
+
+    const cdp = await h.context.newCDPSession(page)
+    const network = (offline: boolean) =>
+      cdp.send('Network.emulateNetworkConditions', {
+        offline,
+        latency: 0,
+        downloadThroughput: -1,
+        uploadThroughput: -1,
+      })
+    await network(true)
+    const line = speedLine(page).filter({ hasText: 'clip.mp4' })
+    await line
+      .filter({ hasText: /Paused at \d+ %: you are offline/ })
+      .waitFor({ timeout: SAFETY_MS })
+    await status.filter({ hasText: /^Paused at \d+ %: you are offline$/ }).waitFor()
+
+    await network(false)
+    held.release()
+    await status
+      .filter({ hasText: /^(Uploaded, being checked|Ready)$/ })
+      .waitFor({ timeout: SAFETY_MS })
+  })
+})
