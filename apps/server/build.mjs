@@ -1,11 +1,12 @@
 // Bundles the production server (dist/main.js) and each CLI (dist/worker.js, cleanup.js,
 // reconcile.js, token.js, migrate.js), so a production install (`pnpm deploy --prod`) runs them
 // with node alone. Workspace packages ship TypeScript source, so they are compiled in; shared
-// code goes to chunks beside them. PGlite loads its wasm from its own folder, so it stays out.
+// code goes to chunks beside them.
 import { cpSync, mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { build } from 'esbuild'
+import { serverBundleOptions } from './bundle-options.mjs'
 
 await build({
   entryPoints: {
@@ -17,18 +18,7 @@ await build({
     migrate: 'src/cli/migrate.ts',
   },
   outdir: 'dist',
-  bundle: true,
-  splitting: true,
-  platform: 'node',
-  target: 'node22.12',
-  format: 'esm',
-  sourcemap: true,
-  external: ['@electric-sql/pglite', 'pg-native'],
-  // Some CommonJS dependencies call require(); give the ESM bundle one.
-  banner: {
-    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-  },
-  logLevel: 'warning',
+  ...serverBundleOptions,
 })
 
 // The /api/docs viewer's files, beside the bundle (src/routes/api-docs.ts looks there first).
