@@ -22,15 +22,17 @@ function makeVideo(name: string): { path: string; sha256: string } {
 }
 
 describe('a document rejected after its bytes arrived', () => {
-  it('fails its tile with the reason its card gives, instead of showing it done', async () => {
+  it('fails its tile with the reason its card gives, instead of showing it done; Retry sends it anew', async () => {
     const { page } = h
     const video = makeVideo('lying.webm')
     const wrong = createHash('sha256').update('other bytes').digest('base64')
     await signIn(page, h.server.baseUrl, 'lena')
     // The creation request declares another file's digest (as a lying or broken client would).
+    let creations = 0
     await page.route('**/files', async (route) => {
       const req = route.request()
       if (req.method() !== 'POST') return route.continue()
+      creations++
       const meta = (await req.headerValue('upload-metadata')) ?? ''
       const lied = meta.replace(/sha256 [^,]+/, `sha256 ${Buffer.from(wrong).toString('base64')}`)
       await route.continue({ headers: { ...req.headers(), 'upload-metadata': lied } })
@@ -53,5 +55,18 @@ describe('a document rejected after its bytes arrived', () => {
     )
     // The batch's bar does not claim the upload is complete either.
     await page.locator('.uppy-StatusBar.is-error').waitFor({ timeout: SAFETY_MS })
+
+    // Retry sends the file again as a new upload (resuming would only find the rejected one).
+    await tile.getByRole('button', { name: 'Retry upload' }).click()
+    const api = await h.api('lena')
+    await expect
+      .poll(async () => (await api.documents.list.query()).items.map((d) => d.status), {
+        timeout: SAFETY_MS,
+      })
+      .toEqual(['rejected', 'rejected'])
+    expect(creations).toBe(2)
+    await expect
+      .poll(async () => (await tile.getAttribute('class')) ?? '', { timeout: SAFETY_MS })
+      .toMatch(/\bis-error\b/)
   })
 })

@@ -5,7 +5,7 @@ import { failRejectedUploads } from './fail-rejected.ts'
 import { LiveUploads } from './live-uploads.ts'
 import type { UplinkMeta } from './uplink-meta.ts'
 import { uploadState } from './upload-state.ts'
-import { fileFacts } from './watch-uploads.ts'
+import { fileFacts, restartHeldUploads } from './watch-uploads.ts'
 
 const docId = '0b6c1e52-54d7-4c39-9c55-3a3e8a1c7d01'
 const reason = 'the stored bytes have SHA-256 AAA but the client declared BBB'
@@ -45,6 +45,26 @@ describe('a document rejected after its upload finished', () => {
     live.learn([{ id: docId, status: 'rejected', rejectionReason: reason }])
     expect(stateOf(uppy, id)).toEqual({ kind: 'failed', reason })
     expect(uppy.getState().error).toContain(reason)
+    // Not restarted by itself when the server comes back: only the user retries it.
+    restartHeldUploads(uppy)
+    expect(stateOf(uppy, id)).toEqual({ kind: 'failed', reason })
+    // Retry starts a new document: nothing of the rejected one is left to resume.
+    expect(uppy.getFile(id).meta.documentId).toBeUndefined()
+    expect(uppy.getFile(id).progress).toMatchObject({ uploadComplete: false, bytesUploaded: 0 })
+  })
+
+  it('forgets a tus upload’s URL, so Retry creates a new upload', () => {
+    const { uppy, id } = finishedUpload()
+    const { documentId: _, ...meta } = uppy.getFile(id).meta
+    uppy.setFileState(id, {
+      meta: meta as UplinkMeta,
+      tus: { uploadUrl: `http://page/files/olga/video/${docId}` },
+    })
+    const live = new LiveUploads()
+    live.learn([{ id: docId, status: 'rejected', rejectionReason: reason }])
+    failRejectedUploads(uppy, live)
+    expect(stateOf(uppy, id)).toEqual({ kind: 'failed', reason })
+    expect(uppy.getFile(id).tus?.uploadUrl).toBeNull()
   })
 
   it('fails an upload whose document was already known rejected when it is watched', () => {
