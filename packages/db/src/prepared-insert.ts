@@ -25,7 +25,10 @@ const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}
 const COLUMN_LIST = COLUMNS.map(snake).join(', ')
 const texts = new Map<number, string>()
 
-/** `INSERT … VALUES ($1…$12), ($13…) RETURNING *` for `rows` rows, built once per count. */
+/**
+ * `INSERT … VALUES ($1…$12), ($13…) RETURNING id, created_at, updated_at` for `rows` rows, built
+ * once per count. Only what Postgres decides comes back; the rest of the row is what was sent.
+ */
 function statementText(rows: number): string {
   let text = texts.get(rows)
   if (text) return text
@@ -33,7 +36,7 @@ function statementText(rows: number): string {
     { length: rows },
     (_, r) => `(${COLUMNS.map((_, c) => `$${r * COLUMNS.length + c + 1}`).join(', ')})`,
   )
-  text = `insert into documents (${COLUMN_LIST}) values ${tuples.join(', ')} returning *`
+  text = `insert into documents (${COLUMN_LIST}) values ${tuples.join(', ')} returning id, created_at, updated_at`
   if (rows <= MAX_PREPARED_ROWS) texts.set(rows, text)
   return text
 }
@@ -50,8 +53,9 @@ export function fitsPreparedInsert(rows: readonly NewDocument[]): boolean {
 
 /**
  * Inserts pending rows with one statement that Postgres parses and plans once per connection
- * (pg's named statements), not once per call as Kysely's unnamed ones: the same SQL, values and
- * type parsers, and the rows mapped to camelCase as Kysely's CamelCasePlugin does.
+ * (pg's named statements), not once per call as Kysely's unnamed ones. Each row comes back as
+ * the Document a read would give: the values sent, the column defaults (null) and the
+ * timestamps Postgres set (`packages/db/test/insert-batcher.int.test.ts` compares them).
  */
 export async function preparedInsert(
   pool: pg.Pool,
@@ -62,28 +66,47 @@ export async function preparedInsert(
     const r = row as Record<string, unknown>
     for (const key of COLUMNS) values.push(r[key] ?? null)
   }
-  const result = await pool.query({
+  const result = await pool.query<Stored>({
     ...(rows.length <= MAX_PREPARED_ROWS ? { name: `uplink_insert_documents_${rows.length}` } : {}),
     text: statementText(rows.length),
     values,
   })
-  return result.rows.map(toCamelCase) as Document[]
+  const sent = new Map(rows.map((row) => [row.id as string, row]))
+  return result.rows.map((stored) => toDocument(sent.get(stored.id)!, stored))
 }
 
-const camelKeys = new Map<string, string>()
-
-/** `owner_id` → `ownerId`, `declared_sha256` → `declaredSha256` (CamelCasePlugin's rule). */
-function camel(key: string): string {
-  let out = camelKeys.get(key)
-  if (out === undefined) {
-    out = key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
-    camelKeys.set(key, out)
-  }
-  return out
+interface Stored {
+  id: string
+  created_at: Date
+  updated_at: Date
 }
 
-function toCamelCase(row: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const key in row) out[camel(key)] = row[key]
-  return out
+function toDocument(row: NewDocument, stored: Stored): Document {
+  return {
+    id: stored.id,
+    ownerId: row.ownerId,
+    purpose: row.purpose,
+    objectKey: row.objectKey,
+    filename: row.filename,
+    contentType: row.contentType,
+    sizeBytes: row.sizeBytes,
+    status: row.status,
+    method: row.method,
+    uploadRef: row.uploadRef ?? null,
+    rejectionReason: null,
+    createdAt: stored.created_at,
+    updatedAt: stored.updated_at,
+    confirmedAt: null,
+    expiresAt: row.expiresAt ?? null,
+    sha256: null,
+    scanNote: null,
+    declaredSha256: row.declaredSha256 ?? null,
+    videoDurationSeconds: null,
+    videoWidth: null,
+    videoHeight: null,
+    videoCodec: null,
+    videoAudioCodec: null,
+    videoBitrate: null,
+    posterKey: null,
+  } satisfies Document
 }
