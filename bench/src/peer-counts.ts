@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { createUplinkClient } from '@uplink/client'
@@ -7,7 +6,7 @@ import { type S3Counts, startCountingProxy } from './counting-proxy.ts'
 import { startPeerTusd, type TusSide, tusSides } from './peer.ts'
 import { type PgCounts, startPgCounter } from './pg-counter.ts'
 import { cpuSeconds } from './sampler.ts'
-import { makeSourceFile } from './source-file.ts'
+import { makeVideoFile, SMALL_DOCUMENT_METADATA, smallDocument } from './source-file.ts'
 import { type Stack, startServer } from './stack.ts'
 import { MiB, round } from './stats.ts'
 import { tusUploadTo, type UploadSettings } from './uploaders.ts'
@@ -75,8 +74,9 @@ export async function countWork(
     tusd = await startPeerTusd(stack, o, { ...s3, endpoint: tusdS3.endpoint })
     const counted = { ...stack, baseUrl: started.baseUrl, serverPid: started.server.child.pid! }
     const sides = await tusSides(counted, tusd)
-    const small = randomBytes(o.smallSize)
-    const large = await makeSourceFile(work, o.largeSize)
+    // Bytes of the declared type, so each content check takes its normal path (read back, hashed).
+    const small = smallDocument(o.smallSize)
+    const { path: large } = await makeVideoFile(work, o.largeSize)
     const smallName = `${round(o.smallSize / MiB, 2)} MiB`
     const largeName = `${round(o.largeSize / MiB)} MiB`
     const tus =
@@ -84,18 +84,24 @@ export async function countWork(
         body: () => Buffer | ReturnType<typeof createReadStream>,
         size: number,
         chunkSize?: number,
+        metadata?: Record<string, string>,
       ) =>
       (side: TusSide) =>
         tusUploadTo(side.endpoint, body(), size, {
           headers: side.headers,
           ...(chunkSize ? { chunkSize } : {}),
+          ...(metadata ? { metadata } : {}),
         })
     const client = createUplinkClient({
       url: started.baseUrl,
       token: await stack.token('bench-peer-put'),
     })
     const kinds: { kind: string; sides: TusSide[]; run: (side: TusSide) => Promise<unknown> }[] = [
-      { kind: `tus ${smallName}, one PATCH`, sides, run: tus(() => small, o.smallSize) },
+      {
+        kind: `tus ${smallName}, one PATCH`,
+        sides,
+        run: tus(() => small, o.smallSize, undefined, SMALL_DOCUMENT_METADATA),
+      },
       {
         kind: `tus ${largeName}, one PATCH`,
         sides,

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { type RunningTusd, type S3Config, startTusd } from '@uplink/launchers'
 import pg from 'pg'
 import { cpuSeconds } from './sampler.ts'
-import { makeSourceFile } from './source-file.ts'
+import { makeVideoFile, SMALL_DOCUMENT_METADATA, smallDocument } from './source-file.ts'
 import type { Stack } from './stack.ts'
 import { MiB, mbPerSecond, median, percentile, round } from './stats.ts'
 import { directMultipart, tusUploadTo, type UploadSettings } from './uploaders.ts'
@@ -91,18 +90,24 @@ export async function runPeer(
 ): Promise<PeerResult> {
   const sides = await tusSides(stack, tusd, baseline)
   const names = sides.map((s) => s.name)
-  const file = await makeSourceFile(scratch, o.size)
-  const small = randomBytes(o.smallSize)
+  // Bytes of the declared type: the content check then reads each object back and hashes it,
+  // its normal path, instead of rejecting at the sniff.
+  const { path: file } = await makeVideoFile(scratch, o.size)
+  const small = smallDocument(o.smallSize)
   const upload = (
     side: TusSide,
     body: () => Parameters<typeof tusUploadTo>[1],
     size: number,
     chunkSize?: number,
+    metadata?: Record<string, string>,
   ) =>
     tusUploadTo(side.endpoint, body(), size, {
       headers: side.headers,
       ...(chunkSize ? { chunkSize } : {}),
+      ...(metadata ? { metadata } : {}),
     })
+  const uploadSmall = (side: TusSide) =>
+    upload(side, () => small, o.smallSize, undefined, SMALL_DOCUMENT_METADATA)
   const big = (chunkSize?: number) => (side: TusSide) =>
     upload(side, () => createReadStream(file), o.size, chunkSize)
   const checks = new pg.Client({ connectionString: stack.databaseUrl })
@@ -182,7 +187,7 @@ export async function runPeer(
   // A server in service is warm: Node compiles its hot paths while it runs, Go did so ahead of
   // time. One unrecorded batch of small uploads per side, so round 1 measures no compiler.
   for (const side of sides) {
-    await pool(o.smallUploads, o.smallConcurrency, () => upload(side, () => small, o.smallSize))
+    await pool(o.smallUploads, o.smallConcurrency, () => uploadSmall(side))
   }
   await drained()
   await stack.emptyBucket()
@@ -230,9 +235,7 @@ export async function runPeer(
     })
     await each(many, async (side) => {
       const ms = await withCpu(manyCpu, side, o.smallUploads, () =>
-        timedMs(() =>
-          pool(o.smallUploads, o.smallConcurrency, () => upload(side, () => small, o.smallSize)),
-        ),
+        timedMs(() => pool(o.smallUploads, o.smallConcurrency, () => uploadSmall(side))),
       )
       return [o.smallUploads / (ms / 1000)]
     })
@@ -240,7 +243,7 @@ export async function runPeer(
       const samples: number[] = []
       for (let i = 0; i < o.sequentialUploads; i++) {
         const started = performance.now()
-        await upload(side, () => small, o.smallSize)
+        await uploadSmall(side)
         samples.push(performance.now() - started)
       }
       await drained()

@@ -40,6 +40,25 @@ describe('frontendParser', () => {
     for (const byte of all) parse(Buffer.from([byte]))
     expect(labels).toEqual(['begin', 'update documents'])
   })
+
+  it('labels the Sync of a named statement bound again without a Parse by that statement', () => {
+    const labels: string[] = []
+    const parse = frontendParser((l) => labels.push(l))
+    const bind = (statement: string) =>
+      message('B', Buffer.concat([cstr(''), cstr(statement), Buffer.alloc(6)]))
+    parse(startup())
+    parse(
+      message(
+        'P',
+        Buffer.concat([cstr('ins'), cstr('insert into documents (a)'), Buffer.alloc(2)]),
+      ),
+    )
+    parse(Buffer.concat([bind('ins'), message('S', Buffer.alloc(0))]))
+    parse(message('P', Buffer.concat([cstr(''), cstr('select 1 from jobs'), Buffer.alloc(2)])))
+    parse(Buffer.concat([bind(''), message('S', Buffer.alloc(0))]))
+    parse(Buffer.concat([bind('ins'), message('S', Buffer.alloc(0))]))
+    expect(labels).toEqual(['insert into documents', 'select from jobs', 'insert into documents'])
+  })
 })
 
 describe('statementLabel', () => {

@@ -39,7 +39,8 @@ export function frontendParser(count: (label: string) => void): (chunk: Buffer) 
   let buffered: Buffer = Buffer.alloc(0)
   let startup = true
   let lastParse = 'unknown'
-  // pg names no prepared statements unless asked: a Parse precedes each Sync.
+  // A named (prepared) statement is parsed once per connection; its later Binds name it.
+  const named = new Map<string, string>()
   return (chunk) => {
     buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk
     for (;;) {
@@ -57,8 +58,15 @@ export function frontendParser(count: (label: string) => void): (chunk: Buffer) 
       if (buffered.length < 1 + length) return
       const body = buffered.subarray(5, 1 + length)
       if (type === 'Q') count(statementLabel(cString(body, 0)))
-      else if (type === 'P') lastParse = statementLabel(cString(body, body.indexOf(0) + 1))
-      else if (type === 'S') count(lastParse)
+      else if (type === 'P') {
+        lastParse = statementLabel(cString(body, body.indexOf(0) + 1))
+        const name = cString(body, 0)
+        if (name) named.set(name, lastParse)
+      } else if (type === 'B') {
+        // Bind: portal name, then statement name ('' is the unnamed one just parsed).
+        const statement = cString(body, body.indexOf(0) + 1)
+        if (statement) lastParse = named.get(statement) ?? lastParse
+      } else if (type === 'S') count(lastParse)
       buffered = buffered.subarray(1 + length)
     }
   }

@@ -16,6 +16,23 @@ const MP4_FTYP = Buffer.from([
   ...Buffer.from('isommp41', 'latin1'),
 ])
 
+/** tus metadata of the small uploads: a PDF for purpose `document`, as most small files are. */
+export const SMALL_DOCUMENT_METADATA = {
+  filename: 'bench.pdf',
+  filetype: 'application/pdf',
+  purpose: 'document',
+} as const
+
+/**
+ * `size` random bytes behind a PDF header, so the content check accepts them and takes its
+ * normal path (the whole object read back and hashed) rather than rejecting at the sniff.
+ */
+export function smallDocument(size: number): Buffer {
+  const bytes = randomBytes(size)
+  Buffer.from('%PDF-1.7\n%', 'latin1').copy(bytes)
+  return bytes
+}
+
 /** Writes a file of `size` bytes of incompressible data (a random 16 MiB block, repeated). */
 export async function makeSourceFile(dir: string, size: number): Promise<string> {
   return (await writeSourceFile(dir, size, { name: `source-${size}.bin` })).path

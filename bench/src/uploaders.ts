@@ -72,7 +72,12 @@ export async function tusUploadTo(
   endpoint: string,
   body: Readable | Buffer,
   size: number,
-  options: { headers?: Record<string, string>; chunkSize?: number },
+  options: {
+    headers?: Record<string, string>
+    chunkSize?: number
+    /** Default: an MP4 for purpose `video`. */
+    metadata?: Record<string, string>
+  },
 ): Promise<string | undefined> {
   let documentId: string | undefined
   await new Promise<void>((resolve, reject) => {
@@ -81,7 +86,11 @@ export async function tusUploadTo(
       uploadSize: size,
       chunkSize: options.chunkSize ?? Number.POSITIVE_INFINITY,
       headers: options.headers ?? {},
-      metadata: { filename: 'bench.mp4', filetype: 'video/mp4', purpose: 'video' },
+      metadata: options.metadata ?? {
+        filename: 'bench.mp4',
+        filetype: 'video/mp4',
+        purpose: 'video',
+      },
       retryDelays: [],
       onAfterResponse: (_req, res) => {
         documentId ??= res.getHeader(DOCUMENT_ID_HEADER) || undefined
