@@ -15,7 +15,7 @@ const speedLine = (page: Page) =>
 describe("a pending document's card", () => {
   it('says what its upload says (the one state model), from the moment the upload makes it', async () => {
     const { page } = h
-    await signIn(page, h.server.baseUrl, 'carla')
+    await signIn(page, h.server.baseUrl, h.user('carla'))
     const held = await holdTusPatches(page)
     await chooseFiles(page, [files.video.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()

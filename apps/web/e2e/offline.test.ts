@@ -13,7 +13,7 @@ describe('network loss', () => {
     const { page } = h
     // The page's timers run on a clock the test can move (its retries' waits below).
     await page.clock.install()
-    await signIn(page, h.server.baseUrl, 'nina')
+    await signIn(page, h.server.baseUrl, h.user('nina'))
     await throttleTus(page, 1000)
     let patched = 0
     page.on('requestfinished', (req) => {
@@ -41,7 +41,7 @@ describe('network loss', () => {
     await network(false)
     await page.getByText('Back online').waitFor({ timeout: SAFETY_MS })
 
-    const client = await h.api('nina')
+    const client = await h.api(h.user('nina'))
     await expect
       .poll(async () => (await client.documents.list.query()).items.map((d) => d.status), {
         timeout: SAFETY_MS,
@@ -53,7 +53,7 @@ describe('network loss', () => {
 
   it('retries a document by itself after storage answers 503 and a proxy answers 502 to confirm', async () => {
     const { page } = h
-    await signIn(page, h.server.baseUrl, 'omar')
+    await signIn(page, h.server.baseUrl, h.user('omar'))
     const failOnce = (status: number) => {
       let failed = false
       return async (route: Route) => {
@@ -75,7 +75,7 @@ describe('network loss', () => {
     await page.route('**/trpc/uploads.confirm*', failOnce(502))
     await chooseFiles(page, [files.pdf.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
-    const client = await h.api('omar')
+    const client = await h.api(h.user('omar'))
     await expect
       .poll(async () => (await client.documents.list.query()).items.map((d) => d.status), {
         timeout: SAFETY_MS,

@@ -33,7 +33,7 @@ describe('on a phone (390 px) and a desktop', () => {
   it('a long refusal wraps, Dismiss stays on screen, every target is at least 44 px', async () => {
     const { page } = h
     await page.setViewportSize(PHONE)
-    await signIn(page, h.server.baseUrl, 'petra')
+    await signIn(page, h.server.baseUrl, h.user('petra'))
     await checkBoth(page, 'workspace')
     await chooseFiles(page, [longPath])
     await page.getByText(/which Uplink does not accept/).waitFor()
@@ -46,7 +46,7 @@ describe('on a phone (390 px) and a desktop', () => {
   it('one file chosen, uploading and uploaded: Uppy tiles and bar pass axe and are big enough', async () => {
     const { page } = h
     await page.setViewportSize(PHONE)
-    await signIn(page, h.server.baseUrl, 'paul')
+    await signIn(page, h.server.baseUrl, h.user('paul'))
     const held = await holdTusPatches(page)
     await chooseFiles(page, [files.video.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).waitFor()

@@ -49,7 +49,7 @@ describe('every screen, at 1280 and 390 px', () => {
     await page.getByLabel('Sign in as').waitFor()
     await checkScreen(page, 'sign-in')
 
-    await signIn(page, h.server.baseUrl, 'tara')
+    await signIn(page, h.server.baseUrl, h.user('tara'))
     await page.getByText('No documents yet').waitFor()
     expect(await page.locator('main').count()).toBe(1)
     await checkScreen(page, 'workspace-empty')

@@ -16,7 +16,7 @@ writeFileSync(txt, 'buy milk\n')
 describe('words users know', () => {
   it('says limits in the server units, types by their everyday names', async () => {
     const { page } = h
-    await signIn(page, h.server.baseUrl, 'wendy')
+    await signIn(page, h.server.baseUrl, h.user('wendy'))
     const chooser = page.getByRole('group', { name: 'What are you uploading?' })
     await chooser.getByText('PDF, PNG or JPEG up to 25 MiB').waitFor()
     await chooser.getByText('PNG, JPEG, WEBP or GIF up to 10 MiB').waitFor()
@@ -29,7 +29,7 @@ describe('words users know', () => {
 
   it('shows the same size, in the same units, on the tile and on the card', async () => {
     const { page } = h
-    await signIn(page, h.server.baseUrl, 'walt')
+    await signIn(page, h.server.baseUrl, h.user('walt'))
     await chooseFiles(page, [files.video.path])
     const tile = page.locator('.uppy-Dashboard-Item', { hasText: 'clip.mp4' })
     expect(await tile.locator('.uppy-Dashboard-Item-statusSize').textContent()).toBe('30 MiB')
