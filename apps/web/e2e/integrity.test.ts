@@ -6,7 +6,8 @@ import { makeFiles } from './support/files.ts'
 import { throttleTus, useBrowser } from './support/harness.ts'
 
 const h = useBrowser()
-const files = makeFiles()
+// Three tus PATCHes (8 + 8 + 1 MiB): a full one to damage and retry, one after it, a short last.
+const files = makeFiles({ videoMiB: 17 })
 const TUS_CHUNK = 8 * 1024 * 1024
 const { bytes } = files.video
 
@@ -92,9 +93,9 @@ describe('integrity from the browser (tus)', () => {
 
     const post = sent.find((r) => r.method === 'POST')
     expect(metadata(post?.meta).sha256).toBe(sha256(bytes))
-    const patches = await patchesWhen(sent, 4)
+    const patches = await patchesWhen(sent, 3)
     expect(patches.map((p) => [p.offset, p.status])).toEqual(
-      [0, 1, 2, 3].map((i) => [i * TUS_CHUNK, 204]),
+      [0, 1, 2].map((i) => [i * TUS_CHUNK, 204]),
     )
     for (const p of patches) expect(p.checksum).toBe(expectedChecksum(p.offset))
     expect(doc.declaredSha256).toBe(sha256(bytes))
@@ -110,13 +111,12 @@ describe('integrity from the browser (tus)', () => {
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
     const { doc } = await documentOf(h.user('jules'), 'uploaded')
 
-    const patches = await patchesWhen(sent, 5)
+    const patches = await patchesWhen(sent, 4)
     expect(patches.map((p) => [p.offset, p.status])).toEqual([
       [0, 204],
       [TUS_CHUNK, 460],
       [TUS_CHUNK, 204],
       [2 * TUS_CHUNK, 204],
-      [3 * TUS_CHUNK, 204],
     ])
     expect(await storedSha256(h.user('jules'), doc.id)).toBe(sha256(bytes))
   })

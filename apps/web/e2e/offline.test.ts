@@ -6,7 +6,8 @@ import { throttleTus, useBrowser } from './support/harness.ts'
 import { SAFETY_MS } from './support/safety.ts'
 
 const h = useBrowser()
-const files = makeFiles()
+// Three tus PATCHes (8 + 8 + 1 MiB): one done before the outage, more after it.
+const files = makeFiles({ videoMiB: 17 })
 
 describe('network loss', () => {
   it('shows the offline state during an outage and resumes the throttled upload by itself', async () => {

@@ -11,7 +11,8 @@ import { SAFETY_MS } from './support/safety.ts'
 import { overflows, smallTargets } from './support/targets.ts'
 
 const h = useBrowser()
-const files = makeFiles()
+// One tus PATCH (2 MiB) is enough: the test is about the tiles and bar at each stage.
+const files = makeFiles({ videoMiB: 2 })
 const longName = `${'quarterly-report-final-version-2-reviewed-by-legal'.repeat(4)}.html`
 const longPath = join(files.dir, longName)
 writeFileSync(longPath, '<!doctype html><p>no</p>')

@@ -6,7 +6,8 @@ import { throttleTus, useBrowser } from './support/harness.ts'
 import { SAFETY_MS } from './support/safety.ts'
 
 const h = useBrowser()
-const files = makeFiles()
+// Three tus PATCHes (8 + 8 + 1 MiB): one done before the reload, the rest resumed after it.
+const files = makeFiles({ videoMiB: 17 })
 
 async function patchesDone(page: Page, atLeast: number) {
   let done = 0

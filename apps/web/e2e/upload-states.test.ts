@@ -8,7 +8,8 @@ import { SAFETY_MS } from './support/safety.ts'
 
 const h = useBrowser()
 const TUS_CHUNK = 8 * 1024 * 1024
-const files = makeFiles()
+// One tus PATCH (2 MiB) is enough: each test holds or refuses it (the last PATCH is the first).
+const files = makeFiles({ videoMiB: 2 })
 
 const speedLine = (page: Page) =>
   page.getByRole('list', { name: 'Upload speed and time left' }).getByRole('listitem')
