@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { freePort, spawnService, testDatabase, testServices } from '@uplink/testing'
@@ -6,6 +7,10 @@ import { inject } from 'vitest'
 /** The entries of the run's server bundle (e2e/support/server-bundle.ts): src/dev.ts, src/main.ts. */
 const entries = { development: 'dev.js', production: 'main.js' }
 export type ServerMode = keyof typeof entries
+
+/** The servers this process started and has not stopped: told to stop when it exits. */
+const running = new Set<ChildProcess>()
+let stopsOnExit = false
 
 export const JWT_SECRET = 'e2e-secret-that-is-at-least-32-characters-long'
 
@@ -72,10 +77,15 @@ export async function startServer(
   const pidFile = join(inject('serverBundle'), 'pids', String(server.child.pid))
   mkdirSync(dirname(pidFile), { recursive: true })
   writeFileSync(pidFile, '')
-  const onExit = () => server.child.kill()
-  process.once('exit', onExit)
+  running.add(server.child)
+  if (!stopsOnExit) {
+    stopsOnExit = true
+    process.once('exit', () => {
+      for (const child of running) child.kill()
+    })
+  }
   const stop = async () => {
-    process.off('exit', onExit)
+    running.delete(server.child)
     await server.stop()
     rmSync(pidFile, { force: true })
   }
