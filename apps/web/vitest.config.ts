@@ -3,13 +3,7 @@ import { SAFETY_MS } from './e2e/support/safety.ts'
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'e2e/**/*.test.ts'],
-    globalSetup: [
-      '@uplink/testing/global-setup',
-      './e2e/support/build-web.ts',
-      './e2e/support/server-bundle.ts',
-    ],
-    // Each browser test file starts its own server and Chromium: one at a time on 2 cores.
+    // One file at a time on 2 cores: the browser tests are heavy, and they share one worker.
     fileParallelism: false,
     // Safety nets only (see apps/server/vitest.config.ts): browser tests wait on conditions,
     // each for up to SAFETY_MS (e2e/support/safety.ts), so a test may take several of them.
@@ -18,5 +12,24 @@ export default defineConfig({
     // expect.poll waits on a condition; its 1 s default ran out on a loaded machine (a search
     // answered after its 300 ms pause, "Load more" in documents.test.ts).
     expect: { poll: { timeout: SAFETY_MS } },
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['e2e/**/*.test.ts'],
+          globalSetup: [
+            '@uplink/testing/global-setup',
+            './e2e/support/build-web.ts',
+            './e2e/support/server-bundle.ts',
+          ],
+          // Every browser test file in the one worker, its modules loaded once: the files share
+          // one Chromium and a server per configuration (e2e/support/shared.ts) instead of
+          // starting their own. Each test still has its own browser context and users.
+          isolate: false,
+        },
+      },
+    ],
   },
 })

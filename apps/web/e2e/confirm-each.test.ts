@@ -10,11 +10,11 @@ const files = makeFiles()
 describe('each file on its own', () => {
   it('confirms a PDF as soon as its own upload ends, while a video in the batch still uploads', async () => {
     const { page } = h
-    await signIn(page, h.server.baseUrl, 'ivy')
+    await signIn(page, h.server.baseUrl, h.user('ivy'))
     await throttleTus(page, 1500)
     await chooseFiles(page, [files.pdf.path, files.video.path])
     await page.getByRole('button', { name: 'Upload 2 files' }).click()
-    const client = await h.api('ivy')
+    const client = await h.api(h.user('ivy'))
     await expect
       .poll(
         async () =>
@@ -29,7 +29,7 @@ describe('each file on its own', () => {
 
   it('cancel terminates the tus upload (DELETE) and deletes the unsent PDF it cancelled', async () => {
     const { page } = h
-    await signIn(page, h.server.baseUrl, 'jack')
+    await signIn(page, h.server.baseUrl, h.user('jack'))
     await throttleTus(page, 1500)
     // The PDF's PUT to storage never answers: it is still in flight when the user cancels.
     await page.route(
@@ -51,7 +51,7 @@ describe('each file on its own', () => {
     })
     await chooseFiles(page, [files.pdf.path, files.video.path])
     await page.getByRole('button', { name: 'Upload 2 files' }).click()
-    const client = await h.api('jack')
+    const client = await h.api(h.user('jack'))
     await expect
       .poll(async () => (await client.documents.list.query()).items.length, { timeout: SAFETY_MS })
       .toBe(2)

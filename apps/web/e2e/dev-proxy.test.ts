@@ -30,14 +30,14 @@ afterAll(async () => {
 
 describe('the Vite dev server', () => {
   it('forwards /cdn and /documents (content, content-session, download) to the API', async () => {
-    const id = await uploadImage(await h.api('dora'), 'dev.png', png)
+    const id = await uploadImage(await h.api(h.user('dora')), 'dev.png', png)
     const { page } = h
-    await signIn(page, viteUrl, 'dora')
+    await signIn(page, viteUrl, h.user('dora'))
     await page.getByLabel('Gallery of images').check()
     const img = page.getByRole('img', { name: 'dev.png' })
     await expect.poll(() => img.evaluate((e: HTMLImageElement) => e.naturalWidth)).toBe(1)
     // Same origin as the page, as in production.
-    expect(await img.getAttribute('src')).toBe(`${viteUrl}/cdn/dora/image/${id}`)
+    expect(await img.getAttribute('src')).toBe(`${viteUrl}/cdn/${h.user('dora')}/image/${id}`)
 
     // The page opened the content cookie after sign-in (POST /documents/content-session).
     const content = await page.evaluate(async (u) => {
@@ -46,7 +46,7 @@ describe('the Vite dev server', () => {
     }, `/documents/${id}/content`)
     expect(content).toEqual({ status: 200, size: png.length })
     const download = await fetch(`${viteUrl}/documents/${id}/download`, {
-      headers: { authorization: `Bearer ${await h.server.token('dora')}` },
+      headers: { authorization: `Bearer ${await h.server.token(h.user('dora'))}` },
       redirect: 'manual',
     })
     expect(download.status).toBe(302)

@@ -22,9 +22,9 @@ async function presign(userId: string, filename: string) {
 describe('My documents', () => {
   it('reaches all 105 documents with "Load more" in every order, searched and filtered by the server', async () => {
     const names = Array.from({ length: 105 }, (_, i) => `doc-${String(i + 1).padStart(3, '0')}.pdf`)
-    for (const name of names) await presign('olga', name)
+    for (const name of names) await presign(h.user('olga'), name)
     const { page } = h
-    await signIn(page, h.server.baseUrl, 'olga')
+    await signIn(page, h.server.baseUrl, h.user('olga'))
     const cards = page.getByRole('list', { name: 'My documents' }).getByRole('listitem')
     // Read in one go: the list re-renders while the server answers.
     const labels = () => cards.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))
@@ -65,16 +65,16 @@ describe('My documents', () => {
   })
 
   it('shows a status change without a refresh, and deletes only after confirmation', async () => {
-    const signed = await presign('pete', 'live.pdf')
+    const signed = await presign(h.user('pete'), 'live.pdf')
     const { page } = h
-    await signIn(page, h.server.baseUrl, 'pete')
+    await signIn(page, h.server.baseUrl, h.user('pete'))
     const card = documentRow(page, 'live.pdf')
     // Pending, and no upload for it in this page: the card does not claim one is running.
     await card.getByText('Upload not finished').waitFor()
     // Finished behind the page's back: the card must notice by itself.
     const put = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: pdf })
     expect(put.status).toBe(200)
-    await (await h.api('pete')).uploads.confirm.mutate({ documentId: signed.documentId })
+    await (await h.api(h.user('pete'))).uploads.confirm.mutate({ documentId: signed.documentId })
     await card.getByText('Uploaded, being checked').waitFor({ timeout: SAFETY_MS })
 
     await card.getByRole('button', { name: 'Delete' }).click()
@@ -93,7 +93,7 @@ describe('My documents', () => {
     page.on('request', (req) => {
       if (req.url().includes('documents.downloadUrl')) signed++
     })
-    await signIn(page, h.server.baseUrl, 'rita')
+    await signIn(page, h.server.baseUrl, h.user('rita'))
     await chooseFiles(page, [files.png.path, files.pdf.path])
     await page.getByRole('button', { name: 'Upload 2 files' }).click()
     const card = documentRow(page, 'photo.png')

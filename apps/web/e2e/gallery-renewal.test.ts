@@ -11,7 +11,7 @@ const png = makeFiles().png.bytes
 
 describe('gallery cookies', () => {
   it('are renewed before they expire, so images shown later load without a refusal', async () => {
-    await uploadImage(await h.api('ivy'), 'late.png', png)
+    await uploadImage(await h.api(h.user('ivy')), 'late.png', png)
     const { page } = h
     let grants = 0
     // The first cookies expire 4 s after the server granted them, so before this time.
@@ -25,7 +25,7 @@ describe('gallery cookies', () => {
         firstExpiry = Math.min(firstExpiry, Date.now() + 4000)
       if (res.url().includes('/cdn/') && res.status() !== 200) refused.push(String(res.status()))
     })
-    await signIn(page, h.server.baseUrl, 'ivy')
+    await signIn(page, h.server.baseUrl, h.user('ivy'))
     await page.getByLabel('Gallery of images').check()
     const img = page.getByRole('img', { name: 'late.png' })
     await expect.poll(() => img.evaluate((e: HTMLImageElement) => e.naturalWidth)).toBe(1)
@@ -35,7 +35,7 @@ describe('gallery cookies', () => {
       .poll(() => (Date.now() > firstExpiry ? grants : 0), { timeout: SAFETY_MS })
       .toBeGreaterThanOrEqual(3)
     // An image the page has not loaded yet (a new one, shown by asking the list again).
-    await uploadImage(await h.api('ivy'), 'later.png', png)
+    await uploadImage(await h.api(h.user('ivy')), 'later.png', png)
     await page.getByLabel('Sort').selectOption({ label: 'Oldest first' })
     const later = page.getByRole('img', { name: 'later.png' })
     await expect.poll(() => later.evaluate((e: HTMLImageElement) => e.naturalWidth)).toBe(1)

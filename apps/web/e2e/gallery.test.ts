@@ -33,20 +33,22 @@ async function openGallery(page: Page) {
 
 describe('gallery view', () => {
   it("shows the user's images from the CDN with one galleryAccess call, no URL per image", async () => {
-    const api = await h.api('gina')
+    const api = await h.api(h.user('gina'))
     const ids = [
       await uploadImage(api, 'a.png', png),
       await uploadImage(api, 'b.png', png),
       await uploadImage(api, 'c.png', png),
     ]
-    const otherId = await uploadImage(await h.api('oscar'), 'secret.png', png)
+    const otherId = await uploadImage(await h.api(h.user('oscar')), 'secret.png', png)
     const { page } = h
     const seen = watch(page)
-    await signIn(page, h.server.baseUrl, 'gina')
+    await signIn(page, h.server.baseUrl, h.user('gina'))
     await openGallery(page)
     await expect.poll(() => widths(page)).toEqual([1, 1, 1])
     const srcs = await images(page).evaluateAll((els) => els.map((e) => e.getAttribute('src')))
-    expect(srcs.sort()).toEqual(ids.map((id) => `${h.server.baseUrl}/cdn/gina/image/${id}`).sort())
+    expect(srcs.sort()).toEqual(
+      ids.map((id) => `${h.server.baseUrl}/cdn/${h.user('gina')}/image/${id}`).sort(),
+    )
     expect(await images(page).first().getAttribute('loading')).toBe('lazy')
     expect(seen.grants).toBe(1)
     expect(await page.content()).not.toMatch(/X-Amz-Signature|Policy=/i)
@@ -55,16 +57,20 @@ describe('gallery view', () => {
     // The cookies cover this user's images only; without them the CDN refuses.
     const fetchStatus = (url: string) =>
       page.evaluate((u) => fetch(u, { credentials: 'include' }).then((r) => r.status), url)
-    expect(await fetchStatus(`${h.server.baseUrl}/cdn/oscar/image/${otherId}`)).toBe(403)
-    expect((await fetch(`${h.server.baseUrl}/cdn/gina/image/${ids[0]}`)).status).toBe(403)
+    expect(await fetchStatus(`${h.server.baseUrl}/cdn/${h.user('oscar')}/image/${otherId}`)).toBe(
+      403,
+    )
+    expect((await fetch(`${h.server.baseUrl}/cdn/${h.user('gina')}/image/${ids[0]}`)).status).toBe(
+      403,
+    )
   })
 
   it('renews the cookies once when images are refused, and shows them', async () => {
-    const api = await h.api('hugo')
+    const api = await h.api(h.user('hugo'))
     await uploadImage(api, 'one.png', png)
     const { page, context } = h
     const seen = watch(page)
-    await signIn(page, h.server.baseUrl, 'hugo')
+    await signIn(page, h.server.baseUrl, h.user('hugo'))
     await openGallery(page)
     await expect.poll(() => widths(page)).toEqual([1])
     expect(seen.grants).toBe(1)

@@ -24,7 +24,7 @@ describe('the card tells whether the stored bytes are the ones the browser sent'
   it('shows Verified, with the SHA-256 on demand, when the server’s digest is the declared one', async () => {
     const { page } = h
     const video = makeVideo('verified.webm')
-    await signIn(page, h.server.baseUrl, 'vic')
+    await signIn(page, h.server.baseUrl, h.user('vic'))
     await chooseFiles(page, [video.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
     const card = documentRow(page, 'verified.webm')
@@ -32,7 +32,7 @@ describe('the card tells whether the stored bytes are the ones the browser sent'
     const verified = card.getByText('Verified', { exact: true })
     await verified.click()
     await card.getByText(video.sha256).waitFor()
-    const [doc] = (await (await h.api('vic')).documents.list.query()).items
+    const [doc] = (await (await h.api(h.user('vic'))).documents.list.query()).items
     expect([doc?.sha256, doc?.declaredSha256]).toEqual([video.sha256, video.sha256])
   })
 
@@ -40,7 +40,7 @@ describe('the card tells whether the stored bytes are the ones the browser sent'
     const { page } = h
     const video = makeVideo('tampered.webm')
     const wrong = createHash('sha256').update('other bytes').digest('base64')
-    await signIn(page, h.server.baseUrl, 'wes')
+    await signIn(page, h.server.baseUrl, h.user('wes'))
     // The creation request declares another file's digest (as a lying or broken client would).
     await page.route('**/files', async (route) => {
       const req = route.request()

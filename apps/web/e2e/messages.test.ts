@@ -16,7 +16,7 @@ writeFileSync(bigPng, Buffer.concat([files.png.bytes, randomBytes(Math.round(11.
 describe('messages people understand', () => {
   it('lists each purpose with its types and size before choosing, and filters the picker', async () => {
     const { page } = h
-    await signIn(page, h.server.baseUrl, 'quinn')
+    await signIn(page, h.server.baseUrl, h.user('quinn'))
     const chooser = page.getByRole('group', { name: 'What are you uploading?' })
     await chooser.getByText('PDF, PNG or JPEG up to 25 MiB').waitFor()
     await chooser.getByText('MP4, MOV, WebM or MKV up to 50 GiB').waitFor()
@@ -32,7 +32,7 @@ describe('messages people understand', () => {
 
   it('refuses a file once, in words, with what is accepted', async () => {
     const { page } = h
-    await signIn(page, h.server.baseUrl, 'rosa')
+    await signIn(page, h.server.baseUrl, h.user('rosa'))
     await chooseFiles(page, [files.html.path])
     const message = 'page.html is an HTML page, which Uplink does not accept. Accepted: PDF,'
     await page.getByText(message).waitFor()
@@ -42,13 +42,13 @@ describe('messages people understand', () => {
 
   it('sends a PNG too big for an image as a document, and lets the user move a small one', async () => {
     const { page } = h
-    await signIn(page, h.server.baseUrl, 'sam')
+    await signIn(page, h.server.baseUrl, h.user('sam'))
     await chooseFiles(page, [bigPng, files.png.path])
     const choice = page.getByLabel('photo.png goes in as')
     await expect.poll(() => choice.inputValue()).toBe('image')
     await choice.selectOption('document')
     await page.getByRole('button', { name: 'Upload 2 files' }).click()
-    const client = await h.api('sam')
+    const client = await h.api(h.user('sam'))
     await expect
       .poll(
         async () =>

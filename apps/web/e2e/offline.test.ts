@@ -6,14 +6,15 @@ import { throttleTus, useBrowser } from './support/harness.ts'
 import { SAFETY_MS } from './support/safety.ts'
 
 const h = useBrowser()
-const files = makeFiles()
+// Three tus PATCHes (8 + 8 + 1 MiB): one done before the outage, more after it.
+const files = makeFiles({ videoMiB: 17 })
 
 describe('network loss', () => {
   it('shows the offline state during an outage and resumes the throttled upload by itself', async () => {
     const { page } = h
     // The page's timers run on a clock the test can move (its retries' waits below).
     await page.clock.install()
-    await signIn(page, h.server.baseUrl, 'nina')
+    await signIn(page, h.server.baseUrl, h.user('nina'))
     await throttleTus(page, 1000)
     let patched = 0
     page.on('requestfinished', (req) => {
@@ -41,7 +42,7 @@ describe('network loss', () => {
     await network(false)
     await page.getByText('Back online').waitFor({ timeout: SAFETY_MS })
 
-    const client = await h.api('nina')
+    const client = await h.api(h.user('nina'))
     await expect
       .poll(async () => (await client.documents.list.query()).items.map((d) => d.status), {
         timeout: SAFETY_MS,
@@ -53,7 +54,7 @@ describe('network loss', () => {
 
   it('retries a document by itself after storage answers 503 and a proxy answers 502 to confirm', async () => {
     const { page } = h
-    await signIn(page, h.server.baseUrl, 'omar')
+    await signIn(page, h.server.baseUrl, h.user('omar'))
     const failOnce = (status: number) => {
       let failed = false
       return async (route: Route) => {
@@ -75,7 +76,7 @@ describe('network loss', () => {
     await page.route('**/trpc/uploads.confirm*', failOnce(502))
     await chooseFiles(page, [files.pdf.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
-    const client = await h.api('omar')
+    const client = await h.api(h.user('omar'))
     await expect
       .poll(async () => (await client.documents.list.query()).items.map((d) => d.status), {
         timeout: SAFETY_MS,

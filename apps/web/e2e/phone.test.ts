@@ -11,7 +11,8 @@ import { SAFETY_MS } from './support/safety.ts'
 import { overflows, smallTargets } from './support/targets.ts'
 
 const h = useBrowser()
-const files = makeFiles()
+// One tus PATCH (2 MiB) is enough: the test is about the tiles and bar at each stage.
+const files = makeFiles({ videoMiB: 2 })
 const longName = `${'quarterly-report-final-version-2-reviewed-by-legal'.repeat(4)}.html`
 const longPath = join(files.dir, longName)
 writeFileSync(longPath, '<!doctype html><p>no</p>')
@@ -33,7 +34,7 @@ describe('on a phone (390 px) and a desktop', () => {
   it('a long refusal wraps, Dismiss stays on screen, every target is at least 44 px', async () => {
     const { page } = h
     await page.setViewportSize(PHONE)
-    await signIn(page, h.server.baseUrl, 'petra')
+    await signIn(page, h.server.baseUrl, h.user('petra'))
     await checkBoth(page, 'workspace')
     await chooseFiles(page, [longPath])
     await page.getByText(/which Uplink does not accept/).waitFor()
@@ -46,7 +47,7 @@ describe('on a phone (390 px) and a desktop', () => {
   it('one file chosen, uploading and uploaded: Uppy tiles and bar pass axe and are big enough', async () => {
     const { page } = h
     await page.setViewportSize(PHONE)
-    await signIn(page, h.server.baseUrl, 'paul')
+    await signIn(page, h.server.baseUrl, h.user('paul'))
     const held = await holdTusPatches(page)
     await chooseFiles(page, [files.video.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).waitFor()

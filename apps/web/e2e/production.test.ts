@@ -2,10 +2,10 @@ import { generateKeyPairSync } from 'node:crypto'
 import { createTRPCClient, httpLink } from '@trpc/client'
 import type { AppRouter } from '@uplink/api'
 import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium } from './support/browser.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { uploadImage } from './support/seed.ts'
 import { JWT_SECRET, type RunningServer, startServer } from './support/server.ts'
+import { sharedChromium, sharedServer } from './support/shared.ts'
 
 let server: RunningServer
 let browser: Browser
@@ -21,11 +21,7 @@ const cdnEnv = {
 }
 
 beforeAll(async () => {
-  ;[server, browser] = await Promise.all([startServer(cdnEnv, 'production'), launchChromium()])
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
+  ;[server, browser] = await Promise.all([sharedServer(cdnEnv, 'production'), sharedChromium()])
 })
 
 async function get(path: string, headers: Record<string, string> = {}) {

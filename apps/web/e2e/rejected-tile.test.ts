@@ -26,7 +26,7 @@ describe('a document rejected after its bytes arrived', () => {
     const { page } = h
     const video = makeVideo('lying.webm')
     const wrong = createHash('sha256').update('other bytes').digest('base64')
-    await signIn(page, h.server.baseUrl, 'lena')
+    await signIn(page, h.server.baseUrl, h.user('lena'))
     // The creation request declares another file's digest (as a lying or broken client would).
     let creations = 0
     await page.route('**/files', async (route) => {
@@ -58,7 +58,7 @@ describe('a document rejected after its bytes arrived', () => {
 
     // Retry sends the file again as a new upload (resuming would only find the rejected one).
     await tile.getByRole('button', { name: 'Retry upload' }).click()
-    const api = await h.api('lena')
+    const api = await h.api(h.user('lena'))
     await expect
       .poll(async () => (await api.documents.list.query()).items.map((d) => d.status), {
         timeout: SAFETY_MS,

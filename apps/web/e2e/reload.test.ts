@@ -6,7 +6,8 @@ import { throttleTus, useBrowser } from './support/harness.ts'
 import { SAFETY_MS } from './support/safety.ts'
 
 const h = useBrowser()
-const files = makeFiles()
+// Three tus PATCHes (8 + 8 + 1 MiB): one done before the reload, the rest resumed after it.
+const files = makeFiles({ videoMiB: 17 })
 
 async function patchesDone(page: Page, atLeast: number) {
   let done = 0
@@ -63,7 +64,7 @@ async function storedForRestore(page: Page, filename: string): Promise<boolean> 
 describe('leaving and coming back', () => {
   it('warns before the page is left while uploading', async () => {
     const { page } = h
-    await signIn(page, h.server.baseUrl, 'kim')
+    await signIn(page, h.server.baseUrl, h.user('kim'))
     await throttleTus(page, 2000)
     await chooseFiles(page, [files.video.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
@@ -79,7 +80,7 @@ describe('leaving and coming back', () => {
   it('after a reload, asks for a too-large file again with its progress, then resumes the tus upload', async () => {
     const { page } = h
     page.on('dialog', (d) => void d.accept())
-    await signIn(page, h.server.baseUrl, 'lena')
+    await signIn(page, h.server.baseUrl, h.user('lena'))
     await throttleTus(page, 1500)
     await chooseFiles(page, [files.video.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
@@ -97,7 +98,8 @@ describe('leaving and coming back', () => {
     await page.getByLabel('Pick clip.mp4').setInputFiles(files.video.path)
     await expect
       .poll(
-        async () => (await (await h.api('lena')).documents.list.query()).items.map((d) => d.status),
+        async () =>
+          (await (await h.api(h.user('lena'))).documents.list.query()).items.map((d) => d.status),
         { timeout: SAFETY_MS },
       )
       .toEqual(['uploaded'])
@@ -109,7 +111,7 @@ describe('leaving and coming back', () => {
   it('after a reload, a small file kept in the browser uploads again by itself', async () => {
     const { page } = h
     page.on('dialog', (d) => void d.accept())
-    await signIn(page, h.server.baseUrl, 'milo')
+    await signIn(page, h.server.baseUrl, h.user('milo'))
     // Storage never answers the first PUT: it is held until the page is gone.
     let release = () => {}
     let held = 0
@@ -143,7 +145,7 @@ describe('leaving and coming back', () => {
     await page.reload()
     await page.unrouteAll({ behavior: 'ignoreErrors' })
     release()
-    const client = await h.api('milo')
+    const client = await h.api(h.user('milo'))
     await expect
       .poll(
         async () =>

@@ -8,7 +8,8 @@ import { artifacts, useBrowser } from './support/harness.ts'
 import { SAFETY_MS } from './support/safety.ts'
 
 const h = useBrowser()
-const files = makeFiles()
+// The screens need a video in the batch, not many bytes of it.
+const files = makeFiles({ videoMiB: 2 })
 const VIEWPORTS = [
   { width: 1280, height: 800 },
   { width: 390, height: 844 },
@@ -49,7 +50,7 @@ describe('every screen, at 1280 and 390 px', () => {
     await page.getByLabel('Sign in as').waitFor()
     await checkScreen(page, 'sign-in')
 
-    await signIn(page, h.server.baseUrl, 'tara')
+    await signIn(page, h.server.baseUrl, h.user('tara'))
     await page.getByText('No documents yet').waitFor()
     expect(await page.locator('main').count()).toBe(1)
     await checkScreen(page, 'workspace-empty')

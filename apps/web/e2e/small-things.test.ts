@@ -20,25 +20,25 @@ describe('small things a user meets', () => {
     const { page } = h
     await page.goto(h.server.baseUrl)
     await page.getByLabel('Sign in as').waitFor()
-    const token = await h.server.token('hana')
+    const token = await h.server.token(h.user('hana'))
     let loads = 0
     page.on('load', () => loads++)
     await page.evaluate((t) => {
       window.location.hash = `token=${t}`
     }, token)
-    await page.getByText('Signed in as hana').waitFor({ timeout: SAFETY_MS })
+    await page.getByText(`Signed in as ${h.user('hana')}`).waitFor({ timeout: SAFETY_MS })
     expect(loads).toBe(0)
     expect(page.url()).not.toContain('token=')
   })
 
   it('names each gallery image and opens it when clicked', async () => {
-    const api = await h.api('gus')
+    const api = await h.api(h.user('gus'))
     await uploadImage(api, 'sunset.png', png)
     const { page, server } = h
     await page.goto(server.baseUrl)
-    await page.getByLabel('Sign in as').fill('gus')
+    await page.getByLabel('Sign in as').fill(h.user('gus'))
     await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.getByText('Signed in as gus').waitFor()
+    await page.getByText(`Signed in as ${h.user('gus')}`).waitFor()
     await page.getByLabel('Gallery of images').check()
     const tile = page
       .getByRole('list', { name: 'Gallery' })

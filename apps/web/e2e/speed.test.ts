@@ -10,7 +10,7 @@ const files = makeFiles()
 describe('speed and time left', () => {
   it('shows "—" until there is signal, then a smoothed speed and an honest time for each file and the batch', async () => {
     const { page } = h
-    await signIn(page, h.server.baseUrl, 'uma')
+    await signIn(page, h.server.baseUrl, h.user('uma'))
     // 8 MiB every 2 s per file: about 4 MiB/s each, 50 MiB in all, so seconds, never hours.
     await throttleTus(page, 2000)
     await chooseFiles(page, [files.video.path, files.video2.path])

@@ -19,7 +19,7 @@ const pdf = new TextEncoder().encode('%PDF-1.7\n%%EOF\n')
 
 describe('image thumbnails in My documents', () => {
   it('shows a thumbnail for every image of 120 documents after "Load more", a placeholder for one whose object is gone', async () => {
-    const user = 'thea'
+    const user = h.user('thea')
     const api = await h.api(user)
     const ids = new Map<string, string>()
     const names = Array.from({ length: 120 }, (_, i) =>
@@ -50,7 +50,7 @@ describe('image thumbnails in My documents', () => {
     const brokenId = ids.get(broken) ?? ''
     const { s3 } = testServices()
     await s3Client(s3).send(
-      new DeleteObjectCommand({ Bucket: s3.bucket, Key: `${user}/image/${brokenId}` }),
+      new DeleteObjectCommand({ Bucket: h.server.bucket, Key: `${user}/image/${brokenId}` }),
     )
 
     const { page } = h

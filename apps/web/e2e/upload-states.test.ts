@@ -8,7 +8,8 @@ import { SAFETY_MS } from './support/safety.ts'
 
 const h = useBrowser()
 const TUS_CHUNK = 8 * 1024 * 1024
-const files = makeFiles()
+// One tus PATCH (2 MiB) is enough: each test holds or refuses it (the last PATCH is the first).
+const files = makeFiles({ videoMiB: 2 })
 
 const speedLine = (page: Page) =>
   page.getByRole('list', { name: 'Upload speed and time left' }).getByRole('listitem')
@@ -57,7 +58,7 @@ async function switchableServer(page: Page) {
 describe('an upload tells the truth at every moment', () => {
   it('while offline: paused in the bar and the speed line, no speed, no time left', async () => {
     const { page } = h
-    await signIn(page, h.server.baseUrl, 'olga')
+    await signIn(page, h.server.baseUrl, h.user('olga'))
     const held = await holdTusPatches(page)
     await chooseFiles(page, [files.video.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
@@ -83,7 +84,7 @@ describe('an upload tells the truth at every moment', () => {
 
     await network(false)
     held.release()
-    const client = await h.api('olga')
+    const client = await h.api(h.user('olga'))
     await expect
       .poll(async () => (await client.documents.list.query()).items.map((d) => d.status), {
         timeout: SAFETY_MS,
@@ -94,7 +95,7 @@ describe('an upload tells the truth at every moment', () => {
   it('while the server is down: waiting, retrying in N s, Retry now; back within 2 s of it', async () => {
     const { page } = h
     await page.clock.install()
-    await signIn(page, h.server.baseUrl, 'sven')
+    await signIn(page, h.server.baseUrl, h.user('sven'))
     const server = await switchableServer(page)
     await chooseFiles(page, [files.video.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
@@ -132,7 +133,7 @@ describe('an upload tells the truth at every moment', () => {
   it('says "Finishing" from the last byte until the server answers, with no speed', async () => {
     const { page } = h
     await page.clock.install()
-    await signIn(page, h.server.baseUrl, 'fred')
+    await signIn(page, h.server.baseUrl, h.user('fred'))
     // /healthz answers at once until every byte is sent; then, as a busy server (completing
     // and checking the upload) may, not at all. The page's own markers split the probes into
     // before and after (requests reach the route in the order the page sent them).

@@ -1,58 +1,27 @@
 import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { createTRPCClient, httpLink } from '@trpc/client'
-import type { AppRouter } from '@uplink/api'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { chooseFiles, documentRow, launchChromium, signIn } from './support/browser.ts'
+import { join } from 'node:path'
+import type { BrowserContext, Page } from 'playwright-core'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { chooseFiles, documentRow, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
+import { artifacts, useBrowser } from './support/harness.ts'
 import { SAFETY_MS } from './support/safety.ts'
-import { type RunningServer, startServer } from './support/server.ts'
 
-const artifacts = join(dirname(fileURLToPath(import.meta.url)), 'artifacts')
 /** Download URLs live 2 s here, so a test can hold one past its expiry. */
 const DOWNLOAD_TTL_SECONDS = 2
 
-let server: RunningServer
-let browser: Browser
+const h = useBrowser(
+  { UPLINK_DOWNLOAD_URL_TTL: String(DOWNLOAD_TTL_SECONDS) },
+  { acceptDownloads: true, viewport: { width: 1200, height: 900 } },
+)
+const files = makeFiles()
 let context: BrowserContext
 let page: Page
-const files = makeFiles()
-
-beforeAll(async () => {
-  ;[server, browser] = await Promise.all([
-    startServer({ UPLINK_DOWNLOAD_URL_TTL: String(DOWNLOAD_TTL_SECONDS) }),
-    launchChromium(),
-  ])
+let server: typeof h.server
+beforeEach(() => {
+  ;({ context, page, server } = h)
 })
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
-beforeEach(async () => {
-  context = await browser.newContext({
-    acceptDownloads: true,
-    viewport: { width: 1200, height: 900 },
-  })
-  page = await context.newPage()
-})
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail') {
-    await page.screenshot({ path: join(artifacts, `failed-${ctx.task.name.slice(0, 40)}.png`) })
-    console.error(server.output())
-  }
-  await context.close()
-})
-
-async function api(userId: string) {
-  const token = await server.token(userId)
-  return createTRPCClient<AppRouter>({
-    links: [
-      httpLink({ url: `${server.baseUrl}/trpc`, headers: { authorization: `Bearer ${token}` } }),
-    ],
-  })
-}
+const api = (name: string) => h.api(h.user(name))
 
 /** Seeds a document for `userId` through the API (presign → PUT → confirm), not the page. */
 async function seedPdf(userId: string) {
@@ -89,7 +58,7 @@ async function downloadBytes(filename: string): Promise<Buffer> {
 
 describe('the web app', () => {
   it('uploads a 30 MB video through tus that survives a dropped connection', async () => {
-    await signIn(page, server.baseUrl, 'alice')
+    await signIn(page, server.baseUrl, h.user('alice'))
     // Cut the connection twice mid-upload: the 2nd and 3rd PATCH requests are aborted.
     let patches = 0
     let aborted = 0
@@ -121,7 +90,7 @@ describe('the web app', () => {
   })
 
   it('uploads a PDF with a presigned PUT and an image with a POST, straight to S3', async () => {
-    await signIn(page, server.baseUrl, 'alice')
+    await signIn(page, server.baseUrl, h.user('alice'))
     const s3Requests: string[] = []
     page.on('request', (req) => {
       if (!req.url().startsWith(server.baseUrl)) s3Requests.push(req.method())
@@ -150,7 +119,7 @@ describe('the web app', () => {
   })
 
   it('shows the policy message for a disallowed type and uploads nothing', async () => {
-    await signIn(page, server.baseUrl, 'carol')
+    await signIn(page, server.baseUrl, h.user('carol'))
     const apiCalls: string[] = []
     page.on('request', (req) => {
       const url = new URL(req.url())
@@ -170,7 +139,7 @@ describe('the web app', () => {
 
   it('downloads with a URL that expired: storage says 403, the page gets a fresh URL', async () => {
     await seedPdf('dave')
-    await signIn(page, server.baseUrl, 'dave')
+    await signIn(page, server.baseUrl, h.user('dave'))
     // What the page asked of storage, and how often it asked us for a URL.
     const s3: (number | 'failed')[] = []
     let urlRequests = 0
@@ -199,7 +168,7 @@ describe('the web app', () => {
 
   it('deletes a document after a second confirming click', async () => {
     const doc = await seedPdf('gina')
-    await signIn(page, server.baseUrl, 'gina')
+    await signIn(page, server.baseUrl, h.user('gina'))
     const row = documentRow(page, files.pdf.name)
     await row.getByRole('button', { name: 'Delete' }).click()
     await row.getByRole('button', { name: 'Confirm delete' }).click()
@@ -213,14 +182,14 @@ describe('the web app', () => {
     const erinsDocs = (await (await api('erin')).documents.list.query()).items
     expect(erinsDocs).toHaveLength(1)
     const erinsPage = await context.newPage()
-    await signIn(erinsPage, server.baseUrl, 'erin')
+    await signIn(erinsPage, server.baseUrl, h.user('erin'))
     await documentRow(erinsPage, files.pdf.name).waitFor()
-    await signIn(page, server.baseUrl, 'bob')
+    await signIn(page, server.baseUrl, h.user('bob'))
     await page.getByText('No documents yet').waitFor()
     for (const doc of erinsDocs)
       await expect.poll(() => documentRow(page, doc.filename).count()).toBe(0)
 
-    const bobToken = await server.token('bob')
+    const bobToken = await server.token(h.user('bob'))
     const statuses = await page.evaluate(
       async ({ ids, token }) =>
         Promise.all(

@@ -42,7 +42,7 @@ describe('videos in My documents', () => {
         content.push(res.status())
       }
     })
-    await signIn(page, h.server.baseUrl, 'vera')
+    await signIn(page, h.server.baseUrl, h.user('vera'))
     await chooseFiles(page, [makeVideo()])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
     const card = documentRow(page, 'talk.webm')

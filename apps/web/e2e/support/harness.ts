@@ -1,17 +1,26 @@
+import { randomBytes } from 'node:crypto'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createTRPCClient, httpLink } from '@trpc/client'
 import type { AppRouter } from '@uplink/api'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
-import { launchChromium } from './browser.ts'
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core'
+import { afterEach, beforeAll, beforeEach } from 'vitest'
 import { SAFETY_MS } from './safety.ts'
-import { type RunningServer, startServer } from './server.ts'
+import type { RunningServer } from './server.ts'
+import { sharedChromium, sharedServer } from './shared.ts'
 
 export const artifacts = join(dirname(fileURLToPath(import.meta.url)), '../artifacts')
 
-/** One server + Chromium per test file, a fresh context and page per test. */
-export function useBrowser(env: Record<string, string> = {}) {
+/**
+ * The run's Chromium and its server for `env` (shared.ts: started once, shared by the files
+ * with the same `env`), a fresh context and page per test, and user ids no other file uses.
+ */
+export function useBrowser(
+  env: Record<string, string> = {},
+  contextOptions: BrowserContextOptions = { viewport: { width: 1280, height: 800 } },
+) {
+  // Other files sign in on the same server: their users must not be ours.
+  const suffix = randomBytes(4).toString('hex')
   const h = {} as {
     server: RunningServer
     browser: Browser
@@ -20,7 +29,10 @@ export function useBrowser(env: Record<string, string> = {}) {
     /** Console reports of Content-Security-Policy violations on the page (must stay empty). */
     cspViolations: string[]
     api(userId: string): Promise<ReturnType<typeof createTRPCClient<AppRouter>>>
+    /** `name` made this file's own, e.g. `olga-1f2e3d4c`: a user no other file signs in as. */
+    user(name: string): string
   }
+  h.user = (name) => `${name}-${suffix}`
   h.api = async (userId) => {
     const token = await h.server.token(userId)
     return createTRPCClient<AppRouter>({
@@ -34,14 +46,10 @@ export function useBrowser(env: Record<string, string> = {}) {
   }
   let consoleLines: string[] = []
   beforeAll(async () => {
-    ;[h.server, h.browser] = await Promise.all([startServer(env), launchChromium()])
-  })
-  afterAll(async () => {
-    await h.browser?.close()
-    await h.server?.stop()
+    ;[h.server, h.browser] = await Promise.all([sharedServer(env), sharedChromium()])
   })
   beforeEach(async () => {
-    h.context = await h.browser.newContext({ viewport: { width: 1280, height: 800 } })
+    h.context = await h.browser.newContext(contextOptions)
     // Every Playwright wait (waitFor, events) gives up only after the shared safety net.
     h.context.setDefaultTimeout(SAFETY_MS)
     h.page = await h.context.newPage()

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -37,5 +37,35 @@ export default async function setup(project: TestProject): Promise<() => void> {
     ...serverBundleOptions,
   })
   project.provide('serverBundle', outdir)
-  return () => rmSync(outdir, { recursive: true, force: true })
+  return async () => {
+    await stopLeftovers(join(outdir, 'pids'))
+    rmSync(outdir, { recursive: true, force: true })
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Stops the servers still listed in `dir` (server.ts lists each while it runs): those the test
+ * worker could not stop because it was killed (vitest sends SIGKILL 0.5 s after SIGTERM).
+ */
+async function stopLeftovers(dir: string): Promise<void> {
+  let pids: number[]
+  try {
+    pids = readdirSync(dir).map(Number)
+  } catch {
+    return
+  }
+  for (const pid of pids.filter(alive)) process.kill(pid, 'SIGTERM')
+  // A safety net for a gentle stop, then the hard way.
+  const deadline = Date.now() + 10_000
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+  for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL')
 }
