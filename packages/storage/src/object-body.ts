@@ -95,6 +95,10 @@ export class ObjectBody extends Readable {
    */
   sendTo(dest: Writable): Promise<void> {
     if (this.mode !== 'waiting') throw new Error('the body is already being read')
+    // S3 may have cut the connection before the caller got here.
+    if (this.destroyed) {
+      return Promise.reject(this.errored ?? new BodyCutError('the S3 GET was closed'))
+    }
     this.mode = 'piping'
     return new Promise<void>((resolve, reject) => {
       let inFlight = 0
