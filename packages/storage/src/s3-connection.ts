@@ -1,4 +1,4 @@
-import { connect as netConnect, type Socket } from 'node:net'
+import { isIP, connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import type { ReadBuffers } from './read-buffers.ts'
 
@@ -30,7 +30,14 @@ export class S3Connection {
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80))
     const host = url.hostname.replace(/^\[|\]$/g, '')
     if (url.protocol === 'https:') {
-      this.socket = tlsConnect({ host, port, servername: host, ALPNProtocols: ['http/1.1'] })
+      // SNI names a host, never an address (RFC 6066 §3).
+      const servername = isIP(host) ? undefined : host
+      this.socket = tlsConnect({
+        host,
+        port,
+        ALPNProtocols: ['http/1.1'],
+        ...(servername ? { servername } : {}),
+      })
       this.socket.on('data', (chunk: Buffer) => {
         if (!this.deliver(chunk, chunk)) this.socket.pause()
       })
