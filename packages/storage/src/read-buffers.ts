@@ -1,5 +1,5 @@
 /** Bytes one socket read may take: a streamed GET's body arrives in chunks up to this. */
-export const READ_BYTES = 256 * 1024
+export const READ_BYTES = 512 * 1024
 
 /**
  * The read buffers of a getter's connections, reused instead of allocated per read: a buffer
@@ -11,7 +11,7 @@ export class ReadBuffers {
   private readonly idle: Buffer[] = []
   private readonly mine = new WeakSet<Buffer>()
 
-  constructor(private readonly idleLimit = 32) {}
+  constructor(private readonly idleLimit = 16) {}
 
   take(): Buffer {
     const reused = this.idle.pop()

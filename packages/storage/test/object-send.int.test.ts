@@ -96,7 +96,7 @@ describe('sending an object to a client', () => {
       expect(client.got.bytes).toBe(expected.length)
       expect(client.digest()).toBe(sha256(expected))
       expect(client.got.mostUnflushed).toBeLessThanOrEqual(BUFFERS_IN_FLIGHT)
-      // 24 MiB in reads of at most 256 KiB: ≥ 96 reads, through a handful of buffers.
+      // 24 MiB in reads of at most 512 KiB: ≥ 48 reads, through a handful of buffers.
       expect(client.got.memory.size).toBeLessThanOrEqual(BUFFERS_IN_FLIGHT + 2)
     }
   })
