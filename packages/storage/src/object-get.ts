@@ -139,10 +139,12 @@ export function createObjectGetter(signer: ObjectSigner) {
         conn.socket.off('close', onClose)
         signal?.removeEventListener('abort', onAbort)
       }
+      let handedOut = false
       const fail = (err: Error) => {
         detach()
         conn.socket.destroy()
-        if (body) body.destroy(err)
+        // Before the caller has the body (a head that cannot be read), the GET itself fails.
+        if (handedOut) body!.destroy(err)
         else reject(err)
       }
       const onAbort = () => fail(signal!.reason as Error)
@@ -173,7 +175,10 @@ export function createObjectGetter(signer: ObjectSigner) {
           fail(err as Error)
           return false
         }
-        if (fresh && body) resolve(body)
+        if (fresh && body) {
+          handedOut = true
+          resolve(body)
+        }
         let more = true
         if (pieces.length > 0) more = body!.accept(pieces, buffer)
         else buffers.give(buffer)

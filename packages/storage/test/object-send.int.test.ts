@@ -175,6 +175,21 @@ describe('our HTTP reader', () => {
     },
   )
 
+  it('fails the GET when the answer cannot be read, rather than waiting for it', async () => {
+    const raw = net.createServer((socket) => {
+      socket.on('data', () => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\nbody'))
+    })
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r))
+    const port = (raw.address() as net.AddressInfo).port
+    const odd = createStorage({ ...storageSettings(s3), endpoint: `http://127.0.0.1:${port}` })
+    try {
+      await expect(odd.readStream('k')).rejects.toThrow(/Content-Length/)
+    } finally {
+      odd.destroy()
+      await new Promise((r) => raw.close(r))
+    }
+  })
+
   it('fails a chunked body cut mid-chunk, and opens a new connection for the next GET', async () => {
     let calls = 0
     const fake = await fakeS3((_req, res) => {
