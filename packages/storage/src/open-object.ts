@@ -1,9 +1,9 @@
-import type { Readable } from 'node:stream'
+import type { ObjectBody } from './object-body.ts'
 import type { ObjectGetter } from './object-get.ts'
 
 /** An object's bytes as a stream, with the headers S3 answered the GET with. */
 export interface OpenedObject {
-  body: Readable
+  body: ObjectBody
   size: number
   contentType: string | undefined
   etag: string | undefined

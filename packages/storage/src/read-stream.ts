@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream'
+import type { ObjectBody } from './object-body.ts'
 import type { ByteRange, ObjectGetter } from './object-get.ts'
 
 /** S3 refused the read because the object's ETag is no longer the one asked for. */
@@ -17,7 +17,8 @@ export interface ReadStreamOptions {
 
 /**
  * The object, or one byte range of it, as a Node Readable (one GET, streamed: memory stays
- * bounded whatever the size). Undefined when there is no such object. Destroy the stream or
+ * bounded whatever the size); `sendTo` writes it to a client without copies (object-body.ts).
+ * Undefined when there is no such object. Destroy the stream or
  * abort `signal` to stop early: either closes the S3 connection. A connection that S3 closes
  * before Content-Length bytes arrived fails the stream (never a short, clean end).
  */
@@ -25,7 +26,7 @@ export async function readStream(
   getter: ObjectGetter,
   key: string,
   options: ReadStreamOptions = {},
-): Promise<Readable | undefined> {
+): Promise<ObjectBody | undefined> {
   try {
     return await getter.get(key, options)
   } catch (err) {

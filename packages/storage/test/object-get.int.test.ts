@@ -5,7 +5,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { storageSettings, testServices, waitFor } from '@uplink/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createStorage, objectKey } from '../src/index.ts'
-import { READ_BYTES } from '../src/large-read-agent.ts'
+import { READ_BYTES } from '../src/read-buffers.ts'
 
 // The streamed GET (object-get.ts) against real versitygw, through a loopback relay that counts
 // what S3 has sent, so a test can wait until S3 has filled the socket buffers.

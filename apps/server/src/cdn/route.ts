@@ -1,5 +1,4 @@
 import type { KeyObject } from 'node:crypto'
-import { pipeline } from 'node:stream/promises'
 import { parseObjectKey } from '@uplink/core/object-key'
 import { type Database, type Document, findDocumentByKey } from '@uplink/db'
 import type { Storage } from '@uplink/storage'
@@ -7,6 +6,7 @@ import { DEFAULT_DOWNLOADABLE, GALLERY_PURPOSE } from '@uplink/uploads'
 import { type Request, type Response, Router } from 'express'
 import type { Kysely } from 'kysely'
 import { sendError } from '../http/errors.ts'
+import { sendBody } from '../http/send-body.ts'
 import { resourceMatches, verifySignedCookies } from './signed-cookies.ts'
 
 export interface CdnRouteDeps {
@@ -89,8 +89,8 @@ export function cdnRoute(deps: CdnRouteDeps): Router {
       object.body.destroy()
       return void res.end()
     }
-    // pipeline waits for the client to drain (back-pressure) and destroys both on failure.
-    await pipeline(object.body, res).catch((err: unknown) => {
+    // sendBody waits for the client to take the bytes (back-pressure) and cuts both on failure.
+    await sendBody(object.body, res).catch((err: unknown) => {
       if (!res.writableFinished) req.log.debug({ err }, 'cdn response cut short')
     })
   })

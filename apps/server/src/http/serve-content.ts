@@ -1,4 +1,3 @@
-import { pipeline } from 'node:stream/promises'
 import { AppError } from '@uplink/core'
 import { ObjectChangedError, type Storage } from '@uplink/storage'
 import type { DocumentContent } from '@uplink/uploads'
@@ -6,6 +5,7 @@ import type { Request, Response } from 'express'
 import { parseRange } from './byte-range.ts'
 import { ifRangeHolds, notModified } from './conditional.ts'
 import { sendError } from './errors.ts'
+import { sendBody } from './send-body.ts'
 
 /**
  * Answers a GET/HEAD for a document's bytes with RFC 9110 semantics: 304 for a matching
@@ -85,7 +85,7 @@ export async function serveContent(
       res.end()
       return
     }
-    await pipeline(body, res)
+    await sendBody(body, res)
   } catch (err) {
     // A client that left mid-body is normal; anything else goes to the error handler.
     if (abort.signal.aborted) return
