@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { Readable } from 'node:stream'
 import type { HeadObjectCommandOutput, Part } from '@aws-sdk/client-s3'
 import type { MetadataValue } from '@tus/s3-store'
 import { PartChecksumError } from '../protocol/outage-answers.ts'
+import { chunksBody } from './part-chunks.ts'
 import { isPartAsWritten, type LedgerPart, type PartLedger } from './part-ledger.ts'
 import { EMPTY_MD5, EMPTY_SHA256, isNotFound } from './s3-answers.ts'
 import type { StoreS3 } from './store-s3.ts'
@@ -327,5 +327,5 @@ export function startOf(metadata: Record<string, string> | undefined): number | 
  */
 const readPart = (part: BufferedPart) =>
   part.chunks
-    ? Readable.from(part.chunks, { objectMode: false })
+    ? chunksBody(part.chunks)
     : createReadStream(part.path, { highWaterMark: 1024 * 1024, end: part.size - 1 })
