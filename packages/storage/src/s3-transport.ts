@@ -18,11 +18,8 @@ export interface S3Request {
   /** Operation parameters (`uploadId`, `partNumber`, `uploads` …). */
   query?: Record<string, string | undefined>
   headers?: Record<string, string | undefined>
-  /**
-   * A Buffer or string can be sent again; a stream cannot, nor can a list of chunks (a part's
-   * bytes as received, written in one go: one corked write, not a syscall per chunk).
-   */
-  body?: Buffer | string | Readable | Uint8Array | readonly Uint8Array[] | undefined
+  /** A Buffer or string is hashed into the signature and can be sent again; a stream cannot. */
+  body?: Buffer | string | Readable | Uint8Array | undefined
   signal?: AbortSignal | undefined
 }
 
@@ -83,11 +80,8 @@ export function createS3Transport(
     }
     const { body } = req
     const streamed = body instanceof Readable
-    const chunks = Array.isArray(body) ? (body as readonly Uint8Array[]) : undefined
-    if (chunks) {
-      headers['content-length'] = String(chunks.reduce((n, c) => n + c.length, 0))
-    } else if (!streamed && body !== undefined) {
-      headers['content-length'] = String(Buffer.byteLength(body as Buffer | string))
+    if (!streamed && body !== undefined) {
+      headers['content-length'] = String(Buffer.byteLength(body))
     }
     const signed = signer({
       method: req.method,
@@ -124,8 +118,6 @@ export function createS3Transport(
               body.unpipe(request)
               body.destroy()
               request.destroy()
-            } else if (chunks && !request.writableFinished) {
-              request.destroy()
             }
             if (status >= 300) reject(s3Failure(status, res.headers, text))
             else resolve({ status, headers: res.headers, body: text, $metadata })
@@ -139,12 +131,8 @@ export function createS3Transport(
       if (streamed) {
         body.on('error', (err) => request.destroy(err))
         body.pipe(request)
-      } else if (chunks) {
-        request.cork()
-        for (const chunk of chunks) request.write(chunk)
-        request.end()
       } else {
-        request.end(body as Buffer | string | undefined)
+        request.end(body)
       }
     })
   }
@@ -152,7 +140,7 @@ export function createS3Transport(
   return {
     /** Sends `req`, again while the failure is transient and its body can be sent again. */
     async request(req: S3Request): Promise<S3Response> {
-      const replayable = !(req.body instanceof Readable) && !Array.isArray(req.body)
+      const replayable = !(req.body instanceof Readable)
       let totalRetryDelay = 0
       for (let attempts = 1; ; attempts++) {
         try {

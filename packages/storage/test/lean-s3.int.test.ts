@@ -348,46 +348,6 @@ describe('the lean S3 client on a connection that fails', () => {
     }
   })
 
-  it('sends a body given as a list of chunks whole, and only once when the connection was cut', async () => {
-    const chunks = [bytes(40 * 1024, 1), bytes(64 * 1024, 2), bytes(3, 3)]
-    const whole = Buffer.concat(chunks)
-    const Key = key()
-    const UploadId = await multipart(Key)
-    const part = await lean.uploadPart({
-      Bucket,
-      Key,
-      UploadId,
-      PartNumber: 1,
-      Body: chunks as never,
-      ChecksumSHA256: sha256(whole),
-    })
-    expect(part.ChecksumSHA256).toBe(sha256(whole))
-    const listed = await lean.listParts({ Bucket, Key, UploadId })
-    expect(listed.Parts?.map((p) => [p.Size, p.ChecksumSHA256])).toEqual([
-      [whole.length, sha256(whole)],
-    ])
-    await lean.abortMultipartUpload({ Bucket, Key, UploadId })
-
-    const proxy = await startFaultProxy({ target: s3.endpoint, log: () => {} })
-    const client = createLeanS3({ ...config, endpoint: proxy.endpoint })
-    try {
-      proxy.setFault({ kind: 'cut', method: 'PUT', offset: 1000 })
-      const err = await failure(
-        client.putObject({
-          Bucket,
-          Key: key(),
-          Body: chunks as never,
-          ChecksumSHA256: sha256(whole),
-        }),
-      )
-      expect(err.status).toBeUndefined()
-      expect(proxy.stats.requests).toBe(1)
-    } finally {
-      client.destroy()
-      await proxy.stop()
-    }
-  })
-
   it('stops a call when its abort signal fires', async () => {
     const proxy = await startFaultProxy({ target: s3.endpoint, log: () => {} })
     const client = createLeanS3({ ...config, endpoint: proxy.endpoint })

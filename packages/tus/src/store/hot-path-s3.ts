@@ -1,6 +1,5 @@
 import type { S3 } from '@aws-sdk/client-s3'
 import type { CallMiddleware, LeanS3 } from '@uplink/storage'
-import { chunksOf } from './part-chunks.ts'
 import type { StoreS3 } from './store-s3.ts'
 
 /** What metrics and tests add `initialize` middlewares to, as on the SDK client. */
@@ -21,9 +20,9 @@ export function hotPathS3(sdk: S3, lean: LeanS3): StoreS3 & InstrumentableS3 {
   }
   return {
     createMultipartUpload: (input) => lean.createMultipartUpload(input),
-    uploadPart: (input) => lean.uploadPart(withChunks(input)),
+    uploadPart: (input) => lean.uploadPart(input),
     completeMultipartUpload: (input) => lean.completeMultipartUpload(input),
-    putObject: (input) => lean.putObject(withChunks(input)),
+    putObject: (input) => lean.putObject(input),
     headObject: (input) => lean.headObject(input),
     deleteObject: (input) => lean.deleteObject(input),
     abortMultipartUpload: (input) => lean.abortMultipartUpload(input),
@@ -33,10 +32,4 @@ export function hotPathS3(sdk: S3, lean: LeanS3): StoreS3 & InstrumentableS3 {
     deleteObjects: (input) => sdk.deleteObjects(input),
     middlewareStack: { add: add as S3['middlewareStack']['add'] },
   }
-}
-
-/** A part held in memory goes to the lean client as its list of chunks (written in one go). */
-function withChunks<T extends { Body?: unknown }>(input: T): T {
-  const chunks = chunksOf(input.Body)
-  return chunks ? { ...input, Body: chunks } : input
 }

@@ -116,10 +116,6 @@ describe('uploadParts', () => {
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('base64')
 
-/** A part's bytes, from memory or from its file. */
-const bytesOf = (part: PartFile) =>
-  part.chunks ? Buffer.concat(part.chunks) : readFileSync(part.path).subarray(0, part.size)
-
 /** `data` cut into chunks of random sizes, some larger than a part. */
 function* randomChunks(data: Buffer, max: number): Generator<Buffer> {
   for (let at = 0; at < data.length; ) {
@@ -256,18 +252,18 @@ describe('PartFiles', () => {
     await pipeline(Readable.from(randomChunks(data, 7_000)), files)
     expect(parts.map((p) => p.size)).toEqual([10_000, 10_000, 10_000, 5_000])
     // Two parts fit the budget; the next two went to files.
-    expect(parts.map((p) => p.chunks !== undefined)).toEqual([true, true, false, false])
+    expect(parts.map((p) => p.data !== undefined)).toEqual([true, true, false, false])
     expect(await readdir(directory)).toHaveLength(2)
     let at = 0
     for (const part of parts) {
-      const bytes = bytesOf(part)
+      const bytes = part.data ?? readFileSync(part.path).subarray(0, part.size)
       expect(bytes.equals(data.subarray(at, at + part.size))).toBe(true)
       expect(part.sha256).toBe(sha256(bytes))
       at += part.size
     }
     expect(memory.available).toBe(0)
     for (const part of parts) part.release()
-    // The room released is lent again: a new stream's parts are held in memory.
+    // Released buffers are kept for the next parts: a new stream fills them again.
     const again: PartFile[] = []
     const more = new PartFiles({
       partSize: 10_000,
@@ -277,8 +273,10 @@ describe('PartFiles', () => {
       memory,
     })
     await pipeline(Readable.from([data.subarray(0, 20_000)]), more)
-    expect(again.map((p) => p.chunks !== undefined)).toEqual([true, true])
-    expect(Buffer.concat(again.map(bytesOf)).equals(data.subarray(0, 20_000))).toBe(true)
+    expect(again.map((p) => p.data !== undefined)).toEqual([true, true])
+    expect(
+      Buffer.concat(again.map((p) => p.data ?? Buffer.alloc(0))).equals(data.subarray(0, 20_000)),
+    ).toBe(true)
   })
 
   it('gives the part being filled in memory after an error, with the digest of its bytes', async () => {
@@ -300,57 +298,7 @@ describe('PartFiles', () => {
     await closed(files)
     const partial = files.takePartial()
     expect(partial?.size).toBe(5_000)
-    expect(partial && bytesOf(partial).equals(data.subarray(20_000))).toBe(true)
+    expect(partial?.data?.equals(data.subarray(20_000))).toBe(true)
     expect(partial?.sha256).toBe(sha256(data.subarray(20_000)))
-  })
-})
-
-describe('parts held in memory', () => {
-  /** PartFiles of 512 KiB parts, all in memory. */
-  const inMemory = () => {
-    const parts: PartFile[] = []
-    const files = new PartFiles({
-      partSize: 512 * KiB,
-      directory: mkdtempSync(join(tmpdir(), 'uplink-part-chunks-')),
-      acquire: async () => () => {},
-      onPart: (part) => parts.push(part),
-      memory: new PartMemory(4 * 512 * KiB),
-    })
-    return { parts, files }
-  }
-
-  it("keep the body's own chunks of socket-read size: the bytes are not copied", async () => {
-    const reads = Array.from({ length: 12 }, () => randomBytes(64 * KiB))
-    const { parts, files } = inMemory()
-    await pipeline(Readable.from(reads), files)
-    expect(parts.map((p) => p.size)).toEqual([512 * KiB, 256 * KiB])
-    const kept = parts.flatMap((p) => p.chunks ?? [])
-    // Each chunk is a read as it came (same memory), in order; the digests are of those bytes.
-    expect(kept).toHaveLength(reads.length)
-    expect(kept.every((chunk, i) => chunk.buffer === reads[i]?.buffer)).toBe(true)
-    expect(parts.map((p) => p.sha256)).toEqual([
-      sha256(Buffer.concat(reads.slice(0, 8))),
-      sha256(Buffer.concat(reads.slice(8))),
-    ])
-  })
-
-  it("gather a slow client's small reads into a few blocks instead of keeping each", async () => {
-    const data = randomBytes(6144 * 100)
-    const { parts, files } = inMemory()
-    // 100-byte reads, and a large one among them, which is kept as it came.
-    const reads = Array.from({ length: data.length / 100 }, (_, i) =>
-      data.subarray(i * 100, (i + 1) * 100),
-    )
-    const large = Buffer.from(data.subarray(3000 * 100, 3640 * 100))
-    reads.splice(3000, 640, large)
-    expect(Buffer.concat(reads).equals(data)).toBe(true)
-    await pipeline(Readable.from(reads), files)
-    expect(parts.map((p) => p.size)).toEqual([512 * KiB, data.length - 512 * KiB])
-    for (const part of parts) {
-      expect(part.sha256).toBe(sha256(bytesOf(part)))
-      expect((part.chunks ?? []).length).toBeLessThanOrEqual(4)
-    }
-    expect(Buffer.concat(parts.map(bytesOf)).equals(data)).toBe(true)
-    expect(parts[0]?.chunks?.some((c) => c.buffer === large.buffer)).toBe(true)
   })
 })

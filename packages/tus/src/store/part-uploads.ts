@@ -3,11 +3,10 @@ import { createHash, type Hash, randomBytes } from 'node:crypto'
 import { type FileHandle, open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Readable, Writable } from 'node:stream'
-import { PartChunks } from './part-chunks.ts'
 import type { PartMemory } from './part-memory.ts'
 
-// A PATCH body into S3 parts: cut into parts held in memory as the body's own chunks (while
-// PartMemory has room) or in temp files, hashed while written (PartFiles), each sent as it fills, at most `slots` of one
+// A PATCH body into S3 parts: cut into part-sized buffers (from PartMemory while it has room) or
+// temp files, hashed while written (PartFiles), each sent as it fills, at most `slots` of one
 // upload filled or sent at once (uploadParts).
 
 export interface PartUploadsOptions {
@@ -131,14 +130,14 @@ function feed(source: Readable, splitter: Writable): Promise<void> {
 }
 
 /**
- * One part: a part-sized temp file, or chunks in memory when `PartFilesOptions.memory` had
+ * One part: a part-sized temp file, or a buffer in memory when `PartFilesOptions.memory` had
  * room, with the SHA-256 (and MD5, when asked) of the bytes written to it.
  */
 export interface PartFile {
-  /** The temp file; '' for a part held in memory (`chunks`). */
+  /** The temp file; '' for a part held in memory (`data`). */
   path: string
-  /** The part's bytes in order, when it was held in memory (exactly `size` bytes in all). */
-  chunks?: readonly Uint8Array[] | undefined
+  /** The part's bytes, when it was held in memory (exactly `size` bytes). */
+  data?: Buffer | undefined
   /** Bytes written. After a failed write the file may hold more: only this prefix counts. */
   size: number
   /** Base64 SHA-256 of exactly those `size` bytes, as S3's `x-amz-checksum-sha256` wants it. */
@@ -161,7 +160,7 @@ export interface PartFilesOptions {
   /** Also hash each part with MD5 (for `Content-MD5`, when S3 checksums are off). */
   md5?: boolean
   /**
-   * Where a part is held in memory while there is room (no copy, no write to disk and no read
+   * Where a part is buffered in memory while there is room (no write to disk and no read
    * back); without one, or when it is full, the part goes to a temp file.
    */
   memory?: PartMemory | undefined
@@ -169,9 +168,9 @@ export interface PartFilesOptions {
 
 interface OpenPart {
   path: string
-  /** The temp file; undefined for a part held in `chunks`. */
+  /** The temp file; undefined for a part held in `buffer`. */
   handle: FileHandle | undefined
-  chunks: PartChunks | undefined
+  buffer: Buffer | undefined
   size: number
   hash: Hash
   md5: Hash | undefined
@@ -182,11 +181,11 @@ interface OpenPart {
 const BATCH_BYTES = 1024 * 1024
 
 /**
- * Splits a stream into parts, each in memory while `memory` has room (the body's own chunks: no
- * copy, no disk) or else in a part-sized temp file, and hashes each part while writing it, so
- * the SHA-256 sent with a part costs no second read. A byte counts (in `size` and in the hash)
- * only once it is in the part's chunks or on disk, so the digest is of the part's first `size`
- * bytes, which are the bytes sent to S3.
+ * Splits a stream into parts, each in memory while `memory` has room (one copy, no disk) or
+ * else in a part-sized temp file, and hashes each part while writing it, so the SHA-256 sent
+ * with a part costs no second read. A byte counts (in `size` and in the hash) only once it is
+ * in the buffer or on disk, so the digest is of the part's first `size` bytes, which are the
+ * bytes sent to S3.
  */
 export class PartFiles extends Writable {
   private readonly options: PartFilesOptions
@@ -209,17 +208,6 @@ export class PartFiles extends Writable {
   }
 
   override _writev(chunks: { chunk: Uint8Array }[], done: (err?: Error | null) => void): void {
-    // Most writes land inside a part held in memory: taken at once, without a promise per chunk.
-    const part = this.current
-    if (part?.chunks) {
-      let bytes = 0
-      for (const c of chunks) bytes += c.chunk.length
-      if (part.size + bytes < this.options.partSize) {
-        for (const c of chunks) take(part, part.chunks, c.chunk)
-        done()
-        return
-      }
-    }
     const run = this.writeAll(chunks.map((c) => c.chunk))
     this.writing = run.catch(() => {})
     run.then(() => done(), done)
@@ -274,18 +262,18 @@ export class PartFiles extends Writable {
     const { partSize } = this.options
     const lent = this.options.memory?.take(partSize)
     if (lent) {
+      const { buffer } = lent
       const free = () => {
         lent.giveBack()
         release()
       }
-      const chunks = new PartChunks()
-      this.current = { path: '', handle: undefined, chunks, size: 0, hash, md5, release: free }
+      this.current = { path: '', handle: undefined, buffer, size: 0, hash, md5, release: free }
       return this.current
     }
     const path = join(this.options.directory, `part-${randomBytes(8).toString('hex')}`)
     try {
       const handle = await open(path, 'w')
-      this.current = { path, handle, chunks: undefined, size: 0, hash, md5, release }
+      this.current = { path, handle, buffer: undefined, size: 0, hash, md5, release }
       return this.current
     } catch (err) {
       release()
@@ -304,7 +292,7 @@ export class PartFiles extends Writable {
 
 const toPartFile = (part: OpenPart): PartFile => ({
   path: part.path,
-  chunks: part.chunks?.chunks,
+  data: part.buffer?.subarray(0, part.size),
   size: part.size,
   sha256: part.hash.digest('base64'),
   md5: part.md5?.digest('base64'),
@@ -312,13 +300,18 @@ const toPartFile = (part: OpenPart): PartFile => ({
 })
 
 /**
- * Appends `chunks` to the part (its chunks in memory, or its file), then counts and hashes them.
- * A file write that stops short (a full disk) is continued, so the error that stops it is the
- * real one (ENOSPC → 507).
+ * Appends `chunks` to the part (its buffer, or its file), then counts and hashes them. A file
+ * write that stops short (a full disk) is continued, so the error that stops it is the real one
+ * (ENOSPC → 507).
  */
 async function append(part: OpenPart, chunks: Uint8Array[]): Promise<void> {
-  if (part.chunks) {
-    for (const chunk of chunks) take(part, part.chunks, chunk)
+  if (part.buffer) {
+    for (const chunk of chunks) {
+      part.buffer.set(chunk, part.size)
+      part.hash.update(chunk)
+      part.md5?.update(chunk)
+      part.size += chunk.length
+    }
     return
   }
   let rest = chunks
@@ -333,14 +326,6 @@ async function append(part: OpenPart, chunks: Uint8Array[]): Promise<void> {
     part.md5?.update(chunk)
     part.size += chunk.length
   }
-}
-
-/** Adds `chunk` to a part held in memory, then counts and hashes it. */
-function take(part: OpenPart, chunks: PartChunks, chunk: Uint8Array): void {
-  chunks.add(chunk)
-  part.hash.update(chunk)
-  part.md5?.update(chunk)
-  part.size += chunk.length
 }
 
 /** `chunks` without their first `n` bytes. */

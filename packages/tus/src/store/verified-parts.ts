@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
+import { Readable } from 'node:stream'
 import type { HeadObjectCommandOutput, Part } from '@aws-sdk/client-s3'
 import type { MetadataValue } from '@tus/s3-store'
 import { PartChecksumError } from '../protocol/outage-answers.ts'
-import { chunksBody } from './part-chunks.ts'
 import { isPartAsWritten, type LedgerPart, type PartLedger } from './part-ledger.ts'
 import { EMPTY_MD5, EMPTY_SHA256, isNotFound } from './s3-answers.ts'
 import type { StoreS3 } from './store-s3.ts'
@@ -17,8 +17,8 @@ export const INCOMPLETE_OFFSET = 'upload-offset'
 /** A buffered part: its file or bytes, where it starts in the upload, the size and digests to send. */
 export interface BufferedPart {
   path: string
-  /** The part's bytes in order when it was held in memory (then `path` is unused). */
-  chunks?: readonly Uint8Array[] | undefined
+  /** The part's bytes when it was held in memory (then `path` is unused). */
+  data?: Buffer | undefined
   /** Upload offset of the part's first byte. */
   offset: number
   size: number
@@ -280,7 +280,7 @@ export function checkAcknowledgedEtag(etag: string | undefined, md5Hex: string, 
 /** Base64 MD5 of a part file's first `size` bytes (a `.part` leftover put back, not hashed yet). */
 async function md5OfFile(part: BufferedPart): Promise<string> {
   const hash = createHash('md5')
-  if (part.chunks) for (const chunk of part.chunks) hash.update(chunk)
+  if (part.data) hash.update(part.data)
   else if (part.size > 0) for await (const chunk of readPart(part)) hash.update(chunk as Buffer)
   return hash.digest('base64')
 }
@@ -320,12 +320,12 @@ export function startOf(metadata: Record<string, string> | undefined): number | 
 }
 
 /**
- * Exactly `size` bytes of the part: its chunks in memory, or its file (a file cut short by a
- * failed write may hold more) in large reads: fewer, bigger writes to the S3 socket (the default
- * is 64 KiB). Always a stream: the SDK would hash a Buffer body once more for its SigV4 payload
- * hash, and the part's SHA-256 checksum already proves its bytes.
+ * Exactly `size` bytes of the part: its buffer (one write to the S3 socket), or its file (a file
+ * cut short by a failed write may hold more) in large reads: fewer, bigger writes to the S3
+ * socket (the default is 64 KiB). Always a stream: the SDK would hash a Buffer body once more
+ * for its SigV4 payload hash, and the part's SHA-256 checksum already proves its bytes.
  */
 const readPart = (part: BufferedPart) =>
-  part.chunks
-    ? chunksBody(part.chunks)
+  part.data
+    ? Readable.from([part.data], { objectMode: false })
     : createReadStream(part.path, { highWaterMark: 1024 * 1024, end: part.size - 1 })
