@@ -102,3 +102,87 @@ describe('/trpc over HTTP', () => {
     expect(JSON.parse(res.body).error.message).toBe(ERROR_CATALOGUE.unauthorized.message)
   })
 })
+
+/** The one-call form and the batch form of the same call, answered side by side. */
+async function bothForms(path: string, input: unknown, token: string) {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+  const single = JSON.stringify(input)
+  const batch = JSON.stringify({ 0: input })
+  const [one, many] = await Promise.all([
+    post(`/trpc/${path}`, { ...headers, 'content-length': String(Buffer.byteLength(single)) }, [
+      single,
+    ]),
+    post(
+      `/trpc/${path}?batch=1`,
+      { ...headers, 'content-length': String(Buffer.byteLength(batch)) },
+      [batch],
+    ),
+  ])
+  return { one, many, oneBody: JSON.parse(one.body), manyBody: JSON.parse(many.body)[0] }
+}
+
+/** An error body without the request id, which differs between any two requests. */
+function withoutRequestId(error: { data: { error: Record<string, unknown> } }) {
+  const { requestId: _, ...rest } = error.data.error
+  return { ...error, data: { ...error.data, error: rest } }
+}
+
+describe('a plain one-call mutation answers as tRPC answers it in a batch', () => {
+  it('a success: status, Vary, Content-Type and the result', async () => {
+    const token = await h.token('trpc-route-same-ok')
+    const { one, many, oneBody, manyBody } = await bothForms(
+      'uploads.presignPut',
+      JSON.parse(presignInput),
+      token,
+    )
+    expect(one.status).toBe(200)
+    expect(many.status).toBe(200)
+    expect(one.headers.vary).toBe(many.headers.vary)
+    expect(one.headers['content-type']).toBe(many.headers['content-type'])
+    expect(Object.keys(oneBody.result.data).sort()).toEqual(
+      Object.keys(manyBody.result.data).sort(),
+    )
+    expect(oneBody.result.data.headers).toEqual(manyBody.result.data.headers)
+  })
+
+  it('an input error: the same status, message, fields and error body', async () => {
+    const token = await h.token('trpc-route-same-bad')
+    const { one, many, oneBody, manyBody } = await bothForms(
+      'uploads.presignPut',
+      { ...JSON.parse(presignInput), size: -1 },
+      token,
+    )
+    expect(one.status).toBe(400)
+    expect(many.status).toBe(400)
+    expect(withoutRequestId(oneBody.error)).toEqual(withoutRequestId(manyBody.error))
+  })
+
+  it('a catalogue error (someone else’s document): the same 404 and error body', async () => {
+    const token = await h.token('trpc-route-same-404')
+    const { one, many, oneBody, manyBody } = await bothForms(
+      'uploads.confirm',
+      { documentId: '00000000-0000-4000-8000-000000000000' },
+      token,
+    )
+    expect(one.status).toBe(404)
+    expect(many.status).toBe(404)
+    expect(withoutRequestId(oneBody.error)).toEqual(withoutRequestId(manyBody.error))
+  })
+
+  it('a body that is not JSON and a query sent by POST answer as before', async () => {
+    const auth = `Bearer ${await h.token('trpc-route-same-odd')}`
+    const broken = await post(
+      '/trpc/uploads.presignPut',
+      { authorization: auth, 'content-type': 'application/json', 'content-length': '5' },
+      ['{"a":'],
+    )
+    expect(broken.status).toBeGreaterThanOrEqual(400)
+    expect(JSON.parse(broken.body).error).toBeDefined()
+    const query = await post(
+      '/trpc/policies.list',
+      { authorization: auth, 'content-type': 'application/json', 'content-length': '2' },
+      ['{}'],
+    )
+    expect(query.status).toBe(405)
+  })
+})

@@ -1,4 +1,5 @@
 import { initTRPC, TRPCError } from '@trpc/server'
+import type { MiddlewareResult } from '@trpc/server/unstable-core-do-not-import'
 import {
   AppError,
   ERROR_CATALOGUE,
@@ -142,6 +143,15 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router
 export const createCallerFactory = t.createCallerFactory
 
+/** A catalogue error as the tRPC error the client sees (code, message; the cause kept). */
+function toCatalogueError(appError: AppError): TRPCError {
+  return new TRPCError({
+    code: ERROR_CATALOGUE[appError.code].rpc,
+    message: appError.message,
+    cause: appError,
+  })
+}
+
 /**
  * The one error mapping: a catalogue error (including Postgres or S3 down → 503, with
  * Retry-After set by the HTTP adapter) becomes its tRPC code and message; anything else stays
@@ -151,30 +161,30 @@ function toCatalogueResult<R extends { ok: boolean; error?: { cause?: unknown } 
   if (result.ok) return result
   const appError = toAppError(result.error?.cause ?? result.error)
   if (!appError) return result
-  throw new TRPCError({
-    code: ERROR_CATALOGUE[appError.code].rpc,
-    message: appError.message,
-    cause: appError,
-  })
+  throw toCatalogueError(appError)
 }
 
+type MiddlewareOptions = Parameters<Parameters<typeof t.middleware>[0]>[0]
+
 /**
- * The outermost middleware: maps errors to the catalogue, then reports the call to
- * `ctx.onProcedure`, so the hook sees the final result. One middleware rather than two:
- * tRPC copies its options and context at every layer, a cost paid by every call.
+ * Maps errors to the catalogue around `call`, then reports the call to `ctx.onProcedure`, so
+ * the hook sees the final result.
  */
-const observed = t.middleware(async ({ ctx, path, getRawInput, next }) => {
+async function observe<R extends MiddlewareResult<object>>(
+  { ctx, path, getRawInput }: MiddlewareOptions,
+  call: () => Promise<R>,
+): Promise<R> {
   const { onProcedure } = ctx
-  if (!onProcedure) return toCatalogueResult(await next())
+  if (!onProcedure) return toCatalogueResult(await call())
   const started = performance.now()
   const report = async (ok: boolean, code: string | undefined, output: unknown) => {
     const seconds = (performance.now() - started) / 1000
     const input = await getRawInput().catch(() => undefined)
     onProcedure({ path, ok, code, seconds, input, output })
   }
-  let result: Awaited<ReturnType<typeof next>>
+  let result: R
   try {
-    result = toCatalogueResult(await next())
+    result = toCatalogueResult(await call())
   } catch (err) {
     await report(false, err instanceof TRPCError ? err.code : 'INTERNAL_SERVER_ERROR', undefined)
     throw err
@@ -185,15 +195,20 @@ const observed = t.middleware(async ({ ctx, path, getRawInput, next }) => {
     result.ok ? result.data : undefined,
   )
   return result
-})
+}
 
-export const publicProcedure = t.procedure.use(observed)
+/**
+ * The outermost middleware. One middleware rather than one per concern (errors, metrics, auth):
+ * tRPC copies its options and context at every layer, a cost paid by every call.
+ */
+export const publicProcedure = t.procedure.use((opts) => observe(opts, () => opts.next()))
 
-/** Procedures that need a signed-in user; narrows `ctx.user`. */
-export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.user) {
-    throw new AppError('unauthorized')
-  }
-  // Only what changes: tRPC merges it into the context it already has.
-  return next({ ctx: { user: ctx.user } })
-})
+/** Procedures that need a signed-in user; narrows `ctx.user` (the same one middleware). */
+export const protectedProcedure = t.procedure.use((opts) =>
+  observe(opts, async () => {
+    const { user } = opts.ctx
+    if (!user) throw toCatalogueError(new AppError('unauthorized'))
+    // Only what changes: tRPC merges it into the context it already has.
+    return opts.next({ ctx: { user } })
+  }),
+)

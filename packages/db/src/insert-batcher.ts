@@ -1,4 +1,7 @@
 import type { Kysely } from 'kysely'
+import type pg from 'pg'
+import { poolOf } from './create-db.ts'
+import { fitsPreparedInsert, preparedInsert } from './prepared-insert.ts'
 import type { Database, Document, NewDocument } from './schema.ts'
 
 /** Statements of one batcher running at once; rows arriving meanwhile wait for the next one. */
@@ -22,7 +25,11 @@ export class InsertBatcher {
   private readonly queue: Waiting[] = []
   private inFlight = 0
 
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `pool`: the db's pg Pool, for the prepared statement (PGlite goes through Kysely). */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly pool?: pg.Pool,
+  ) {}
 
   insert(row: NewDocument): Promise<Document> {
     return new Promise((resolve, reject) => {
@@ -61,6 +68,7 @@ export class InsertBatcher {
   }
 
   private insertRows(rows: NewDocument[]): Promise<Document[]> {
+    if (this.pool && fitsPreparedInsert(rows)) return preparedInsert(this.pool, rows)
     return this.db.insertInto('documents').values(rows).returningAll().execute()
   }
 }
@@ -72,7 +80,7 @@ export function insertBatcher(db: Kysely<Database>): InsertBatcher | undefined {
   if (db.isTransaction) return undefined
   let batcher = batchers.get(db)
   if (!batcher) {
-    batcher = new InsertBatcher(db)
+    batcher = new InsertBatcher(db, poolOf(db))
     batchers.set(db, batcher)
   }
   return batcher

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { testDatabase } from '@uplink/testing'
-import type { Kysely, KyselyPlugin } from 'kysely'
+import { type Kysely, type KyselyPlugin, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDb, type Database, insertPendingDocument, migrateToLatest } from '../src/index.ts'
 
@@ -101,5 +101,66 @@ describe.each(backends)('pending inserts on $name', ({ url }) => {
       .catch(() => undefined)
     const found = await base.selectFrom('documents').select('id').where('id', '=', row.id).execute()
     expect(found).toEqual([])
+  })
+})
+
+describe('pending inserts on Postgres as a prepared statement', () => {
+  let db: Kysely<Database>
+
+  beforeAll(async () => {
+    // One connection, so the session that prepared the statement is the one asked about it.
+    db = createDb({ url: await testDatabase(), maxConnections: 1 })
+    await migrateToLatest(db)
+  })
+  afterAll(() => db?.destroy())
+
+  it('Postgres parses the pending insert once per connection, as a named statement', async () => {
+    for (const owner of ['prep-a', 'prep-b', 'prep-c']) {
+      await insertPendingDocument(db, pendingRow(owner))
+    }
+    const { rows } = await sql<{
+      statement: string
+    }>`select statement from pg_prepared_statements where statement ilike 'insert into documents%'`.execute(
+      db,
+    )
+    expect(rows).toHaveLength(1)
+  })
+
+  it('returns the row as stored, the same Document a read gives', async () => {
+    const sha = 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg='
+    const rows = [
+      pendingRow('prep-same-a'),
+      { ...pendingRow('prep-same-b'), declaredSha256: sha },
+      { ...pendingRow('prep-same-c'), uploadRef: 'tus-id-1' },
+    ]
+    const docs = await Promise.all(rows.map((row) => insertPendingDocument(db, row)))
+    for (const doc of docs) {
+      const read = await db
+        .selectFrom('documents')
+        .selectAll()
+        .where('id', '=', doc.id)
+        .executeTakeFirstOrThrow()
+      expect(doc).toEqual(read)
+    }
+    expect(docs.map((d) => [d.status, d.sizeBytes, d.declaredSha256, d.uploadRef])).toEqual([
+      ['pending', 1000, null, null],
+      ['pending', 1000, sha, null],
+      ['pending', 1000, null, 'tus-id-1'],
+    ])
+  })
+
+  it('a duplicate row sent with others fails only its own caller', async () => {
+    const taken = await insertPendingDocument(db, pendingRow('prep-dup'))
+    const rows = [
+      ...['a', 'b', 'c', 'd', 'e', 'f'].map((o) => pendingRow(`prep-${o}`)),
+      pendingRow('prep-dup', taken.id),
+      pendingRow('prep-g'),
+    ]
+    const results = await Promise.allSettled(rows.map((row) => insertPendingDocument(db, row)))
+    expect(results.map((r) => r.status)).toEqual([
+      ...Array(6).fill('fulfilled'),
+      'rejected',
+      'fulfilled',
+    ])
   })
 })

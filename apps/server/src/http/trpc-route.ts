@@ -3,6 +3,7 @@ import type { AnyTRPCRouter } from '@trpc/server'
 import { createExpressMiddleware } from '@trpc/server/adapters/express'
 import { resolveResponse } from '@trpc/server/http'
 import type { Request, RequestHandler, Response } from 'express'
+import { answerSingleMutation, parseInput, singleMutation } from './trpc-single-call.ts'
 
 type StockOptions = Parameters<typeof createExpressMiddleware<AnyTRPCRouter>>[0]
 
@@ -20,8 +21,10 @@ export interface TrpcRouteOptions {
  * `/trpc` served by tRPC's own `resolveResponse`, without the stream plumbing of its Node adapter:
  * the body (its size declared and allowed) is read into one string, and a JSON answer goes out in
  * one write with its Content-Length. That plumbing — a ReadableStream per request body, a
- * WritableStream per answer, chunked encoding — was ~12 % of a presignPut's CPU. Requests it does not take (no or too large a Content-Length) go to
- * tRPC's Express adapter, which answers them as before (413 over `maxBodySize`).
+ * WritableStream per answer, chunked encoding — was ~12 % of a presignPut's CPU. A plain call of
+ * one mutation does not build fetch objects at all (`trpc-single-call.ts`). Requests it does not
+ * take (no or too large a Content-Length) go to tRPC's Express adapter, which answers them as
+ * before (413 over `maxBodySize`).
  */
 export function trpcRoute(options: TrpcRouteOptions): RequestHandler {
   const { maxBodySize, onError, ...resolveOptions } = options
@@ -40,6 +43,14 @@ export function trpcRoute(options: TrpcRouteOptions): RequestHandler {
 
   async function serve(req: Request, res: Response, hasBody: boolean): Promise<void> {
     const body = hasBody ? await readBody(req) : undefined
+    // The procedure path after the mount point, as the stock adapter takes it.
+    const path = req.path.slice(req.path.lastIndexOf('/') + 1)
+    // The common plain call (one mutation, a JSON body) skips the fetch objects entirely.
+    const procedure = await singleMutation(options.router, req, path)
+    const parsed = procedure && body !== undefined ? parseInput(body) : 'failed'
+    if (procedure && parsed !== 'failed') {
+      return answerSingleMutation(options, { req, res, path, procedure }, parsed.input)
+    }
     // Aborted when the client goes away first, as the stock adapter does.
     const abort = new AbortController()
     const onClose = () => {
@@ -56,8 +67,7 @@ export function trpcRoute(options: TrpcRouteOptions): RequestHandler {
     const response = await resolveResponse({
       ...resolveOptions,
       req: request,
-      // The procedure path after the mount point, as the stock adapter takes it.
-      path: req.path.slice(req.path.lastIndexOf('/') + 1),
+      path,
       error: null,
       createContext: () => options.createContext({ req, res }),
       onError: (o) => onError({ ...o, req }),

@@ -63,6 +63,8 @@ export default function DocumentsList({ api, version, contentSession, live }: Pr
   )
   // An upload just made its document: show its card now, saying what its tile says.
   const uploading = useSyncExternalStore(live.subscribe, live.ids)
+  // The server's verdicts reach the uploads' tiles (a rejected document fails its upload).
+  useEffect(() => live.learn(docs ?? []), [live, docs])
   const known = useRef(docs)
   known.current = docs
   useEffect(() => {

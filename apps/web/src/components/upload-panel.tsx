@@ -2,6 +2,7 @@ import type { Body, Uppy } from '@uppy/core'
 import { useUppyState } from '@uppy/react'
 import Dashboard from '@uppy/react/dashboard'
 import { type ReactNode, useEffect, useMemo, useRef } from 'react'
+import { failRejectedUploads } from '../upload/fail-rejected.ts'
 import type { LiveUploads } from '../upload/live-uploads.ts'
 import { ghostFiles, ghostPrompt } from '../upload/restore.ts'
 import type { ServerWatch } from '../upload/server-watch.ts'
@@ -31,6 +32,7 @@ export function UploadPanel({ children, uppy, watch, live, rejections, onDismiss
   const ghosts = ghostFiles(useUppyState(uppy, (state) => state.files))
   const states = useUploadStates(uppy, watch)
   useEffect(() => live.publish(states), [live, states])
+  useEffect(() => failRejectedUploads(uppy, live), [uppy, live])
   // The Dashboard's bar says what the state model says ("Paused: you are offline"), never
   // "Uploading" while nothing moves. One object per word: a new one re-renders the Dashboard.
   const word = batchWord(states.map((s) => s.state))

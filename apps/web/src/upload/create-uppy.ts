@@ -3,6 +3,7 @@ import AwsS3 from '@uppy/aws-s3'
 import type { Body } from '@uppy/core'
 import Tus from '@uppy/tus'
 import type { ApiClient } from '../api/client.ts'
+import { BROWSER_HASH } from '../integrity/browser-hash.ts'
 import { tusIntegrity } from '../integrity/tus-integrity.ts'
 import { confirmDirectUploads } from './confirm-direct-uploads.ts'
 import { policyText } from './human.ts'
@@ -85,7 +86,9 @@ export function createUppy({
       accepts: (file) => file.meta.method === 'tus',
       install: () => {
         // Upload-Checksum on every PATCH and the whole file's `sha256`, hashed in a worker.
-        const integrity = tusIntegrity(uppy, { chunkSize: TUS_CHUNK_BYTES })
+        const integrity = BROWSER_HASH
+          ? tusIntegrity(uppy, { chunkSize: TUS_CHUNK_BYTES })
+          : undefined
         uppy.use(Tus<UplinkMeta, Body>, {
           endpoint: '/files',
           headers: () => ({ authorization: `Bearer ${token}` }),
@@ -93,16 +96,17 @@ export function createUppy({
           retryDelays: RETRY_DELAYS,
           // Uppy's rule (with its 429 pause) widened by ours: a 460 kept nothing, so resend it
           // (until the same body has come back damaged too often).
-          onShouldRetry: (err, _attempt, _options, next) =>
-            integrity.shouldRetry(
-              err,
-              (e) => next(e) || shouldRetryTus(e.originalResponse?.getStatus() ?? 0),
-            ),
-          onBeforeRequest: integrity.onBeforeRequest,
+          onShouldRetry: (err, _attempt, _options, next) => {
+            const rule = (e: typeof err) =>
+              next(e) || shouldRetryTus(e.originalResponse?.getStatus() ?? 0)
+            return integrity ? integrity.shouldRetry(err, rule) : rule(err)
+          },
+          onBeforeRequest: integrity?.onBeforeRequest,
           // Fingerprints stay in localStorage until success, so a reload resumes the upload
           // when the same file is chosen again.
           removeFingerprintOnSuccess: true,
-          allowedMetaFields: ['filename', 'filetype', 'purpose', 'sha256'],
+          // Without hashing, no `sha256` at all: an empty one is refused (400).
+          allowedMetaFields: ['filename', 'filetype', 'purpose', ...(integrity ? ['sha256'] : [])],
           limit: 3,
         })
       },

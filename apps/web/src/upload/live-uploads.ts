@@ -1,3 +1,4 @@
+import type { DocumentView } from '@uplink/core/browser'
 import type { UplinkFile } from './uplink-meta.ts'
 import type { UploadState } from './upload-state.ts'
 
@@ -14,9 +15,13 @@ export function documentIdOf(file: UplinkFile): string | undefined {
 /**
  * This page's uploads by the document each one makes, so a pending document's card says what
  * its tile says (one state model for both), and the list learns of a new document at once.
+ * The other way round, the server's later verdict reaches the tile: a document rejected after
+ * its bytes arrived (the content check) fails its upload with the card's reason.
  */
 export class LiveUploads {
   #states: ReadonlyMap<string, UploadState> = new Map()
+  /** Documents the server rejected: id → reason. */
+  #rejections = new Map<string, string>()
   #listeners = new Set<() => void>()
 
   /** The state of the upload making `documentId`, if it runs in this page. */
@@ -39,6 +44,22 @@ export class LiveUploads {
     if (same) return
     this.#states = next
     for (const listener of this.#listeners) listener()
+  }
+
+  /** Why the server rejected `documentId`, once the documents list has seen it rejected. */
+  rejection(documentId: string): string | undefined {
+    return this.#rejections.get(documentId)
+  }
+
+  /** The documents as the list last read them: a new rejection is told to the listeners. */
+  learn(docs: readonly Pick<DocumentView, 'id' | 'status' | 'rejectionReason'>[]): void {
+    let learnt = false
+    for (const doc of docs) {
+      if (doc.status !== 'rejected' || this.#rejections.has(doc.id)) continue
+      this.#rejections.set(doc.id, doc.rejectionReason ?? 'the server rejected the file')
+      learnt = true
+    }
+    if (learnt) for (const listener of this.#listeners) listener()
   }
 
   /** For `useSyncExternalStore`. */

@@ -25,6 +25,8 @@ export function retryWhenBackOnline(uppy: Uppy<UplinkMeta, Body>): void {
   uppy.on('upload-error', (file, error) => {
     const status = (error as { originalResponse?: { getStatus(): number } } | undefined)
       ?.originalResponse
+    // A rejected document (no answer status either) is not a network failure.
+    if (file?.meta.rejectedDocumentId) return
     if (file && (!navigator.onLine || status == null)) failedOffline.add(file.id)
   })
   const retry = () => {

@@ -13,6 +13,8 @@ export type UplinkMeta = {
   sha256?: string
   /** Set once the server has made the pending row (direct uploads). */
   documentId?: string
+  /** The document the server rejected after this file's upload: only the user retries it. */
+  rejectedDocumentId?: string
 }
 
 export type UplinkFile = UppyFile<UplinkMeta, Body>

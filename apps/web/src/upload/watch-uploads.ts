@@ -72,6 +72,8 @@ export function watchServerForUploads(uppy: Uppy<UplinkMeta, Body>, watch: Serve
 export function restartHeldUploads(uppy: Uppy<UplinkMeta, Body>): void {
   for (const file of uppy.getFiles()) {
     if (!file.progress.uploadStarted || file.progress.uploadComplete || file.isPaused) continue
+    // A rejected document is not held: sending it again is the user's choice.
+    if (file.meta.rejectedDocumentId) continue
     if (file.error) {
       void uppy.retryUpload(file.id)
     } else if (file.meta.method === 'tus' || file.meta.method === 'multipart') {
