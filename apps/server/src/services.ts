@@ -1,3 +1,4 @@
+import type { S3Client } from '@aws-sdk/client-s3'
 import { createAuthenticate } from '@uplink/api'
 import { createDb, type Document, findDocumentById, migrateToLatest } from '@uplink/db'
 import { createEventsRuntime, type EventsRuntime } from '@uplink/events'
@@ -65,6 +66,8 @@ export function createServices(
   const storage = createStorage({ ...resolved.s3, checksums: config.s3Checksums })
   const metrics = createMetrics(db)
   instrumentS3Client(storage.client, metrics, log)
+  // storage.head/delete run on the lean client, whose stack takes the same middleware.
+  instrumentS3Client(storage.s3 as unknown as S3Client, metrics, log)
   const uploadRateLimit = config.uploadRateLimit
     ? createUploadRateLimit(resolved.databaseUrl, config.uploadRateLimit, (err) =>
         log.warn({ err }, 'a rate-limit Postgres connection failed; reconnecting'),

@@ -84,51 +84,63 @@ export interface ClaimOptions {
  * Claims up to `limit` due jobs: queued ones whose time has come and running ones whose lease
  * expired. Every claim counts as an attempt, a reclaim too: a running job whose lease expired on
  * its last attempt is marked `dead` instead of claimed again. `FOR UPDATE SKIP LOCKED` lets
- * several workers claim concurrently without overlap.
+ * several workers claim concurrently without overlap. One statement (one round trip): the two
+ * updates touch disjoint rows (attempts left or not), so they can share a snapshot.
  */
 export async function claimJobs(db: Kysely<Database>, options: ClaimOptions): Promise<Job[]> {
-  const jdb = jobsDb(db)
   const now = sql<Date>`now()`
-  const dead = await jdb
-    .updateTable('jobs')
-    .set({ status: 'dead', lockedUntil: null, lastError: leaseExpiredMessage })
-    .where('status', '=', 'running')
-    .where('lockedUntil', '<', now)
-    .where((eb) => eb('attempts', '>=', eb.ref('maxAttempts')))
-    .returningAll()
-    .execute()
-  for (const job of dead) options.onDead?.(job)
-
-  return jdb
-    .updateTable('jobs')
-    .set((eb) => ({
-      status: 'running',
-      attempts: eb('attempts', '+', 1),
-      lockedUntil: sql<Date>`now() + ${`${options.leaseMs} milliseconds`}::interval`,
-      // The old row's status: a running job here is one whose lease expired.
-      lastError: sql<string>`case when status = 'running' then ${leaseExpiredMessage} else last_error end`,
-    }))
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('jobs')
-        .select('id')
-        .where((w) =>
-          w.or([
-            w.and([w('status', '=', 'queued'), w('runAt', '<=', now)]),
-            w.and([
-              w('status', '=', 'running'),
-              w('lockedUntil', '<', now),
-              w('attempts', '<', w.ref('maxAttempts')),
-            ]),
-          ]),
-        )
-        .orderBy('runAt')
-        .limit(options.limit)
-        .forUpdate()
-        .skipLocked(),
+  const rows = await jobsDb(db)
+    .with('dead', (q) =>
+      q
+        .updateTable('jobs')
+        .set({ status: 'dead', lockedUntil: null, lastError: leaseExpiredMessage })
+        .where('status', '=', 'running')
+        .where('lockedUntil', '<', now)
+        .where((eb) => eb('attempts', '>=', eb.ref('maxAttempts')))
+        .returningAll(),
     )
-    .returningAll()
+    .with('claimed', (q) =>
+      q
+        .updateTable('jobs')
+        .set((eb) => ({
+          status: 'running',
+          attempts: eb('attempts', '+', 1),
+          lockedUntil: sql<Date>`now() + ${`${options.leaseMs} milliseconds`}::interval`,
+          // The old row's status: a running job here is one whose lease expired.
+          lastError: sql<string>`case when status = 'running' then ${leaseExpiredMessage} else last_error end`,
+        }))
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('jobs')
+            .select('id')
+            .where((w) =>
+              w.or([
+                w.and([w('status', '=', 'queued'), w('runAt', '<=', now)]),
+                w.and([
+                  w('status', '=', 'running'),
+                  w('lockedUntil', '<', now),
+                  w('attempts', '<', w.ref('maxAttempts')),
+                ]),
+              ]),
+            )
+            .orderBy('runAt')
+            .limit(options.limit)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .returningAll(),
+    )
+    .selectFrom('dead')
+    .selectAll()
+    .select(sql<boolean>`true`.as('isDead'))
+    .unionAll((eb) => eb.selectFrom('claimed').selectAll().select(sql<boolean>`false`.as('isDead')))
     .execute()
+  const claimed: Job[] = []
+  for (const { isDead, ...job } of rows) {
+    if (isDead) options.onDead?.(job)
+    else claimed.push(job)
+  }
+  return claimed
 }
 
 /**

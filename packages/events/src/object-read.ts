@@ -49,7 +49,8 @@ export class ObjectRead {
       this.#head.push(chunk)
       this.#headBytes += chunk.length
     }
-    return Buffer.concat(this.#head).subarray(0, length)
+    // Copies `length` bytes at most, not the whole first chunk (a large read is 512 KiB).
+    return Buffer.concat(this.#head, Math.min(length, this.#headBytes))
   }
 
   /**

@@ -45,7 +45,8 @@ export interface EventsRuntime {
   receive(events: readonly ObjectCreatedEvent[]): Promise<number>
   /**
    * A document has just become `uploaded`: the statement that moved it queued its content check
-   * (migration uploaded-queues-check), so this only wakes the worker of this process.
+   * (migration uploaded-queues-check) and notified the jobs channel, so this only wakes the
+   * worker of this process when it is not listening (PGlite, or its LISTEN connection lost).
    */
   uploaded(documentId: string): Promise<void>
   /** One reconciliation run now. */
@@ -144,7 +145,9 @@ export function createEventsRuntime(
   return {
     receive,
     async uploaded() {
-      worker?.wake()
+      // The statement that queued the check notified the jobs channel: a listening worker is
+      // already woken, and a second wake would cost it an empty round.
+      if (!worker?.listening) worker?.wake()
     },
     reconcile: runReconcile,
     worker,

@@ -57,6 +57,11 @@ export interface Worker {
   wake(): void
   /** One round: claims due jobs, runs them, returns how many ran. */
   runOnce(): Promise<number>
+  /**
+   * Woken by the jobs channel: a job queued in Postgres wakes it by itself (at commit), so a
+   * local `wake()` for it would only add a round.
+   */
+  readonly listening: boolean
 }
 
 /**
@@ -72,6 +77,7 @@ export function createWorker(options: WorkerOptions): Worker {
   let nextRetry = Number.POSITIVE_INFINITY
   const leaseMs = options.leaseMs ?? 30_000
   const renewMs = options.renewIntervalMs ?? Math.max(1, Math.floor(leaseMs / 3))
+  const batchSize = options.batchSize ?? 5
   let running = false
   let timer: NodeJS.Timeout | undefined
   let round: Promise<unknown> = Promise.resolve()
@@ -126,7 +132,7 @@ export function createWorker(options: WorkerOptions): Worker {
 
   async function runOnce(): Promise<number> {
     const jobs = await claimJobs(db, {
-      limit: options.batchSize ?? 5,
+      limit: batchSize,
       leaseMs,
       onDead: (job) =>
         log.error(
@@ -157,8 +163,9 @@ export function createWorker(options: WorkerOptions): Worker {
         log.error({ err }, 'job queue poll failed')
       }
       options.onRound?.(ran)
-      // A full batch probably means more work is waiting.
-      const more = ran > 0 || again
+      // A full batch probably means more work is waiting; a partial one took all that was due
+      // (a job queued since woke us: `again`).
+      const more = ran >= batchSize || again
       again = false
       busy = false
       schedule(more ? 0 : idleDelay())
@@ -204,5 +211,8 @@ export function createWorker(options: WorkerOptions): Worker {
     },
     wake,
     runOnce,
+    get listening() {
+      return listener?.listening === true
+    },
   }
 }

@@ -1,4 +1,4 @@
-import { createDb, migrateToLatest } from '@uplink/db'
+import { createDb, migrateToLatest, poolOf } from '@uplink/db'
 import { waitFor } from '@uplink/testing'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,6 +20,22 @@ const expireLeases = () =>
     .set({ lockedUntil: sql<Date>`now() - interval '1 second'` })
     .where('status', '=', 'running')
     .execute()
+
+/** How many queries `run` sends through the app's pool (Kysely takes a connection for each). */
+async function queriesOf(run: () => Promise<unknown>): Promise<number> {
+  const pool = poolOf(env.db)!
+  let sent = 0
+  const count = () => {
+    sent++
+  }
+  pool.on('acquire', count)
+  try {
+    await run()
+  } finally {
+    pool.off('acquire', count)
+  }
+  return sent
+}
 
 describe('Postgres job queue', () => {
   it('queues one job per key however often the same key is enqueued', async () => {
@@ -164,6 +180,74 @@ describe('Postgres job queue', () => {
       expect.objectContaining({ level: 'error', msg: 'job dead: out of attempts' }),
     )
   })
+
+  it('claims due jobs and marks dead the one whose last lease expired in one round trip', async () => {
+    await jobsDb(env.db).deleteFrom('jobs').execute()
+    await enqueueJob(env.db, { kind: 'hang', key: 'hang-3', payload: null, maxAttempts: 1 })
+    expect(await claimJobs(env.db, { limit: 5, leaseMs: 60_000 })).toHaveLength(1)
+    await expireLeases()
+    await enqueueJob(env.db, { kind: 'due', key: 'due-1', payload: 'now' })
+    const dead: string[] = []
+    let claimed: Awaited<ReturnType<typeof claimJobs>> = []
+    const sent = await queriesOf(async () => {
+      claimed = await claimJobs(env.db, {
+        limit: 5,
+        leaseMs: 60_000,
+        onDead: (job) => dead.push(job.key),
+      })
+    })
+    expect(sent).toBe(1)
+    expect(claimed.map((j) => [j.key, j.status, j.attempts])).toEqual([['due-1', 'running', 1]])
+    expect(dead).toEqual(['hang-3'])
+    expect((await jobs()).map((j) => [j.key, j.status])).toEqual([
+      ['hang-3', 'dead'],
+      ['due-1', 'running'],
+    ])
+  })
+
+  it('runs a job it was woken for with one claim and one completion, and no empty round after it', async () => {
+    await jobsDb(env.db).deleteFrom('jobs').execute()
+    // Another process queues the job: its pool's queries are not counted.
+    const other = createDb({ url: env.databaseUrl })
+    const rounds: number[] = []
+    let roundDone!: () => void
+    let idle = new Promise<void>((resolve) => {
+      roundDone = resolve
+    })
+    const worker = createWorker({
+      db: env.db,
+      log: env.log,
+      // Only a wake-up starts a round within the test.
+      pollIntervalMs: 600_000,
+      idlePollIntervalMs: 600_000,
+      handlers: { once: async () => {} },
+      onRound: (n) => {
+        rounds.push(n)
+        roundDone()
+      },
+    })
+    try {
+      worker.start()
+      // Its first round starts once LISTEN is in place.
+      await idle
+      const sent = await queriesOf(async () => {
+        idle = new Promise<void>((resolve) => {
+          roundDone = resolve
+        })
+        expect(await enqueueJob(other, { kind: 'once', key: 'once-1', payload: null })).toBe(true)
+        // The round ends once its job is completed.
+        await idle
+        await worker.stop()
+      })
+      expect(rounds).toEqual([0, 1])
+      expect(await jobs()).toEqual([])
+      // The claim and the completion: nothing else, before or after.
+      expect(sent).toBe(2)
+    } finally {
+      await worker.stop()
+      await other.destroy()
+    }
+  }, 60_000)
 
   it('drops the outcome of a handler whose job another worker claimed again after its lease ran out', async () => {
     await jobsDb(env.db).deleteFrom('jobs').execute()

@@ -1,9 +1,5 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3'
+import type { LeanS3 } from './lean-s3.ts'
+import type { ObjectGetter } from './object-get.ts'
 
 export interface ObjectHead {
   size: number
@@ -20,12 +16,12 @@ export function isNotFound(err: unknown): boolean {
 
 /** HeadObject: the truth about an object. Undefined when there is none. */
 export async function headObject(
-  client: S3Client,
+  s3: Pick<LeanS3, 'headObject'>,
   bucket: string,
   key: string,
 ): Promise<ObjectHead | undefined> {
   try {
-    const res = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))
+    const res = await s3.headObject({ Bucket: bucket, Key: key })
     return {
       size: res.ContentLength ?? 0,
       contentType: res.ContentType,
@@ -39,24 +35,24 @@ export async function headObject(
 }
 
 /** Deletes an object; deleting a missing one is not an error (S3 semantics). */
-export async function deleteObject(client: S3Client, bucket: string, key: string): Promise<void> {
-  await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }))
+export async function deleteObject(
+  s3: Pick<LeanS3, 'deleteObject'>,
+  bucket: string,
+  key: string,
+): Promise<void> {
+  await s3.deleteObject({ Bucket: bucket, Key: key })
 }
 
-/** The first `length` bytes of an object (a ranged GET), e.g. for a magic-byte sniff. */
+/** The first `length` bytes of an object (one ranged GET), e.g. for a magic-byte sniff. */
 export async function readFirstBytes(
-  client: S3Client,
-  bucket: string,
+  getter: ObjectGetter,
   key: string,
   length: number,
 ): Promise<Uint8Array | undefined> {
-  try {
-    const res = await client.send(
-      new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=0-${length - 1}` }),
-    )
-    return res.Body ? await res.Body.transformToByteArray() : new Uint8Array()
-  } catch (err) {
-    if (isNotFound(err)) return undefined
-    throw err
-  }
+  const res = await getter.get(key, { range: { start: 0, end: length - 1 } })
+  if (!res) return undefined
+  const chunks: Buffer[] = []
+  for await (const chunk of res) chunks.push(chunk as Buffer)
+  const bytes = Buffer.concat(chunks)
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, length))
 }

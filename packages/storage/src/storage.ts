@@ -3,6 +3,7 @@ import { checkBucket, configureBucketCors, ensureBucket } from './bucket.ts'
 import { createS3Client, type StorageConfig } from './client.ts'
 import { copyObject } from './copy.ts'
 import { credentialProvider } from './credentials.ts'
+import { createLeanS3 } from './lean-s3.ts'
 import * as multipart from './multipart.ts'
 import { createObjectGetter } from './object-get.ts'
 import { createObjectSigner } from './object-signer.ts'
@@ -35,9 +36,16 @@ export function createStorage(config: StorageConfig) {
   const { bucket } = config
   const signer = createObjectSigner(config, credentials)
   const getter = createObjectGetter(signer)
+  // HEAD and DELETE without the SDK's middleware pipeline (lean-s3.ts): same retries and errors.
+  const s3 = createLeanS3(config, credentials)
   const checksums = config.checksums ?? true
   return {
     client,
+    /**
+     * The lean client that runs `head` and `delete`: add metrics middlewares to its
+     * `middlewareStack` as to `client`'s.
+     */
+    s3,
     bucket,
     config,
     /** The credentials every call and URL is signed with (static, or the refreshed chain). */
@@ -56,10 +64,10 @@ export function createStorage(config: StorageConfig) {
     /** Writes a small server-made object (checksummed when checksums are on). */
     put: (input: { key: string; body: Uint8Array; contentType: string }) =>
       putObject(client, bucket, { ...input, checksums }),
-    head: bind(headObject, client, bucket),
-    delete: bind(deleteObject, client, bucket),
+    head: (key: string) => headObject(s3, bucket, key),
+    delete: (key: string) => deleteObject(s3, bucket, key),
     copy: bind(copyObject, client, bucket),
-    readFirstBytes: bind(readFirstBytes, client, bucket),
+    readFirstBytes: (key: string, length: number) => readFirstBytes(getter, key, length),
     /** Plain signed GETs (object-get.ts): the bytes of streamed downloads and content checks. */
     readStream: (key: string, options?: Parameters<typeof readStream>[2]) =>
       readStream(getter, key, options),
@@ -89,6 +97,7 @@ export function createStorage(config: StorageConfig) {
     },
     destroy: () => {
       client.destroy()
+      s3.destroy()
       getter.destroy()
     },
   }

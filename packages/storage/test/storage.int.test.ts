@@ -421,3 +421,39 @@ describe('copy', () => {
     expect(await storage.copy({ from: key(), to: key() })).toBe(false)
   })
 })
+
+describe('head, delete and first bytes', () => {
+  it('runs head and delete on the lean S3 client (its middlewares see each call), a missing object heading as undefined', async () => {
+    const own = createStorage(storageSettings(s3))
+    const seen: string[] = []
+    own.s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        seen.push(context.commandName)
+        return next(args)
+      },
+      { step: 'initialize', name: 'test' },
+    )
+    try {
+      const k = key()
+      await own.put({ key: k, body: pdf, contentType: 'application/pdf' })
+      const head = await own.head(k)
+      expect(head).toMatchObject({ size: pdf.length, contentType: 'application/pdf' })
+      expect(head?.etag).toMatch(/^".+"$/)
+      expect(head?.lastModified).toBeInstanceOf(Date)
+      expect(await own.readFirstBytes(k, 4)).toEqual(new Uint8Array(pdf.subarray(0, 4)))
+      await own.delete(k)
+      expect(await own.head(k)).toBeUndefined()
+      expect(await own.readFirstBytes(k, 4)).toBeUndefined()
+      // Deleting what is not there is not an error (S3 semantics).
+      await own.delete(k)
+      expect(seen).toEqual([
+        'HeadObjectCommand',
+        'DeleteObjectCommand',
+        'HeadObjectCommand',
+        'DeleteObjectCommand',
+      ])
+    } finally {
+      own.destroy()
+    }
+  })
+})
