@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { PassThrough, type Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Server } from '@tus/server'
 import { type CancellationContext, ERRORS, StreamLimiter, type Upload } from '@tus/utils'
@@ -35,9 +35,10 @@ type WriteToStore = (
 /**
  * Makes the server's PATCH handler read a `NodeBody` from the IncomingMessage; any other body
  * (a web Request given to handleWeb) goes through @tus/server's own path. The stream handling
- * is @tus/server's `writeToStore` (2.4) without the web stream in between: the body goes
- * through a PassThrough, so a failing store never destroys the request (the client still gets
- * its answer), and is cut at `maxFileSize` by StreamLimiter.
+ * is @tus/server's `writeToStore` (2.4) without the web stream in between, and with one stream
+ * where it has two (a PassThrough, then a StreamLimiter): the body is piped into a
+ * StreamLimiter, so a failing store never destroys the request (the client still gets its
+ * answer), and is cut at `maxFileSize`.
  */
 export function readNodeBodies(server: Server): void {
   const handler = server.handlers.PATCH as unknown as { writeToStore: WriteToStore }
@@ -48,7 +49,7 @@ export function readNodeBodies(server: Server): void {
       return original(body, upload, maxFileSize, context)
     const source: Readable = (body as unknown as NodeBody).req
     if (context.signal.aborted) throw ERRORS.ABORTED
-    const proxy = new PassThrough()
+    const proxy = new StreamLimiter(maxFileSize)
     let sourceError: unknown
     let hasSourceError = false
     const onSourceError = (error: Error) => {
@@ -66,7 +67,7 @@ export function readNodeBodies(server: Server): void {
     context.signal.addEventListener('abort', onAbort, { once: true })
     try {
       let written = 0
-      await pipeline(source.pipe(proxy), new StreamLimiter(maxFileSize), async (stream) => {
+      await pipeline(source.pipe(proxy), async (stream) => {
         written = await store.write(stream as Readable, upload.id, upload.offset)
       })
       return written
