@@ -12,7 +12,7 @@ export default defineConfig({
       {
         test: {
           name: 'int',
-          globalSetup: ['@uplink/testing/global-setup'],
+          globalSetup: ['@uplink/testing/global-setup', './test/fixtures/bundle-serve.ts'],
           include: ['test/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
