@@ -6,5 +6,8 @@ export default defineConfig({
     // Safety nets only: a loaded machine takes far longer to start servers (ElasticMQ, clamd, PGlite).
     testTimeout: 60_000,
     hookTimeout: 180_000,
+    // One module graph per worker, not a fresh one per file (imports were a large share of the
+    // CPU); each file opens and closes its own databases and clients.
+    isolate: false,
   },
 })

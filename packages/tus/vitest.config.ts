@@ -12,10 +12,13 @@ export default defineConfig({
       {
         test: {
           name: 'int',
-          globalSetup: ['@uplink/testing/global-setup'],
+          globalSetup: ['@uplink/testing/global-setup', './test/fixtures/bundle-serve.ts'],
           include: ['test/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
+          // One module graph per worker here too: each file starts and stops its own tus
+          // server, store and database, so none relies on fresh module state.
+          isolate: false,
         },
       },
     ],

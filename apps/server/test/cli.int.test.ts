@@ -2,16 +2,13 @@ import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { freePort } from '@uplink/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { type Harness, startHarness } from './support/harness.ts'
 
-const bin = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '../node_modules/@uplink/client/bin/uplink.mjs',
-)
+/** The CLI bundled once for this run (test/support/build-cli.ts). */
+const bin = inject('uplinkCli')
 let h: Harness
 let dir: string
 beforeAll(async () => {
@@ -60,7 +57,7 @@ async function as(userId: string) {
   return { UPLINK_URL: h.baseUrl, UPLINK_TOKEN: await h.token(userId) }
 }
 
-// Each CLI run is a fresh Node process with tsx: allow for a busy machine.
+// Each CLI run is a fresh Node process: allow for a busy machine.
 const SLOW = 90_000
 
 describe('uplink CLI', () => {

@@ -56,7 +56,7 @@ async function file(name: string, bytes: Buffer) {
   return path
 }
 
-// Each CLI run is a fresh Node process with tsx: allow for a busy machine.
+// Each CLI run is a fresh Node process: allow for a busy machine.
 const SLOW = 90_000
 
 describe('uploadFile for a purpose with inspection: sync', () => {

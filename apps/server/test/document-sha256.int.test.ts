@@ -2,21 +2,18 @@ import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { createUplinkClient, UplinkError } from '@uplink/client'
 import { findDocumentById } from '@uplink/db'
 import { stagingKey } from '@uplink/storage'
 import { waitFor } from '@uplink/testing'
 import * as tus from 'tus-js-client'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { type Harness, startHarness } from './support/harness.ts'
 
-const bin = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '../node_modules/@uplink/client/bin/uplink.mjs',
-)
+/** The CLI bundled once for this run (test/support/build-cli.ts). */
+const bin = inject('uplinkCli')
 // No S3 events and no reconcile timer: the upload itself starts the content checks.
 let h: Harness
 let dir: string
@@ -29,7 +26,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-// A CLI run is a fresh Node process with tsx: allow for a busy machine.
+// A CLI run is a fresh Node process: allow for a busy machine.
 const SLOW = 90_000
 
 const sha256 = (body: Uint8Array) => createHash('sha256').update(body).digest('base64')

@@ -1,15 +1,12 @@
 import type { ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { shouldRetryTus } from '@uplink/core'
 import { freePort, spawnService, testDatabase, testServices } from '@uplink/testing'
 import { DetailedError, Upload, type UploadOptions } from 'tus-js-client'
+import { inject } from 'vitest'
 import type { AppConfig } from './fixtures/app.ts'
 
-const here = dirname(fileURLToPath(import.meta.url))
 const MiB = 1024 * 1024
 
 export { MiB }
@@ -113,19 +110,13 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<void>
 }
 
-// `node --import tsx` keeps the server in one process, so SIGKILL really kills it
-// (the tsx CLI would run it in a child that outlives the kill).
-const tsxLoader = pathToFileURL(
-  join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs'),
-).href
-
-/** Spawns test/fixtures/serve.ts with tsx on `config.port` (or a free one); resolves once tus answers. */
+/** Spawns test/fixtures/serve.ts (bundled once per run) on `config.port` (or a free one); resolves once tus answers. */
 export async function spawnServer(config: AppConfig): Promise<ServerProcess> {
   const port = config.port ?? (await freePort())
   const service = await spawnService({
     name: `the tus test server on ${port}`,
     command: process.execPath,
-    args: ['--import', tsxLoader, join(here, 'fixtures/serve.ts')],
+    args: [inject('tusServeBundle')],
     env: { ...process.env, UPLINK_TUS_TEST_CONFIG: JSON.stringify({ ...config, port }) },
     // tus: OPTIONS answers with Tus-Version once the server handles requests.
     ready: async () =>

@@ -1,11 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-
-const bin = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../node_modules/@uplink/client/bin/uplink.mjs',
-)
+import { join } from 'node:path'
+import { inject } from 'vitest'
 
 export interface CliRun {
   code: number | null
@@ -25,7 +20,7 @@ export function runUplink(
   onStart?: (child: ChildProcess) => void,
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
+    const child = spawn(process.execPath, [inject('uplinkCli'), ...args], {
       cwd,
       env: { PATH: process.env.PATH, XDG_STATE_HOME: join(cwd, 'state'), ...env },
     })

@@ -21,7 +21,7 @@ import { type Harness, startHarness } from './harness.ts'
 
 export const MiB = 1024 * 1024
 export const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
-/** Each CLI run is a fresh Node process with tsx: allow for a busy machine. */
+/** Each CLI run is a fresh Node process: allow for a busy machine. */
 export const SLOW = 420_000
 
 /** Starts the proxy and the server for the file's tests; stops them after. */
