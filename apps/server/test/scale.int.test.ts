@@ -176,18 +176,20 @@ describe('three instances behind HAProxy', () => {
     console.info(`peak Postgres connections ${peak} (bound ${bound}, ${UPLOADS} uploads)`)
     expect(peak).toBeGreaterThan(0)
     expect(peak).toBeLessThanOrEqual(bound)
-    // Lock waits stay in seconds (a dead holder's advisory lock goes with its connection; a live
-    // one is asked to release): every wait the instances measured is under 5 s.
+    // Lock waits stay well short of the 20 s acquire timeout (a dead holder's advisory lock goes
+    // with its connection; a live one is asked to release): every wait measured is under 10 s.
+    // A release that is not asked for or not heard shows as waits near the timeout. (5 s was
+    // passed by waits of a correct run on a machine at load 40.)
     let waits = 0
     for (const instance of instances) {
       const text = await fetch(`http://127.0.0.1:${instance.port}/metrics`, {
         headers: { authorization: `Bearer ${METRICS_TOKEN}` },
       }).then((r) => r.text())
       const count = Number(/^uplink_tus_lock_wait_seconds_count (\S+)$/m.exec(text)?.[1])
-      const under5 = Number(
-        /^uplink_tus_lock_wait_seconds_bucket\{le="5"\} (\S+)$/m.exec(text)?.[1],
+      const under10 = Number(
+        /^uplink_tus_lock_wait_seconds_bucket\{le="10"\} (\S+)$/m.exec(text)?.[1],
       )
-      expect(under5, `lock waits on ${instance.port}`).toBe(count)
+      expect(under10, `lock waits on ${instance.port}`).toBe(count)
       waits += count
     }
     expect(waits).toBeGreaterThan(UPLOADS)

@@ -168,7 +168,7 @@ describe('the web app', () => {
           await res.arrayBuffer()
           return res.status
         },
-        { intervals: [250] },
+        { interval: 250 },
       )
       .toBe(403)
     s3.length = 0
