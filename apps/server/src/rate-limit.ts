@@ -55,12 +55,19 @@ export function createUploadRateLimit(
     store.on('error', onIdleError)
     // A checked-out connection's error reaches its query; this keeps it from ending the process.
     store.on('connect', (client) => client.on('error', () => {}))
-    try {
-      return await new Promise<RateLimiterAbstract>((resolve, reject) => {
+    const create = () =>
+      new Promise<RateLimiterAbstract>((resolve, reject) => {
         const created: RateLimiterPostgres = new RateLimiterPostgres(
           { ...options, storeClient: store, tableName: RATE_LIMIT_TABLE },
           (err?: Error) => (err ? reject(err) : resolve(created)),
         )
+      })
+    try {
+      // Instances starting together on a fresh database race in CREATE TABLE IF NOT EXISTS:
+      // the loser gets a duplicate error although the table now exists; asking again is enough.
+      return await create().catch((err: unknown) => {
+        if (isCreateRace(err)) return create()
+        throw err
       })
     } catch (err) {
       pool = undefined
@@ -104,3 +111,8 @@ export function createUploadRateLimit(
 function storeKey(userId: string): string {
   return userId.length <= 200 ? userId : createHash('sha256').update(userId).digest('hex')
 }
+
+/** Postgres codes of a concurrent CREATE TABLE IF NOT EXISTS: its row type or table exists. */
+const CREATE_RACE_CODES = new Set(['23505', '42P07', '42710'])
+const isCreateRace = (err: unknown) =>
+  CREATE_RACE_CODES.has((err as { code?: unknown } | null)?.code as string)
