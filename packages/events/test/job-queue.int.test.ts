@@ -1,10 +1,11 @@
-import { createDb, migrateToLatest, poolOf } from '@uplink/db'
+import { createDb, migrateToLatest } from '@uplink/db'
 import { waitFor } from '@uplink/testing'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { claimJobs, enqueueJob, jobsDb } from '../src/job-queue.ts'
 import { createWorker } from '../src/worker.ts'
 import { type TestEnv, testEnv } from './support/env.ts'
+import { queriesOf } from './support/queries-of.ts'
 
 let env: TestEnv
 beforeAll(async () => {
@@ -20,22 +21,6 @@ const expireLeases = () =>
     .set({ lockedUntil: sql<Date>`now() - interval '1 second'` })
     .where('status', '=', 'running')
     .execute()
-
-/** How many queries `run` sends through the app's pool (Kysely takes a connection for each). */
-async function queriesOf(run: () => Promise<unknown>): Promise<number> {
-  const pool = poolOf(env.db)!
-  let sent = 0
-  const count = () => {
-    sent++
-  }
-  pool.on('acquire', count)
-  try {
-    await run()
-  } finally {
-    pool.off('acquire', count)
-  }
-  return sent
-}
 
 describe('Postgres job queue', () => {
   it('queues one job per key however often the same key is enqueued', async () => {
@@ -189,7 +174,7 @@ describe('Postgres job queue', () => {
     await enqueueJob(env.db, { kind: 'due', key: 'due-1', payload: 'now' })
     const dead: string[] = []
     let claimed: Awaited<ReturnType<typeof claimJobs>> = []
-    const sent = await queriesOf(async () => {
+    const sent = await queriesOf(env.db, async () => {
       claimed = await claimJobs(env.db, {
         limit: 5,
         leaseMs: 60_000,
@@ -230,7 +215,7 @@ describe('Postgres job queue', () => {
       worker.start()
       // Its first round starts once LISTEN is in place.
       await idle
-      const sent = await queriesOf(async () => {
+      const sent = await queriesOf(env.db, async () => {
         idle = new Promise<void>((resolve) => {
           roundDone = resolve
         })

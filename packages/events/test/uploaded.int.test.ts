@@ -1,11 +1,12 @@
 import { defaultPolicies } from '@uplink/core'
-import { findDocumentById, poolOf, transitionDocument } from '@uplink/db'
+import { findDocumentById, transitionDocument } from '@uplink/db'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { jobsDb } from '../src/job-queue.ts'
 import { enqueueContentCheck, JOB_CHECK_CONTENT } from '../src/object-created.ts'
 import { createEventsRuntime, type EventsRuntime } from '../src/runtime.ts'
 import { pdf, pendingDocument, putObject } from './support/documents.ts'
 import { type TestEnv, testEnv } from './support/env.ts'
+import { queriesOf } from './support/queries-of.ts'
 
 let env: TestEnv
 let events: EventsRuntime
@@ -21,22 +22,6 @@ afterAll(async () => {
   await env.close()
 })
 
-/** How many queries `run` sends through the app's pool (Kysely takes a connection for each). */
-async function queriesOf(run: () => Promise<void>): Promise<number> {
-  const pool = poolOf(env.db)!
-  let sent = 0
-  const count = () => {
-    sent++
-  }
-  pool.on('acquire', count)
-  try {
-    await run()
-  } finally {
-    pool.off('acquire', count)
-  }
-  return sent
-}
-
 describe('a document becoming uploaded', () => {
   it('has its content check queued by the statement that moved it, so telling the runtime costs no round trip', async () => {
     const doc = await pendingDocument(env.db, { body: pdf, contentType: 'application/pdf' })
@@ -51,7 +36,7 @@ describe('a document becoming uploaded', () => {
         status: 'queued',
       },
     ])
-    expect(await queriesOf(() => events.uploaded(doc.id))).toBe(0)
+    expect(await queriesOf(env.db, () => events.uploaded(doc.id))).toBe(0)
     // The queued job is the check itself: it makes the document ready.
     expect(await events.worker!.runOnce()).toBe(1)
     expect(await findDocumentById(env.db, doc.id)).toMatchObject({ status: 'ready' })
