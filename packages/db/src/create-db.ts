@@ -1,7 +1,6 @@
-import { mkdirSync } from 'node:fs'
-import { PGlite } from '@electric-sql/pglite'
 import { CamelCasePlugin, Kysely, PGliteDialect, PostgresDialect } from 'kysely'
 import pg from 'pg'
+import { openPglite } from './pglite.ts'
 import type { Database } from './schema.ts'
 
 export interface DbConfig {
@@ -50,11 +49,7 @@ export function createDb(config: DbConfig): Kysely<Database> {
   const plugins = [new CamelCasePlugin()]
   if (config.url.startsWith('pglite:')) {
     const where = config.url.slice('pglite:'.length)
-    if (where !== 'memory') mkdirSync(where, { recursive: true })
-    const pglite = new PGlite({
-      ...(where === 'memory' ? {} : { dataDir: where }),
-      parsers: { [INT8]: parseInt8 },
-    })
+    const pglite = () => openPglite(where, { parsers: { [INT8]: parseInt8 } })
     return new Kysely<Database>({ dialect: new PGliteDialect({ pglite }), plugins })
   }
   if (!/^postgres(ql)?:\/\//.test(config.url)) {
