@@ -1,7 +1,12 @@
-import { type Browser, chromium } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 
-/** Debian's Chromium (never a downloaded browser), headless: the one way tests start it. */
-export function launchChromium(): Promise<Browser> {
+/**
+ * Debian's Chromium (never a downloaded browser), headless: the one way tests start it.
+ * Playwright is imported here, not at the top: every test process imports this package and
+ * few start a browser (the import costs 0.4 CPU s).
+ */
+export async function launchChromium(): Promise<Browser> {
+  const { chromium } = await import('playwright-core')
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     // A safety net (Playwright's default is 30 s): Chromium starts slowly on a loaded machine.
