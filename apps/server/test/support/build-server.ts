@@ -1,8 +1,17 @@
-import { buildServer } from './instances.ts'
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const serverDir = fileURLToPath(new URL('../..', import.meta.url))
+
+/** Builds dist/main.js the way `pnpm build` does. */
+export function buildServer(): void {
+  execFileSync('node', ['build.mjs'], { cwd: serverDir, stdio: 'inherit' })
+}
 
 /**
  * Vitest global setup: dist/main.js built once before any file runs, so tests that start the
- * production bundle (scale) or check what the Dockerfile copies never race a rebuild.
+ * production bundle (scale) or check what the Dockerfile copies never race a rebuild. It imports
+ * nothing of the server: vitest's own process then loads neither the server nor Playwright.
  */
 export default function setup(): void {
   buildServer()

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -25,11 +24,6 @@ export interface Instance {
   output(): string
   /** Starts it again on the same port (after a kill or stop). */
   restart(): Promise<void>
-}
-
-/** Builds dist/main.js the way `pnpm build` does. */
-export function buildServer(): void {
-  execFileSync('node', ['build.mjs'], { cwd: serverDir, stdio: 'inherit' })
 }
 
 /** The environment of a production instance on `databaseUrl` and `s3` (worker off by default). */
