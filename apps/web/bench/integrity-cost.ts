@@ -3,11 +3,12 @@
  *
  *   pnpm --filter @uplink/web bench:integrity [--size 1536] [--rounds 3]
  *
- * The same code built twice: as shipped (whole-file SHA-256 and a SHA-256 per PATCH, hashed in a
- * worker) and with `VITE_UPLINK_BROWSER_HASH=off` (no hashing at all), run side by side on the
+ * The same code built twice: as shipped (a SHA-256 per PATCH and the whole file's, hashed in a
+ * worker while the file uploads, the latter declared by the last PATCH's Repr-Digest) and with
+ * `VITE_UPLINK_BROWSER_HASH=off` (no hashing at all), run side by side on the
  * same server, Postgres, S3, Chromium and file, hashing on and off alternating each round.
  * Per upload: wall time from "Upload" to the last PATCH's answer and the MB/s it makes, the time
- * before the upload was created (the whole-file SHA-256), main-thread long tasks
+ * before the upload was created (the whole-file SHA-256 until issue #26; now ~0), main-thread long tasks
  * (PerformanceObserver `longtask`), and CPU seconds of Chromium's processes and of the server,
  * the load-proof figures. Prints one row per run, the medians and the ratios on / off.
  */
@@ -76,12 +77,16 @@ async function uploadOnce(
     // The page and its uploader are loaded: the upload's requests go untouched.
     await stopServing()
     let createdAt = 0
-    // Whether the PATCHes carried Upload-Checksum: proof the variant is the one measured.
+    // Whether the PATCHes carried Upload-Checksum, and the last one Repr-Digest: proof the
+    // variant is the one measured.
     const checksummed = new Set<boolean>()
+    let declared = false
     page.on('request', (req) => {
       if (req.method() === 'POST' && new URL(req.url()).pathname === '/files')
         createdAt = Date.now()
-      if (req.method() === 'PATCH') checksummed.add(req.headers()['upload-checksum'] !== undefined)
+      if (req.method() !== 'PATCH') return
+      checksummed.add(req.headers()['upload-checksum'] !== undefined)
+      if (req.headers()['repr-digest'] !== undefined) declared = true
     })
     const lastPatch = page.waitForResponse(
       (res) =>
@@ -99,6 +104,9 @@ async function uploadOnce(
     const cpu1 = [treeCpuSeconds(chromium), treeCpuSeconds(serverPid)]
     if (checksummed.size !== 1 || checksummed.has(variant === 'hash off')) {
       throw new Error(`${variant}: PATCHes with Upload-Checksum: ${[...checksummed]}`)
+    }
+    if (declared !== (variant === 'hash on')) {
+      throw new Error(`${variant}: a PATCH with Repr-Digest: ${declared}`)
     }
     const tasks = (
       await page.evaluate(() => (window as unknown as { longTasks: [number, number][] }).longTasks)
