@@ -1,7 +1,7 @@
 /**
  * What browser-side integrity costs a large tus upload, in Chromium:
  *
- *   pnpm --filter @uplink/web bench:integrity [--size 1536] [--rounds 3]
+ *   pnpm --filter @uplink/web bench:integrity [--size 1536] [--rounds 3] [--before <dist>]
  *
  * The same code built twice: as shipped (a SHA-256 per PATCH and the whole file's, hashed in a
  * worker while the file uploads, the latter declared by the last PATCH's Repr-Digest) and with
@@ -11,6 +11,9 @@
  * before the upload was created (the whole-file SHA-256 until issue #26; now ~0), main-thread long tasks
  * (PerformanceObserver `longtask`), and CPU seconds of Chromium's processes and of the server,
  * the load-proof figures. Prints one row per run, the medians and the ratios on / off.
+ * `--before <dist>` adds a third variant in the same rounds: another build of the web app (e.g.
+ * the `apps/web/dist` of a checkout before a change) served to the same server, to compare
+ * two ways of hashing under the same load.
  */
 
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -32,12 +35,16 @@ const { values } = parseArgs({
     // The earlier name of --size (MiB).
     mib: { type: 'string' },
     rounds: { type: 'string', default: '3' },
+    before: { type: 'string' },
   },
 })
 const size = parseSize(values.mib ?? values.size)
 const rounds = Number(values.rounds)
 if (!(rounds >= 1)) throw new Error('--rounds must be at least 1')
-type Variant = 'hash on' | 'hash off'
+type Variant = 'hash on' | 'hash off' | 'before'
+const variants: Variant[] = values.before
+  ? ['hash on', 'hash off', 'before']
+  : ['hash on', 'hash off']
 
 interface Run {
   variant: Variant
@@ -54,16 +61,19 @@ async function uploadOnce(
   browser: Browser,
   variant: Variant,
   file: string,
-  services: { pg: string; s3: RunningS3; noHashDist: string },
+  services: { pg: string; s3: RunningS3; noHashDist: string; beforeDist: string | undefined },
 ): Promise<Run> {
   const { s3 } = services
   const server = await startBenchServer(services.pg, s3)
   const context = await browser.newContext()
   try {
-    const stopServing =
-      variant === 'hash off'
-        ? await servePageFrom(context, server.baseUrl, services.noHashDist)
-        : async () => {}
+    const dist = {
+      'hash on': undefined,
+      'hash off': services.noHashDist,
+      before: services.beforeDist,
+    }
+    const from = dist[variant]
+    const stopServing = from ? await servePageFrom(context, server.baseUrl, from) : async () => {}
     await context.addInitScript(() => {
       const w = window as unknown as { longTasks: [number, number][] }
       w.longTasks = []
@@ -105,7 +115,7 @@ async function uploadOnce(
     if (checksummed.size !== 1 || checksummed.has(variant === 'hash off')) {
       throw new Error(`${variant}: PATCHes with Upload-Checksum: ${[...checksummed]}`)
     }
-    if (declared !== (variant === 'hash on')) {
+    if (variant !== 'before' && declared !== (variant === 'hash on')) {
       throw new Error(`${variant}: a PATCH with Repr-Digest: ${declared}`)
     }
     const tasks = (
@@ -155,11 +165,17 @@ try {
   console.log('variant            wall s   MB/s  pre s  tasks  task ms  max ms  chr cpu  srv cpu')
   const runs: Run[] = []
   for (let round = 0; round < rounds; round++) {
-    const order: Variant[] = round % 2 ? ['hash off', 'hash on'] : ['hash on', 'hash off']
+    // Each round starts with the next variant: none is always first (or last).
+    const order = variants.map((_, i) => variants[(i + round) % variants.length] as Variant)
     for (const variant of order) {
-      const run = await uploadOnce(browser, variant, file, { pg: pg.url, s3, noHashDist })
+      const run = await uploadOnce(browser, variant, file, {
+        pg: pg.url,
+        s3,
+        noHashDist,
+        beforeDist: values.before,
+      })
       runs.push(run)
-      console.log(row(run))
+      console.log(`${row(run)}   load ${loadAverage().split(' ').slice(0, 3).join(' ')}`)
     }
   }
   const med = (variant: Variant) => {
@@ -176,14 +192,23 @@ try {
       serverCpu: m('serverCpu'),
     }
   }
-  const [on, off] = [med('hash on'), med('hash off')]
-  console.log(row(on))
-  console.log(row(off))
-  console.log(
-    `hash on / off: wall ${(on.seconds / off.seconds).toFixed(2)} (target <= 1.10), ` +
-      `browser CPU ${(on.browserCpu / off.browserCpu).toFixed(2)}, ` +
-      `server CPU ${(on.serverCpu / off.serverCpu).toFixed(2)}; load: ${loadAverage()}`,
-  )
+  const medians = new Map(variants.map((v) => [v, med(v)]))
+  for (const m of medians.values()) console.log(row(m))
+  const ratio = (a: Variant, b: Variant) => {
+    const [x, y] = [medians.get(a), medians.get(b)]
+    if (!x || !y) return ''
+    return (
+      `${a} / ${b}: wall ${(x.seconds / y.seconds).toFixed(2)}, ` +
+      `browser CPU ${(x.browserCpu / y.browserCpu).toFixed(2)}, ` +
+      `server CPU ${(x.serverCpu / y.serverCpu).toFixed(2)}`
+    )
+  }
+  console.log(`${ratio('hash on', 'hash off')} (wall target <= 1.10)`)
+  if (values.before) {
+    console.log(ratio('before', 'hash off'))
+    console.log(ratio('hash on', 'before'))
+  }
+  console.log(`load: ${loadAverage()}`)
 } finally {
   await browser.close()
   await Promise.allSettled([pg.stop(), s3.stop()])
