@@ -1,7 +1,7 @@
 /**
  * What browser-side integrity costs a large tus upload, in Chromium:
  *
- *   pnpm --filter @uplink/web bench:integrity [--size 1536] [--rounds 3] [--before <dist>]
+ *   pnpm --filter @uplink/web bench:integrity [--size 1536] [--rounds 3] [--before <checkout>]
  *
  * The same code built twice: as shipped (a SHA-256 per PATCH and the whole file's, hashed in a
  * worker while the file uploads, the latter declared by the last PATCH's Repr-Digest) and with
@@ -11,12 +11,12 @@
  * before the upload was created (the whole-file SHA-256 until issue #26; now ~0), main-thread long tasks
  * (PerformanceObserver `longtask`), and CPU seconds of Chromium's processes and of the server,
  * the load-proof figures. Prints one row per run, the medians and the ratios on / off.
- * `--before <dist>` adds a third variant in the same rounds: another build of the web app (e.g.
- * the `apps/web/dist` of a checkout before a change) served to the same server, to compare
- * two ways of hashing under the same load.
+ * `--before <checkout>` adds a third variant in the same rounds: another checkout's server and
+ * built web app (`apps/web/dist`, e.g. main before a change) on the same Postgres, S3, Chromium
+ * and file, to compare two ways of hashing under the same load.
  */
 
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -61,19 +61,20 @@ async function uploadOnce(
   browser: Browser,
   variant: Variant,
   file: string,
-  services: { pg: string; s3: RunningS3; noHashDist: string; beforeDist: string | undefined },
+  services: { pg: string; s3: RunningS3; noHashDist: string; before: string | undefined },
 ): Promise<Run> {
   const { s3 } = services
-  const server = await startBenchServer(services.pg, s3)
+  const server = await startBenchServer(
+    services.pg,
+    s3,
+    variant === 'before' && services.before ? { checkout: services.before } : {},
+  )
   const context = await browser.newContext()
   try {
-    const dist = {
-      'hash on': undefined,
-      'hash off': services.noHashDist,
-      before: services.beforeDist,
-    }
-    const from = dist[variant]
-    const stopServing = from ? await servePageFrom(context, server.baseUrl, from) : async () => {}
+    const stopServing =
+      variant === 'hash off'
+        ? await servePageFrom(context, server.baseUrl, services.noHashDist)
+        : async () => {}
     await context.addInitScript(() => {
       const w = window as unknown as { longTasks: [number, number][] }
       w.longTasks = []
@@ -152,6 +153,11 @@ const row = (r: Omit<Run, 'variant'> & { variant: string }) =>
   ].join(' ')
 
 await buildWeb()
+if (values.before && !existsSync(join(values.before, 'apps/web/dist/index.html'))) {
+  throw new Error(
+    `--before: build its web app first (pnpm --filter @uplink/web build in ${values.before})`,
+  )
+}
 const dir = mkdtempSync(join(tmpdir(), 'uplink-integrity-bench-'))
 const file = join(dir, 'big.mp4')
 const noHashDist = join(dir, 'dist-no-hash')
@@ -172,7 +178,7 @@ try {
         pg: pg.url,
         s3,
         noHashDist,
-        beforeDist: values.before,
+        before: values.before,
       })
       runs.push(run)
       console.log(`${row(run)}   load ${loadAverage().split(' ').slice(0, 3).join(' ')}`)
