@@ -44,6 +44,8 @@ export class FileDigests {
     private readonly deps: FileDigestsDeps,
   ) {
     this.#sha = deps.createSha256()
+    // A digest that cannot start fails the steps that need it, not as an unhandled rejection.
+    this.#sha.catch(() => {})
   }
 
   /** Base64 SHA-256 of `[start, end)`; its bytes then feed the whole-file digest. */
