@@ -3,7 +3,7 @@
 // PATCH (until the client has its last answer) apart from the content check's (until the job
 // queue drained), wall-clock MB/s and peak RSS.
 //   pnpm --filter @uplink/bench exec tsx src/patch-probe.ts [--baseline <main.js>] [--size 256]
-//     [--rounds 3] [--cpu-prof]
+//     [--rounds 3] [--cpu-prof] [--node-args='<node flags of this checkout's server>']
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     /** NODE_OPTIONS of the baseline server only (e.g. the same bundle with a V8 flag). */
     'baseline-node-options': { type: 'string' },
     'cpu-prof': { type: 'boolean' },
+    /** Extra node flags of this checkout's server (e.g. `--import <gc-watch.mjs>`). */
+    'node-args': { type: 'string' },
   },
 })
 const rounds = Number(values.rounds)
@@ -36,10 +38,11 @@ const loads: string[] = []
 const noteLoad = () => loads.push(loadavg()[0]!.toFixed(1))
 
 const profileDir = resolve('results/profiles')
-const stack = await startStack({
-  logLevel: 'warn',
-  ...(values['cpu-prof'] ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
-})
+const nodeArgs = [
+  ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+  ...(values['node-args']?.split(' ').filter(Boolean) ?? []),
+]
+const stack = await startStack({ logLevel: 'warn', nodeArgs })
 const work = mkdtempSync(join(tmpdir(), 'uplink-probe-'))
 const base = values.baseline
   ? await startServer({
