@@ -48,8 +48,8 @@ export interface TusPartTable {
   /** 0 for the incomplete part object, else the multipart part number. */
   partNumber: number
   size: ColumnType<number, number, number>
-  /** Base64 SHA-256 of the part's bytes. */
-  sha256: string
+  /** Base64 checksum of the part's bytes, in its upload's algorithm (CRC32, or SHA-256). */
+  checksum: string
   etag: string
   createdAt: ColumnType<Date, never, never>
 }

@@ -7,8 +7,8 @@ type Db = Kysely<Database>
 export interface LedgerPart {
   partNumber: number
   size: number
-  /** Base64 SHA-256 of the bytes sent. */
-  sha256: string
+  /** Base64 checksum of the bytes sent, in the upload's algorithm (CRC32, or SHA-256). */
+  checksum: string
   etag: string
 }
 
@@ -20,7 +20,7 @@ export async function recordTusPart(db: Db, uploadId: string, part: LedgerPart):
     .onConflict((oc) =>
       oc.columns(['uploadId', 'partNumber']).doUpdateSet({
         size: part.size,
-        sha256: part.sha256,
+        checksum: part.checksum,
         etag: part.etag,
       }),
     )
@@ -31,7 +31,7 @@ export async function recordTusPart(db: Db, uploadId: string, part: LedgerPart):
 export async function listTusParts(db: Db, uploadId: string): Promise<Map<number, LedgerPart>> {
   const rows = await db
     .selectFrom('tusParts')
-    .select(['partNumber', 'size', 'sha256', 'etag'])
+    .select(['partNumber', 'size', 'checksum', 'etag'])
     .where('uploadId', '=', uploadId)
     .execute()
   return new Map(rows.map((r) => [r.partNumber, { ...r, size: Number(r.size) }]))
