@@ -49,7 +49,9 @@ export interface TusPartTable {
   partNumber: number
   size: ColumnType<number, number, number>
   /** Base64 checksum of the part's bytes, in its upload's algorithm (CRC32, or SHA-256). */
-  checksum: string
+  checksum: ColumnType<string | null, string, string>
+  /** The previous release's column (SHA-256 parts only): read when `checksum` is null. */
+  sha256: ColumnType<string | null, null, null>
   etag: string
   createdAt: ColumnType<Date, never, never>
 }
