@@ -17,7 +17,7 @@ import {
 } from '@uplink/core'
 import { type Database, findDocumentByKey } from '@uplink/db'
 import { createLeanS3, type Storage } from '@uplink/storage'
-import type { Scanner } from '@uplink/uploads'
+import { ChecksumTrust, checksumProbe, type Scanner } from '@uplink/uploads'
 import type { Kysely } from 'kysely'
 import { finishInspected } from './hooks/finish-inspected.ts'
 import { createNamingFunction } from './hooks/naming.ts'
@@ -25,6 +25,7 @@ import { createOnIncomingRequest } from './hooks/on-incoming-request.ts'
 import { createOnUploadCreate, DOCUMENT_ID_HEADER } from './hooks/on-upload-create.ts'
 import { createOnUploadFinish } from './hooks/on-upload-finish.ts'
 import { createRequestUser } from './hooks/request-user.ts'
+import { streamedCheck } from './hooks/streamed-check.ts'
 import { PgLocker } from './locking/pg-locker.ts'
 import { knownAnswer } from './protocol/error-answers.ts'
 import { tusError } from './protocol/errors.ts'
@@ -108,6 +109,11 @@ export interface TusServerOptions {
   rateLimit?: RateLimit
   /** The virus scanner of purposes with `inspection: sync` (their PATCHes stream into it). */
   scanner?: Scanner | undefined
+  /**
+   * Whether the store refuses wrong part checksums, so an `async` purpose's content check may
+   * come from the PATCH stream (default: probed once with a wrong checksum; see ChecksumTrust).
+   */
+  checksumTrust?: ChecksumTrust | undefined
 }
 
 export interface TusServer {
@@ -153,7 +159,18 @@ export function createTusServer(options: TusServerOptions): TusServer {
         : {}),
     })
   const allowDeferredLength = options.maxDeferredLength !== undefined
-  const inspections = new SyncInspections({ policies, scanner: options.scanner })
+  const checksums = options.checksums ?? storage.config.checksums ?? true
+  // Whether a digest taken from the PATCH stream may stand for the stored bytes (probed lazily).
+  const trust =
+    options.checksumTrust ?? new ChecksumTrust({ checksums, probe: checksumProbe(storage), log })
+  const inspections = new SyncInspections({
+    policies,
+    scanner: options.scanner,
+    streamAsync: () => {
+      if (trust.known === undefined) void trust.trusted()
+      return trust.known !== false
+    },
+  })
 
   // Signed with the storage's provider: static keys, or the refreshed chain the presigner uses.
   const lean =
@@ -169,7 +186,7 @@ export function createTusServer(options: TusServerOptions): TusServer {
     expirationPeriodInMilliseconds,
     tempDir: options.tempDir ?? join(tmpdir(), 'uplink-tus'),
     ledger: options.ledger ?? createPgPartLedger(db),
-    checksums: options.checksums ?? storage.config.checksums ?? true,
+    checksums,
     maxDeferredLength: options.maxDeferredLength,
     allowDeferredLength,
     inspections,
@@ -260,6 +277,8 @@ export function createTusServer(options: TusServerOptions): TusServer {
       log,
       ...(options.onUploaded ? { onUploaded: options.onUploaded } : {}),
       finishInspected: finish,
+      streamedCheck: (doc, id, size) =>
+        streamedCheck({ db, storage, policies, inspections, trust, log }, doc, id, size),
     }),
     // A client resuming after a lost final answer sees a complete upload in HEAD and sends
     // no PATCH: an inspected purpose's upload is settled before HEAD says so.

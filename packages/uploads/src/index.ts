@@ -21,6 +21,12 @@ export {
   signGalleryAccess,
 } from './gallery-access.ts'
 export {
+  CHECKSUM_PROBE_PREFIX,
+  type ChecksumProbe,
+  ChecksumTrust,
+  checksumProbe,
+} from './inspection/checksum-trust.ts'
+export {
   type ClamdAddress,
   clamdPing,
   clamdScan,
@@ -36,6 +42,7 @@ export {
   inspectStream,
   SNIFF_BYTES,
   sha256Mismatch,
+  storedSha256Mismatch,
 } from './inspection/inspection.ts'
 export type { Scanner, ScanResult } from './inspection/scanner.ts'
 export {

@@ -86,6 +86,12 @@ export interface VerifyOptions {
    * completed, whose verified parts add up to the length), judged instead of a HeadObject.
    */
   stored?: Pick<ObjectHead, 'size' | 'contentType'> | undefined
+  /**
+   * The whole object's SHA-256, taken as its bytes streamed into a store that verified every
+   * part's checksum, after its type sniff and declared digest passed: recorded with `uploaded`,
+   * it tells the content check not to read the object back (see @uplink/events).
+   */
+  streamedSha256?: string | undefined
 }
 
 /**
@@ -140,7 +146,11 @@ export async function verifyUpload(
       to: 'uploaded',
       from: ['pending'],
       // The size as verified (a tus upload with deferred length declares it only at the end).
-      set: { confirmedAt: new Date(), sizeBytes: doc.sizeBytes },
+      set: {
+        confirmedAt: new Date(),
+        sizeBytes: doc.sizeBytes,
+        ...(options.streamedSha256 ? { sha256: options.streamedSha256 } : {}),
+      },
     })
     if (!updated) throw new AppError('upload_missing', `document ${doc.id} no longer exists`)
     await deps.onUploaded?.(updated.id, updated)
