@@ -30,6 +30,19 @@ beforeAll(async () => {
     startHarness({ ...worker, S3_ENDPOINT: counter.endpoint, S3_CHECKSUMS: 'false' }),
     startHarness({ ...worker, S3_ENDPOINT: lax.endpoint }),
   ])
+  // Each process probes its store on its first tus upload and reads uploads back until the
+  // answer is in: one upload each, then the answer, before any test counts requests.
+  await Promise.all(
+    [a, off, accepting].map((h) =>
+      upload(h, newUser(), randomPdf(10_000)).then((id) => settled(h, id)),
+    ),
+  )
+  await waitFor(() => a.logs.some((l) => l.includes('the store refuses wrong checksums')), {
+    what: 'instance a to probe its store',
+  })
+  await waitFor(() => accepting.logs.some((l) => l.includes('does not refuse wrong checksums')), {
+    what: 'the accepting store to be probed',
+  })
 })
 afterAll(async () => {
   await Promise.all([a?.close(), b?.close(), off?.close(), accepting?.close()])
@@ -165,17 +178,16 @@ describe('the content check of an async tus upload, from the PATCH stream', () =
     expect(await gets(counter, a, id)).toBe(0)
     // The job the move to `uploaded` queued ran and is gone.
     await waitFor(async () => (await jobsOf(a, id)).length === 0, { what: 'the job to finish' })
-    expect(a.logs.some((l) => l.includes('the store refuses wrong checksums'))).toBe(true)
   })
 
-  it('rejects a renamed executable from the stream: object deleted, nothing queued, no read', async () => {
+  it('rejects a renamed executable from the stream, without reading it back', async () => {
     const id = await upload(a, newUser(), exe)
-    const doc = await row(a, id)
+    const doc = await settled(a, id)
     expect(doc).toMatchObject({ status: 'rejected', sha256: null })
-    expect(doc?.rejectionReason).toMatch(/^the content is .+, not the declared application\/pdf$/)
-    expect(await jobsOf(a, id)).toEqual([])
+    expect(doc.rejectionReason).toMatch(/^the content is .+, not the declared application\/pdf$/)
     expect(await gets(counter, a, id)).toBe(0)
-    expect(await a.services.storage.head(doc!.objectKey)).toBeUndefined()
+    expect(await a.services.storage.head(doc.objectKey)).toBeUndefined()
+    await waitFor(async () => (await jobsOf(a, id)).length === 0, { what: 'the job to finish' })
   })
 
   it('makes an upload whose declared SHA-256 matches ready, from the stream', async () => {
@@ -189,7 +201,7 @@ describe('the content check of an async tus upload, from the PATCH stream', () =
     const pdf = randomPdf(50_000)
     const declared = sha256(randomPdf(50_000))
     const id = await upload(a, newUser(), pdf, { sha256: declared })
-    expect(await row(a, id)).toMatchObject({
+    expect(await settled(a, id)).toMatchObject({
       status: 'rejected',
       sha256: null,
       rejectionReason: `the stored bytes have SHA-256 ${sha256(pdf)} but the client declared ${declared}`,
@@ -265,7 +277,6 @@ describe('the content check of an async tus upload, from the PATCH stream', () =
     const id = await upload(accepting, newUser(), pdf)
     expect(await settled(accepting, id)).toMatchObject({ status: 'ready', sha256: sha256(pdf) })
     expect(await gets(lax, accepting, id)).toBe(1)
-    expect(accepting.logs.some((l) => l.includes('does not refuse wrong checksums'))).toBe(true)
     // A renamed executable is then rejected by the read-back, as before.
     const bad = await upload(accepting, newUser(), exe)
     expect(await settled(accepting, bad)).toMatchObject({ status: 'rejected' })

@@ -99,9 +99,10 @@ export async function checkContent(
     )
   }
 
-  // A digest recorded with `uploaded` was taken as the bytes streamed into a store that
-  // verified every part's checksum, after the type sniff and the declared digest passed (tus,
-  // @uplink/tus streamed-check.ts): unless the scanner needs them, the bytes are not read again.
+  // A tus upload's bytes may have been checked as they streamed into a store that verified
+  // every part's checksum (@uplink/tus streamed-check.ts): the verdict was recorded with
+  // `uploaded`, so — unless the scanner needs them — the bytes are not read again.
+  if (doc.streamRejection) return reject(doc.streamRejection)
   if (doc.sha256 && (!deps.scanner || tooLargeToScan)) {
     if (doc.declaredSha256 && doc.declaredSha256 !== doc.sha256) {
       return reject(storedSha256Mismatch(doc.sha256, doc.declaredSha256))

@@ -278,7 +278,7 @@ export function createTusServer(options: TusServerOptions): TusServer {
       ...(options.onUploaded ? { onUploaded: options.onUploaded } : {}),
       finishInspected: finish,
       streamedCheck: (doc, id, size) =>
-        streamedCheck({ db, storage, policies, inspections, trust, log }, doc, id, size),
+        streamedCheck({ policies, inspections, trust }, doc, id, size),
     }),
     // A client resuming after a lost final answer sees a complete upload in HEAD and sends
     // no PATCH: an inspected purpose's upload is settled before HEAD says so.

@@ -87,11 +87,11 @@ export interface VerifyOptions {
    */
   stored?: Pick<ObjectHead, 'size' | 'contentType'> | undefined
   /**
-   * The whole object's SHA-256, taken as its bytes streamed into a store that verified every
-   * part's checksum, after its type sniff and declared digest passed: recorded with `uploaded`,
-   * it tells the content check not to read the object back (see @uplink/events).
+   * The content check of the bytes as they streamed into a store that verified every part's
+   * checksum (tus): its digest, or why they failed it. Recorded with `uploaded`, it spares the
+   * content check (@uplink/events) a read of the object.
    */
-  streamedSha256?: string | undefined
+  streamed?: { sha256: string } | { rejection: string } | undefined
 }
 
 /**
@@ -149,7 +149,12 @@ export async function verifyUpload(
       set: {
         confirmedAt: new Date(),
         sizeBytes: doc.sizeBytes,
-        ...(options.streamedSha256 ? { sha256: options.streamedSha256 } : {}),
+        ...(options.streamed && 'sha256' in options.streamed
+          ? { sha256: options.streamed.sha256 }
+          : {}),
+        ...(options.streamed && 'rejection' in options.streamed
+          ? { streamRejection: options.streamed.rejection }
+          : {}),
       },
     })
     if (!updated) throw new AppError('upload_missing', `document ${doc.id} no longer exists`)

@@ -11,7 +11,7 @@ import type { Kysely } from 'kysely'
 import { NOT_FOUND, tusError } from '../protocol/errors.ts'
 import { requestState } from '../protocol/request-state.ts'
 import { DOCUMENT_ID_HEADER } from './on-upload-create.ts'
-import { rejectStreamed, type StreamedCheck } from './streamed-check.ts'
+import type { StreamedCheck } from './streamed-check.ts'
 
 interface Deps {
   db: Kysely<Database>
@@ -67,18 +67,14 @@ export function createOnUploadFinish(deps: Deps) {
       return done
     }
     try {
+      // The content check as the bytes streamed in, if it can stand: the worker applies it.
       const streamed = await deps.streamedCheck?.(declared, upload.id, declared.sizeBytes)
-      // Rejected from the stream: as after the worker's check, the upload itself succeeded.
-      if (streamed?.kind === 'rejected') {
-        if (!(await rejectStreamed(deps, declared, streamed.reason))) throw NOT_FOUND
-        return done
-      }
       // This request completed the multipart upload: what S3 holds is known without a HEAD.
       const stored = requestState()?.completed.get(upload.id)
       await verifyUpload(deps, declared, {
         finished: true,
         ...(stored ? { stored } : {}),
-        ...(streamed ? { streamedSha256: streamed.sha256 } : {}),
+        ...(streamed ? { streamed } : {}),
       })
     } catch (err) {
       // The row left `pending` since this request read it (a DELETE after the last write).
