@@ -65,8 +65,9 @@ export class SyncInspections {
       },
     })
     pipeline(src, through).catch(() => {
-      // A body that broke off (client gone, connection cut): whatever the store kept of it,
-      // the upload is inspected from storage at the end.
+      // A body that failed (the request errored, the store stopped reading it): whatever the
+      // store kept, the upload is inspected from storage at the end. (A client that goes away
+      // ends the body cleanly; the store's offset then says what the session may go on from.)
       if (this.#sessions.get(id) === session) this.drop(id)
     })
     return through
