@@ -128,7 +128,14 @@ async function create(h: Harness, user: string, size: number) {
   return { path: res.headers.get('location')!, id: res.headers.get('uplink-document-id')! }
 }
 
-async function patch(h: Harness, user: string, path: string, offset: number, body: Buffer) {
+async function patch(
+  h: Harness,
+  user: string,
+  path: string,
+  offset: number,
+  body: Buffer,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(`${h.baseUrl}${path}`, {
     method: 'PATCH',
     headers: {
@@ -136,6 +143,7 @@ async function patch(h: Harness, user: string, path: string, offset: number, bod
       'Tus-Resumable': '1.0.0',
       'Upload-Offset': String(offset),
       'Content-Type': 'application/offset+octet-stream',
+      ...headers,
     },
     body,
   })
@@ -204,6 +212,20 @@ describe('the content check of an async tus upload, from the PATCH stream', () =
     expect(await settled(a, id)).toMatchObject({
       status: 'rejected',
       sha256: null,
+      rejectionReason: `the stored bytes have SHA-256 ${sha256(pdf)} but the client declared ${declared}`,
+    })
+    expect(await gets(counter, a, id)).toBe(0)
+  })
+
+  it('rejects an upload whose last PATCH declares another SHA-256 in Repr-Digest, from the stream', async () => {
+    const user = newUser()
+    const pdf = randomPdf(60_000)
+    const declared = sha256(randomPdf(60_000))
+    const { path, id } = await create(a, user, pdf.length)
+    const digest = { 'Repr-Digest': `sha-256=:${declared}:` }
+    expect(await patch(a, user, path, 0, pdf, digest)).toBe(204)
+    expect(await settled(a, id)).toMatchObject({
+      status: 'rejected',
       rejectionReason: `the stored bytes have SHA-256 ${sha256(pdf)} but the client declared ${declared}`,
     })
     expect(await gets(counter, a, id)).toBe(0)
