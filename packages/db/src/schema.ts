@@ -24,8 +24,17 @@ export interface DocumentTable {
   confirmedAt: Date | null
   /** When a pending upload stops being valid; null once it has left `pending`. */
   expiresAt: Date | null
-  /** Whole-object SHA-256 (base64) of the stored bytes, set only by the content check. */
+  /**
+   * Whole-object SHA-256 (base64) of the stored bytes, set by the content check — or with
+   * `uploaded`, when a tus upload's bytes passed it as they streamed into a store that verifies
+   * part checksums (the check then reads nothing back).
+   */
   sha256: ColumnType<string | null, never, string | null>
+  /**
+   * Why a tus upload's bytes failed the content check as they streamed in, set with `uploaded`;
+   * the check then rejects the document with it, reading nothing back.
+   */
+  streamRejection: ColumnType<string | null, never, string | null>
   /** Set with `ready` when the virus scan was skipped, saying why. */
   scanNote: ColumnType<string | null, never, string | null>
   /** Whole-object SHA-256 (base64) the client declared; the content check must match it. */

@@ -11,6 +11,7 @@ import * as insertPendingWithinQuotas from './2026-12-07-0001-insert-pending-wit
 import * as jobsNotify from './2026-12-07-0010-jobs-notify.ts'
 import * as uploadedQueuesCheck from './2026-12-07-0011-uploaded-queues-check.ts'
 import * as tusPartsChecksum from './2026-12-07-0020-tus-parts-checksum.ts'
+import * as documentStreamRejection from './2026-12-07-0021-document-stream-rejection.ts'
 
 /**
  * Every migration, by name (date-prefixed, applied in name order). Imported statically rather
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-0010-jobs-notify': jobsNotify,
   '2026-12-07-0011-uploaded-queues-check': uploadedQueuesCheck,
   '2026-12-07-0020-tus-parts-checksum': tusPartsChecksum,
+  '2026-12-07-0021-document-stream-rejection': documentStreamRejection,
 }
