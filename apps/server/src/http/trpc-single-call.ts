@@ -9,9 +9,9 @@ import {
   isObject,
   isPromise,
   TRPCError,
-  transformTRPCResponse,
 } from '@trpc/server/unstable-core-do-not-import'
 import type { Request, Response } from 'express'
+import { callProcedure } from './trpc-call-chain.ts'
 import type { TrpcRouteOptions } from './trpc-route.ts'
 
 /** A procedure path that needs no decoding: `uploads.presignPut`. */
@@ -68,7 +68,7 @@ export async function answerSingleMutation(
   let error: TRPCError | undefined
   try {
     ctx = await options.createContext({ req, res })
-    data = await procedure({
+    data = await callProcedure(procedure, {
       path,
       getRawInput,
       ctx,
@@ -112,7 +112,11 @@ export async function answerSingleMutation(
       eagerGeneration: false,
     }) ?? {}
   if (meta.status) status = meta.status
-  const body = JSON.stringify(transformTRPCResponse(config, json as never))
+  // transformTRPCResponse's work without its copies: the answer's one item, serialised.
+  const serialize = config.transformer.output.serialize
+  const body = JSON.stringify(
+    error ? { error: serialize(json.error) } : { result: { data: serialize(data) } },
+  )
   res.statusCode = status
   res.setHeader('vary', 'trpc-accept, accept')
   res.setHeader('content-type', 'application/json')
