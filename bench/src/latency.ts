@@ -67,7 +67,9 @@ export async function callsOf(
   return {
     name: target.name,
     requestsPerSecond:
-      'amount' in load ? result.requests.total / (result.duration || 1) : result.requests.average,
+      'amount' in load
+        ? result.requests.total / ((result.finish.getTime() - result.start.getTime()) / 1000)
+        : result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors:

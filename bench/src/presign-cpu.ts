@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import pg from 'pg'
 import { callsOf, latencyTargets } from './latency.ts'
 import { machine } from './report.ts'
 import { cpuSeconds } from './sampler.ts'
@@ -62,6 +63,20 @@ const add = (name: string, side: Side, value: number) => {
   figures[name][side].push(value)
 }
 
+/**
+ * Rows and INSERT statements of the documents created since `since` (each statement is its own
+ * transaction, so its rows share one xmin): how well concurrent starts share their INSERT.
+ */
+async function insertsSince(since: Date): Promise<{ rows: number; statements: number }> {
+  const { rows } = await db.query<{ rows: string; statements: string }>(
+    'select count(*) as rows, count(distinct xmin::text) as statements from documents where created_at >= $1',
+    [since],
+  )
+  return { rows: Number(rows[0]!.rows), statements: Number(rows[0]!.statements) }
+}
+
+const db = new pg.Client({ connectionString: stack.databaseUrl })
+await db.connect()
 try {
   const targets = {
     before: await latencyTargets(baseStack, ['healthz', 'presign1', 'presign50']),
@@ -78,8 +93,12 @@ try {
         // An unrecorded quarter first: JIT and pools warm.
         await callsOf(servers[side], target, { connections, amount: Math.ceil(calls / 4) })
         const cpu = cpuSeconds(pid)
+        const since = (await db.query<{ now: Date }>('select now()')).rows[0]!.now
         const run = await callsOf(servers[side], target, { connections, amount: calls })
         const ms = ((cpuSeconds(pid) - cpu) * 1000) / calls
+        const inserts = await insertsSince(since)
+        if (inserts.rows)
+          add(`${target.name} rows per INSERT`, side, inserts.rows / inserts.statements)
         perCall[target.name] = ms
         add(`${target.name} server CPU ms/call`, side, ms)
         add(`${target.name} req/s`, side, run.requestsPerSecond)
@@ -108,6 +127,7 @@ try {
   )
   console.log(lines.join('\n'))
 } finally {
+  await db.end()
   await base.server.stop()
   await stack.stop()
   rmSync(work, { recursive: true, force: true })
