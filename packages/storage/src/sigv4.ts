@@ -28,8 +28,12 @@ export function uriEncode(value: string): string {
   )
 }
 
+/** A key made only of unreserved characters and slashes is its own path. */
+const UNRESERVED_PATH = /^[\w.~/-]*$/
+
 /** An object key as a URL path: each segment encoded, the slashes kept. */
 export function encodeKeyPath(key: string): string {
+  if (UNRESERVED_PATH.test(key)) return key
   return key.split('/').map(uriEncode).join('/')
 }
 

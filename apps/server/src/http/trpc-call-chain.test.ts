@@ -34,6 +34,13 @@ const router = t.router({
     raw: await (opts as unknown as { getRawInput(): Promise<unknown> }).getRawInput(),
     trace: opts.ctx.trace,
   })),
+  checked: procedure
+    .output(z.object({ n: z.number() }))
+    .mutation(({ input }) => ({ n: input.n, dropped: 'by the parser' })),
+  // The resolver breaks its declared output (as a bug would): the parser refuses it.
+  refused: procedure
+    .output(z.object({ n: z.string() }))
+    .mutation(({ input }) => ({ n: input.n }) as unknown as { n: string }),
   fail: procedure.mutation(() => {
     throw new TRPCError({ code: 'CONFLICT', message: 'no' })
   }),
@@ -52,7 +59,7 @@ const options = (input: unknown, path: string): CallOptions => ({
 })
 
 /** tRPC's own answer (calling the procedure) and ours, each as a value or the error thrown. */
-async function both(path: 'echo' | 'fail' | 'crash', input: unknown) {
+async function both(path: keyof typeof router._def.procedures, input: unknown) {
   const settle = (p: Promise<unknown>) =>
     p.then(
       (value) => ({ value }),
@@ -79,6 +86,17 @@ describe('callProcedure answers as calling the procedure does', () => {
       },
     })
     expect(ours).toEqual(theirs)
+  })
+
+  it('with an output parser: its parsed result, and a 500 for a result it refuses', async () => {
+    const checked = await both('checked', { n: 1 })
+    expect(checked.theirs).toEqual({ value: { wrapped: { n: 2 } } })
+    expect(checked.ours).toEqual(checked.theirs)
+    const refused = await both('refused', { n: 1 })
+    expect(refused.theirs).toEqual({
+      error: { code: 'INTERNAL_SERVER_ERROR', message: 'Output validation failed' },
+    })
+    expect(refused.ours).toEqual(refused.theirs)
   })
 
   it('with an input the parser refuses, a TRPCError and an unexpected throw', async () => {

@@ -32,9 +32,23 @@ export async function singleMutation(
   const type = req.headers['content-type']
   if (type === undefined || type.split(';', 1)[0]!.trim().toLowerCase() !== 'application/json')
     return
-  const procedure = await getProcedureAtPath(router, path)
-  return procedure?._def.type === 'mutation' ? procedure : undefined
+  let known = mutations.get(router)
+  if (!known) {
+    known = new Map()
+    mutations.set(router, known)
+  }
+  let procedure = known.get(path)
+  if (procedure === undefined) {
+    const found = await getProcedureAtPath(router, path)
+    procedure = found?._def.type === 'mutation' ? found : null
+    // A router's procedures are fixed once built: remember the answer for its known paths only.
+    if (found) known.set(path, procedure)
+  }
+  return procedure ?? undefined
 }
+
+/** Each router's mutations by path (null: a procedure that is not a mutation). */
+const mutations = new WeakMap<AnyTRPCRouter, Map<string, AnyTRPCProcedure | null>>()
 
 /** Parses a call's JSON body as `resolveResponse` does; `failed` leaves the call to it. */
 export function parseInput(body: string): { input: unknown } | 'failed' {
