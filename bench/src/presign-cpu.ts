@@ -4,13 +4,14 @@
 // alternating, medians. CPU seconds per call (from /proc) hold up under load where req/s do not;
 // /healthz's CPU ÷ presignPut's is what its req/s share tends to when the server is the bottleneck.
 //   pnpm --filter @uplink/bench exec tsx src/presign-cpu.ts --baseline <dir>/main.js
-//     [--rounds 3] [--calls 6000] [--connections 50] [--log-level info]
+//     [--rounds 3] [--calls 6000] [--connections 50] [--log-level info] [--cpu-prof]
+//     [--targets healthz,presign1,presign50]
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
-import { callsOf, latencyTargets } from './latency.ts'
+import { callsOf, latencyTargets, type TargetName } from './latency.ts'
 import { machine } from './report.ts'
 import { cpuSeconds } from './sampler.ts'
 import { type Stack, startServer, startStack } from './stack.ts'
@@ -24,6 +25,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     'log-level': { type: 'string', default: 'info' },
     'cpu-prof': { type: 'boolean' },
+    /** Which of healthz, presign1, presign50 to run (a profile of one alone). */
+    targets: { type: 'string', default: 'healthz,presign1,presign50' },
   },
 })
 if (!values.baseline)
@@ -78,9 +81,10 @@ async function insertsSince(since: Date): Promise<{ rows: number; statements: nu
 const db = new pg.Client({ connectionString: stack.databaseUrl })
 await db.connect()
 try {
+  const names = values.targets.split(',') as TargetName[]
   const targets = {
-    before: await latencyTargets(baseStack, ['healthz', 'presign1', 'presign50']),
-    after: await latencyTargets(stack, ['healthz', 'presign1', 'presign50']),
+    before: await latencyTargets(baseStack, names),
+    after: await latencyTargets(stack, names),
   }
   for (let r = 1; r <= rounds; r++) {
     // Alternate which server goes first, so drift on a shared machine hits both alike.
@@ -105,7 +109,7 @@ try {
         if (run.errors) add(`${target.name} errors`, side, run.errors)
       }
       const [healthz, ...presigns] = targets[side]
-      for (const p of presigns) {
+      for (const p of healthz?.path === '/healthz' ? presigns : []) {
         add(
           `${p.name}: /healthz CPU ÷ its CPU %`,
           side,
