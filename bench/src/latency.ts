@@ -12,25 +12,27 @@ export interface LatencyResult {
   pass?: boolean
 }
 
-interface Target {
+export interface Target {
   name: string
   method: 'GET' | 'POST'
   path: string
   body?: string
   /** The status a successful call answers with. */
   expect: number
-  /** Requests take these users' tokens in turn (default: the one bench user). */
-  tokens?: string[]
+  /** Requests take these users' tokens in turn. */
+  tokens: string[]
 }
 
-/** Keep-alive load on one endpoint; counts anything but the expected status as an error. */
-async function hammer(
+/**
+ * Keep-alive load on one endpoint, for `durationSeconds` or `amount` calls; counts anything but
+ * the expected status as an error.
+ */
+export async function callsOf(
   stack: Stack,
-  token: string,
   target: Target,
-  load: { connections: number; durationSeconds: number },
+  load: { connections: number } & ({ durationSeconds: number } | { amount: number }),
 ): Promise<LatencyResult> {
-  const tokens = target.tokens ?? [token]
+  const { tokens } = target
   let turn = 0
   const request = {
     url: `${stack.baseUrl}${target.path}`,
@@ -54,16 +56,20 @@ async function hammer(
         }
       : {}),
   }
-  // Two unrecorded seconds first, so the JIT and the connection pools are warm.
-  await autocannon({ ...request, duration: 2 })
-  const result = await autocannon({ ...request, duration: load.durationSeconds })
+  const result = await autocannon({
+    ...request,
+    ...('amount' in load ? { amount: load.amount } : { duration: load.durationSeconds }),
+  })
   const statuses =
     (result as unknown as { statusCodeStats?: Record<string, { count: number }> })
       .statusCodeStats ?? {}
   const good = statuses[String(target.expect)]?.count ?? 0
   return {
     name: target.name,
-    requestsPerSecond: result.requests.average,
+    requestsPerSecond:
+      'amount' in load
+        ? result.requests.total / ((result.finish.getTime() - result.start.getTime()) / 1000)
+        : result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors:
@@ -71,6 +77,16 @@ async function hammer(
       result.timeouts +
       (result.requests.total - good - result.errors - result.timeouts),
   }
+}
+
+/** Keep-alive load for a while, after two unrecorded seconds (JIT and pools warm). */
+async function hammer(
+  stack: Stack,
+  target: Target,
+  load: { connections: number; durationSeconds: number },
+): Promise<LatencyResult> {
+  await callsOf(stack, target, { connections: load.connections, durationSeconds: 2 })
+  return callsOf(stack, target, load)
 }
 
 /** A confirmed document to confirm again, fetch URLs for and download. */
@@ -107,15 +123,34 @@ async function seedDocument(stack: Stack, token: string): Promise<string> {
 /** Distinct users the many-users presign run spreads its requests over. */
 const MANY_USERS = 50
 
-export async function measureLatency(
+/** The latency section's endpoints, by short name, in the order they run. */
+export type TargetName =
+  | 'healthz'
+  | 'presign1'
+  | 'presign50'
+  | 'confirm'
+  | 'downloadUrl'
+  | 'download'
+const ALL_TARGETS: TargetName[] = [
+  'healthz',
+  'presign1',
+  'presign50',
+  'confirm',
+  'downloadUrl',
+  'download',
+]
+
+/** Tokens, a seeded document (when a target needs one) and the named targets. */
+export async function latencyTargets(
   stack: Stack,
-  load: { connections: number; durationSeconds: number },
-): Promise<LatencyResult[]> {
+  names: TargetName[] = ALL_TARGETS,
+): Promise<Target[]> {
   const token = await stack.token('bench-latency')
   const users = await Promise.all(
     Array.from({ length: MANY_USERS }, (_, i) => stack.token(`bench-latency-${i}`)),
   )
-  const id = await seedDocument(stack, token)
+  const needsDocument = names.some((n) => ['confirm', 'downloadUrl', 'download'].includes(n))
+  const id = needsDocument ? await seedDocument(stack, token) : ''
   const input = encodeURIComponent(JSON.stringify({ id }))
   const presign = {
     method: 'POST' as const,
@@ -128,34 +163,50 @@ export async function measureLatency(
     }),
     expect: 200,
   }
-  // The server's floor (no auth, no database): presign rates are read as a share of it.
-  const healthz: Target = { name: 'GET /healthz', method: 'GET', path: '/healthz', expect: 200 }
-  const targets: Target[] = [
-    healthz,
-    { name: 'uploads.presignPut (1 user)', ...presign },
-    { name: `uploads.presignPut (${MANY_USERS} users)`, ...presign, tokens: users },
-    {
+  const all: Record<TargetName, Target> = {
+    // The server's floor (no auth, no database): presign rates are read as a share of it.
+    healthz: {
+      name: 'GET /healthz',
+      method: 'GET',
+      path: '/healthz',
+      expect: 200,
+      tokens: [token],
+    },
+    presign1: { name: 'uploads.presignPut (1 user)', ...presign, tokens: [token] },
+    presign50: { name: `uploads.presignPut (${MANY_USERS} users)`, ...presign, tokens: users },
+    confirm: {
       name: 'uploads.confirm',
       method: 'POST',
       path: '/trpc/uploads.confirm',
       body: JSON.stringify({ documentId: id }),
       expect: 200,
+      tokens: [token],
     },
-    {
+    downloadUrl: {
       name: 'documents.downloadUrl',
       method: 'GET',
       path: `/trpc/documents.downloadUrl?input=${input}`,
       expect: 200,
+      tokens: [token],
     },
-    {
+    download: {
       name: 'GET /documents/:id/download',
       method: 'GET',
       path: `/documents/${id}/download`,
       expect: 302,
+      tokens: [token],
     },
-  ]
+  }
+  return names.map((n) => all[n])
+}
+
+export async function measureLatency(
+  stack: Stack,
+  load: { connections: number; durationSeconds: number },
+): Promise<LatencyResult[]> {
+  const targets = await latencyTargets(stack)
   const results: LatencyResult[] = []
-  for (const target of targets) results.push(await hammer(stack, token, target, load))
+  for (const target of targets) results.push(await hammer(stack, target, load))
   const [floor, oneUser, manyUsers] = results as [LatencyResult, LatencyResult, LatencyResult]
   const share = (r: LatencyResult) => r.requestsPerSecond / floor.requestsPerSecond
   // Issue #23: one user ≥ 1,000 req/s; many users ≥ 40 % of the same server's /healthz rate.

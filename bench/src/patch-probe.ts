@@ -3,7 +3,7 @@
 // PATCH (until the client has its last answer) apart from the content check's (until the job
 // queue drained), wall-clock MB/s and peak RSS.
 //   pnpm --filter @uplink/bench exec tsx src/patch-probe.ts [--baseline <main.js>] [--size 256]
-//     [--rounds 3] [--cpu-prof]
+//     [--rounds 3] [--cpu-prof] [--node-args='<node flags of this checkout's server>']
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     /** NODE_OPTIONS of the baseline server only (e.g. the same bundle with a V8 flag). */
     'baseline-node-options': { type: 'string' },
     'cpu-prof': { type: 'boolean' },
+    /** Extra node flags of this checkout's server (e.g. `--import <gc-watch.mjs>`). */
+    'node-args': { type: 'string' },
   },
 })
 const rounds = Number(values.rounds)
@@ -36,15 +38,19 @@ const loads: string[] = []
 const noteLoad = () => loads.push(loadavg()[0]!.toFixed(1))
 
 const profileDir = resolve('results/profiles')
-const stack = await startStack({
-  logLevel: 'warn',
-  ...(values['cpu-prof'] ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
-})
+const nodeArgs = [
+  ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+  ...(values['node-args']?.split(' ').filter(Boolean) ?? []),
+]
+const stack = await startStack({ logLevel: 'warn', nodeArgs })
 const work = mkdtempSync(join(tmpdir(), 'uplink-probe-'))
+// The baseline gets a database of its own on the same Postgres: a bundle refuses a database
+// that another bundle has migrated further (its migrations would be "missing").
+const baseDatabaseUrl = values.baseline ? await siblingDatabase(stack.databaseUrl) : undefined
 const base = values.baseline
   ? await startServer({
       logLevel: 'warn',
-      databaseUrl: stack.databaseUrl,
+      databaseUrl: baseDatabaseUrl ?? stack.databaseUrl,
       s3: stack.s3,
       tusTempDir: join(work, 'tus'),
       entry: resolve(values.baseline),
@@ -79,9 +85,15 @@ const file = values.video
 say(`sides: ${sides.map((s) => `${s.name} pid ${s.pid}`).join(', ')}`)
 const checks = new pg.Client({ connectionString: stack.databaseUrl })
 await checks.connect()
-const drained = async () => {
+const baseChecks = baseDatabaseUrl
+  ? new pg.Client({ connectionString: baseDatabaseUrl })
+  : undefined
+await baseChecks?.connect()
+/** The database of a side's server (tusd has none: its queue is the main one's, empty). */
+const dbOf = (side: TusSide) => (side.name === 'Uplink baseline' && baseChecks) || checks
+const drained = async (db: pg.Client) => {
   for (;;) {
-    const { rows } = await checks.query<{ n: number }>(
+    const { rows } = await db.query<{ n: number }>(
       "select count(*)::int as n from jobs where status in ('queued', 'running')",
     )
     if (rows[0]?.n === 0) return
@@ -97,7 +109,7 @@ const add = (side: string, name: string, v: number) => {
 // Warm-up: one upload per side, unrecorded.
 for (const side of sides) {
   await tusUploadTo(side.endpoint, createReadStream(file), size, { headers: side.headers })
-  await drained()
+  await drained(dbOf(side))
   await stack.emptyBucket()
 }
 try {
@@ -112,13 +124,13 @@ try {
       await tusUploadTo(side.endpoint, createReadStream(file), size, { headers: side.headers })
       const ms = performance.now() - t0
       const cpu1 = cpuSeconds(pid)
-      await drained()
+      await drained(dbOf(side))
       const cpu2 = cpuSeconds(pid)
       const peak = await rss.stop()
-      const docs = await checks.query(
+      const docs = await dbOf(side).query(
         'select status, sha256 is not null as hashed from documents order by created_at desc limit 1',
       )
-      const jobs = await checks.query('select kind, status from jobs order by id desc limit 2')
+      const jobs = await dbOf(side).query('select kind, status from jobs order by id desc limit 2')
       say(`last document ${JSON.stringify(docs.rows)}; jobs ${JSON.stringify(jobs.rows)}`)
       add(side.name, 'MB/s', mbPerSecond(size, ms))
       add(side.name, 'PATCH CPU ms', (cpu1 - cpu0) * 1000)
@@ -156,8 +168,24 @@ try {
   }
 } finally {
   await checks.end()
+  await baseChecks?.end()
   await base?.server.stop()
   await tusd?.stop()
   await stack.stop()
   rmSync(work, { recursive: true, force: true })
+}
+
+/** A new empty database beside `url`'s on the same Postgres; its URL. */
+async function siblingDatabase(url: string): Promise<string> {
+  const name = `probe_baseline_${process.pid}`
+  const admin = new pg.Client({ connectionString: url })
+  await admin.connect()
+  try {
+    await admin.query(`create database ${name}`)
+  } finally {
+    await admin.end()
+  }
+  const sibling = new URL(url)
+  sibling.pathname = `/${name}`
+  return sibling.toString()
 }

@@ -131,8 +131,8 @@ export async function startServer(options: {
     name: 'the server',
     command: 'node',
     args: [
+      // As in production (`pnpm start`, the Dockerfile): no --enable-source-maps.
       ...(options.nodeArgs ?? []),
-      '--enable-source-maps',
       options.entry ?? join(root, 'apps/server/dist/main.js'),
     ],
     env: {

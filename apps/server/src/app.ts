@@ -76,17 +76,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   )
 
-  const openApi = buildOpenApiDocument({ publicUrl: deps.publicUrl, policies: deps.policies })
-  app.use(openApiMethods(openApi))
-
-  if (deps.tus) {
-    const tus = deps.tus
-    // The tus server reads the raw request stream itself: no body parser may run first.
-    app.all(['/files', '/files/*splat'], (req, res, next) => {
-      Promise.resolve(tus.handle(req, res)).catch(next)
-    })
-  }
-
+  // Ahead of routes no /trpc path can match (the OpenAPI 405s, tus): calls skip their matching.
   app.use(
     '/trpc',
     trpcRoute({
@@ -110,6 +100,17 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   )
+
+  const openApi = buildOpenApiDocument({ publicUrl: deps.publicUrl, policies: deps.policies })
+  app.use(openApiMethods(openApi))
+
+  if (deps.tus) {
+    const tus = deps.tus
+    // The tus server reads the raw request stream itself: no body parser may run first.
+    app.all(['/files', '/files/*splat'], (req, res, next) => {
+      Promise.resolve(tus.handle(req, res)).catch(next)
+    })
+  }
 
   app.use(
     openApiRoutes({

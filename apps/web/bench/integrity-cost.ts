@@ -1,18 +1,22 @@
 /**
  * What browser-side integrity costs a large tus upload, in Chromium:
  *
- *   pnpm --filter @uplink/web bench:integrity [--size 1536] [--rounds 3]
+ *   pnpm --filter @uplink/web bench:integrity [--size 1536] [--rounds 3] [--before <checkout>]
  *
- * The same code built twice: as shipped (whole-file SHA-256 and a SHA-256 per PATCH, hashed in a
- * worker) and with `VITE_UPLINK_BROWSER_HASH=off` (no hashing at all), run side by side on the
+ * The same code built twice: as shipped (a SHA-256 per PATCH and the whole file's, hashed in a
+ * worker while the file uploads, the latter declared by the last PATCH's Repr-Digest) and with
+ * `VITE_UPLINK_BROWSER_HASH=off` (no hashing at all), run side by side on the
  * same server, Postgres, S3, Chromium and file, hashing on and off alternating each round.
  * Per upload: wall time from "Upload" to the last PATCH's answer and the MB/s it makes, the time
- * before the upload was created (the whole-file SHA-256), main-thread long tasks
+ * before the upload was created (the whole-file SHA-256 until issue #26; now ~0), main-thread long tasks
  * (PerformanceObserver `longtask`), and CPU seconds of Chromium's processes and of the server,
  * the load-proof figures. Prints one row per run, the medians and the ratios on / off.
+ * `--before <checkout>` adds a third variant in the same rounds: another checkout's server and
+ * built web app (`apps/web/dist`, e.g. main before a change) on the same Postgres, S3, Chromium
+ * and file, to compare two ways of hashing under the same load.
  */
 
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -31,12 +35,16 @@ const { values } = parseArgs({
     // The earlier name of --size (MiB).
     mib: { type: 'string' },
     rounds: { type: 'string', default: '3' },
+    before: { type: 'string' },
   },
 })
 const size = parseSize(values.mib ?? values.size)
 const rounds = Number(values.rounds)
 if (!(rounds >= 1)) throw new Error('--rounds must be at least 1')
-type Variant = 'hash on' | 'hash off'
+type Variant = 'hash on' | 'hash off' | 'before'
+const variants: Variant[] = values.before
+  ? ['hash on', 'hash off', 'before']
+  : ['hash on', 'hash off']
 
 interface Run {
   variant: Variant
@@ -53,10 +61,14 @@ async function uploadOnce(
   browser: Browser,
   variant: Variant,
   file: string,
-  services: { pg: string; s3: RunningS3; noHashDist: string },
+  services: { pg: string; s3: RunningS3; noHashDist: string; before: string | undefined },
 ): Promise<Run> {
   const { s3 } = services
-  const server = await startBenchServer(services.pg, s3)
+  const server = await startBenchServer(
+    services.pg,
+    s3,
+    variant === 'before' && services.before ? { checkout: services.before } : {},
+  )
   const context = await browser.newContext()
   try {
     const stopServing =
@@ -76,12 +88,16 @@ async function uploadOnce(
     // The page and its uploader are loaded: the upload's requests go untouched.
     await stopServing()
     let createdAt = 0
-    // Whether the PATCHes carried Upload-Checksum: proof the variant is the one measured.
+    // Whether the PATCHes carried Upload-Checksum, and the last one Repr-Digest: proof the
+    // variant is the one measured.
     const checksummed = new Set<boolean>()
+    let declared = false
     page.on('request', (req) => {
       if (req.method() === 'POST' && new URL(req.url()).pathname === '/files')
         createdAt = Date.now()
-      if (req.method() === 'PATCH') checksummed.add(req.headers()['upload-checksum'] !== undefined)
+      if (req.method() !== 'PATCH') return
+      checksummed.add(req.headers()['upload-checksum'] !== undefined)
+      if (req.headers()['repr-digest'] !== undefined) declared = true
     })
     const lastPatch = page.waitForResponse(
       (res) =>
@@ -99,6 +115,9 @@ async function uploadOnce(
     const cpu1 = [treeCpuSeconds(chromium), treeCpuSeconds(serverPid)]
     if (checksummed.size !== 1 || checksummed.has(variant === 'hash off')) {
       throw new Error(`${variant}: PATCHes with Upload-Checksum: ${[...checksummed]}`)
+    }
+    if (variant !== 'before' && declared !== (variant === 'hash on')) {
+      throw new Error(`${variant}: a PATCH with Repr-Digest: ${declared}`)
     }
     const tasks = (
       await page.evaluate(() => (window as unknown as { longTasks: [number, number][] }).longTasks)
@@ -134,6 +153,11 @@ const row = (r: Omit<Run, 'variant'> & { variant: string }) =>
   ].join(' ')
 
 await buildWeb()
+if (values.before && !existsSync(join(values.before, 'apps/web/dist/index.html'))) {
+  throw new Error(
+    `--before: build its web app first (pnpm --filter @uplink/web build in ${values.before})`,
+  )
+}
 const dir = mkdtempSync(join(tmpdir(), 'uplink-integrity-bench-'))
 const file = join(dir, 'big.mp4')
 const noHashDist = join(dir, 'dist-no-hash')
@@ -147,11 +171,17 @@ try {
   console.log('variant            wall s   MB/s  pre s  tasks  task ms  max ms  chr cpu  srv cpu')
   const runs: Run[] = []
   for (let round = 0; round < rounds; round++) {
-    const order: Variant[] = round % 2 ? ['hash off', 'hash on'] : ['hash on', 'hash off']
+    // Each round starts with the next variant: none is always first (or last).
+    const order = variants.map((_, i) => variants[(i + round) % variants.length] as Variant)
     for (const variant of order) {
-      const run = await uploadOnce(browser, variant, file, { pg: pg.url, s3, noHashDist })
+      const run = await uploadOnce(browser, variant, file, {
+        pg: pg.url,
+        s3,
+        noHashDist,
+        before: values.before,
+      })
       runs.push(run)
-      console.log(row(run))
+      console.log(`${row(run)}   load ${loadAverage().split(' ').slice(0, 3).join(' ')}`)
     }
   }
   const med = (variant: Variant) => {
@@ -168,14 +198,23 @@ try {
       serverCpu: m('serverCpu'),
     }
   }
-  const [on, off] = [med('hash on'), med('hash off')]
-  console.log(row(on))
-  console.log(row(off))
-  console.log(
-    `hash on / off: wall ${(on.seconds / off.seconds).toFixed(2)} (target <= 1.10), ` +
-      `browser CPU ${(on.browserCpu / off.browserCpu).toFixed(2)}, ` +
-      `server CPU ${(on.serverCpu / off.serverCpu).toFixed(2)}; load: ${loadAverage()}`,
-  )
+  const medians = new Map(variants.map((v) => [v, med(v)]))
+  for (const m of medians.values()) console.log(row(m))
+  const ratio = (a: Variant, b: Variant) => {
+    const [x, y] = [medians.get(a), medians.get(b)]
+    if (!x || !y) return ''
+    return (
+      `${a} / ${b}: wall ${(x.seconds / y.seconds).toFixed(2)}, ` +
+      `browser CPU ${(x.browserCpu / y.browserCpu).toFixed(2)}, ` +
+      `server CPU ${(x.serverCpu / y.serverCpu).toFixed(2)}`
+    )
+  }
+  console.log(`${ratio('hash on', 'hash off')} (wall target <= 1.10)`)
+  if (values.before) {
+    console.log(ratio('before', 'hash off'))
+    console.log(ratio('hash on', 'before'))
+  }
+  console.log(`load: ${loadAverage()}`)
 } finally {
   await browser.close()
   await Promise.allSettled([pg.stop(), s3.stop()])

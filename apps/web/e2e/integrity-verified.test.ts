@@ -41,13 +41,11 @@ describe('the card tells whether the stored bytes are the ones the browser sent'
     const video = makeVideo('tampered.webm')
     const wrong = createHash('sha256').update('other bytes').digest('base64')
     await signIn(page, h.server.baseUrl, h.user('wes'))
-    // The creation request declares another file's digest (as a lying or broken client would).
-    await page.route('**/files', async (route) => {
+    // The last PATCH declares another file's digest (as a lying or broken client would).
+    await page.route('**/files/**', async (route) => {
       const req = route.request()
-      if (req.method() !== 'POST') return route.continue()
-      const meta = (await req.headerValue('upload-metadata')) ?? ''
-      const lied = meta.replace(/sha256 [^,]+/, `sha256 ${Buffer.from(wrong).toString('base64')}`)
-      await route.continue({ headers: { ...req.headers(), 'upload-metadata': lied } })
+      if (req.method() !== 'PATCH' || !req.headers()['repr-digest']) return route.continue()
+      await route.continue({ headers: { ...req.headers(), 'repr-digest': `sha-256=:${wrong}:` } })
     })
     await chooseFiles(page, [video.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()

@@ -15,6 +15,10 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('base64'
 /** What the browser must send as Upload-Checksum for the PATCH at `offset`. */
 const expectedChecksum = (offset: number) =>
   `sha256 ${sha256(bytes.subarray(offset, offset + TUS_CHUNK))}`
+/** What the last PATCH must declare as the whole file's digest (RFC 9530 Repr-Digest). */
+const expectedReprDigest = () => `sha-256=:${sha256(bytes)}:`
+/** Whether the PATCH at `offset` is the one that ends the file. */
+const isLast = (offset: number) => offset + TUS_CHUNK >= bytes.length
 /** tus Upload-Metadata: `key base64(value)` pairs. */
 function metadata(header: string | undefined): Record<string, string> {
   const pairs = (header ?? '').split(',').map((pair) => pair.trim().split(' '))
@@ -27,6 +31,7 @@ function recordTus(page: Page) {
     method: string
     offset: number
     checksum?: string
+    reprDigest?: string
     meta?: string
     status?: number
   }[] = []
@@ -37,6 +42,7 @@ function recordTus(page: Page) {
       method: req.method(),
       offset: Number(headers['upload-offset'] ?? -1),
       checksum: headers['upload-checksum'],
+      reprDigest: headers['repr-digest'],
       meta: headers['upload-metadata'],
       status: (await req.response())?.status(),
     })
@@ -83,7 +89,7 @@ async function damagePatches(page: Page, damage: (nth: number) => boolean) {
 }
 
 describe('integrity from the browser (tus)', () => {
-  it('every PATCH carries the SHA-256 of its body, and the whole file’s SHA-256 is declared and stored', async () => {
+  it('every PATCH carries the SHA-256 of its body, and the last one the whole file’s, which is stored as declared', async () => {
     const { page } = h
     await signIn(page, h.server.baseUrl, h.user('ines'))
     const sent = recordTus(page)
@@ -91,12 +97,15 @@ describe('integrity from the browser (tus)', () => {
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
     const { doc } = await documentOf(h.user('ines'), 'uploaded')
 
+    // Created at once: the whole file's digest is not in the metadata (nothing hashed yet).
     const post = sent.find((r) => r.method === 'POST')
-    expect(metadata(post?.meta).sha256).toBe(sha256(bytes))
+    expect(Object.keys(metadata(post?.meta)).sort()).toEqual(['filename', 'filetype', 'purpose'])
     const patches = await patchesWhen(sent, 3)
-    expect(patches.map((p) => [p.offset, p.status])).toEqual(
-      [0, 1, 2].map((i) => [i * TUS_CHUNK, 204]),
-    )
+    expect(patches.map((p) => [p.offset, p.status, p.reprDigest])).toEqual([
+      [0, 204, undefined],
+      [TUS_CHUNK, 204, undefined],
+      [2 * TUS_CHUNK, 204, expectedReprDigest()],
+    ])
     for (const p of patches) expect(p.checksum).toBe(expectedChecksum(p.offset))
     expect(doc.declaredSha256).toBe(sha256(bytes))
     expect(await storedSha256(h.user('ines'), doc.id)).toBe(sha256(bytes))
@@ -140,7 +149,7 @@ describe('integrity from the browser (tus)', () => {
     expect((await api.documents.list.query()).items[0]?.size).toBe(bytes.length)
   })
 
-  it('after a reload, the resumed upload still sends a correct Upload-Checksum with every PATCH', async () => {
+  it('after a reload, the resumed upload still sends a correct Upload-Checksum with every PATCH and the whole file’s Repr-Digest last', async () => {
     const { page } = h
     page.on('dialog', (d) => void d.accept())
     await signIn(page, h.server.baseUrl, h.user('lars'))
@@ -163,8 +172,14 @@ describe('integrity from the browser (tus)', () => {
     const patches = after.filter((r) => r.method === 'PATCH')
     expect(patches.length).toBeGreaterThan(0)
     expect(patches[0]?.offset).toBeGreaterThan(0)
-    for (const p of patches)
-      expect([p.status, p.checksum]).toEqual([204, expectedChecksum(p.offset)])
+    // The whole file's digest, rebuilt from the bytes sent before the reload too.
+    for (const p of patches) {
+      expect([p.status, p.checksum, p.reprDigest]).toEqual([
+        204,
+        expectedChecksum(p.offset),
+        isLast(p.offset) ? expectedReprDigest() : undefined,
+      ])
+    }
     expect(doc.declaredSha256).toBe(sha256(bytes))
     expect(await storedSha256(h.user('lars'), doc.id)).toBe(sha256(bytes))
   })

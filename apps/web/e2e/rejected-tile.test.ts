@@ -27,15 +27,16 @@ describe('a document rejected after its bytes arrived', () => {
     const video = makeVideo('lying.webm')
     const wrong = createHash('sha256').update('other bytes').digest('base64')
     await signIn(page, h.server.baseUrl, h.user('lena'))
-    // The creation request declares another file's digest (as a lying or broken client would).
+    // The last PATCH declares another file's digest (as a lying or broken client would).
     let creations = 0
-    await page.route('**/files', async (route) => {
+    await page.route('**/files', (route) => {
+      if (route.request().method() === 'POST') creations++
+      return route.continue()
+    })
+    await page.route('**/files/**', async (route) => {
       const req = route.request()
-      if (req.method() !== 'POST') return route.continue()
-      creations++
-      const meta = (await req.headerValue('upload-metadata')) ?? ''
-      const lied = meta.replace(/sha256 [^,]+/, `sha256 ${Buffer.from(wrong).toString('base64')}`)
-      await route.continue({ headers: { ...req.headers(), 'upload-metadata': lied } })
+      if (req.method() !== 'PATCH' || !req.headers()['repr-digest']) return route.continue()
+      await route.continue({ headers: { ...req.headers(), 'repr-digest': `sha-256=:${wrong}:` } })
     })
     await chooseFiles(page, [video.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()

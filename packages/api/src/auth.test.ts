@@ -65,4 +65,15 @@ describe('verified-token cache', () => {
     clock = exp * 1000 + 1000
     expect(await timed(`Bearer ${token}`)).toBeUndefined()
   })
+
+  it('refuses a changed signature or another key for the same claims while the genuine token is cached', async () => {
+    const token = await signDevToken(secret, 'carol')
+    expect(await authenticate(`Bearer ${token}`)).toEqual({ id: 'carol' })
+    const [header, payload, signature] = token.split('.') as [string, string, string]
+    const flipped = `${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`
+    expect(await authenticate(`Bearer ${header}.${payload}.${flipped}`)).toBeUndefined()
+    const forged = await signDevToken('another-secret-that-is-long-enough-11', 'carol')
+    expect(await authenticate(`Bearer ${forged}`)).toBeUndefined()
+    expect(await authenticate(`Bearer ${token}`)).toEqual({ id: 'carol' })
+  })
 })

@@ -206,9 +206,9 @@ export const publicProcedure = t.procedure.use((opts) => observe(opts, () => opt
 /** Procedures that need a signed-in user; narrows `ctx.user` (the same one middleware). */
 export const protectedProcedure = t.procedure.use((opts) =>
   observe(opts, async () => {
-    const { user } = opts.ctx
-    if (!user) throw toCatalogueError(new AppError('unauthorized'))
-    // Only what changes: tRPC merges it into the context it already has.
-    return opts.next({ ctx: { user } })
+    if (!opts.ctx.user) throw toCatalogueError(new AppError('unauthorized'))
+    // The context already holds the user: `next()` without a ctx spares tRPC a copy of the
+    // whole context per call; the cast only narrows `ctx.user` for the procedures.
+    return opts.next() as unknown as ReturnType<typeof opts.next<{ user: User }>>
   }),
 )

@@ -79,7 +79,7 @@ describe('download', () => {
     const { sink, result } = slowSink()
     expect(await download(context(url, sha256(body)).ctx, 'doc', sink)).toBe(body.length)
     expect(result()).toEqual({ bytes: body.length, sha256: sha256(body) })
-  }, 60_000)
+  })
 
   it('fails with NETWORK and leaves no file when storage closes before the whole body', async () => {
     const url = await storage((sock) => {

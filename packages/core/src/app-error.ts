@@ -46,6 +46,11 @@ export const ERROR_CATALOGUE = {
   part_list_invalid: { status: 400, rpc: 'BAD_REQUEST', message: 'the part list is invalid' },
   not_multipart: { status: 400, rpc: 'BAD_REQUEST', message: 'not a multipart upload' },
   upload_rejected: { status: 400, rpc: 'BAD_REQUEST', message: 'the upload was rejected' },
+  digest_conflict: {
+    status: 400,
+    rpc: 'BAD_REQUEST',
+    message: 'this SHA-256 differs from the one already declared for the upload',
+  },
   unauthorized: {
     status: 401,
     rpc: 'UNAUTHORIZED',

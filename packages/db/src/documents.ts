@@ -123,3 +123,27 @@ export async function setUploadRef(db: Db, id: string, uploadRef: string): Promi
     .where('status', '=', 'pending')
     .execute()
 }
+
+/**
+ * Records the whole-object SHA-256 a client declared after creation (tus `Repr-Digest`) on a
+ * `pending` document that has none yet; the content check then compares it like one declared
+ * at creation. Returns the updated row, or undefined when nothing was written (not pending, a
+ * digest already declared, no such row): the caller re-reads and decides.
+ */
+export async function declareSha256(
+  db: Db,
+  id: string,
+  sha256: string,
+): Promise<Document | undefined> {
+  return (
+    db
+      .updateTable('documents')
+      // The one write of `declared_sha256` after insert (the schema keeps it out of updates).
+      .set({ declaredSha256: sha256, updatedAt: new Date() } as DocumentUpdate)
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .where('declaredSha256', 'is', null)
+      .returningAll()
+      .executeTakeFirst()
+  )
+}

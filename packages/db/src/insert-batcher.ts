@@ -16,14 +16,16 @@ interface Waiting {
 }
 
 /**
- * Group insert of documents: while `MAX_IN_FLIGHT` inserts are running, new rows queue and
- * then go together as one multi-row INSERT … RETURNING, one round trip for all of them (and
- * one commit). An idle server sends each row at once, so nothing waits for a timer. A batch
- * that fails is retried row by row, so one bad row fails only its own caller.
+ * Group insert of documents: rows queued in one turn of the event loop (the requests read in
+ * one poll of the sockets) go together at its end (`setImmediate`, not a timer), and while
+ * `MAX_IN_FLIGHT` inserts are running, new rows queue for the next one: one multi-row
+ * INSERT … RETURNING, one round trip and one commit for all of them. A batch that fails is
+ * retried row by row, so one bad row fails only its own caller.
  */
 export class InsertBatcher {
   private readonly queue: Waiting[] = []
   private inFlight = 0
+  private scheduled = false
 
   /** `pool`: the db's pg Pool, for the prepared statement (PGlite goes through Kysely). */
   constructor(
@@ -34,7 +36,12 @@ export class InsertBatcher {
   insert(row: NewDocument): Promise<Document> {
     return new Promise((resolve, reject) => {
       this.queue.push({ row, resolve, reject })
-      this.pump()
+      if (this.scheduled) return
+      this.scheduled = true
+      setImmediate(() => {
+        this.scheduled = false
+        this.pump()
+      })
     })
   }
 

@@ -99,6 +99,7 @@ function toDocument(row: NewDocument, stored: Stored): Document {
     confirmedAt: null,
     expiresAt: row.expiresAt ?? null,
     sha256: null,
+    streamRejection: null,
     scanNote: null,
     declaredSha256: row.declaredSha256 ?? null,
     videoDurationSeconds: null,

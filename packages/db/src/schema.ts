@@ -24,8 +24,17 @@ export interface DocumentTable {
   confirmedAt: Date | null
   /** When a pending upload stops being valid; null once it has left `pending`. */
   expiresAt: Date | null
-  /** Whole-object SHA-256 (base64) of the stored bytes, set only by the content check. */
+  /**
+   * Whole-object SHA-256 (base64) of the stored bytes, set by the content check — or with
+   * `uploaded`, when a tus upload's bytes passed it as they streamed into a store that verifies
+   * part checksums (the check then reads nothing back).
+   */
   sha256: ColumnType<string | null, never, string | null>
+  /**
+   * Why a tus upload's bytes failed the content check as they streamed in, set with `uploaded`;
+   * the check then rejects the document with it, reading nothing back.
+   */
+  streamRejection: ColumnType<string | null, never, string | null>
   /** Set with `ready` when the virus scan was skipped, saying why. */
   scanNote: ColumnType<string | null, never, string | null>
   /** Whole-object SHA-256 (base64) the client declared; the content check must match it. */
@@ -48,8 +57,10 @@ export interface TusPartTable {
   /** 0 for the incomplete part object, else the multipart part number. */
   partNumber: number
   size: ColumnType<number, number, number>
-  /** Base64 SHA-256 of the part's bytes. */
-  sha256: string
+  /** Base64 checksum of the part's bytes, in its upload's algorithm (CRC32, or SHA-256). */
+  checksum: ColumnType<string | null, string, string>
+  /** The previous release's column (SHA-256 parts only): read when `checksum` is null. */
+  sha256: ColumnType<string | null, null, null>
   etag: string
   createdAt: ColumnType<Date, never, never>
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { Database } from './schema.ts'
 
 type Db = Kysely<Database>
@@ -7,8 +7,8 @@ type Db = Kysely<Database>
 export interface LedgerPart {
   partNumber: number
   size: number
-  /** Base64 SHA-256 of the bytes sent. */
-  sha256: string
+  /** Base64 checksum of the bytes sent, in the upload's algorithm (CRC32, or SHA-256). */
+  checksum: string
   etag: string
 }
 
@@ -16,11 +16,12 @@ export interface LedgerPart {
 export async function recordTusPart(db: Db, uploadId: string, part: LedgerPart): Promise<void> {
   await db
     .insertInto('tusParts')
-    .values({ uploadId, ...part })
+    .values({ uploadId, ...part, sha256: null })
     .onConflict((oc) =>
       oc.columns(['uploadId', 'partNumber']).doUpdateSet({
         size: part.size,
-        sha256: part.sha256,
+        checksum: part.checksum,
+        sha256: null,
         etag: part.etag,
       }),
     )
@@ -31,7 +32,13 @@ export async function recordTusPart(db: Db, uploadId: string, part: LedgerPart):
 export async function listTusParts(db: Db, uploadId: string): Promise<Map<number, LedgerPart>> {
   const rows = await db
     .selectFrom('tusParts')
-    .select(['partNumber', 'size', 'sha256', 'etag'])
+    .select([
+      'partNumber',
+      'size',
+      // A row the previous release wrote during a rolling deploy has only `sha256`.
+      sql<string>`coalesce(checksum, sha256)`.as('checksum'),
+      'etag',
+    ])
     .where('uploadId', '=', uploadId)
     .execute()
   return new Map(rows.map((r) => [r.partNumber, { ...r, size: Number(r.size) }]))

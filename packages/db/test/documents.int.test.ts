@@ -6,6 +6,7 @@ import {
   createDb,
   type Database,
   DocumentTransitionError,
+  declareSha256,
   findDocumentForOwner,
   InvalidCursorError,
   insertPendingDocument,
@@ -63,6 +64,24 @@ describe.each(backends)('documents repository on $name', ({ url }) => {
     const ready = await transitionDocument(db, doc.id, { to: 'ready', set: { sha256: declared } })
     expect(ready?.sha256).toBe(declared)
     expect((await findDocumentForOwner(db, doc.id, 'alice'))?.sha256).toBe(declared)
+  })
+
+  it('records a SHA-256 declared after creation only on a pending row that has none', async () => {
+    const digest = (s: string) => createHash('sha256').update(s).digest('base64')
+    const doc = await newDoc('alice')
+    expect((await declareSha256(db, doc.id, digest('a')))?.declaredSha256).toBe(digest('a'))
+    // Declared already (here or at creation): nothing changes.
+    expect(await declareSha256(db, doc.id, digest('b'))).toBeUndefined()
+    const atCreation = await newDoc('alice', digest('c'))
+    expect(await declareSha256(db, atCreation.id, digest('d'))).toBeUndefined()
+    // No longer pending: too late to declare.
+    const uploaded = await newDoc('alice')
+    await transitionDocument(db, uploaded.id, { to: 'uploaded' })
+    expect(await declareSha256(db, uploaded.id, digest('e'))).toBeUndefined()
+    const rows = await Promise.all(
+      [doc, atCreation, uploaded].map((d) => findDocumentForOwner(db, d.id, 'alice')),
+    )
+    expect(rows.map((r) => r?.declaredSha256)).toEqual([digest('a'), digest('c'), null])
   })
 
   it("answers undefined for someone else's document, exactly like a missing one", async () => {

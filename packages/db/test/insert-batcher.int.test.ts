@@ -62,10 +62,20 @@ describe.each(backends)('pending inserts on $name', ({ url }) => {
     expect(counter.inserts).toBeLessThan(rows.length / 2)
   })
 
+  it('upload starts begun in the same turn of the event loop share one INSERT', async () => {
+    const counter = insertCounter()
+    const db = base.withPlugin(counter)
+    const rows = Array.from({ length: 20 }, (_, i) => pendingRow(`turn-owner-${i}`))
+    const docs = await Promise.all(rows.map((row) => insertPendingDocument(db, row)))
+    expect(docs.map((d) => d.id)).toEqual(rows.map((r) => r.id))
+    // Before, the first four went alone (every statement slot free) and only the rest shared.
+    expect(counter.inserts).toBe(1)
+  })
+
   it('a row that cannot be inserted fails only its own caller, not the rows sent with it', async () => {
     const db = base.withPlugin(insertCounter())
     const taken = await insertPendingDocument(db, pendingRow('batch-dup'))
-    // The first four go alone (every statement slot free); the rest wait and share one.
+    // All of them go in one statement, which fails; then each alone.
     const rows = [
       ...['a', 'b', 'c', 'd', 'e', 'f'].map((o) => pendingRow(`batch-${o}`)),
       pendingRow('batch-dup', taken.id),

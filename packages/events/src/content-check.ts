@@ -8,7 +8,13 @@ import {
   transitionDocument,
 } from '@uplink/db'
 import type { Storage } from '@uplink/storage'
-import { DEFAULT_SCAN_MAX_BYTES, type Scanner, SNIFF_BYTES, typeMismatch } from '@uplink/uploads'
+import {
+  DEFAULT_SCAN_MAX_BYTES,
+  type Scanner,
+  SNIFF_BYTES,
+  storedSha256Mismatch,
+  typeMismatch,
+} from '@uplink/uploads'
 import { fileTypeFromBuffer } from 'file-type'
 import type { Kysely } from 'kysely'
 import { ObjectRead } from './object-read.ts'
@@ -59,7 +65,8 @@ export interface CheckOptions {
 }
 
 /**
- * `uploaded → ready | rejected`, reading the object once: its first bytes are sniffed against
+ * `uploaded → ready | rejected`, reading the object once (or not at all when its bytes were
+ * checked as they streamed in, see below): its first bytes are sniffed against
  * the declared type, every byte goes to the scanner and into a SHA-256. The size must be the
  * confirmed one and the digest the declared one (if any); a `ready` document records the digest.
  * A rejected document's object is deleted and the reason stored. Objects over `scanMaxBytes`
@@ -81,6 +88,28 @@ export async function checkContent(
   }
   const reject = (reason: string) => rejectDocument(deps, doc, reason, options.signal)
 
+  const scanMaxBytes = deps.scanMaxBytes ?? DEFAULT_SCAN_MAX_BYTES
+  const tooLargeToScan = deps.scanner !== undefined && doc.sizeBytes > scanMaxBytes
+  let scanNote: string | undefined
+  if (tooLargeToScan) {
+    scanNote = `scan: skipped (over ${scanMaxBytes} bytes)`
+    deps.log.warn(
+      { documentId: doc.id, sizeBytes: doc.sizeBytes, scanMaxBytes, scanNote },
+      'virus scan skipped: the object is larger than the scanner takes',
+    )
+  }
+
+  // A tus upload's bytes may have been checked as they streamed into a store that verified
+  // every part's checksum (@uplink/tus streamed-check.ts): the verdict was recorded with
+  // `uploaded`, so — unless the scanner needs them — the bytes are not read again.
+  if (doc.streamRejection) return reject(doc.streamRejection)
+  if (doc.sha256 && (!deps.scanner || tooLargeToScan)) {
+    if (doc.declaredSha256 && doc.declaredSha256 !== doc.sha256) {
+      return reject(storedSha256Mismatch(doc.sha256, doc.declaredSha256))
+    }
+    return afterBytes(deps, doc, doc.sha256, scanNote, options, reject)
+  }
+
   const stream = await deps.storage.readStream(doc.objectKey)
   if (!stream) return reject('the object is no longer in storage')
   const read = new ObjectRead(stream)
@@ -91,15 +120,7 @@ export async function checkContent(
     const mismatch = typeMismatch(doc.contentType, detected, allowed)
     if (mismatch) return reject(mismatch)
 
-    const scanMaxBytes = deps.scanMaxBytes ?? DEFAULT_SCAN_MAX_BYTES
-    let scanNote: string | undefined
-    if (deps.scanner && doc.sizeBytes > scanMaxBytes) {
-      scanNote = `scan: skipped (over ${scanMaxBytes} bytes)`
-      deps.log.warn(
-        { documentId: doc.id, sizeBytes: doc.sizeBytes, scanMaxBytes, scanNote },
-        'virus scan skipped: the object is larger than the scanner takes',
-      )
-    } else if (deps.scanner) {
+    if (deps.scanner && !tooLargeToScan) {
       const result = await deps.scanner.scan(read.bytes())
       if (result.verdict === 'infected') return reject(`malware found (${result.signature})`)
       if (result.verdict === 'error') {
@@ -113,29 +134,43 @@ export async function checkContent(
       return reject(`the stored object has ${size} bytes, not the confirmed ${doc.sizeBytes}`)
     }
     if (doc.declaredSha256 && doc.declaredSha256 !== sha256) {
-      return reject(
-        `the stored bytes have SHA-256 ${sha256} but the client declared ${doc.declaredSha256}`,
-      )
+      return reject(storedSha256Mismatch(sha256, doc.declaredSha256))
     }
-    let video: VideoInspection | undefined
-    if (doc.purpose === 'video' && deps.video) {
-      video = await inspectVideo(
-        { storage: deps.storage, tools: deps.video, log: deps.log },
-        doc,
-        { maxDurationSeconds: policyOf(deps.policies, doc.purpose)?.maxDurationSeconds },
-        { finalAttempt: options.finalAttempt },
-      )
-      if (video.kind === 'rejected') return reject(video.reason)
+    // Read back although streamed (to scan it): the stored bytes must be the streamed ones.
+    if (doc.sha256 && doc.sha256 !== sha256) {
+      return reject(`the stored bytes have SHA-256 ${sha256} but streamed in as ${doc.sha256}`)
     }
-    options.signal?.throwIfAborted()
-    const note = joinNotes(scanNote, video?.kind === 'rejected' ? undefined : video?.note)
-    const columns = { ...readyColumns(sha256, note), ...videoColumns(video) }
-    const outcome = await settle(deps, doc, 'ready', columns)
-    if (outcome !== 'ready' && columns.posterKey) await dropPoster(deps, doc.id, columns.posterKey)
-    return outcome === 'ready' && note ? { outcome, scanNote: note } : { outcome }
+    return await afterBytes(deps, doc, sha256, scanNote, options, reject)
   } finally {
     read.close()
   }
+}
+
+/** The bytes passed: a video's facts and poster, then `ready` with the digest and notes. */
+async function afterBytes(
+  deps: ContentCheckDeps,
+  doc: Document,
+  sha256: string,
+  scanNote: string | undefined,
+  options: CheckOptions,
+  reject: (reason: string) => Promise<CheckResult>,
+): Promise<CheckResult> {
+  let video: VideoInspection | undefined
+  if (doc.purpose === 'video' && deps.video) {
+    video = await inspectVideo(
+      { storage: deps.storage, tools: deps.video, log: deps.log },
+      doc,
+      { maxDurationSeconds: policyOf(deps.policies, doc.purpose)?.maxDurationSeconds },
+      { finalAttempt: options.finalAttempt },
+    )
+    if (video.kind === 'rejected') return reject(video.reason)
+  }
+  options.signal?.throwIfAborted()
+  const note = joinNotes(scanNote, video?.kind === 'rejected' ? undefined : video?.note)
+  const columns = { ...readyColumns(sha256, note), ...videoColumns(video) }
+  const outcome = await settle(deps, doc, 'ready', columns)
+  if (outcome !== 'ready' && columns.posterKey) await dropPoster(deps, doc.id, columns.posterKey)
+  return outcome === 'ready' && note ? { outcome, scanNote: note } : { outcome }
 }
 
 /** What a `ready` document records. */
@@ -182,7 +217,9 @@ async function rejectDocument(
   signal?.throwIfAborted()
   await deps.storage.delete(doc.objectKey)
   deps.log.warn({ documentId: doc.id, reason }, 'upload rejected by content checks')
-  return { outcome: await settle(deps, doc, 'rejected', { rejectionReason: reason }) }
+  // A digest streamed in with `uploaded` is not kept: the bytes it names are gone.
+  const set = { rejectionReason: reason, sha256: null }
+  return { outcome: await settle(deps, doc, 'rejected', set) }
 }
 
 async function settle(

@@ -1,6 +1,7 @@
 import type {
   AbortMultipartUploadCommandInput,
   AbortMultipartUploadCommandOutput,
+  ChecksumAlgorithm,
   CompleteMultipartUploadCommandInput,
   CompleteMultipartUploadCommandOutput,
   CreateMultipartUploadCommandInput,
@@ -47,6 +48,16 @@ const header = (res: S3Response, name: string) => {
 }
 const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v))
 const date = (v: string | undefined) => (v ? new Date(v) : undefined)
+
+/** `{ [name]: value }`, or nothing when the value is absent or empty. */
+const optional = <K extends string, V>(name: K, value: V | undefined) =>
+  (value ? { [name]: value } : {}) as { [P in K]?: V }
+
+/** The checksums S3 answered for a part or object it stored (those it sent). */
+const checksumsOf = (res: S3Response) => ({
+  ...optional('ChecksumCRC32', header(res, 'x-amz-checksum-crc32')),
+  ...optional('ChecksumSHA256', header(res, 'x-amz-checksum-sha256')),
+})
 
 /** `x-amz-meta-*` headers of a PutObject or CreateMultipartUpload. */
 function metadataHeaders(metadata: Record<string, string> | undefined) {
@@ -148,17 +159,14 @@ export function createLeanS3(
             headers: {
               'content-length': i.ContentLength?.toString(),
               'content-md5': i.ContentMD5,
+              'x-amz-checksum-crc32': i.ChecksumCRC32,
               'x-amz-checksum-sha256': i.ChecksumSHA256,
             },
             body: i.Body as S3Request['body'],
           },
           opts,
         )
-        return {
-          $metadata: res.$metadata,
-          ETag: header(res, 'etag'),
-          ChecksumSHA256: header(res, 'x-amz-checksum-sha256'),
-        }
+        return { $metadata: res.$metadata, ETag: header(res, 'etag'), ...checksumsOf(res) }
       }),
 
     completeMultipartUpload: (input: CompleteMultipartUploadCommandInput, opts?: CallOptions) =>
@@ -169,6 +177,8 @@ export function createLeanS3(
           const parts = (i.MultipartUpload?.Parts ?? []).map(
             (p) =>
               `<Part>${p.ETag !== undefined ? `<ETag>${xmlEscape(p.ETag)}</ETag>` : ''}${
+                p.ChecksumCRC32 ? `<ChecksumCRC32>${p.ChecksumCRC32}</ChecksumCRC32>` : ''
+              }${
                 p.ChecksumSHA256 ? `<ChecksumSHA256>${p.ChecksumSHA256}</ChecksumSHA256>` : ''
               }<PartNumber>${p.PartNumber}</PartNumber></Part>`,
           )
@@ -193,7 +203,8 @@ export function createLeanS3(
             Bucket: xmlValue(res.body, 'Bucket'),
             Key: xmlValue(res.body, 'Key'),
             ETag: xmlValue(res.body, 'ETag'),
-            ChecksumSHA256: xmlValue(res.body, 'ChecksumSHA256'),
+            ...optional('ChecksumCRC32', xmlValue(res.body, 'ChecksumCRC32')),
+            ...optional('ChecksumSHA256', xmlValue(res.body, 'ChecksumSHA256')),
           }
         },
       ),
@@ -208,6 +219,7 @@ export function createLeanS3(
               'content-length': i.ContentLength?.toString(),
               'content-type': i.ContentType,
               'content-md5': i.ContentMD5,
+              'x-amz-checksum-crc32': i.ChecksumCRC32,
               'x-amz-checksum-sha256': i.ChecksumSHA256,
               'x-amz-tagging': i.Tagging,
               ...metadataHeaders(i.Metadata),
@@ -216,11 +228,7 @@ export function createLeanS3(
           },
           opts,
         )
-        return {
-          $metadata: res.$metadata,
-          ETag: header(res, 'etag'),
-          ChecksumSHA256: header(res, 'x-amz-checksum-sha256'),
-        }
+        return { $metadata: res.$metadata, ETag: header(res, 'etag'), ...checksumsOf(res) }
       }),
 
     headObject: (input: HeadObjectCommandInput, opts?: CallOptions) =>
@@ -240,7 +248,7 @@ export function createLeanS3(
           ContentType: header(res, 'content-type'),
           ETag: header(res, 'etag'),
           LastModified: date(header(res, 'last-modified')),
-          ChecksumSHA256: header(res, 'x-amz-checksum-sha256'),
+          ...checksumsOf(res),
           Metadata: metadataOf(res),
         }
       }),
@@ -283,15 +291,15 @@ export function createLeanS3(
           LastModified: date(xmlValue(p, 'LastModified')),
           ETag: xmlValue(p, 'ETag'),
           Size: num(xmlValue(p, 'Size')),
-          ...(xmlValue(p, 'ChecksumSHA256')
-            ? { ChecksumSHA256: xmlValue(p, 'ChecksumSHA256') }
-            : {}),
+          ...optional('ChecksumCRC32', xmlValue(p, 'ChecksumCRC32')),
+          ...optional('ChecksumSHA256', xmlValue(p, 'ChecksumSHA256')),
         }))
         return {
           $metadata: res.$metadata,
           Bucket: xmlValue(xml, 'Bucket'),
           Key: xmlValue(xml, 'Key'),
           UploadId: xmlValue(xml, 'UploadId'),
+          ...optional('ChecksumAlgorithm', xmlValue(xml, 'ChecksumAlgorithm') as ChecksumAlgorithm),
           PartNumberMarker: xmlValue(xml, 'PartNumberMarker'),
           NextPartNumberMarker: xmlValue(xml, 'NextPartNumberMarker'),
           MaxParts: num(xmlValue(xml, 'MaxParts')),

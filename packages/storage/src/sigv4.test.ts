@@ -193,3 +193,56 @@ describe('temporary credentials', () => {
     await expect(signer.presign(input(signer))).rejects.toThrow(/S3 credentials expired at/)
   })
 })
+
+describe('one signer over time', () => {
+  it('signs each URL with its own time: the same second, the next one and the next day', async () => {
+    const config = configs()[1]!
+    const signer = createObjectSigner(config)
+    const times = [
+      signedAt,
+      new Date(signedAt.getTime() + 999),
+      new Date(signedAt.getTime() + 1000),
+      new Date(signedAt.getTime() + 86_400_000),
+    ]
+    for (const at of times) {
+      const reference = await sdkUrlAt(
+        config,
+        new GetObjectCommand({ Bucket: config.bucket, Key: 'a/b' }),
+        at,
+      )
+      const ours = await signer.presign({
+        method: 'GET',
+        url: signer.url('a/b', { 'x-id': 'GetObject' }),
+        expiresInSeconds: 600,
+        signedAt: at,
+      })
+      expect(ours.url).toBe(reference)
+    }
+  })
+
+  it('lets its own X-Amz-* parameters replace any the URL already carries', async () => {
+    const config = configs()[1]!
+    const signer = createObjectSigner(config)
+    const url = signer.url('a/b', { 'x-id': 'GetObject' })
+    const plain = await signer.presign({ method: 'GET', url, expiresInSeconds: 600, signedAt })
+    const carrying = signer.url('a/b', { 'x-id': 'GetObject', 'X-Amz-Expires': '99999' })
+    const replaced = await signer.presign({
+      method: 'GET',
+      url: carrying,
+      expiresInSeconds: 600,
+      signedAt,
+    })
+    expect(replaced.url).toBe(plain.url)
+  })
+})
+
+/** The SDK presigner's URL for a GET signed at `at`. */
+async function sdkUrlAt(config: StorageConfig, command: GetObjectCommand, at: Date) {
+  const client = createS3Client(config)
+  const url = await getSignedUrl(client, command as Parameters<typeof getSignedUrl>[1], {
+    expiresIn: 600,
+    signingDate: at,
+  })
+  client.destroy()
+  return url
+}

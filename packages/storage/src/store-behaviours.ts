@@ -11,7 +11,7 @@ export const STORE_BEHAVIOURS = {
   },
   checksumRefusal: {
     differs:
-      'a body that does not match its x-amz-checksum-sha256: versitygw and AWS S3 answer 400 BadDigest, MinIO 400 XAmzContentChecksumMismatch',
+      'a body that does not match its x-amz-checksum-sha256 or -crc32: versitygw and AWS S3 answer 400 BadDigest, MinIO 400 XAmzContentChecksumMismatch',
     handled:
       'isChecksumRefusal: the tus store answers 460 (resend the same bytes); presigned uploads see the refusal',
   },
@@ -19,12 +19,12 @@ export const STORE_BEHAVIOURS = {
     differs:
       'a part PUT cut short mid-body without a signed checksum: versitygw 1.7.0 stores a full-size part padded with zeros; MinIO and AWS S3 store nothing',
     handled:
-      'x-amz-checksum-sha256 signed into every part and PUT; isPartAsWritten (size + SHA-256 or ETag) refuses a padded part',
+      'an x-amz-checksum (tus parts: CRC32, presigned: SHA-256) signed into every part and PUT; isPartAsWritten (size + checksum or ETag) refuses a padded part',
   },
   listPartsChecksums: {
     differs:
-      "ListParts lists each part's ChecksumSHA256 on versitygw, MinIO and AWS S3; R2 documents SHA-256 only as a composite checksum",
-    handled: 'isPartAsWritten compares the SHA-256 when listed, else the ETag (MD5 of the part)',
+      "ListParts lists each part's ChecksumCRC32 or ChecksumSHA256 (the upload's algorithm) on versitygw, MinIO and AWS S3; R2 documents SHA-256 only as a composite checksum",
+    handled: 'isPartAsWritten compares the checksum when listed, else the ETag (MD5 of the part)',
   },
   goneUpload: {
     differs:
@@ -101,12 +101,14 @@ export function isNoSuchUpload(err: unknown): boolean {
 /** A part as ListParts shows it, and as the writer recorded it when S3 acknowledged it. */
 export interface ListedPart {
   Size?: number | undefined
+  ChecksumCRC32?: string | undefined
   ChecksumSHA256?: string | undefined
   ETag?: string | undefined
 }
 export interface WrittenPart {
   size: number
-  sha256: string
+  /** Base64 checksum of the bytes sent, in the upload's algorithm (CRC32, or SHA-256). */
+  checksum: string
   etag: string
 }
 
@@ -114,13 +116,14 @@ export interface WrittenPart {
 const bareEtag = (etag: string | undefined) => (etag ?? '').replace(/^W\//, '').replace(/"/g, '')
 
 /**
- * Is the part S3 lists the one that was written? Same size, and the same SHA-256 where the store
- * lists checksums, else the same ETag (`listPartsChecksums`). A part a store padded
- * (`paddedShortBody`) or replaced fails this.
+ * Is the part S3 lists the one that was written? Same size, and the same checksum where the
+ * store lists checksums, else the same ETag (`listPartsChecksums`). A part a store padded
+ * (`paddedShortBody`) or replaced fails this; so does a checksum of another algorithm.
  */
 export function isPartAsWritten(listed: ListedPart, written: WrittenPart | undefined): boolean {
   if (!written || listed.Size !== written.size) return false
-  if (listed.ChecksumSHA256) return listed.ChecksumSHA256 === written.sha256
+  const checksum = listed.ChecksumCRC32 ?? listed.ChecksumSHA256
+  if (checksum) return checksum === written.checksum
   return bareEtag(listed.ETag) === bareEtag(written.etag)
 }
 

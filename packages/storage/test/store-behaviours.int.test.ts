@@ -3,7 +3,14 @@
  * MinIO in `test:minio`): each predicate recognises what this store answers.
  */
 import { createHash, randomUUID } from 'node:crypto'
-import { ListPartsCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3'
+import { crc32 as zlibCrc32 } from 'node:zlib'
+import {
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  ListPartsCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3'
 import { storageSettings, testServices } from '@uplink/testing'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createStorage, isChecksumRefusal, isPartAsWritten, objectKey } from '../src/index.ts'
@@ -14,6 +21,11 @@ afterAll(() => storage.destroy())
 const key = () => objectKey({ ownerId: 'alice', purpose: 'video', documentId: randomUUID() })
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('base64')
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex')
+const crc32 = (b: Buffer) => {
+  const out = Buffer.alloc(4)
+  out.writeUInt32BE(zlibCrc32(b) >>> 0)
+  return out.toString('base64')
+}
 const part = Buffer.alloc(5 * 1024 * 1024, 3)
 const { client, bucket } = storage
 
@@ -50,14 +62,42 @@ describe('store behaviours on this S3', () => {
       await client.send(new ListPartsCommand({ Bucket: bucket, Key: k, UploadId: uploadId }))
     ).Parts?.[0]
     expect(listed).toBeDefined()
-    const written = { size: part.length, sha256: sha256(part), etag: ack.ETag ?? '' }
+    const written = { size: part.length, checksum: sha256(part), etag: ack.ETag ?? '' }
     expect(isPartAsWritten(listed ?? {}, written)).toBe(true)
     // Zeros of the same size, as a padding store keeps them: the checksum (or ETag) tells.
     const zeros = Buffer.alloc(part.length)
     expect(
-      isPartAsWritten(listed ?? {}, { ...written, sha256: sha256(zeros), etag: md5(zeros) }),
+      isPartAsWritten(listed ?? {}, { ...written, checksum: sha256(zeros), etag: md5(zeros) }),
     ).toBe(false)
     await storage.multipart.abort({ key: k, uploadId })
+  })
+
+  it('listPartsChecksums: a CRC32 upload (the tus store) lists each part with its CRC32', async () => {
+    const k = key()
+    const { UploadId } = await client.send(
+      new CreateMultipartUploadCommand({ Bucket: bucket, Key: k, ChecksumAlgorithm: 'CRC32' }),
+    )
+    const ack = await client.send(
+      new UploadPartCommand({
+        Bucket: bucket,
+        Key: k,
+        UploadId,
+        PartNumber: 1,
+        Body: part,
+        ChecksumCRC32: crc32(part),
+      }),
+    )
+    expect(ack.ChecksumCRC32).toBe(crc32(part))
+    const listed = (await client.send(new ListPartsCommand({ Bucket: bucket, Key: k, UploadId })))
+      .Parts?.[0]
+    const written = { size: part.length, checksum: crc32(part), etag: ack.ETag ?? '' }
+    expect(listed?.ChecksumCRC32).toBe(crc32(part))
+    expect(isPartAsWritten(listed ?? {}, written)).toBe(true)
+    const zeros = Buffer.alloc(part.length)
+    expect(
+      isPartAsWritten(listed ?? {}, { ...written, checksum: crc32(zeros), etag: md5(zeros) }),
+    ).toBe(false)
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: k, UploadId }))
   })
 
   it('goneUpload: aborting an upload that was already completed is not an error', async () => {

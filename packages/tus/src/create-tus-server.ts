@@ -17,7 +17,7 @@ import {
 } from '@uplink/core'
 import { type Database, findDocumentByKey } from '@uplink/db'
 import { createLeanS3, type Storage } from '@uplink/storage'
-import type { Scanner } from '@uplink/uploads'
+import { ChecksumTrust, type Scanner } from '@uplink/uploads'
 import type { Kysely } from 'kysely'
 import { finishInspected } from './hooks/finish-inspected.ts'
 import { createNamingFunction } from './hooks/naming.ts'
@@ -25,6 +25,7 @@ import { createOnIncomingRequest } from './hooks/on-incoming-request.ts'
 import { createOnUploadCreate, DOCUMENT_ID_HEADER } from './hooks/on-upload-create.ts'
 import { createOnUploadFinish } from './hooks/on-upload-finish.ts'
 import { createRequestUser } from './hooks/request-user.ts'
+import { streamedCheck } from './hooks/streamed-check.ts'
 import { PgLocker } from './locking/pg-locker.ts'
 import { knownAnswer } from './protocol/error-answers.ts'
 import { tusError } from './protocol/errors.ts'
@@ -32,6 +33,7 @@ import { outageAnswer } from './protocol/outage-answers.ts'
 import { UplinkTusServer } from './protocol/uplink-server.ts'
 import { parseUploadId, uploadIdFromPath } from './protocol/upload-id.ts'
 import { type CleanupResult, createCleanupExpired } from './store/cleanup-expired.ts'
+import { partChecksumProbe } from './store/part-checksum-probe.ts'
 import { createPgPartLedger, type PartLedger } from './store/part-ledger.ts'
 import { UplinkS3Store } from './store/s3-store.ts'
 import { SyncInspections } from './store/sync-inspections.ts'
@@ -108,6 +110,11 @@ export interface TusServerOptions {
   rateLimit?: RateLimit
   /** The virus scanner of purposes with `inspection: sync` (their PATCHes stream into it). */
   scanner?: Scanner | undefined
+  /**
+   * Whether the store refuses wrong part checksums, so an `async` purpose's content check may
+   * come from the PATCH stream (default: probed once with a wrong checksum; see ChecksumTrust).
+   */
+  checksumTrust?: ChecksumTrust | undefined
 }
 
 export interface TusServer {
@@ -153,11 +160,26 @@ export function createTusServer(options: TusServerOptions): TusServer {
         : {}),
     })
   const allowDeferredLength = options.maxDeferredLength !== undefined
-  const inspections = new SyncInspections({ policies, scanner: options.scanner })
-
+  const checksums = options.checksums ?? storage.config.checksums ?? true
   // Signed with the storage's provider: static keys, or the refreshed chain the presigner uses.
   const lean =
     options.s3Client === 'sdk' ? undefined : createLeanS3(storage.config, storage.credentials)
+  // Whether a digest taken from the PATCH stream may stand for the stored bytes (probed lazily,
+  // in the parts' algorithm through the client that sends them).
+  const probe = partChecksumProbe(
+    lean ?? createLeanS3(storage.config, storage.credentials),
+    storage.bucket,
+  )
+  const trust = options.checksumTrust ?? new ChecksumTrust({ checksums, probe, log })
+  const inspections = new SyncInspections({
+    policies,
+    scanner: options.scanner,
+    streamAsync: () => {
+      if (trust.known === undefined) void trust.trusted()
+      return trust.known !== false
+    },
+  })
+
   const store = new UplinkS3Store({
     lean,
     partSize: options.partSize ?? DEFAULT_PART_SIZE,
@@ -169,7 +191,7 @@ export function createTusServer(options: TusServerOptions): TusServer {
     expirationPeriodInMilliseconds,
     tempDir: options.tempDir ?? join(tmpdir(), 'uplink-tus'),
     ledger: options.ledger ?? createPgPartLedger(db),
-    checksums: options.checksums ?? storage.config.checksums ?? true,
+    checksums,
     maxDeferredLength: options.maxDeferredLength,
     allowDeferredLength,
     inspections,
@@ -260,6 +282,8 @@ export function createTusServer(options: TusServerOptions): TusServer {
       log,
       ...(options.onUploaded ? { onUploaded: options.onUploaded } : {}),
       finishInspected: finish,
+      streamedCheck: (doc, id, size) =>
+        streamedCheck({ policies, inspections, trust }, doc, id, size),
     }),
     // A client resuming after a lost final answer sees a complete upload in HEAD and sends
     // no PATCH: an inspected purpose's upload is settled before HEAD says so.

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import {
   GetObjectCommand,
   ListPartsCommand,
@@ -7,6 +6,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { findDocumentById, listTusParts, recordTusPart } from '@uplink/db'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { checksumOf } from '../src/store/part-checksum.ts'
 import { INCOMPLETE_OFFSET } from '../src/store/verified-parts.ts'
 import { type RunningApp, startApp } from './fixtures/app.ts'
 import { bearer, freshConfig, keyOf, MiB, objectSha256, randomFile, sha256 } from './helpers.ts'
@@ -18,7 +18,8 @@ beforeAll(async () => {
 afterAll(() => app?.close())
 
 const b64 = (s: string) => Buffer.from(s).toString('base64')
-const sha256b64 = (data: Buffer) => createHash('sha256').update(data).digest('base64')
+/** Base64 CRC32: the part checksum of the uploads the store creates. */
+const crc32b64 = (data: Buffer) => checksumOf('CRC32', data)
 
 /** Raw tus requests: each step is explicit, so the test controls exactly what S3 holds. */
 function tusClient(user: string, target: () => RunningApp = () => app) {
@@ -75,7 +76,7 @@ async function plantPart(key: string, n: number, bytes: Buffer) {
       UploadId: await rawUploadId(key),
       PartNumber: n,
       Body: bytes,
-      ChecksumSHA256: sha256b64(bytes),
+      ChecksumCRC32: crc32b64(bytes),
     }),
   )
 }
@@ -86,7 +87,12 @@ async function plantPart(key: string, n: number, bytes: Buffer) {
  */
 async function plantRecordedPart(into: RunningApp, key: string, n: number, bytes: Buffer) {
   const res = await plantPart(key, n, bytes)
-  const part = { partNumber: n, size: bytes.length, sha256: sha256b64(bytes), etag: res.ETag ?? '' }
+  const part = {
+    partNumber: n,
+    size: bytes.length,
+    checksum: crc32b64(bytes),
+    etag: res.ETag ?? '',
+  }
   await recordTusPart(into.db, key, part)
 }
 
@@ -97,11 +103,16 @@ async function plantRecordedIncomplete(key: string, offset: number, bytes: Buffe
       Bucket: app.storage.bucket,
       Key: `${key}.part`,
       Body: bytes,
-      ChecksumSHA256: sha256b64(bytes),
+      ChecksumCRC32: crc32b64(bytes),
       Metadata: { [INCOMPLETE_OFFSET]: String(offset) },
     }),
   )
-  const part = { partNumber: 0, size: bytes.length, sha256: sha256b64(bytes), etag: res.ETag ?? '' }
+  const part = {
+    partNumber: 0,
+    size: bytes.length,
+    checksum: crc32b64(bytes),
+    etag: res.ETag ?? '',
+  }
   await recordTusPart(app.db, key, part)
 }
 
@@ -160,7 +171,7 @@ describe('a resumed tus upload counts only the parts it wrote', () => {
     expect(stored.sha256).toBe(sha256(data))
   })
 
-  it('sends every part with a SHA-256 that S3 lists back', async () => {
+  it('sends every part with a CRC32 that S3 lists back', async () => {
     const tus = tusClient('ivy')
     const data = randomFile(11 * MiB)
     const url = await tus.create(data.length)
@@ -173,9 +184,9 @@ describe('a resumed tus upload counts only the parts it wrote', () => {
         UploadId: await rawUploadId(key),
       }),
     )
-    expect(listed.Parts?.map((p) => p.ChecksumSHA256)).toEqual([
-      sha256b64(data.subarray(0, 5 * MiB)),
-      sha256b64(data.subarray(5 * MiB, 10 * MiB)),
+    expect(listed.Parts?.map((p) => p.ChecksumCRC32)).toEqual([
+      crc32b64(data.subarray(0, 5 * MiB)),
+      crc32b64(data.subarray(5 * MiB, 10 * MiB)),
     ])
   })
 

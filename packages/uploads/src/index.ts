@@ -21,6 +21,11 @@ export {
   signGalleryAccess,
 } from './gallery-access.ts'
 export {
+  CHECKSUM_PROBE_PREFIX,
+  type ChecksumProbe,
+  ChecksumTrust,
+} from './inspection/checksum-trust.ts'
+export {
   type ClamdAddress,
   clamdPing,
   clamdScan,
@@ -36,6 +41,7 @@ export {
   inspectStream,
   SNIFF_BYTES,
   sha256Mismatch,
+  storedSha256Mismatch,
 } from './inspection/inspection.ts'
 export type { Scanner, ScanResult } from './inspection/scanner.ts'
 export {

@@ -86,6 +86,12 @@ export interface VerifyOptions {
    * completed, whose verified parts add up to the length), judged instead of a HeadObject.
    */
   stored?: Pick<ObjectHead, 'size' | 'contentType'> | undefined
+  /**
+   * The content check of the bytes as they streamed into a store that verified every part's
+   * checksum (tus): its digest, or why they failed it. Recorded with `uploaded`, it spares the
+   * content check (@uplink/events) a read of the object.
+   */
+  streamed?: { sha256: string } | { rejection: string } | undefined
 }
 
 /**
@@ -140,7 +146,16 @@ export async function verifyUpload(
       to: 'uploaded',
       from: ['pending'],
       // The size as verified (a tus upload with deferred length declares it only at the end).
-      set: { confirmedAt: new Date(), sizeBytes: doc.sizeBytes },
+      set: {
+        confirmedAt: new Date(),
+        sizeBytes: doc.sizeBytes,
+        ...(options.streamed && 'sha256' in options.streamed
+          ? { sha256: options.streamed.sha256 }
+          : {}),
+        ...(options.streamed && 'rejection' in options.streamed
+          ? { streamRejection: options.streamed.rejection }
+          : {}),
+      },
     })
     if (!updated) throw new AppError('upload_missing', `document ${doc.id} no longer exists`)
     await deps.onUploaded?.(updated.id, updated)

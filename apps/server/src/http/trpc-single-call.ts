@@ -9,9 +9,9 @@ import {
   isObject,
   isPromise,
   TRPCError,
-  transformTRPCResponse,
 } from '@trpc/server/unstable-core-do-not-import'
 import type { Request, Response } from 'express'
+import { callProcedure } from './trpc-call-chain.ts'
 import type { TrpcRouteOptions } from './trpc-route.ts'
 
 /** A procedure path that needs no decoding: `uploads.presignPut`. */
@@ -32,9 +32,23 @@ export async function singleMutation(
   const type = req.headers['content-type']
   if (type === undefined || type.split(';', 1)[0]!.trim().toLowerCase() !== 'application/json')
     return
-  const procedure = await getProcedureAtPath(router, path)
-  return procedure?._def.type === 'mutation' ? procedure : undefined
+  let known = mutations.get(router)
+  if (!known) {
+    known = new Map()
+    mutations.set(router, known)
+  }
+  let procedure = known.get(path)
+  if (procedure === undefined) {
+    const found = await getProcedureAtPath(router, path)
+    procedure = found?._def.type === 'mutation' ? found : null
+    // A router's procedures are fixed once built: remember the answer for its known paths only.
+    if (found) known.set(path, procedure)
+  }
+  return procedure ?? undefined
 }
+
+/** Each router's mutations by path (null: a procedure that is not a mutation). */
+const mutations = new WeakMap<AnyTRPCRouter, Map<string, AnyTRPCProcedure | null>>()
 
 /** Parses a call's JSON body as `resolveResponse` does; `failed` leaves the call to it. */
 export function parseInput(body: string): { input: unknown } | 'failed' {
@@ -68,7 +82,7 @@ export async function answerSingleMutation(
   let error: TRPCError | undefined
   try {
     ctx = await options.createContext({ req, res })
-    data = await procedure({
+    data = await callProcedure(procedure, {
       path,
       getRawInput,
       ctx,
@@ -112,7 +126,11 @@ export async function answerSingleMutation(
       eagerGeneration: false,
     }) ?? {}
   if (meta.status) status = meta.status
-  const body = JSON.stringify(transformTRPCResponse(config, json as never))
+  // transformTRPCResponse's work without its copies: the answer's one item, serialised.
+  const serialize = config.transformer.output.serialize
+  const body = JSON.stringify(
+    error ? { error: serialize(json.error) } : { result: { data: serialize(data) } },
+  )
   res.statusCode = status
   res.setHeader('vary', 'trpc-accept, accept')
   res.setHeader('content-type', 'application/json')

@@ -1,16 +1,17 @@
 /** Messages between the page and the SHA-256 worker (`sha256-worker.ts`). */
 
 /**
- * Hash every byte of `blob`; with `chunkSize`, also each `chunkSize` piece from the start (the
- * bodies tus will send), in the same read. `cancel` stops a job whose answer is not wanted.
+ * `open` starts the digests of one file being uploaded (`file` names it from then on); `piece`
+ * asks for the SHA-256 of its bytes `[start, end)` (a PATCH body), which then also feed the
+ * whole file's; `whole` for the whole file's once every byte was fed; `close` forgets the file.
  */
 export type HashRequest =
-  | { kind: 'hash'; id: number; blob: Blob; chunkSize?: number | undefined }
-  | { kind: 'cancel'; id: number }
+  | { kind: 'open'; file: number; blob: Blob }
+  | { kind: 'piece'; id: number; file: number; start: number; end: number }
+  | { kind: 'whole'; id: number; file: number }
+  | { kind: 'close'; file: number }
 
-/** Progress (bytes hashed so far), a piece's digest, the base64 digest, or why hashing failed. */
+/** The base64 digest a request asked for, or why it could not be made. */
 export type HashReply =
-  | { kind: 'progress'; id: number; bytes: number }
-  | { kind: 'chunk'; id: number; start: number; sha256: string }
   | { kind: 'done'; id: number; sha256: string }
   | { kind: 'error'; id: number; message: string }

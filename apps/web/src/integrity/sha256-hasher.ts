@@ -1,65 +1,63 @@
 import type { HashReply, HashRequest } from './protocol.ts'
 
-export interface HashOptions {
-  /** Bytes hashed so far. */
-  onProgress?(bytes: number): void
-  /** Stops the job; the promise rejects with the signal's reason. */
-  signal?: AbortSignal
-  /** Also hash each `chunkSize` piece from the start, in the same read of the file. */
-  chunkSize?: number
-  /** The digest of the piece at `start` (with `chunkSize`). */
-  onChunk?(start: number, sha256: string): void
+/** The digests of one file being uploaded, made in the worker (see `FileDigests`). */
+export interface FileHashing {
+  /** Base64 SHA-256 of `[start, end)`; those bytes then feed the whole file's digest. */
+  piece(start: number, end: number): Promise<string>
+  /** Base64 SHA-256 of the whole file, once every byte was fed. */
+  whole(): Promise<string>
+  /** Forgets the file (its digests are no longer wanted). */
+  close(): void
 }
 
 interface Job {
   resolve(sha256: string): void
   reject(err: Error): void
-  onProgress: ((bytes: number) => void) | undefined
-  onChunk: ((start: number, sha256: string) => void) | undefined
 }
 
 /**
- * SHA-256 of Blobs in a Web Worker (started on first use): base64 digests, as tus's
- * `Upload-Checksum` and the `sha256` metadata want them. Jobs run side by side in the worker.
+ * SHA-256 of files being uploaded, in a Web Worker (started on first use, stopped when no file
+ * is open): base64 digests, as tus's `Upload-Checksum` and `Repr-Digest` want them.
  */
 export class Sha256Hasher {
   #worker: Worker | undefined
+  /** Files open in the current worker (a worker that failed took its files with it). */
+  #open = new Set<number>()
   #jobs = new Map<number, Job>()
   #nextId = 1
 
-  /** The base64 SHA-256 of every byte of `blob`. */
-  hash(blob: Blob, { onProgress, signal, chunkSize, onChunk }: HashOptions = {}): Promise<string> {
-    signal?.throwIfAborted()
-    const id = this.#nextId++
+  /** Starts the digests of `blob`. */
+  open(blob: Blob): FileHashing {
     const worker = this.#start()
-    return new Promise<string>((resolve, reject) => {
-      const onAbort = () => {
-        this.#jobs.delete(id)
-        worker.postMessage({ kind: 'cancel', id } satisfies HashRequest)
-        reject(signal?.reason)
+    const file = this.#nextId++
+    this.#open.add(file)
+    worker.postMessage({ kind: 'open', file, blob } satisfies HashRequest)
+    return {
+      piece: (start, end) => this.#ask(file, (id) => ({ kind: 'piece', id, file, start, end })),
+      whole: () => this.#ask(file, (id) => ({ kind: 'whole', id, file })),
+      close: () => {
+        if (!this.#open.delete(file)) return
+        this.#worker?.postMessage({ kind: 'close', file } satisfies HashRequest)
         this.#stopWhenIdle()
-      }
-      signal?.addEventListener('abort', onAbort, { once: true })
-      const settled = () => signal?.removeEventListener('abort', onAbort)
-      this.#jobs.set(id, {
-        resolve: (sha256) => {
-          settled()
-          resolve(sha256)
-        },
-        reject: (err) => {
-          settled()
-          reject(err)
-        },
-        onProgress,
-        onChunk,
-      })
-      worker.postMessage({ kind: 'hash', id, blob, chunkSize } satisfies HashRequest)
+      },
+    }
+  }
+
+  #ask(file: number, request: (id: number) => HashRequest): Promise<string> {
+    const worker = this.#worker
+    if (!worker || !this.#open.has(file)) {
+      return Promise.reject(new Error('the file’s SHA-256 was lost (its worker stopped)'))
+    }
+    const id = this.#nextId++
+    return new Promise<string>((resolve, reject) => {
+      this.#jobs.set(id, { resolve, reject })
+      worker.postMessage(request(id))
     })
   }
 
-  /** No job left: the worker goes (a live worker holds the file's bytes and a thread). */
+  /** No file left: the worker goes (a live worker is a thread). */
   #stopWhenIdle(): void {
-    if (this.#jobs.size > 0 || !this.#worker) return
+    if (this.#open.size > 0 || this.#jobs.size > 0 || !this.#worker) return
     this.#worker.terminate()
     this.#worker = undefined
   }
@@ -74,24 +72,17 @@ export class Sha256Hasher {
       const reply = event.data
       const job = this.#jobs.get(reply.id)
       if (!job) return
-      if (reply.kind === 'progress') {
-        job.onProgress?.(reply.bytes)
-        return
-      }
-      if (reply.kind === 'chunk') {
-        job.onChunk?.(reply.start, reply.sha256)
-        return
-      }
       this.#jobs.delete(reply.id)
       if (reply.kind === 'done') job.resolve(reply.sha256)
       else job.reject(new Error(`SHA-256 failed: ${reply.message}`))
       this.#stopWhenIdle()
     })
-    // The worker could not start (or crashed): every job fails, the next one starts it anew.
+    // The worker could not start (or crashed): its jobs and files fail, the next file starts it anew.
     worker.addEventListener('error', (event) => {
       const err = new Error(`the SHA-256 worker failed: ${event.message || 'it could not start'}`)
       for (const job of this.#jobs.values()) job.reject(err)
       this.#jobs.clear()
+      this.#open.clear()
       this.#worker = undefined
       worker.terminate()
     })

@@ -1,18 +1,16 @@
 import { createSHA256 } from 'hash-wasm'
+import { FileDigests } from './file-digests.ts'
 import type { HashReply, HashRequest } from './protocol.ts'
 
 /**
- * The page's SHA-256 thread. A whole file is hashed incrementally with hash-wasm (Web Crypto has
- * no incremental digest), reading the next piece while the current one is hashed, so a 1.5 GiB
- * file never sits in memory and the page's main thread does none of the work. A piece that is
- * one buffer (a PATCH body) goes to Web Crypto, which uses the CPU's SHA instructions (~4x
- * hash-wasm here); asked for both, one read of the file feeds both.
+ * The page's SHA-256 thread: the digests of the files being uploaded (`FileDigests`), so the
+ * page's main thread does none of the work. Each PATCH body is read once here: Web Crypto
+ * hashes it as one buffer (the CPU's SHA instructions, ~4x hash-wasm here) for its
+ * Upload-Checksum, and the same bytes feed hash-wasm's incremental SHA-256 of the whole file
+ * (Web Crypto has no incremental digest) for the last PATCH's Repr-Digest.
  */
 
-/** Bytes read per step when no piece size is asked for. */
-const READ_BYTES = 4 * 1024 * 1024
-
-const cancelled = new Set<number>()
+const files = new Map<number, FileDigests>()
 const reply = (message: HashReply) => self.postMessage(message)
 
 function base64(bytes: Uint8Array): string {
@@ -30,42 +28,37 @@ async function digestOf(piece: Uint8Array<ArrayBuffer>): Promise<string> {
   return base64(sha.update(piece).digest('binary'))
 }
 
-async function hash(id: number, blob: Blob, chunkSize: number | undefined): Promise<void> {
-  const step = chunkSize ?? READ_BYTES
-  // A body of one piece: its digest is the whole answer.
-  if (chunkSize === undefined && blob.size <= 2 * READ_BYTES) {
-    reply({ kind: 'done', id, sha256: await digestOf(new Uint8Array(await blob.arrayBuffer())) })
-    return
+function open(blob: Blob): FileDigests {
+  return new FileDigests(blob.size, {
+    read: async (start, end) => new Uint8Array(await blob.slice(start, end).arrayBuffer()),
+    digest: digestOf,
+    createSha256: async () => {
+      const sha = await createSHA256()
+      return {
+        update: (bytes) => void sha.update(bytes),
+        digest: () => base64(sha.digest('binary')),
+      }
+    },
+  })
+}
+
+async function answer(id: number, work: () => Promise<string>): Promise<void> {
+  try {
+    reply({ kind: 'done', id, sha256: await work() })
+  } catch (err) {
+    reply({ kind: 'error', id, message: err instanceof Error ? err.message : String(err) })
   }
-  const sha = await createSHA256()
-  const pieces: Promise<void>[] = []
-  let next = blob.slice(0, step).arrayBuffer()
-  for (let at = 0; at < blob.size; at += step) {
-    const piece = new Uint8Array(await next)
-    if (cancelled.delete(id)) return
-    if (at + step < blob.size) next = blob.slice(at + step, at + 2 * step).arrayBuffer()
-    if (chunkSize !== undefined) {
-      const start = at
-      pieces.push(digestOf(piece).then((sha256) => reply({ kind: 'chunk', id, start, sha256 })))
-    }
-    sha.update(piece)
-    reply({ kind: 'progress', id, bytes: at + piece.byteLength })
-  }
-  await Promise.all(pieces)
-  reply({ kind: 'done', id, sha256: base64(sha.digest('binary')) })
 }
 
 self.addEventListener('message', (event: MessageEvent<HashRequest>) => {
   const request = event.data
-  if (request.kind === 'cancel') {
-    cancelled.add(request.id)
-    return
-  }
-  hash(request.id, request.blob, request.chunkSize).catch((err: unknown) => {
-    reply({
-      kind: 'error',
-      id: request.id,
-      message: err instanceof Error ? err.message : String(err),
+  if (request.kind === 'open') files.set(request.file, open(request.blob))
+  else if (request.kind === 'close') files.delete(request.file)
+  else {
+    const digests = files.get(request.file)
+    void answer(request.id, async () => {
+      if (!digests) throw new Error('the file is not open')
+      return request.kind === 'piece' ? digests.piece(request.start, request.end) : digests.whole()
     })
-  })
+  }
 })

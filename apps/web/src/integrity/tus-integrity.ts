@@ -1,6 +1,6 @@
 import type { Body, Uppy, UppyFile } from '@uppy/core'
-import { PatchChecksums } from './patch-checksums.ts'
-import { type Sha256Hasher, sha256Hasher } from './sha256-hasher.ts'
+import { type FileHashing, type Sha256Hasher, sha256Hasher } from './sha256-hasher.ts'
+import { UploadDigests } from './upload-digests.ts'
 
 /** A PATCH whose body arrives damaged this many times in a row is not sent again. */
 export const MAX_CHECKSUM_MISMATCHES = 3
@@ -10,13 +10,10 @@ export const DAMAGED_IN_TRANSIT =
   'the bytes kept arriving damaged (the server’s SHA-256 did not match this browser’s ' +
   `${MAX_CHECKSUM_MISMATCHES} times in a row) and none of them were kept; check the connection, then retry`
 
-/** How often the tile's hashing progress is updated. */
-const PROGRESS_EVERY_MS = 250
-
 /** tus: "460 Checksum Mismatch: The checksum does not match the one computed by the server". */
 const CHECKSUM_MISMATCH = 460
 
-type Meta = { sha256?: string; method: string }
+type Meta = { method: string }
 
 /** The parts of tus-js-client's request and error used here. */
 interface TusRequest {
@@ -36,11 +33,13 @@ const statusOf = (err: TusError) => err.originalResponse?.getStatus() ?? 0
 const bytesOf = (file: { data?: unknown }) => (file.data instanceof Blob ? file.data : undefined)
 
 /**
- * Integrity from the browser for Uppy's tus uploads, all hashing in a Web Worker:
- * - before upload, each tus file's whole SHA-256 goes into its `sha256` metadata, which the
- *   server stores and checks against the stored bytes (a mismatch rejects the document);
+ * Integrity from the browser for Uppy's tus uploads, all hashing in a Web Worker while the file
+ * uploads (the upload is created at once, nothing is hashed before):
  * - each PATCH carries `Upload-Checksum: sha256 <base64>` of its body (tus checksum extension),
  *   so a body damaged on the way is refused with 460 and sent again;
+ * - the last PATCH carries `Repr-Digest: sha-256=:<base64>:` of the whole file (RFC 9530), from
+ *   the same reads: the server records it as the upload's declared SHA-256 and checks the
+ *   stored bytes against it (a mismatch rejects the document);
  * - the same body refused `MAX_CHECKSUM_MISMATCHES` times fails the file with a clear reason.
  * Returns the options to give @uppy/tus.
  */
@@ -48,16 +47,7 @@ export function tusIntegrity<M extends Meta, B extends Body>(
   uppy: Uppy<M, B>,
   { chunkSize, hasher = sha256Hasher }: { chunkSize: number; hasher?: Sha256Hasher },
 ) {
-  const checksums = new WeakMap<Blob, PatchChecksums>()
-  const checksumsOf = (bytes: Blob) => {
-    let forFile = checksums.get(bytes)
-    if (!forFile) {
-      forFile = new PatchChecksums(bytes, chunkSize, hasher)
-      checksums.set(bytes, forFile)
-    }
-    return forFile
-  }
-  declareWholeFileDigests(uppy, hasher, chunkSize, checksumsOf)
+  const digests = fileDigests(uppy, hasher, chunkSize)
   // The errors given up on: by the time Uppy reports one, it has aborted the request and the
   // response's status reads 0.
   const damaged = new WeakSet<object>()
@@ -66,12 +56,14 @@ export function tusIntegrity<M extends Meta, B extends Body>(
   const patchKey = (req: TusRequest) => `${req.getURL()} ${req.getHeader('Upload-Offset')}`
 
   return {
-    /** Adds the PATCH body's `Upload-Checksum`. */
+    /** Adds the PATCH body's `Upload-Checksum`, and the whole file's `Repr-Digest` to the last. */
     async onBeforeRequest(req: TusRequest, file: UppyFile<M, B>): Promise<void> {
       const bytes = bytesOf(file)
       if (req.getMethod() !== 'PATCH' || !bytes) return
       const offset = Number(req.getHeader('Upload-Offset'))
-      req.setHeader('Upload-Checksum', await checksumsOf(bytes).header(offset))
+      for (const [name, value] of Object.entries(await digests.headers(bytes, offset))) {
+        req.setHeader(name, value)
+      }
     },
     /** False once the same PATCH was refused as damaged too often (else: ask `next`). */
     shouldRetry<E extends TusError>(err: E, next: (err: E) => boolean): boolean {
@@ -103,42 +95,38 @@ function sayWhenDamaged<M extends Meta, B extends Body>(
 }
 
 /**
- * A preprocessor: each tus file without a `sha256` yet is hashed whole before its upload is
- * created (tus metadata is sent only then); the same read gives every PATCH body's digest. A
- * restored upload keeps the digest in its meta.
+ * The digests of each file being uploaded, from its first PATCH until it succeeds, fails or is
+ * removed. A failed digest (the worker stopped, the file could not be read) drops them: the
+ * retried PATCH starts them anew.
  */
-function declareWholeFileDigests<M extends Meta, B extends Body>(
+function fileDigests<M extends Meta, B extends Body>(
   uppy: Uppy<M, B>,
   hasher: Sha256Hasher,
   chunkSize: number,
-  checksumsOf: (bytes: Blob) => PatchChecksums,
 ) {
-  uppy.addPreProcessor(async (fileIDs) => {
-    for (const id of fileIDs) {
-      const file = uppy.getFile(id)
-      const bytes = bytesOf(file)
-      if (file.meta.method !== 'tus' || file.meta.sha256 || !bytes) continue
-      let shownAt = 0
-      const progress = (hashed: number) => {
-        // Each update re-renders the Dashboard: a few per second are plenty.
-        if (hashed > 0 && hashed < bytes.size && performance.now() - shownAt < PROGRESS_EVERY_MS) {
-          return
-        }
-        shownAt = performance.now()
-        uppy.emit('preprocess-progress', uppy.getFile(id), {
-          mode: 'determinate',
-          message: 'Computing the file’s SHA-256',
-          value: bytes.size > 0 ? hashed / bytes.size : 1,
-        })
+  const open = new WeakMap<Blob, { digests: UploadDigests; hashing: FileHashing }>()
+  const close = (bytes: Blob | undefined) => {
+    if (!bytes) return
+    open.get(bytes)?.hashing.close()
+    open.delete(bytes)
+  }
+  for (const event of ['upload-success', 'upload-error', 'file-removed'] as const) {
+    uppy.on(event, (file: UppyFile<M, B> | undefined) => close(file && bytesOf(file)))
+  }
+  return {
+    async headers(bytes: Blob, offset: number): Promise<Record<string, string>> {
+      let forFile = open.get(bytes)
+      if (!forFile) {
+        const hashing = hasher.open(bytes)
+        forFile = { hashing, digests: new UploadDigests(bytes.size, chunkSize, hashing) }
+        open.set(bytes, forFile)
       }
-      progress(0)
-      const sha256 = await hasher.hash(bytes, {
-        onProgress: progress,
-        chunkSize,
-        onChunk: (start, digest) => checksumsOf(bytes).seed(start, digest),
-      })
-      uppy.setFileMeta(id, { ...uppy.getFile(id).meta, sha256 })
-      uppy.emit('preprocess-complete', uppy.getFile(id))
-    }
-  })
+      try {
+        return await forFile.digests.headers(offset)
+      } catch (err) {
+        close(bytes)
+        throw err
+      }
+    },
+  }
 }

@@ -85,7 +85,8 @@ export function createUppy({
     {
       accepts: (file) => file.meta.method === 'tus',
       install: () => {
-        // Upload-Checksum on every PATCH and the whole file's `sha256`, hashed in a worker.
+        // Upload-Checksum on every PATCH and the whole file's Repr-Digest on the last one,
+        // hashed in a worker while the file uploads.
         const integrity = BROWSER_HASH
           ? tusIntegrity(uppy, { chunkSize: TUS_CHUNK_BYTES })
           : undefined
@@ -105,8 +106,8 @@ export function createUppy({
           // Fingerprints stay in localStorage until success, so a reload resumes the upload
           // when the same file is chosen again.
           removeFingerprintOnSuccess: true,
-          // Without hashing, no `sha256` at all: an empty one is refused (400).
-          allowedMetaFields: ['filename', 'filetype', 'purpose', ...(integrity ? ['sha256'] : [])],
+          // The whole file's SHA-256 goes with the last PATCH (Repr-Digest), not in the metadata.
+          allowedMetaFields: ['filename', 'filetype', 'purpose'],
           limit: 3,
         })
       },

@@ -10,6 +10,8 @@ import * as documentsSearch from './2026-11-29-0006-documents-search.ts'
 import * as insertPendingWithinQuotas from './2026-12-07-0001-insert-pending-within-quotas.ts'
 import * as jobsNotify from './2026-12-07-0010-jobs-notify.ts'
 import * as uploadedQueuesCheck from './2026-12-07-0011-uploaded-queues-check.ts'
+import * as tusPartsChecksum from './2026-12-07-0020-tus-parts-checksum.ts'
+import * as documentStreamRejection from './2026-12-07-0021-document-stream-rejection.ts'
 
 /**
  * Every migration, by name (date-prefixed, applied in name order). Imported statically rather
@@ -27,4 +29,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-0001-insert-pending-within-quotas': insertPendingWithinQuotas,
   '2026-12-07-0010-jobs-notify': jobsNotify,
   '2026-12-07-0011-uploaded-queues-check': uploadedQueuesCheck,
+  '2026-12-07-0020-tus-parts-checksum': tusPartsChecksum,
+  '2026-12-07-0021-document-stream-rejection': documentStreamRejection,
 }

@@ -1,6 +1,7 @@
 import { type Database, findDocumentByKey } from '@uplink/db'
 import type { Kysely } from 'kysely'
 import { FREED, GONE, NOT_FOUND } from '../protocol/errors.ts'
+import { recordReprDigest } from '../protocol/repr-digest.ts'
 import { requestState } from '../protocol/request-state.ts'
 import { belongsTo, parseUploadId } from '../protocol/upload-id.ts'
 import type { RequireUser } from './request-user.ts'
@@ -38,7 +39,10 @@ export function createOnIncomingRequest(deps: {
     if (doc.status === 'deleted') throw NOT_FOUND
     // Its tus state was freed (tus DELETE, or cleanupExpired after the expiry period).
     if (doc.status !== 'pending' && doc.uploadRef === null) throw FREED
+    // A PATCH's Repr-Digest: the whole file's SHA-256, recorded before the PATCH writes.
+    const declared = requestState()?.reprDigest
+    const current = declared ? await recordReprDigest(deps.db, doc, declared) : doc
     // The finish of this request starts from this row (its transitions are guarded by status).
-    requestState()?.documents.set(uploadId, doc)
+    requestState()?.documents.set(uploadId, current)
   }
 }

@@ -11,6 +11,7 @@ import type { Kysely } from 'kysely'
 import { NOT_FOUND, tusError } from '../protocol/errors.ts'
 import { requestState } from '../protocol/request-state.ts'
 import { DOCUMENT_ID_HEADER } from './on-upload-create.ts'
+import type { StreamedCheck } from './streamed-check.ts'
 
 interface Deps {
   db: Kysely<Database>
@@ -20,6 +21,12 @@ interface Deps {
   onUploaded?: (documentId: string) => Promise<void>
   /** Settles an upload of a purpose with `inspection: sync` (see finish-inspected.ts). */
   finishInspected?: (doc: Document, uploadId: string, size: number) => Promise<Document>
+  /** The content check of an `async` purpose from the PATCH stream (see streamed-check.ts). */
+  streamedCheck?: (
+    doc: Document,
+    uploadId: string,
+    size: number,
+  ) => Promise<StreamedCheck | undefined>
 }
 
 type FinishResponse = { headers: Record<string, string> }
@@ -60,9 +67,15 @@ export function createOnUploadFinish(deps: Deps) {
       return done
     }
     try {
+      // The content check as the bytes streamed in, if it can stand: the worker applies it.
+      const streamed = await deps.streamedCheck?.(declared, upload.id, declared.sizeBytes)
       // This request completed the multipart upload: what S3 holds is known without a HEAD.
       const stored = requestState()?.completed.get(upload.id)
-      await verifyUpload(deps, declared, { finished: true, ...(stored ? { stored } : {}) })
+      await verifyUpload(deps, declared, {
+        finished: true,
+        ...(stored ? { stored } : {}),
+        ...(streamed ? { streamed } : {}),
+      })
     } catch (err) {
       // The row left `pending` since this request read it (a DELETE after the last write).
       if (err instanceof DocumentTransitionError)

@@ -26,6 +26,8 @@ export interface WrittenUpload {
 export interface RequestState {
   /** The Upload-Checksum this PATCH declared (see `declaredChecksum`). */
   checksum: DeclaredChecksum | undefined
+  /** The whole file's SHA-256 (base64) this PATCH declared in Repr-Digest. */
+  reprDigest: string | undefined
   read: Map<string, ReadUpload>
   written: Map<string, WrittenUpload>
   /** Ids this request just made (POST): no other request can name them yet. */
@@ -45,12 +47,13 @@ const storage = new AsyncLocalStorage<RequestState>()
 
 /** Runs one tus request with its own state (see UplinkTusServer). */
 export function withRequestState<T>(
-  request: { checksum: DeclaredChecksum | undefined },
+  request: { checksum?: DeclaredChecksum | undefined; reprDigest?: string | undefined },
   run: () => T,
 ): T {
   return storage.run(
     {
       checksum: request.checksum,
+      reprDigest: request.reprDigest,
       read: new Map(),
       written: new Map(),
       made: new Set(),

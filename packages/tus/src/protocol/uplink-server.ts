@@ -8,6 +8,7 @@ import { codeForStatus, knownAnswer } from './error-answers.ts'
 import { ERROR_CODE_HEADER, isTusError, type TusError, tusError } from './errors.ts'
 import { nodeRequest, readNodeBodies } from './node-body.ts'
 import { outageAnswer } from './outage-answers.ts'
+import { parseReprDigest, REPR_DIGEST_HEADER } from './repr-digest.ts'
 import { releaseLocksAhead, withRequestState } from './request-state.ts'
 import { isSafeRawPath } from './upload-id.ts'
 
@@ -28,6 +29,12 @@ export interface UplinkServerOptions extends Omit<ServerOptions, 'allowedOrigins
 
 const OFFSET_STREAM = 'application/offset+octet-stream'
 
+/** What a PATCH declared about its body (Upload-Checksum) and the whole file (Repr-Digest). */
+interface PatchDeclarations {
+  checksum?: DeclaredChecksum
+  reprDigest?: string
+}
+
 /**
  * @tus/server with Uplink's protocol layer around it: the checks that must run before it parses
  * anything (version, media type, offsets, unsafe paths, deferred lengths, checksum header), the
@@ -46,6 +53,8 @@ export class UplinkTusServer extends Server {
     const errorHeaders = new WeakMap<Request, Record<string, string>>()
     super({
       ...rest,
+      // A page may declare the whole file's digest on a PATCH (see `checkPatch`).
+      allowedHeaders: [...(rest.allowedHeaders ?? []), REPR_DIGEST_HEADER],
       onResponseError: async (req, err) => {
         const answer = (await onResponseError?.(req, err)) ?? knownAnswer(err)
         if (isTusError(answer)) {
@@ -72,13 +81,14 @@ export class UplinkTusServer extends Server {
   }
 
   /**
-   * Each request runs with its own state: what it read of an upload is not read again, and a
-   * PATCH's Upload-Checksum reaches the store's write (see `declaredChecksum`).
+   * Each request runs with its own state: what it read of an upload is not read again, a
+   * PATCH's Upload-Checksum reaches the store's write (see `declaredChecksum`) and its
+   * Repr-Digest the ownership check, which records it on the document.
    */
   private respond(req: Request, rawPath: string): Promise<Response> {
     const checked = this.check(req, rawPath)
-    const checksum = isTusError(checked) ? undefined : checked.checksum
-    return withRequestState({ checksum }, async () => {
+    const declared = isTusError(checked) ? {} : checked
+    return withRequestState(declared, async () => {
       try {
         return await this.respondChecked(req, checked)
       } finally {
@@ -89,7 +99,7 @@ export class UplinkTusServer extends Server {
 
   private async respondChecked(
     req: Request,
-    checked: TusError | { checksum?: DeclaredChecksum },
+    checked: TusError | PatchDeclarations,
   ): Promise<Response> {
     let res: Response
     if (isTusError(checked)) res = this.refusal(checked)
@@ -114,8 +124,8 @@ export class UplinkTusServer extends Server {
     }
   }
 
-  /** What must be refused before @tus/server sees the request, and the PATCH's checksum. */
-  private check(req: Request, rawPath: string): TusError | { checksum?: DeclaredChecksum } {
+  /** What must be refused before @tus/server sees the request, and what a PATCH declared. */
+  private check(req: Request, rawPath: string): TusError | PatchDeclarations {
     const method = req.method
     const header = (name: string) => req.headers.get(name)
     if (method === 'OPTIONS') return {}
@@ -170,7 +180,7 @@ export class UplinkTusServer extends Server {
     return {}
   }
 
-  private checkPatch(req: Request): TusError | { checksum?: DeclaredChecksum } {
+  private checkPatch(req: Request): TusError | PatchDeclarations {
     const header = (name: string) => req.headers.get(name)
     // tus: "All PATCH requests MUST use Content-Type: application/offset+octet-stream,
     // otherwise the server SHOULD return a 415 Unsupported Media Type status."
@@ -193,11 +203,22 @@ export class UplinkTusServer extends Server {
         'Upload-Length was fixed when the upload was created and cannot change; send PATCH without it',
       )
     }
+    const declared: PatchDeclarations = {}
     const raw = header('upload-checksum')
-    if (raw === null) return {}
-    const checksum = parseUploadChecksum(raw)
-    if (isTusError(checksum)) return checksum
-    return { checksum }
+    if (raw !== null) {
+      const checksum = parseUploadChecksum(raw)
+      if (isTusError(checksum)) return checksum
+      declared.checksum = checksum
+    }
+    // The whole file's SHA-256, declared at any PATCH (the web app: the last one, once it has
+    // hashed every byte); recorded like the creation metadata's `sha256`.
+    const digest = header(REPR_DIGEST_HEADER)
+    if (digest !== null) {
+      const sha256 = parseReprDigest(digest)
+      if (isTusError(sha256)) return sha256
+      if (sha256 !== undefined) declared.reprDigest = sha256
+    }
+    return declared
   }
 
   private refusal(refusal: TusError): Response {
@@ -259,7 +280,12 @@ export class UplinkTusServer extends Server {
   }
 
   private exposedHeaders(): string {
-    return [EXPOSED_HEADERS, ERROR_CODE_HEADER, ...(this.options.exposedHeaders ?? [])].join(', ')
+    return [
+      EXPOSED_HEADERS,
+      ERROR_CODE_HEADER,
+      REPR_DIGEST_HEADER,
+      ...(this.options.exposedHeaders ?? []),
+    ].join(', ')
   }
 
   /** Where the upload stands now, to tell a client with the wrong offset where to resume. */

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto'
 import { createReadStream, createWriteStream, type ReadStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { type Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { type PartChecksumAlgorithm, partHash } from './part-checksum.ts'
 
 /** The `<id>.part` leftover of an earlier PATCH, downloaded to a temp file. */
 export interface IncompletePart {
@@ -10,22 +10,23 @@ export interface IncompletePart {
   /** Upload offset of its first byte. */
   offset: number
   size: number
-  /** Base64 SHA-256 of the downloaded bytes, to compare with the ledger. */
-  sha256: string
+  /** Base64 checksum (the upload's algorithm) of the downloaded bytes, to compare with the ledger. */
+  checksum: string
   /** Reads the file (the caller deletes it when the write is over). */
   createReader: () => ReadStream
 }
 
 /**
- * Writes the `.part` object's body (which starts at upload `offset`) to `path`, hashing it on
- * the way (no second read).
+ * Writes the `.part` object's body (which starts at upload `offset`) to `path`, hashing it with
+ * the upload's part checksum on the way (no second read).
  */
 export async function downloadIncompletePart(
   body: Readable,
   path: string,
   offset: number,
+  algorithm: PartChecksumAlgorithm,
 ): Promise<IncompletePart> {
-  const hash = createHash('sha256')
+  const hash = partHash(algorithm)
   let size = 0
   const hashing = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -44,7 +45,7 @@ export async function downloadIncompletePart(
     path,
     offset,
     size,
-    sha256: hash.digest('base64'),
+    checksum: hash.digest(),
     createReader: () => createReadStream(path, { highWaterMark: 1024 * 1024 }),
   }
 }

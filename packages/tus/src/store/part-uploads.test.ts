@@ -7,6 +7,7 @@ import { PassThrough, Readable, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { describe, expect, it } from 'vitest'
 import { KiB } from '../testing/memory-store.ts'
+import { checksumOf, type PartChecksumAlgorithm } from './part-checksum.ts'
 import { PartMemory } from './part-memory.ts'
 import {
   type PartFile,
@@ -33,6 +34,7 @@ function options(overrides: Partial<PartUploadsOptions> = {}) {
     firstPartNumber: 1,
     offset: 0,
     length: 16 * KiB,
+    checksum: 'CRC32',
     md5: false,
     send: async (part: PartFile, partNumber, isLast, offset) => {
       const bytes = readFileSync(part.path).subarray(0, part.size)
@@ -115,6 +117,7 @@ describe('uploadParts', () => {
 })
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('base64')
+const crc32 = (data: Buffer) => checksumOf('CRC32', data)
 
 /** `data` cut into chunks of random sizes, some larger than a part. */
 function* randomChunks(data: Buffer, max: number): Generator<Buffer> {
@@ -139,7 +142,12 @@ const closed = (stream: Writable) =>
 
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('base64')
 
-function partFiles(partSize: number, slots = new Slots(64), withMd5 = false) {
+function partFiles(
+  partSize: number,
+  slots = new Slots(64),
+  withMd5 = false,
+  checksum: PartChecksumAlgorithm = 'CRC32',
+) {
   const directory = mkdtempSync(join(tmpdir(), 'uplink-part-files-'))
   const parts: PartFile[] = []
   let acquires = 0
@@ -151,13 +159,14 @@ function partFiles(partSize: number, slots = new Slots(64), withMd5 = false) {
       return slots.acquire()
     },
     onPart: (part) => parts.push(part),
+    checksum,
     md5: withMd5,
   })
   return { files, parts, directory, acquires: () => acquires }
 }
 
 describe('PartFiles', () => {
-  it('splits a stream into part files whose SHA-256 is that of the bytes in each file', async () => {
+  it('splits a stream into part files whose CRC32 is that of the bytes in each file', async () => {
     const data = randomBytes(1_000_003)
     const { files, parts } = partFiles(100_000)
     await pipeline(Readable.from(randomChunks(data, 250_000)), files)
@@ -166,9 +175,21 @@ describe('PartFiles', () => {
     for (const part of parts) {
       const slice = data.subarray(at, at + part.size)
       expect(readFileSync(part.path).equals(slice)).toBe(true)
-      expect(part.sha256).toBe(sha256(slice))
+      expect(part.checksum).toBe(crc32(slice))
       at += part.size
     }
+  })
+
+  it('hashes each part with SHA-256 instead for an upload created with it (before CRC32)', async () => {
+    const data = randomBytes(250_003)
+    const { files, parts } = partFiles(100_000, new Slots(64), false, 'SHA256')
+    await pipeline(Readable.from(randomChunks(data, 70_000)), files)
+    let at = 0
+    for (const part of parts) {
+      expect(part.checksum).toBe(sha256(data.subarray(at, at + part.size)))
+      at += part.size
+    }
+    expect(at).toBe(data.length)
   })
 
   it('hashes each part with MD5 too when asked (Content-MD5 with S3 checksums off), and only then', async () => {
@@ -196,6 +217,7 @@ describe('PartFiles', () => {
     const parts: PartFile[] = []
     const files = new PartFiles({
       partSize: 100_000,
+      checksum: 'CRC32',
       directory: mkdtempSync(join(tmpdir(), 'uplink-part-files-')),
       acquire: async () => {
         if (++acquires === 3) await third
@@ -218,7 +240,7 @@ describe('PartFiles', () => {
     expect(partial?.size).toBe(50_000)
     const onDisk = readFileSync(partial?.path ?? '').subarray(0, partial?.size)
     expect(onDisk.equals(data.subarray(200_000))).toBe(true)
-    expect(partial?.sha256).toBe(sha256(onDisk))
+    expect(partial?.checksum).toBe(crc32(onDisk))
   })
 
   it('opens a part file only when a slot is free', async () => {
@@ -244,6 +266,7 @@ describe('PartFiles', () => {
     const parts: PartFile[] = []
     const files = new PartFiles({
       partSize: 10_000,
+      checksum: 'CRC32',
       directory,
       acquire: async () => () => {},
       onPart: (part) => parts.push(part),
@@ -258,7 +281,7 @@ describe('PartFiles', () => {
     for (const part of parts) {
       const bytes = part.data ?? readFileSync(part.path).subarray(0, part.size)
       expect(bytes.equals(data.subarray(at, at + part.size))).toBe(true)
-      expect(part.sha256).toBe(sha256(bytes))
+      expect(part.checksum).toBe(crc32(bytes))
       at += part.size
     }
     expect(memory.available).toBe(0)
@@ -267,6 +290,7 @@ describe('PartFiles', () => {
     const again: PartFile[] = []
     const more = new PartFiles({
       partSize: 10_000,
+      checksum: 'CRC32',
       directory,
       acquire: async () => () => {},
       onPart: (part) => again.push(part),
@@ -284,6 +308,7 @@ describe('PartFiles', () => {
     const parts: PartFile[] = []
     const files = new PartFiles({
       partSize: 10_000,
+      checksum: 'CRC32',
       directory: mkdtempSync(join(tmpdir(), 'uplink-part-memory-')),
       acquire: async () => () => {},
       onPart: (part) => parts.push(part),
@@ -299,6 +324,6 @@ describe('PartFiles', () => {
     const partial = files.takePartial()
     expect(partial?.size).toBe(5_000)
     expect(partial?.data?.equals(data.subarray(20_000))).toBe(true)
-    expect(partial?.sha256).toBe(sha256(data.subarray(20_000)))
+    expect(partial?.checksum).toBe(crc32(data.subarray(20_000)))
   })
 })

@@ -3,6 +3,7 @@ import { createHash, type Hash, randomBytes } from 'node:crypto'
 import { type FileHandle, open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Readable, Writable } from 'node:stream'
+import { type PartChecksumAlgorithm, type PartHash, partHash } from './part-checksum.ts'
 import type { PartMemory } from './part-memory.ts'
 
 // A PATCH body into S3 parts: cut into part-sized buffers (from PartMemory while it has room) or
@@ -22,6 +23,8 @@ export interface PartUploadsOptions {
   offset: number
   /** The upload's length; undefined while it is deferred. */
   length: number | undefined
+  /** The checksum each part is sent with (the upload's). */
+  checksum: PartChecksumAlgorithm
   /** Also hash each part with MD5 (`Content-MD5`, when S3 checksums are off). */
   md5: boolean
   /** Parts are held in memory while this has room (else in temp files). */
@@ -77,6 +80,7 @@ export async function uploadParts(source: Readable, options: PartUploadsOptions)
     // A part fills inside the request stream's own callbacks, outside the request's async
     // context: bound here, its S3 calls keep the request's id (and other per-request state).
     onPart: AsyncResource.bind(send),
+    checksum: options.checksum,
     md5: options.md5,
     memory: options.memory,
   })
@@ -131,7 +135,7 @@ function feed(source: Readable, splitter: Writable): Promise<void> {
 
 /**
  * One part: a part-sized temp file, or a buffer in memory when `PartFilesOptions.memory` had
- * room, with the SHA-256 (and MD5, when asked) of the bytes written to it.
+ * room, with the checksum (and MD5, when asked) of the bytes written to it.
  */
 export interface PartFile {
   /** The temp file; '' for a part held in memory (`data`). */
@@ -140,8 +144,8 @@ export interface PartFile {
   data?: Buffer | undefined
   /** Bytes written. After a failed write the file may hold more: only this prefix counts. */
   size: number
-  /** Base64 SHA-256 of exactly those `size` bytes, as S3's `x-amz-checksum-sha256` wants it. */
-  sha256: string
+  /** Base64 checksum of exactly those `size` bytes, as S3's `x-amz-checksum-*` header wants it. */
+  checksum: string
   /** Base64 MD5 of the same bytes, as `Content-MD5` wants it (only with `PartFilesOptions.md5`). */
   md5?: string | undefined
   /** Frees the slot the part held (see `PartFilesOptions.acquire`); safe to call twice. */
@@ -157,6 +161,8 @@ export interface PartFilesOptions {
   acquire: () => Promise<() => void>
   /** Told each full part, and the last one when the stream ends. */
   onPart: (part: PartFile) => void
+  /** The checksum of each part (the upload's, `partChecksumOf`). */
+  checksum: PartChecksumAlgorithm
   /** Also hash each part with MD5 (for `Content-MD5`, when S3 checksums are off). */
   md5?: boolean
   /**
@@ -172,7 +178,7 @@ interface OpenPart {
   handle: FileHandle | undefined
   buffer: Buffer | undefined
   size: number
-  hash: Hash
+  hash: PartHash
   md5: Hash | undefined
   release: () => void
 }
@@ -182,7 +188,7 @@ const BATCH_BYTES = 1024 * 1024
 
 /**
  * Splits a stream into parts, each in memory while `memory` has room (one copy, no disk) or
- * else in a part-sized temp file, and hashes each part while writing it, so the SHA-256 sent
+ * else in a part-sized temp file, and hashes each part while writing it, so the checksum sent
  * with a part costs no second read. A byte counts (in `size` and in the hash) only once it is
  * in the buffer or on disk, so the digest is of the part's first `size` bytes, which are the
  * bytes sent to S3.
@@ -257,7 +263,7 @@ export class PartFiles extends Writable {
       release()
       return undefined
     }
-    const hash = createHash('sha256')
+    const hash = partHash(this.options.checksum)
     const md5 = this.options.md5 ? createHash('md5') : undefined
     const { partSize } = this.options
     const lent = this.options.memory?.take(partSize)
@@ -294,7 +300,7 @@ const toPartFile = (part: OpenPart): PartFile => ({
   path: part.path,
   data: part.buffer?.subarray(0, part.size),
   size: part.size,
-  sha256: part.hash.digest('base64'),
+  checksum: part.hash.digest(),
   md5: part.md5?.digest('base64'),
   release: part.release,
 })

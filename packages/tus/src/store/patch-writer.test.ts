@@ -5,9 +5,11 @@ import { LocalLocks } from '../locking/local-locks.ts'
 import { isTusError } from '../protocol/errors.ts'
 import { PartChecksumError } from '../protocol/outage-answers.ts'
 import { KiB, type MemoryStore, memoryStore } from '../testing/memory-store.ts'
+import { checksumOf } from './part-checksum.ts'
 import { INCOMPLETE_OFFSET, INCOMPLETE_PART } from './verified-parts.ts'
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('base64')
+const crc32 = (data: Buffer) => checksumOf('CRC32', data)
 
 // The store on an in-memory S3: parts of 4 KiB, minimum part size 1 KiB.
 let open: MemoryStore[] = []
@@ -71,12 +73,12 @@ describe('PatchWriter', () => {
 })
 
 describe('a resume counts only the parts S3 holds as they were written', () => {
-  it('resumes at a part ListParts reports with another checksum, and rewrites it', async () => {
+  it('resumes at a part ListParts reports with another CRC32, and rewrites it', async () => {
     const { create, patch, offset, s3 } = store()
     const data = randomBytes(12 * KiB)
     const id = await create(data.length)
     await patch(id, 0, data.subarray(0, 8 * KiB))
-    s3.report(id, 2, { ChecksumSHA256: sha256(Buffer.alloc(4 * KiB)) })
+    s3.report(id, 2, { ChecksumCRC32: crc32(Buffer.alloc(4 * KiB)) })
     expect(await offset(id)).toBe(4 * KiB)
     expect(await status(patch(id, 8 * KiB, data.subarray(8 * KiB)))).toBe(409)
     s3.report(id, 2, {})
@@ -142,13 +144,13 @@ describe('a resume counts only the parts S3 holds as they were written', () => {
       Bucket: s3.bucket,
       Key: `${id}.part`,
       Body: tail,
-      ChecksumSHA256: sha256(tail),
+      ChecksumCRC32: crc32(tail),
       Metadata: { [INCOMPLETE_OFFSET]: String(8 * KiB) },
     })
     await ledger.record(id, {
       partNumber: 0,
       size: 512,
-      sha256: sha256(tail),
+      checksum: crc32(tail),
       etag: res.ETag ?? '',
     })
     expect(await offset(id)).toBe(4 * KiB)

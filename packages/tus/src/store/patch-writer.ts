@@ -6,6 +6,7 @@ import { BodyChecksum, type DeclaredChecksum } from '../protocol/checksum.ts'
 import { tusError } from '../protocol/errors.ts'
 import { requestState, takeRead } from '../protocol/request-state.ts'
 import type { IncompletePart } from './incomplete-part.ts'
+import { checksumField, type PartChecksumAlgorithm, partChecksumOf } from './part-checksum.ts'
 import type { LedgerPart, PartLedger } from './part-ledger.ts'
 import type { PartMemory } from './part-memory.ts'
 import { uploadParts } from './part-uploads.ts'
@@ -139,17 +140,19 @@ export class PatchWriter {
     // The parts this PATCH stored, as S3 acknowledged them: with the verified ones before them
     // they are what completes the upload (no second ListParts).
     const sent: Part[] = []
+    const algorithm = partChecksumOf(metadata.file)
     let recorded = 0
     const record: RecordPart = async (part) => {
       await recordNow(part)
       recorded++
-      if (part.partNumber !== INCOMPLETE_PART) sent.push(listedPart(part, store.verified.md5))
+      if (part.partNumber !== INCOMPLETE_PART)
+        sent.push(listedPart(part, store.verified.md5, algorithm))
     }
     // The part that ends at Upload-Length is followed by the completion in this same write, so
     // it is not recorded: were the completion to fail, a resume sends it again (it never counts
     // unverified).
     const recordLast: RecordPart = async (part) => {
-      sent.push(listedPart(part, store.verified.md5))
+      sent.push(listedPart(part, store.verified.md5, algorithm))
     }
     const firstPartNumber = (parts.at(-1)?.PartNumber ?? 0) + 1
     let uploaded: number
@@ -194,6 +197,7 @@ export class PatchWriter {
       firstPartNumber,
       offset: offset - (incomplete?.size ?? 0),
       length: metadata.file.size,
+      checksum: partChecksumOf(metadata.file),
       md5: store.verified.md5,
       memory: store.memory,
       // A part holds a permit of the process-wide semaphore only while it is sent.
@@ -215,13 +219,13 @@ export class PatchWriter {
  * A part as ListParts would list it, from what S3 acknowledged: with checksums off the ledger
  * holds our MD5 as the ETag, which S3 lists quoted.
  */
-function listedPart(part: LedgerPart, md5: boolean): Part {
+function listedPart(part: LedgerPart, md5: boolean, algorithm: PartChecksumAlgorithm): Part {
   const etag = md5 && !part.etag.startsWith('"') ? `"${part.etag}"` : part.etag
   return {
     PartNumber: part.partNumber,
     Size: part.size,
     ETag: etag,
-    ...(md5 ? {} : { ChecksumSHA256: part.sha256 }),
+    ...(md5 ? {} : checksumField(algorithm, part.checksum)),
   }
 }
 

@@ -5,6 +5,8 @@ import { isTusError } from '../protocol/errors.ts'
 import { withRequestState } from '../protocol/request-state.ts'
 import { KiB, type MemoryStore, memoryStore } from '../testing/memory-store.ts'
 
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('base64')
+
 let open: MemoryStore[] = []
 function store(options?: Parameters<typeof memoryStore>[0]) {
   const s = memoryStore(options)
@@ -17,16 +19,47 @@ afterEach(async () => {
 })
 
 describe('UplinkS3Store', () => {
-  it('creates the multipart upload with the SHA256 algorithm and the declared Content-Type', async () => {
+  it('creates the multipart upload with the CRC32 algorithm, named in its `.info`, and the declared Content-Type', async () => {
     const { create, s3 } = store()
     const id = await create(8 * KiB)
-    expect(s3.uploadOf(id)).toMatchObject({ sha256: true, contentType: 'video/mp4' })
+    expect(s3.uploadOf(id)).toMatchObject({ algorithm: 'CRC32', contentType: 'video/mp4' })
     expect(s3.metadataOf(`${id}.info`)?.['upload-id']).toBe(s3.uploadOf(id)?.uploadId)
+    const info = JSON.parse(s3.object(`${id}.info`)?.toString() ?? '{}')
+    expect(info.storage.partChecksum).toBe('CRC32')
+  })
+
+  it('resumes an upload created with SHA-256 before CRC32 with SHA-256 parts (S3 refuses others)', async () => {
+    const { patch, offset, s3 } = store()
+    const id = 'owner/video/created-before-crc32'
+    const data = randomBytes(12 * KiB)
+    // As the previous version created it: SHA256 multipart upload, no part checksum in `.info`.
+    const { UploadId } = await s3.createMultipartUpload({
+      Bucket: s3.bucket,
+      Key: id,
+      ChecksumAlgorithm: 'SHA256',
+    })
+    await s3.putObject({
+      Bucket: s3.bucket,
+      Key: `${id}.info`,
+      Body: Buffer.from(
+        JSON.stringify({ id, size: data.length, offset: 0, storage: { type: 's3', path: id } }),
+      ),
+      Metadata: { 'upload-id': UploadId ?? '', 'tus-version': '1.0.0' },
+    })
+    expect(await patch(id, 0, data.subarray(0, 8 * KiB))).toBe(8 * KiB)
+    expect(await offset(id)).toBe(8 * KiB)
+    const listed = await s3.listParts({ Bucket: s3.bucket, Key: id, UploadId })
+    expect(listed.Parts?.map((p) => [p.ChecksumSHA256, p.ChecksumCRC32])).toEqual([
+      [sha256(data.subarray(0, 4 * KiB)), undefined],
+      [sha256(data.subarray(4 * KiB, 8 * KiB)), undefined],
+    ])
+    expect(await patch(id, 8 * KiB, data.subarray(8 * KiB))).toBe(data.length)
+    expect(s3.object(id)).toEqual(data)
   })
 
   it('with checksums off, creates the upload without an algorithm and counts parts by their MD5 ETag', async () => {
     const { create, patch, offset, s3, ledger } = store({ checksums: false })
-    expect(s3.uploadOf(await create(1))?.sha256).toBe(false)
+    expect(s3.uploadOf(await create(1))?.algorithm).toBeUndefined()
     const data = randomBytes(12 * KiB)
     const id = await create(data.length)
     // A store that pads a cut part and answers the MD5 sent: ListParts shows the real ETag.
@@ -111,7 +144,6 @@ describe('UplinkS3Store', () => {
     const { create, store: s, offset } = store()
     const data = randomBytes(6 * KiB)
     const id = await create(data.length)
-    const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('base64')
     // As UplinkTusServer runs a PATCH: the parsed header in the request's state, not an argument.
     const write = (expected: string) =>
       withRequestState({ checksum: { algorithm: 'sha256', expected } }, () =>

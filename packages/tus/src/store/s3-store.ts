@@ -15,6 +15,7 @@ import { declaredChecksum, requestState } from '../protocol/request-state.ts'
 import { FreshUploads } from './fresh-uploads.ts'
 import { hotPathS3 } from './hot-path-s3.ts'
 import { downloadIncompletePart } from './incomplete-part.ts'
+import { NEW_UPLOAD_PART_CHECKSUM, partChecksumOf, storageWithChecksum } from './part-checksum.ts'
 import type { PartLedger } from './part-ledger.ts'
 import { PartMemory } from './part-memory.ts'
 import { PatchWriter } from './patch-writer.ts'
@@ -37,8 +38,9 @@ export interface UplinkS3StoreOptions extends Options {
   /** Records acknowledged parts; a resume counts only parts found here as written. */
   ledger: PartLedger
   /**
-   * Send every part with `x-amz-checksum-sha256` (multipart uploads are created with the
-   * SHA256 algorithm). Off only for stores that cannot take checksums.
+   * Send every part with its `x-amz-checksum-crc32` (multipart uploads are created with the
+   * CRC32 algorithm; those created before with SHA256 keep it). Off only for stores that
+   * cannot take checksums.
    */
   checksums: boolean
   /** Part size used while the upload length is still deferred (bounded by this length). */
@@ -178,22 +180,26 @@ export class UplinkS3Store extends S3Store {
 
   /**
    * The multipart upload carries the declared Content-Type from the start (no copy needed at
-   * the end, whatever the size) and, with checksums on, the SHA256 algorithm. S3: "each part
-   * uploaded … must include the checksum" once the upload declares an algorithm.
+   * the end, whatever the size) and, with checksums on, the CRC32 algorithm, which its `.info`
+   * names (`partChecksumOf`). S3: "each part uploaded … must include the checksum" once the
+   * upload declares an algorithm.
    */
   override async create(upload: Upload): Promise<Upload> {
     const request: CreateMultipartUploadCommandInput = {
       Bucket: this.bucket,
       Key: upload.id,
       Metadata: { 'tus-version': TUS_RESUMABLE },
-      ...(this.checksums ? { ChecksumAlgorithm: 'SHA256' } : {}),
+      ...(this.checksums ? { ChecksumAlgorithm: NEW_UPLOAD_PART_CHECKSUM } : {}),
     }
     const type = upload.metadata?.filetype
     if (type) request.ContentType = normalizeContentType(type)
     upload.creation_date = new Date().toISOString()
     const res = await this.client.createMultipartUpload(request)
     if (!res.UploadId) throw new Error('S3 returned no UploadId')
-    upload.storage = { type: 's3', path: res.Key ?? upload.id, bucket: this.bucket }
+    upload.storage = storageWithChecksum(
+      { type: 's3', path: res.Key ?? upload.id, bucket: this.bucket },
+      NEW_UPLOAD_PART_CHECKSUM,
+    )
     await this.saveMetadata(upload, res.UploadId)
     // This process made the state: it need not read back the `.info` it just wrote (a deferred
     // length can still be declared by another instance, so that upload is read each time).
@@ -309,7 +315,8 @@ export class UplinkS3Store extends S3Store {
     const body = res.Body as Readable
     if (startOf(res.Metadata) === offset) {
       const path = await this.uniqueTmpFileName('incomplete-')
-      const part = await downloadIncompletePart(body, path, offset)
+      const { file } = await this.getMetadata(id)
+      const part = await downloadIncompletePart(body, path, offset, partChecksumOf(file))
       if (await this.verified.isIncompleteAsWritten(id, part)) return part
       await rm(part.path, { force: true })
     } else {

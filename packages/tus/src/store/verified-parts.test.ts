@@ -10,6 +10,12 @@ import { MemoryPartLedger } from '../testing/memory-ledger.ts'
 import { MemoryS3 } from '../testing/memory-s3.ts'
 import { KiB } from '../testing/memory-store.ts'
 import {
+  checksumField,
+  checksumOf,
+  type PartChecksumAlgorithm,
+  storageWithChecksum,
+} from './part-checksum.ts'
+import {
   type BufferedPart,
   checkAcknowledged,
   checkAcknowledgedEtag,
@@ -22,8 +28,15 @@ const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('base6
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('base64')
 const dir = mkdtempSync(join(tmpdir(), 'uplink-verified-parts-'))
 
-/** VerifiedParts of one 16 KiB upload on an in-memory S3 (parts of 4 KiB, minimum 1 KiB). */
-async function setup({ checksums = true, size = 16 * KiB } = {}) {
+/**
+ * VerifiedParts of one 16 KiB upload on an in-memory S3 (parts of 4 KiB, minimum 1 KiB), created
+ * with `algorithm` (CRC32 as this version creates them; SHA256 as uploads created before).
+ */
+async function setup({
+  checksums = true,
+  size = 16 * KiB,
+  algorithm = 'CRC32' as PartChecksumAlgorithm,
+} = {}) {
   const s3 = new MemoryS3({ minPartSize: KiB })
   const ledger = new MemoryPartLedger()
   const id = 'owner/video/1'
@@ -39,14 +52,24 @@ async function setup({ checksums = true, size = 16 * KiB } = {}) {
   const { UploadId } = await s3.createMultipartUpload({
     Bucket: s3.bucket,
     Key: id,
-    ...(checksums ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
+    ...(checksums ? { ChecksumAlgorithm: algorithm } : {}),
   })
+  const storage = { type: 's3', path: id }
   const metadata: MetadataValue = {
-    file: new Upload({ id, size, offset: 0 }),
+    file: new Upload({
+      id,
+      size,
+      offset: 0,
+      // An upload created before CRC32 names no part checksum in its `.info`.
+      storage: algorithm === 'CRC32' ? storageWithChecksum(storage, 'CRC32') : storage,
+    }),
     'upload-id': UploadId ?? '',
     'tus-version': '1.0.0',
   }
   const data = randomBytes(size)
+  const sum = (bytes: Buffer) => checksumOf(algorithm, bytes)
+  /** The `x-amz-checksum-*` field of `bytes` in the upload's algorithm. */
+  const field = (bytes: Buffer) => checksumField(algorithm, sum(bytes))
   /** The part file of `data[offset, offset + size)`, hashed as PartFiles hashes it. */
   const part = (offset: number, length: number): BufferedPart => {
     const bytes = data.subarray(offset, offset + length)
@@ -56,7 +79,7 @@ async function setup({ checksums = true, size = 16 * KiB } = {}) {
       path,
       offset,
       size: length,
-      sha256: sha256(bytes),
+      checksum: sum(bytes),
       md5: checksums ? undefined : md5(bytes),
     }
   }
@@ -70,11 +93,11 @@ async function setup({ checksums = true, size = 16 * KiB } = {}) {
   const listed = async () =>
     (await s3.listParts({ Bucket: s3.bucket, Key: id, UploadId: metadata['upload-id'] })).Parts ??
     []
-  return { s3, ledger, id, verified, metadata, data, part, record, sendParts, listed }
+  return { s3, ledger, id, verified, metadata, data, part, record, sendParts, listed, sum, field }
 }
 
 describe('VerifiedParts.send', () => {
-  it('records a part once S3 acknowledged its SHA-256, as S3 lists it', async () => {
+  it('records a part once S3 acknowledged its CRC32, as S3 lists it', async () => {
     const { verified, metadata, part, record, ledger, id, listed } = await setup()
     const sent = part(0, 4 * KiB)
     await verified.send(metadata, sent, 1, false, record)
@@ -82,10 +105,24 @@ describe('VerifiedParts.send', () => {
     expect(ledger.uploads.get(id)?.get(1)).toEqual({
       partNumber: 1,
       size: 4 * KiB,
-      sha256: sent.sha256,
+      checksum: sent.checksum,
       etag: s3Part?.ETag,
     })
-    expect(s3Part?.ChecksumSHA256).toBe(sent.sha256)
+    expect(s3Part?.ChecksumCRC32).toBe(sent.checksum)
+    expect(s3Part?.ChecksumSHA256).toBeUndefined()
+  })
+
+  it('sends and records SHA-256 for an upload created with it (before CRC32)', async () => {
+    const { verified, metadata, part, record, ledger, id, listed, sendParts, s3, data } =
+      await setup({ algorithm: 'SHA256' })
+    const sent = part(0, 4 * KiB)
+    await verified.send(metadata, sent, 1, false, record)
+    const [s3Part] = await listed()
+    expect(s3Part?.ChecksumSHA256).toBe(sha256(data.subarray(0, 4 * KiB)))
+    expect(ledger.uploads.get(id)?.get(1)?.checksum).toBe(s3Part?.ChecksumSHA256)
+    await sendParts(4)
+    await verified.complete(metadata, await verified.consecutive(id, await listed()))
+    expect(s3.object(id)).toEqual(data)
   })
 
   it('records nothing when S3 acknowledges other bytes than the ones sent (a padded short body)', async () => {
@@ -149,9 +186,17 @@ describe('VerifiedParts.consecutive: a resume counts only parts S3 lists as they
     ])
   })
 
-  it('stops at a part ListParts reports with another checksum', async () => {
-    const { s3, verified, id, sendParts, listed } = await setup()
+  it('stops at a part ListParts reports with another CRC32', async () => {
+    const { s3, verified, id, sendParts, listed, sum } = await setup()
     await sendParts(3)
+    s3.report(id, 2, { ChecksumCRC32: sum(Buffer.alloc(4 * KiB)) })
+    expect((await verified.consecutive(id, await listed())).map((p) => p.PartNumber)).toEqual([1])
+  })
+
+  it('stops at a part ListParts reports with another SHA-256 (an upload created with it)', async () => {
+    const { s3, verified, id, sendParts, listed } = await setup({ algorithm: 'SHA256' })
+    await sendParts(3)
+    expect((await verified.consecutive(id, await listed())).length).toBe(3)
     s3.report(id, 2, { ChecksumSHA256: sha256(Buffer.alloc(4 * KiB)) })
     expect((await verified.consecutive(id, await listed())).map((p) => p.PartNumber)).toEqual([1])
   })
@@ -213,28 +258,28 @@ describe('VerifiedParts.incompleteSize: the `.part` object counts only as writte
   })
 
   it('does not count a `.part` object whose bytes changed', async () => {
-    const { s3, verified, metadata, part, record, id } = await setup()
+    const { s3, verified, metadata, part, record, id, field } = await setup()
     await verified.send(metadata, part(4 * KiB, 512), 2, false, record)
     const other = randomBytes(512)
     await s3.putObject({
       Bucket: s3.bucket,
       Key: `${id}.part`,
       Body: other,
-      ChecksumSHA256: sha256(other),
+      ...field(other),
       Metadata: { [INCOMPLETE_OFFSET]: String(4 * KiB) },
     })
     expect(await verified.incompleteSize(id, 4 * KiB)).toBeUndefined()
   })
 
   it('does not count a `.part` object that does not say where it starts', async () => {
-    const { s3, verified, metadata, part, record, id, data } = await setup()
+    const { s3, verified, metadata, part, record, id, data, field } = await setup()
     await verified.send(metadata, part(4 * KiB, 512), 2, false, record)
     const bytes = data.subarray(4 * KiB, 4 * KiB + 512)
     await s3.putObject({
       Bucket: s3.bucket,
       Key: `${id}.part`,
       Body: bytes,
-      ChecksumSHA256: sha256(bytes),
+      ...field(bytes),
     })
     expect(await verified.incompleteSize(id, 4 * KiB)).toBeUndefined()
   })
@@ -270,7 +315,7 @@ describe('VerifiedParts.complete', () => {
 })
 
 describe('what S3 acknowledged for a part sent', () => {
-  it('an acknowledgement with another SHA-256 than the one sent is an error; none at all is not', () => {
+  it('an acknowledgement with another checksum than the one sent is an error; none at all is not', () => {
     expect(() => checkAcknowledged('b', 'a', 'part 1')).toThrow(PartChecksumError)
     expect(() => checkAcknowledged('a', 'a', 'part 1')).not.toThrow()
     expect(() => checkAcknowledged(undefined, 'a', 'part 1')).not.toThrow()

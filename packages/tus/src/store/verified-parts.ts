@@ -4,8 +4,15 @@ import { Readable } from 'node:stream'
 import type { HeadObjectCommandOutput, Part } from '@aws-sdk/client-s3'
 import type { MetadataValue } from '@tus/s3-store'
 import { PartChecksumError } from '../protocol/outage-answers.ts'
+import {
+  answeredChecksum,
+  checksumField,
+  checksumOf,
+  type PartChecksumAlgorithm,
+  partChecksumOf,
+} from './part-checksum.ts'
 import { isPartAsWritten, type LedgerPart, type PartLedger } from './part-ledger.ts'
-import { EMPTY_MD5, EMPTY_SHA256, isNotFound } from './s3-answers.ts'
+import { EMPTY_MD5, isNotFound } from './s3-answers.ts'
 import type { StoreS3 } from './store-s3.ts'
 
 /** The incomplete part (`<id>.part`) is number 0 in the ledger. */
@@ -22,7 +29,8 @@ export interface BufferedPart {
   /** Upload offset of the part's first byte. */
   offset: number
   size: number
-  sha256: string
+  /** Base64 checksum of the bytes, in the upload's algorithm (`partChecksumOf`). */
+  checksum: string
   /** Base64 MD5, when hashed while written (checksums off); else read from the file if needed. */
   md5?: string | undefined
 }
@@ -39,8 +47,9 @@ export interface VerifiedPartsOptions {
   bucket: string
   ledger: PartLedger
   /**
-   * Send and check `x-amz-checksum-sha256` (off only for stores that refuse it). Off, every
-   * part and `.part` object goes with `Content-MD5` and is recorded with that MD5 as its ETag.
+   * Send and check the upload's `x-amz-checksum-*` (off only for stores that refuse it). Off,
+   * every part and `.part` object goes with `Content-MD5` and is recorded with that MD5 as its
+   * ETag.
    */
   checksums: boolean
   /** Parts under this size (but the last) go to the `.part` object. */
@@ -51,7 +60,7 @@ export interface VerifiedPartsOptions {
 }
 
 /**
- * Parts as the store trusts them: sent with their SHA-256 (or, checksums off, their MD5) and
+ * Parts as the store trusts them: sent with their checksum (or, checksums off, their MD5) and
  * recorded in the ledger once S3 acknowledged them; counted on resume only when S3 lists them
  * exactly as recorded; completed only when they add up to the upload's length.
  */
@@ -66,7 +75,7 @@ export class VerifiedParts {
   }
 
   /**
-   * One part file to S3 with its SHA-256, recorded once S3 acknowledged it.
+   * One part file to S3 with its checksum, recorded once S3 acknowledged it.
    * S3: "each part must be at least 5 MB in size, except the last part".
    */
   async send(
@@ -78,9 +87,10 @@ export class VerifiedParts {
   ): Promise<void> {
     if (part.size === 0) return
     if (part.size < this.o.minPartSize() && !isLast) {
-      return this.sendIncomplete(metadata.file.id, part, record)
+      return this.sendIncomplete(metadata, part, record)
     }
-    const integrity = await this.integrity(part)
+    const algorithm = partChecksumOf(metadata.file)
+    const integrity = await this.integrity(part, algorithm)
     const res = await this.o.client.uploadPart({
       Bucket: this.o.bucket,
       Key: metadata.file.id,
@@ -91,17 +101,22 @@ export class VerifiedParts {
       ...integrity,
     })
     const what = `part ${partNumber}`
-    checkAcknowledged(res.ChecksumSHA256, part.sha256, what)
+    checkAcknowledged(answeredChecksum(algorithm, res), part.checksum, what)
     const etag = this.acknowledgedEtag(res.ETag, integrity, what)
-    await record({ partNumber, size: part.size, sha256: part.sha256, etag })
+    await record({ partNumber, size: part.size, checksum: part.checksum, etag })
   }
 
   /** A PATCH's tail under the minimum part size goes to the `<id>.part` object. */
-  async sendIncomplete(id: string, part: BufferedPart, record: RecordPart): Promise<void> {
-    const integrity = await this.integrity(part)
+  async sendIncomplete(
+    metadata: MetadataValue,
+    part: BufferedPart,
+    record: RecordPart,
+  ): Promise<void> {
+    const algorithm = partChecksumOf(metadata.file)
+    const integrity = await this.integrity(part, algorithm)
     const res = await this.o.client.putObject({
       Bucket: this.o.bucket,
-      Key: this.o.incompleteKey(id),
+      Key: this.o.incompleteKey(metadata.file.id),
       Body: readPart(part),
       ContentLength: part.size,
       Tagging: this.o.incompleteTagging(),
@@ -109,9 +124,9 @@ export class VerifiedParts {
       Metadata: { [INCOMPLETE_OFFSET]: String(part.offset) },
       ...integrity,
     })
-    checkAcknowledged(res.ChecksumSHA256, part.sha256, 'the incomplete part')
+    checkAcknowledged(answeredChecksum(algorithm, res), part.checksum, 'the incomplete part')
     const etag = this.acknowledgedEtag(res.ETag, integrity, 'the incomplete part')
-    await record({ partNumber: INCOMPLETE_PART, size: part.size, sha256: part.sha256, etag })
+    await record({ partNumber: INCOMPLETE_PART, size: part.size, checksum: part.checksum, etag })
   }
 
   /**
@@ -170,9 +185,9 @@ export class VerifiedParts {
   }
 
   /** Are these downloaded `.part` bytes the ones the ledger recorded? */
-  async isIncompleteAsWritten(id: string, part: { size: number; sha256: string }) {
+  async isIncompleteAsWritten(id: string, part: { size: number; checksum: string }) {
     const written = (await this.o.ledger.list(id)).get(INCOMPLETE_PART)
-    return written !== undefined && written.size === part.size && written.sha256 === part.sha256
+    return written !== undefined && written.size === part.size && written.checksum === part.checksum
   }
 
   /**
@@ -193,16 +208,20 @@ export class VerifiedParts {
     }
     // S3 needs at least one part; an empty upload sends one empty part.
     if (parts.length === 0) parts.push(await this.sendEmptyPart(metadata))
+    const algorithm = partChecksumOf(metadata.file)
     const res = await this.o.client.completeMultipartUpload({
       Bucket: this.o.bucket,
       Key: id,
       UploadId: metadata['upload-id'],
       MultipartUpload: {
-        Parts: parts.map((p) => ({
-          ETag: p.ETag,
-          PartNumber: p.PartNumber,
-          ...(this.o.checksums && p.ChecksumSHA256 ? { ChecksumSHA256: p.ChecksumSHA256 } : {}),
-        })),
+        Parts: parts.map((p) => {
+          const checksum = this.o.checksums ? answeredChecksum(algorithm, p) : undefined
+          return {
+            ETag: p.ETag,
+            PartNumber: p.PartNumber,
+            ...(checksum ? checksumField(algorithm, checksum) : {}),
+          }
+        }),
       },
     })
     if (options.forgetLedger ?? true) await this.o.ledger.forget(id)
@@ -210,7 +229,10 @@ export class VerifiedParts {
   }
 
   private async sendEmptyPart(metadata: MetadataValue): Promise<Part> {
-    const ChecksumSHA256 = EMPTY_SHA256
+    const empty = checksumField(
+      partChecksumOf(metadata.file),
+      checksumOf(partChecksumOf(metadata.file), Buffer.alloc(0)),
+    )
     const res = await this.o.client.uploadPart({
       Bucket: this.o.bucket,
       Key: metadata.file.id,
@@ -218,20 +240,21 @@ export class VerifiedParts {
       PartNumber: 1,
       Body: Buffer.alloc(0),
       ContentLength: 0,
-      ...(this.o.checksums ? { ChecksumSHA256 } : { ContentMD5: EMPTY_MD5 }),
+      ...(this.o.checksums ? empty : { ContentMD5: EMPTY_MD5 }),
     })
-    return { PartNumber: 1, ETag: res.ETag, Size: 0, ChecksumSHA256 }
+    return { PartNumber: 1, ETag: res.ETag, Size: 0, ...empty }
   }
 
   /**
-   * What S3 verifies the part with: its SHA-256, or with checksums off its MD5. S3 on
+   * What S3 verifies the part with: its checksum, or with checksums off its MD5. S3 on
    * Content-MD5: "the base64-encoded 128-bit MD5 digest of the part data … used as a message
    * integrity check to verify that the part data is the same data that was originally sent."
    */
   private async integrity(
     part: BufferedPart,
-  ): Promise<{ ChecksumSHA256: string } | { ContentMD5: string }> {
-    if (this.o.checksums) return { ChecksumSHA256: part.sha256 }
+    algorithm: PartChecksumAlgorithm,
+  ): Promise<ReturnType<typeof checksumField> | { ContentMD5: string }> {
+    if (this.o.checksums) return checksumField(algorithm, part.checksum)
     return { ContentMD5: part.md5 ?? (await md5OfFile(part)) }
   }
 
@@ -239,13 +262,9 @@ export class VerifiedParts {
    * The ETag to record: with checksums off, our own MD5 (hex, as S3 lists it), never what the
    * store answered; an answer with another ETag means the store holds other bytes.
    */
-  private acknowledgedEtag(
-    etag: string | undefined,
-    integrity: { ChecksumSHA256: string } | { ContentMD5: string },
-    what: string,
-  ): string {
+  private acknowledgedEtag(etag: string | undefined, integrity: object, what: string): string {
     if (!('ContentMD5' in integrity)) return etag ?? ''
-    const md5 = Buffer.from(integrity.ContentMD5, 'base64').toString('hex')
+    const md5 = Buffer.from(integrity.ContentMD5 as string, 'base64').toString('hex')
     checkAcknowledgedEtag(etag, md5, what)
     return md5
   }
@@ -259,7 +278,7 @@ export function checkAcknowledged(
 ): void {
   if (acknowledged && acknowledged !== sent) {
     throw new PartChecksumError(
-      `S3 acknowledged ${what} with SHA-256 ${acknowledged} but ${sent} was sent`,
+      `S3 acknowledged ${what} with checksum ${acknowledged} but ${sent} was sent`,
     )
   }
 }
@@ -306,7 +325,12 @@ export function incompleteSizeOf(
   offset: number,
 ): number | undefined | null {
   if (!head) return null
-  const listed = { Size: head.ContentLength, ChecksumSHA256: head.ChecksumSHA256, ETag: head.ETag }
+  const listed = {
+    Size: head.ContentLength,
+    ChecksumCRC32: head.ChecksumCRC32,
+    ChecksumSHA256: head.ChecksumSHA256,
+    ETag: head.ETag,
+  }
   const placed = startOf(head.Metadata) === offset
   return placed && isPartAsWritten(listed, ledger.get(INCOMPLETE_PART))
     ? head.ContentLength
@@ -323,7 +347,7 @@ export function startOf(metadata: Record<string, string> | undefined): number | 
  * Exactly `size` bytes of the part: its buffer (one write to the S3 socket), or its file (a file
  * cut short by a failed write may hold more) in large reads: fewer, bigger writes to the S3
  * socket (the default is 64 KiB). Always a stream: the SDK would hash a Buffer body once more
- * for its SigV4 payload hash, and the part's SHA-256 checksum already proves its bytes.
+ * for its SigV4 payload hash, and the part's checksum already proves its bytes.
  */
 const readPart = (part: BufferedPart) =>
   part.data

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,11 +10,12 @@ import { MemoryPartLedger } from '../testing/memory-ledger.ts'
 import { MemoryS3 } from '../testing/memory-s3.ts'
 import { KiB } from '../testing/memory-store.ts'
 import { downloadIncompletePart } from './incomplete-part.ts'
+import { checksumOf, storageWithChecksum } from './part-checksum.ts'
 import type { LedgerPart } from './part-ledger.ts'
 import { INCOMPLETE_OFFSET, INCOMPLETE_PART, VerifiedParts } from './verified-parts.ts'
 import { WithheldParts } from './withheld-parts.ts'
 
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('base64')
+const crc32 = (data: Buffer) => checksumOf('CRC32', data)
 const dir = mkdtempSync(join(tmpdir(), 'uplink-withheld-'))
 const id = 'owner/video/1'
 
@@ -50,7 +51,12 @@ function setup() {
       s3.deleteObject({ Bucket: s3.bucket, Key: `${key}.part` }),
   }
   const metadata: MetadataValue = {
-    file: new Upload({ id, size: 16 * KiB, offset: 0 }),
+    file: new Upload({
+      id,
+      size: 16 * KiB,
+      offset: 0,
+      storage: storageWithChecksum({ type: 's3', path: id }, 'CRC32'),
+    }),
     'upload-id': 'u',
     'tus-version': '1.0.0',
   }
@@ -60,7 +66,7 @@ function setup() {
       Bucket: s3.bucket,
       Key: `${id}.part`,
       Body: bytes,
-      ChecksumSHA256: sha256(bytes),
+      ChecksumCRC32: crc32(bytes),
       Metadata: { [INCOMPLETE_OFFSET]: String(offset) },
     })
   /** The `.part` leftover a PATCH took: downloaded to a temp file. */
@@ -69,11 +75,12 @@ function setup() {
       Readable.from([bytes]),
       join(dir, randomBytes(6).toString('hex')),
       offset,
+      'CRC32',
     )
   const part = (partNumber: number, size: number): LedgerPart => ({
     partNumber,
     size,
-    sha256: sha256(randomBytes(8)),
+    checksum: crc32(randomBytes(8)),
     etag: '"e"',
   })
   return { s3, ledger, store, metadata, putIncomplete, consumed, part }
@@ -94,7 +101,7 @@ describe('WithheldParts: the parts of a PATCH with Upload-Checksum', () => {
     const { s3, ledger, store, metadata, putIncomplete, consumed, part } = setup()
     const old = randomBytes(512)
     await putIncomplete(old, 4 * KiB)
-    await ledger.record(id, { ...part(INCOMPLETE_PART, 512), sha256: sha256(old) })
+    await ledger.record(id, { ...part(INCOMPLETE_PART, 512), checksum: crc32(old) })
     ledger.log.length = 0
     const withheld = new WithheldParts(store, metadata, await consumed(old, 4 * KiB))
     await withheld.record(part(2, 4 * KiB))
@@ -111,7 +118,7 @@ describe('WithheldParts: the parts of a PATCH with Upload-Checksum', () => {
     await putIncomplete(replaced, 8 * KiB)
     const withheld = new WithheldParts(store, metadata, await consumed(old, 4 * KiB))
     await withheld.record(part(2, 4 * KiB))
-    await withheld.record({ ...part(INCOMPLETE_PART, 600), sha256: sha256(replaced) })
+    await withheld.record({ ...part(INCOMPLETE_PART, 600), checksum: crc32(replaced) })
     await withheld.keep()
     expect(s3.object(`${id}.part`)).toEqual(replaced)
     expect(ledger.numbers(id)).toEqual([INCOMPLETE_PART, 2])
@@ -120,18 +127,18 @@ describe('WithheldParts: the parts of a PATCH with Upload-Checksum', () => {
   it('are dropped on a mismatch, and the `.part` object the PATCH overwrote gets its old bytes back', async () => {
     const { s3, ledger, store, metadata, putIncomplete, consumed, part } = setup()
     const old = randomBytes(512)
-    await ledger.record(id, { ...part(INCOMPLETE_PART, 512), sha256: sha256(old) })
+    await ledger.record(id, { ...part(INCOMPLETE_PART, 512), checksum: crc32(old) })
     const withheld = new WithheldParts(store, metadata, await consumed(old, 4 * KiB))
     // The PATCH overwrote the leftover with its own tail before its digest failed.
     const tail = randomBytes(700)
     await putIncomplete(tail, 8 * KiB)
     await withheld.record(part(2, 4 * KiB))
-    await withheld.record({ ...part(INCOMPLETE_PART, 700), sha256: sha256(tail) })
+    await withheld.record({ ...part(INCOMPLETE_PART, 700), checksum: crc32(tail) })
     await withheld.drop()
     expect(s3.object(`${id}.part`)).toEqual(old)
     expect(s3.metadataOf(`${id}.part`)?.[INCOMPLETE_OFFSET]).toBe(String(4 * KiB))
     expect(ledger.numbers(id)).toEqual([INCOMPLETE_PART])
-    expect((await ledger.list(id)).get(INCOMPLETE_PART)?.sha256).toBe(sha256(old))
+    expect((await ledger.list(id)).get(INCOMPLETE_PART)?.checksum).toBe(crc32(old))
   })
 
   it('are dropped on a mismatch with the `.part` object the PATCH wrote deleted when it had consumed none', async () => {
@@ -140,7 +147,7 @@ describe('WithheldParts: the parts of a PATCH with Upload-Checksum', () => {
     const tail = randomBytes(700)
     await putIncomplete(tail, 4 * KiB)
     await withheld.record(part(1, 4 * KiB))
-    await withheld.record({ ...part(INCOMPLETE_PART, 700), sha256: sha256(tail) })
+    await withheld.record({ ...part(INCOMPLETE_PART, 700), checksum: crc32(tail) })
     await withheld.drop()
     expect(s3.object(`${id}.part`)).toBeUndefined()
     expect(ledger.numbers(id)).toEqual([])

@@ -60,7 +60,7 @@ export class WithheldParts {
       await this.store.deleteIncompleteObject(id)
       return
     }
-    await this.store.verified.sendIncomplete(id, this.incomplete, (p) =>
+    await this.store.verified.sendIncomplete(this.metadata, this.incomplete, (p) =>
       this.store.ledger.record(id, p),
     )
   }

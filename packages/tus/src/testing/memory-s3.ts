@@ -25,7 +25,17 @@ import type {
 } from '@aws-sdk/client-s3'
 import type { StoreS3 } from '../store/store-s3.ts'
 import { S3Faults } from './s3-faults.ts'
-import { bare, lower, md5Hex, receiveBody, s3Error, sdkStream, sent, sha256 } from './s3-wire.ts'
+import {
+  bare,
+  crc32,
+  lower,
+  md5Hex,
+  receiveBody,
+  s3Error,
+  sdkStream,
+  sent,
+  sha256,
+} from './s3-wire.ts'
 
 export { s3Error } from './s3-wire.ts'
 
@@ -40,7 +50,8 @@ export interface MemoryS3Options {
 interface StoredObject {
   body: Buffer
   etag: string
-  /** Base64 SHA-256, when the object was stored with a checksum. */
+  /** Base64 CRC32 / SHA-256, when the object was stored with that checksum. */
+  crc32: string | undefined
   sha256: string | undefined
   metadata: Record<string, string>
   contentType: string | undefined
@@ -50,13 +61,15 @@ interface StoredObject {
 interface StoredPart {
   body: Buffer
   etag: string
+  crc32: string | undefined
   sha256: string | undefined
 }
 
 interface MultipartUpload {
   key: string
   uploadId: string
-  sha256: boolean
+  /** The checksum algorithm the upload was created with, if any. */
+  algorithm: 'CRC32' | 'SHA256' | undefined
   contentType: string | undefined
   metadata: Record<string, string>
   parts: Map<number, StoredPart>
@@ -65,11 +78,26 @@ interface MultipartUpload {
 
 const meta = { httpStatusCode: 200 }
 
+/** The checksums an object was stored with, as HeadObject/GetObject answer them. */
+const checksumsOf = (o: { crc32: string | undefined; sha256: string | undefined }) => ({
+  ...(o.crc32 ? { ChecksumCRC32: o.crc32 } : {}),
+  ...(o.sha256 ? { ChecksumSHA256: o.sha256 } : {}),
+})
+
+/** The checksums S3 answers a PUT with: those the request sent, of the bytes it stored. */
+const acknowledged = (
+  input: { ChecksumCRC32?: string | undefined; ChecksumSHA256?: string | undefined },
+  ack: { crc32: string; sha256: string },
+) => ({
+  ...(input.ChecksumCRC32 ? { ChecksumCRC32: ack.crc32 } : {}),
+  ...(input.ChecksumSHA256 ? { ChecksumSHA256: ack.sha256 } : {}),
+})
+
 /**
  * An in-memory S3 bucket behind the store's narrow S3 interface, behaving like S3 where the
  * store's rules depend on it: ETags are the MD5 of the bytes (multipart: MD5 of the parts' MD5s
- * with `-N`), checksums the SHA-256 of the bytes stored, Content-MD5 and x-amz-checksum-sha256
- * verified, ListParts paginated, NoSuchUpload once an upload is completed or aborted.
+ * with `-N`), checksums the CRC32 or SHA-256 of the bytes stored, Content-MD5 and
+ * x-amz-checksum-crc32/-sha256 verified, ListParts paginated, NoSuchUpload once an upload is completed or aborted.
  * It can be told to misbehave: fail a call, pad a short body, misreport a part in ListParts,
  * or hold a call until the test lets it go.
  */
@@ -123,7 +151,10 @@ export class MemoryS3 extends S3Faults implements StoreS3 {
     this.uploads.set(uploadId, {
       key,
       uploadId,
-      sha256: input.ChecksumAlgorithm === 'SHA256',
+      algorithm:
+        input.ChecksumAlgorithm === 'CRC32' || input.ChecksumAlgorithm === 'SHA256'
+          ? input.ChecksumAlgorithm
+          : undefined,
       contentType: input.ContentType,
       metadata: lower(input.Metadata),
       parts: new Map(),
@@ -146,21 +177,23 @@ export class MemoryS3 extends S3Faults implements StoreS3 {
       throw s3Error('InvalidArgument', 400, 'Part number must be an integer between 1 and 10000')
     }
     // S3: once an upload declares an algorithm, "each part uploaded … must include the checksum".
-    if (upload.sha256 && !input.ChecksumSHA256) {
-      throw s3Error('InvalidRequest', 400, 'Checksum Type mismatch: expected sha256, got none')
+    const declared = input.ChecksumCRC32 ? 'CRC32' : input.ChecksumSHA256 ? 'SHA256' : undefined
+    if (upload.algorithm && declared !== upload.algorithm) {
+      throw s3Error(
+        'InvalidRequest',
+        400,
+        `Checksum Type mismatch: expected ${upload.algorithm}, got ${declared ?? 'none'}`,
+      )
     }
     const body = await receiveBody(input, fault?.pad)
-    const part = { body, etag: `"${md5Hex(body)}"`, sha256: sha256(body) }
+    const part = { body, etag: `"${md5Hex(body)}"`, crc32: crc32(body), sha256: sha256(body) }
     upload.parts.set(n, {
       ...part,
-      sha256: upload.sha256 || input.ChecksumSHA256 ? part.sha256 : undefined,
+      crc32: declared === 'CRC32' ? part.crc32 : undefined,
+      sha256: declared === 'SHA256' ? part.sha256 : undefined,
     })
     const ack = fault?.pad?.acknowledge === 'sent' ? sent(input, part) : part
-    return {
-      $metadata: meta,
-      ETag: ack.etag,
-      ...(input.ChecksumSHA256 ? { ChecksumSHA256: ack.sha256 } : {}),
-    }
+    return { $metadata: meta, ETag: ack.etag, ...acknowledged(input, ack) }
   }
 
   async listParts(input: ListPartsCommandInput): Promise<ListPartsCommandOutput> {
@@ -182,6 +215,7 @@ export class MemoryS3 extends S3Faults implements StoreS3 {
         PartNumber: n,
         Size: p.body.length,
         ETag: p.etag,
+        ...(p.crc32 ? { ChecksumCRC32: p.crc32 } : {}),
         ...(p.sha256 ? { ChecksumSHA256: p.sha256 } : {}),
         ...this.reported(upload.key, n),
       })),
@@ -205,7 +239,11 @@ export class MemoryS3 extends S3Faults implements StoreS3 {
       if (!part || bare(part.etag) !== bare(c.ETag)) {
         throw s3Error('InvalidPart', 400, `part ${n} was not found or its ETag does not match`)
       }
-      if (upload.sha256 && c.ChecksumSHA256 !== part.sha256) {
+      const listed = upload.algorithm === 'CRC32' ? c.ChecksumCRC32 : c.ChecksumSHA256
+      if (
+        upload.algorithm &&
+        listed !== (upload.algorithm === 'CRC32' ? part.crc32 : part.sha256)
+      ) {
         throw s3Error('InvalidPart', 400, `part ${n}: the checksum does not match the part's`)
       }
       if (i < chosen.length - 1 && part.body.length < this.minPartSize) {
@@ -219,6 +257,7 @@ export class MemoryS3 extends S3Faults implements StoreS3 {
     this.objects.set(upload.key, {
       body,
       etag,
+      crc32: undefined,
       sha256: undefined,
       metadata: upload.metadata,
       contentType: upload.contentType,
@@ -264,21 +303,18 @@ export class MemoryS3 extends S3Faults implements StoreS3 {
     const fault = await this.enter('putObject', input)
     const key = this.key(input)
     const body = await receiveBody(input, fault?.pad)
-    const stored = { etag: `"${md5Hex(body)}"`, sha256: sha256(body) }
+    const stored = { etag: `"${md5Hex(body)}"`, crc32: crc32(body), sha256: sha256(body) }
     this.objects.set(key, {
       body,
       etag: stored.etag,
+      crc32: input.ChecksumCRC32 ? stored.crc32 : undefined,
       sha256: input.ChecksumSHA256 ? stored.sha256 : undefined,
       metadata: lower(input.Metadata),
       contentType: input.ContentType,
       tagging: input.Tagging,
     })
     const ack = fault?.pad?.acknowledge === 'sent' ? sent(input, stored) : stored
-    return {
-      $metadata: meta,
-      ETag: ack.etag,
-      ...(input.ChecksumSHA256 ? { ChecksumSHA256: ack.sha256 } : {}),
-    }
+    return { $metadata: meta, ETag: ack.etag, ...acknowledged(input, ack) }
   }
 
   async getObject(input: GetObjectCommandInput): Promise<GetObjectCommandOutput> {
@@ -294,9 +330,7 @@ export class MemoryS3 extends S3Faults implements StoreS3 {
       ETag: object.etag,
       Metadata: { ...object.metadata },
       ContentType: object.contentType,
-      ...(input.ChecksumMode === 'ENABLED' && object.sha256
-        ? { ChecksumSHA256: object.sha256 }
-        : {}),
+      ...(input.ChecksumMode === 'ENABLED' ? checksumsOf(object) : {}),
     }
   }
 
@@ -311,9 +345,7 @@ export class MemoryS3 extends S3Faults implements StoreS3 {
       ETag: object.etag,
       Metadata: { ...object.metadata },
       ContentType: object.contentType,
-      ...(input.ChecksumMode === 'ENABLED' && object.sha256
-        ? { ChecksumSHA256: object.sha256 }
-        : {}),
+      ...(input.ChecksumMode === 'ENABLED' ? checksumsOf(object) : {}),
     }
   }
 

@@ -7,7 +7,7 @@ import { s3Error } from './s3-wire.ts'
 export type S3Operation = keyof StoreS3
 
 /** What ListParts reports for a part instead of the truth. */
-export type PartReport = Partial<Pick<Part, 'Size' | 'ChecksumSHA256' | 'ETag'>>
+export type PartReport = Partial<Pick<Part, 'Size' | 'ChecksumCRC32' | 'ChecksumSHA256' | 'ETag'>>
 
 export interface Fault {
   op: S3Operation

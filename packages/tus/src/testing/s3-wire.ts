@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
+import { crc32 as zlibCrc32 } from 'node:zlib'
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3'
 import type { Fault } from './s3-faults.ts'
 
 export const md5Hex = (data: Buffer) => createHash('md5').update(data).digest('hex')
 export const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('base64')
+export const crc32 = (data: Buffer) => {
+  const out = Buffer.alloc(4)
+  out.writeUInt32BE(zlibCrc32(data) >>> 0)
+  return out.toString('base64')
+}
 
 /**
  * An S3 error shaped as the SDK throws it: `name` is the S3 error code (a plain Error, so the
@@ -50,13 +56,14 @@ export function sdkStream(data: Buffer): GetObjectCommandOutput['Body'] {
 
 /**
  * The body as S3 keeps it: exactly Content-Length bytes (an incomplete body is refused, or
- * padded under a `pad` fault), checked against Content-MD5 and x-amz-checksum-sha256.
+ * padded under a `pad` fault), checked against Content-MD5 and x-amz-checksum-sha256/-crc32.
  */
 export async function receiveBody(
   input: {
     Body?: unknown
     ContentLength?: number | undefined
     ContentMD5?: string | undefined
+    ChecksumCRC32?: string | undefined
     ChecksumSHA256?: string | undefined
   },
   pad: Fault['pad'],
@@ -85,14 +92,25 @@ export async function receiveBody(
       'The SHA256 you specified did not match the calculated checksum',
     )
   }
+  if (input.ChecksumCRC32 && crc32(body) !== input.ChecksumCRC32) {
+    throw s3Error('BadDigest', 400, 'The CRC32 you specified did not match the calculated checksum')
+  }
   return body
 }
 
 /** The digests the request declared (what a store that echoes them answers). */
 export function sent(
-  input: { ContentMD5?: string | undefined; ChecksumSHA256?: string | undefined },
-  stored: { etag: string; sha256: string },
+  input: {
+    ContentMD5?: string | undefined
+    ChecksumCRC32?: string | undefined
+    ChecksumSHA256?: string | undefined
+  },
+  stored: { etag: string; crc32: string; sha256: string },
 ) {
   const md5 = input.ContentMD5 ? Buffer.from(input.ContentMD5, 'base64').toString('hex') : undefined
-  return { etag: md5 ? `"${md5}"` : stored.etag, sha256: input.ChecksumSHA256 ?? stored.sha256 }
+  return {
+    etag: md5 ? `"${md5}"` : stored.etag,
+    crc32: input.ChecksumCRC32 ?? stored.crc32,
+    sha256: input.ChecksumSHA256 ?? stored.sha256,
+  }
 }

@@ -141,6 +141,13 @@ export class Inspection {
 export const sha256Mismatch = (actual: string, declared: string): string =>
   `the bytes have SHA-256 ${actual} but the client declared ${declared}`
 
+/**
+ * Why a stored object whose digest is not the declared one is rejected after its upload (the
+ * worker's read-back and the streamed check of an async purpose say it alike).
+ */
+export const storedSha256Mismatch = (actual: string, declared: string): string =>
+  `the stored bytes have SHA-256 ${actual} but the client declared ${declared}`
+
 /** Inspects a whole stream of bytes (e.g. a stored object read back from S3). */
 export async function inspectStream(
   body: AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer | Uint8Array>,
