@@ -10,8 +10,10 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 300_000,
     // expect.poll waits on a condition; its 1 s default ran out on a loaded machine (a search
-    // answered after its 300 ms pause, "Load more" in documents.test.ts).
-    expect: { poll: { timeout: SAFETY_MS } },
+    // answered after its 300 ms pause, "Load more" in documents.test.ts). Every try is a round
+    // trip to Chromium or an API query, so 200 ms between tries, not vitest's 50 ms: the
+    // conditions awaited take seconds (uploads, the worker), and a person needs 200 ms too.
+    expect: { poll: { timeout: SAFETY_MS, interval: 200 } },
     projects: [
       { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts'] } },
       {

@@ -21,6 +21,10 @@ describe("a pending document's card", () => {
     await chooseFiles(page, [files.video.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
     await expect.poll(held.held, { timeout: SAFETY_MS }).toBeGreaterThan(0)
+    // The harness stops CSS motion (support/still.ts): Uppy's spinner stands still while the
+    // upload runs, so Chromium does not repaint the page 60 times a second for nothing.
+    const spinner = page.locator('.uppy-StatusBar-spinner')
+    expect(await spinner.evaluate((el) => getComputedStyle(el).animationName)).toBe('none')
 
     // The upload made its document: the card is there at once, worded as the upload's line.
     const status = documentRow(page, 'clip.mp4').locator('.status')

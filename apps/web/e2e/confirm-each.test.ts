@@ -1,17 +1,19 @@
 import { describe, expect, it } from 'vitest'
 import { chooseFiles, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
-import { throttleTus, useBrowser } from './support/harness.ts'
+import { useBrowser } from './support/harness.ts'
+import { holdTusPatches } from './support/hold.ts'
 import { SAFETY_MS } from './support/safety.ts'
 
 const h = useBrowser()
-const files = makeFiles()
+// One tus PATCH (2 MiB), held: the video is still uploading for as long as each test looks.
+const files = makeFiles({ videoMiB: 2 })
 
 describe('each file on its own', () => {
   it('confirms a PDF as soon as its own upload ends, while a video in the batch still uploads', async () => {
     const { page } = h
     await signIn(page, h.server.baseUrl, h.user('ivy'))
-    await throttleTus(page, 1500)
+    await holdTusPatches(page)
     await chooseFiles(page, [files.pdf.path, files.video.path])
     await page.getByRole('button', { name: 'Upload 2 files' }).click()
     const client = await h.api(h.user('ivy'))
@@ -23,14 +25,14 @@ describe('each file on its own', () => {
         { timeout: SAFETY_MS },
       )
       .toBe('uploaded')
-    const video = (await client.documents.list.query()).items.find((d) => d.filename === 'clip.mp4')
-    expect(video?.status).toBe('pending')
+    const clip = (await client.documents.list.query()).items.find((d) => d.filename === 'clip.mp4')
+    expect(clip?.status).toBe('pending')
   })
 
   it('cancel terminates the tus upload (DELETE) and deletes the unsent PDF it cancelled', async () => {
     const { page } = h
     await signIn(page, h.server.baseUrl, h.user('jack'))
-    await throttleTus(page, 1500)
+    await holdTusPatches(page)
     // The PDF's PUT to storage never answers: it is still in flight when the user cancels.
     await page.route(
       (url) => !url.href.startsWith(h.server.baseUrl),

@@ -5,13 +5,15 @@ import { throttleTus, useBrowser } from './support/harness.ts'
 import { SAFETY_MS } from './support/safety.ts'
 
 const h = useBrowser()
-const files = makeFiles()
+// clip.mp4 in three PATCHes (8 + 8 + 1 MiB, one every 2 s) beside holiday.mp4's three (20 MiB):
+// a speed from the first answer on, with seconds of upload left to show it.
+const files = makeFiles({ videoMiB: 17 })
 
 describe('speed and time left', () => {
   it('shows "—" until there is signal, then a smoothed speed and an honest time for each file and the batch', async () => {
     const { page } = h
     await signIn(page, h.server.baseUrl, h.user('uma'))
-    // 8 MiB every 2 s per file: about 4 MiB/s each, 50 MiB in all, so seconds, never hours.
+    // 8 MiB every 2 s per file: about 4 MiB/s each, 37 MiB in all, so seconds, never hours.
     await throttleTus(page, 2000)
     await chooseFiles(page, [files.video.path, files.video2.path])
     await page.getByRole('button', { name: 'Upload 2 files' }).click()
@@ -26,7 +28,8 @@ describe('speed and time left', () => {
     }
     expect(await read()).toContain('—')
     await expect
-      .poll(read, { timeout: SAFETY_MS })
+      // Every 50 ms (not the suite's 200): each try also records a text the page showed.
+      .poll(read, { timeout: SAFETY_MS, interval: 50 })
       .toMatch(/All files [\d.]+ MiB\/s · (about \d+ s|under a second) left/)
     const clip = stats.getByRole('listitem').filter({ hasText: 'clip.mp4' })
     expect(await clip.textContent()).toMatch(

@@ -9,8 +9,9 @@ const axeSource = readFileSync(
 
 /** Serious or critical axe-core violations on the page as it is now (or within `selector`). */
 export async function axeProblems(page: Page, selector?: string): Promise<string[]> {
-  // Evaluated over the DevTools protocol, so the page's CSP does not apply to the injection.
-  await page.evaluate(axeSource)
+  // Evaluated over the DevTools protocol, so the page's CSP does not apply to the injection;
+  // once per document (axe is 0.5 MB of script to compile), again after a navigation.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource)
   return page.evaluate(async (context) => {
     const axe = (window as unknown as { axe: { run(context?: string): Promise<AxeResults> } }).axe
     type AxeResults = {

@@ -8,6 +8,7 @@ import { afterEach, beforeAll, beforeEach } from 'vitest'
 import { SAFETY_MS } from './safety.ts'
 import type { RunningServer } from './server.ts'
 import { sharedChromium, sharedServer } from './shared.ts'
+import { stopAnimations } from './still.ts'
 
 export const artifacts = join(dirname(fileURLToPath(import.meta.url)), '../artifacts')
 
@@ -52,6 +53,7 @@ export function useBrowser(
     h.context = await h.browser.newContext(contextOptions)
     // Every Playwright wait (waitFor, events) gives up only after the shared safety net.
     h.context.setDefaultTimeout(SAFETY_MS)
+    await stopAnimations(h.context)
     h.page = await h.context.newPage()
     h.cspViolations = []
     consoleLines = []
