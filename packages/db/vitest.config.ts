@@ -5,7 +5,7 @@ export default defineConfig({
     globalSetup: ['@uplink/testing/global-setup'],
     testTimeout: 30_000,
     // A safety net: a PGlite instance compiles its WebAssembly and migrates, slow on a busy machine.
-    hookTimeout: 180_000,
+    hookTimeout: 600_000,
     // One module graph per worker, not a fresh one per file (imports were a large share of the
     // CPU); each file opens and closes its own databases and clients.
     isolate: false,

@@ -5,7 +5,7 @@ export default defineConfig({
     globalSetup: ['@uplink/testing/global-setup'],
     // Safety nets only: a loaded machine takes far longer to start servers (ElasticMQ, clamd, PGlite).
     testTimeout: 60_000,
-    hookTimeout: 180_000,
+    hookTimeout: 600_000,
     // One module graph per worker, not a fresh one per file (imports were a large share of the
     // CPU); each file opens and closes its own databases and clients.
     isolate: false,

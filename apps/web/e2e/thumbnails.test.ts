@@ -108,5 +108,5 @@ describe('image thumbnails in My documents', () => {
       await page.getByRole('listitem', { name: 'doc-3.pdf' }).locator('.thumbnail').count(),
     ).toBe(0)
     // Seeding 120 documents and checking them takes most of the time on a loaded machine.
-  }, 180_000)
+  })
 })

@@ -294,7 +294,7 @@ describe('Postgres job queue', () => {
       await db.destroy()
     }
     // A safety net: PGlite compiles its WebAssembly and runs every migration, slow on a busy machine.
-  }, 180_000)
+  }, 600_000)
 
   it('wakes for a job queued by another process at once, not at its next poll', async () => {
     await jobsDb(env.db).deleteFrom('jobs').execute()

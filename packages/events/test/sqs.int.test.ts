@@ -32,7 +32,7 @@ beforeAll(async () => {
     { db: env.db, storage: env.storage, policies: defaultPolicies, log: env.log },
     { worker: true, reconcileIntervalMinutes: 0, orphanGraceMs: 0, multipartMaxAgeMs: 0 },
   )
-}, 120_000)
+}, 600_000)
 afterAll(async () => {
   client?.destroy()
   await Promise.all([env?.close(), sqs?.stop()])
