@@ -154,15 +154,23 @@ describe('tus fault suite', () => {
       const first = tusUpload(data, {
         endpoint: `${app.url}/files`,
         userId: `abort${t}`,
+        // A creation or PATCH failing for load alone is retried, as a client would.
+        retryDelays: RETRIES,
         onProgress: (sent) => {
           if (aborted || sent < abortAt) return
           aborted = first.upload.abort(false)
         },
       })
       // An aborted tus-js-client upload never settles: wait for the abort or the end.
-      await Promise.race([waitAbort(() => aborted), first.done.catch(() => {})])
+      let firstError: unknown
+      await Promise.race([
+        waitAbort(() => aborted),
+        first.done.catch((err) => {
+          firstError = err
+        }),
+      ])
       const url = first.upload.url ?? ''
-      expect(url).not.toBe('')
+      expect(url, `the first upload made no upload URL: ${String(firstError)}`).not.toBe('')
       const offset = await headOffset(url, `abort${t}`)
       trials.log(trial, { offsetAfterAbort: offset })
       const second = tusUpload(data, {
