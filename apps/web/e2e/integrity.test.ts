@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { crc32 } from 'node:zlib'
 import type { Page, Request } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { chooseFiles, signIn } from './support/browser.ts'
@@ -12,9 +13,15 @@ const TUS_CHUNK = 8 * 1024 * 1024
 const { bytes } = files.video
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('base64')
+/** tus clients' crc32: base64 of the 4-byte big-endian value. */
+const crc32Base64 = (b: Uint8Array) => {
+  const out = Buffer.alloc(4)
+  out.writeUInt32BE(crc32(b))
+  return out.toString('base64')
+}
 /** What the browser must send as Upload-Checksum for the PATCH at `offset`. */
 const expectedChecksum = (offset: number) =>
-  `sha256 ${sha256(bytes.subarray(offset, offset + TUS_CHUNK))}`
+  `crc32 ${crc32Base64(bytes.subarray(offset, offset + TUS_CHUNK))}`
 /** What the last PATCH must declare as the whole file's digest (RFC 9530 Repr-Digest). */
 const expectedReprDigest = () => `sha-256=:${sha256(bytes)}:`
 /** Whether the PATCH at `offset` is the one that ends the file. */
@@ -89,7 +96,7 @@ async function damagePatches(page: Page, damage: (nth: number) => boolean) {
 }
 
 describe('integrity from the browser (tus)', () => {
-  it('every PATCH carries the SHA-256 of its body, and the last one the whole file’s, which is stored as declared', async () => {
+  it('every PATCH carries the CRC32 of its body, and the last one the whole file’s SHA-256, which is stored as declared', async () => {
     const { page } = h
     await signIn(page, h.server.baseUrl, h.user('ines'))
     const sent = recordTus(page)
