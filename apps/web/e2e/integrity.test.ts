@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { chooseFiles, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { throttleTus, useBrowser } from './support/harness.ts'
+import { SAFETY_MS } from './support/safety.ts'
 
 const h = useBrowser()
 // Three tus PATCHes (8 + 8 + 1 MiB): a full one to damage and retry, one after it, a short last.
@@ -60,7 +61,7 @@ function recordTus(page: Page) {
 /** The recorded PATCHes once `count` of them are in (answers are recorded asynchronously). */
 async function patchesWhen(sent: ReturnType<typeof recordTus>, count: number) {
   const patches = () => sent.filter((r) => r.method === 'PATCH')
-  await expect.poll(() => patches().length, { timeout: 30_000 }).toBeGreaterThanOrEqual(count)
+  await expect.poll(() => patches().length, { timeout: SAFETY_MS }).toBeGreaterThanOrEqual(count)
   return patches()
 }
 
@@ -69,7 +70,7 @@ async function documentOf(userId: string, status: string) {
   const api = await h.api(userId)
   await expect
     .poll(async () => (await api.documents.list.query()).items.map((d) => d.status), {
-      timeout: 60_000,
+      timeout: SAFETY_MS,
     })
     .toEqual([status])
   const [doc] = (await api.documents.list.query()).items
@@ -147,7 +148,7 @@ describe('integrity from the browser (tus)', () => {
 
     const tile = page.locator('.uppy-Dashboard-Item', { hasText: 'clip.mp4' })
     const details = tile.locator('.uppy-Dashboard-Item-errorDetails')
-    await details.waitFor({ timeout: 60_000 })
+    await details.waitFor({ timeout: SAFETY_MS })
     expect(await details.getAttribute('aria-label')).toMatch(
       /^the bytes kept arriving damaged .* 3 times in a row\) and none of them were kept; check the connection, then retry$/,
     )
@@ -165,7 +166,7 @@ describe('integrity from the browser (tus)', () => {
     await chooseFiles(page, [files.video.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
     await expect
-      .poll(() => sent.filter((r) => r.method === 'PATCH').length, { timeout: 60_000 })
+      .poll(() => sent.filter((r) => r.method === 'PATCH').length, { timeout: SAFETY_MS })
       .toBeGreaterThan(0)
     await page.reload()
     await page.unrouteAll({ behavior: 'ignoreErrors' })
