@@ -9,7 +9,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 
 describe('startFlags', () => {
   it("gives the bench's server the node flags of apps/server's start script", () => {
-    expect(startFlags(join(root, 'apps/server/dist/main.js'))).toContain('--no-memory-reducer')
+    expect(startFlags(join(root, 'apps/server/dist/main.js'))).toContain(
+      '--heap-growing-percent=300',
+    )
   })
 
   it('reads the flags between node and the script, and none from a bundle without a package', () => {

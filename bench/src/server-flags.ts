@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path'
 
 /**
  * The node flags production starts a server bundle with: those of the `start` script in the
- * package.json beside the bundle's `dist/` (`node --no-memory-reducer dist/main.js` → that flag),
+ * package.json beside the bundle's `dist/` (`node --a=1 dist/main.js` → `--a=1`),
  * so the bench measures what `pnpm start` and the Dockerfile run. A bundle with no such
  * package.json (a copied baseline) gets none.
  */
