@@ -15,7 +15,13 @@ import {
   type RateLimit,
   silentLogger,
 } from '@uplink/core'
-import { type Database, findDocumentByKey } from '@uplink/db'
+import {
+  type Database,
+  type Document,
+  documentByKeyStatement,
+  documentFromRow,
+  findDocumentByKey,
+} from '@uplink/db'
 import { createLeanS3, type Storage } from '@uplink/storage'
 import { ChecksumTrust, type Scanner } from '@uplink/uploads'
 import type { Kysely } from 'kysely'
@@ -265,7 +271,7 @@ export function createTusServer(options: TusServerOptions): TusServer {
     onIncomingRequest: createOnIncomingRequest({
       db,
       requireUser,
-      ...(locker instanceof PgLocker ? { lockAhead: (id: string) => locker.lockAhead(id) } : {}),
+      ...(locker instanceof PgLocker ? { findDocument: documentBesideLock(db, locker) } : {}),
     }),
     onUploadCreate: createOnUploadCreate({
       db,
@@ -343,6 +349,20 @@ export function createTusServer(options: TusServerOptions): TusServer {
       log,
       expirationPeriodInMilliseconds,
     }),
+  }
+}
+
+/**
+ * The ownership check's read of an upload's document, sent in the round trip that starts taking
+ * the upload's advisory lock (after the lock statement); through the pool when no advisory lock
+ * is taken (a POST's own id, in-process modes, an outage of the lock session).
+ */
+function documentBesideLock(db: Kysely<Database>, locker: PgLocker) {
+  return async (id: string): Promise<Document | undefined> => {
+    const rows = await locker.lockAhead(id, documentByKeyStatement(id))
+    if (!rows) return findDocumentByKey(db, id)
+    const row = rows[0] as Record<string, unknown> | undefined
+    return row ? documentFromRow(row) : undefined
   }
 }
 

@@ -136,6 +136,42 @@ describe('PgLocker on Postgres', () => {
     await again.unlock()
   })
 
+  it('sends the locks and unlocks of uploads asked for at once in one round trip, and another instance still waits for each', async () => {
+    const busy = locker({ acquireTimeoutMs: 5000 })
+    const other = locker({ acquireTimeoutMs: 200, pollIntervalMs: 20 })
+    // Warm up what a process does once (its lock mode, the instances key).
+    const warm = busy.newLock('batch/warm')
+    await warm.lock(never(), noop)
+    await warm.unlock()
+    const sent: string[] = []
+    const query = pg.Client.prototype.query as (...args: unknown[]) => unknown
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      if (typeof args[0] === 'string' && args[0].includes('advisory')) sent.push(args[0])
+      return query.apply(this, args)
+    } as typeof pg.Client.prototype.query
+    const held = Array.from({ length: 8 }, (_, i) => busy.newLock(`batch/${i}`))
+    try {
+      await Promise.all(held.map((lock) => lock.lock(never(), noop)))
+    } finally {
+      pg.Client.prototype.query = query as typeof pg.Client.prototype.query
+    }
+    // One round trip each before; now those asked while one is in flight share the next.
+    expect(sent.length).toBeLessThanOrEqual(2)
+    expect(sent.join(';\n').match(/pg_try_advisory_lock\(/g)).toHaveLength(8)
+    for (const i of [0, 7]) {
+      await expect(other.newLock(`batch/${i}`).lock(never(), noop)).rejects.toMatchObject({
+        status_code: 423,
+      })
+    }
+    await Promise.all(held.map((lock) => lock.unlock()))
+    const again = locker({ acquireTimeoutMs: 10_000, pollIntervalMs: 20 })
+    for (const i of [0, 7]) {
+      const lock = again.newLock(`batch/${i}`)
+      await lock.lock(never(), noop)
+      await lock.unlock()
+    }
+  })
+
   it('asks a holder in another instance to release (LISTEN/NOTIFY) instead of waiting it out', async () => {
     const a = locker({ acquireTimeoutMs: 15_000, connectionString: url })
     const b = locker({ acquireTimeoutMs: 15_000, pollIntervalMs: 50, connectionString: url })
