@@ -32,6 +32,7 @@ import { createOnUploadCreate, DOCUMENT_ID_HEADER } from './hooks/on-upload-crea
 import { createOnUploadFinish } from './hooks/on-upload-finish.ts'
 import { createRequestUser } from './hooks/request-user.ts'
 import { streamedCheck } from './hooks/streamed-check.ts'
+import { LedgerBesideLock } from './locking/ledger-beside-lock.ts'
 import { PgLocker } from './locking/pg-locker.ts'
 import { knownAnswer } from './protocol/error-answers.ts'
 import { tusError } from './protocol/errors.ts'
@@ -186,6 +187,8 @@ export function createTusServer(options: TusServerOptions): TusServer {
     },
   })
 
+  // The tus_parts ledger, whose first read in a PATCH can ride in its lock's round trip.
+  const pgLedger = options.ledger ? undefined : new LedgerBesideLock(createPgPartLedger(db))
   const store = new UplinkS3Store({
     lean,
     partSize: options.partSize ?? DEFAULT_PART_SIZE,
@@ -196,7 +199,7 @@ export function createTusServer(options: TusServerOptions): TusServer {
     useTags: options.useTags ?? true,
     expirationPeriodInMilliseconds,
     tempDir: options.tempDir ?? join(tmpdir(), 'uplink-tus'),
-    ledger: options.ledger ?? createPgPartLedger(db),
+    ledger: options.ledger ?? pgLedger ?? createPgPartLedger(db),
     checksums,
     maxDeferredLength: options.maxDeferredLength,
     allowDeferredLength,
@@ -271,7 +274,9 @@ export function createTusServer(options: TusServerOptions): TusServer {
     onIncomingRequest: createOnIncomingRequest({
       db,
       requireUser,
-      ...(locker instanceof PgLocker ? { findDocument: documentBesideLock(db, locker) } : {}),
+      ...(locker instanceof PgLocker
+        ? { findDocument: documentBesideLock(db, locker, pgLedger) }
+        : {}),
     }),
     onUploadCreate: createOnUploadCreate({
       db,
@@ -354,14 +359,24 @@ export function createTusServer(options: TusServerOptions): TusServer {
 
 /**
  * The ownership check's read of an upload's document, sent in the round trip that starts taking
- * the upload's advisory lock (after the lock statement); through the pool when no advisory lock
- * is taken (a POST's own id, in-process modes, an outage of the lock session).
+ * the upload's advisory lock (after the lock statement), and with it the part ledger for the
+ * store's first read of it (see LedgerBesideLock); through the pool when no advisory lock is
+ * tried (in-process modes, an outage of the lock session).
  */
-function documentBesideLock(db: Kysely<Database>, locker: PgLocker) {
+function documentBesideLock(
+  db: Kysely<Database>,
+  locker: PgLocker,
+  ledger: LedgerBesideLock | undefined,
+) {
   return async (id: string): Promise<Document | undefined> => {
-    const rows = await locker.lockAhead(id, documentByKeyStatement(id))
-    if (!rows) return findDocumentByKey(db, id)
-    const row = rows[0] as Record<string, unknown> | undefined
+    const ahead = ledger?.readAhead(id)
+    const tried = await locker.lockAhead(id, [
+      documentByKeyStatement(id),
+      ...(ahead ? [ahead.statement] : []),
+    ])
+    if (!tried) return findDocumentByKey(db, id)
+    if (ahead) ahead.keep(tried.rows[1] ?? [], tried.held)
+    const row = tried.rows[0]?.[0] as Record<string, unknown> | undefined
     return row ? documentFromRow(row) : undefined
   }
 }

@@ -10,10 +10,13 @@ interface Queued {
   reject: (err: unknown) => void
 }
 
-/** What `tryLock` answers: how to unlock (undefined: held elsewhere), and the rows of `then`. */
+/** What `tryLockThen` answers: how to unlock (undefined: held elsewhere), the rows of `then`. */
 export interface TryLock {
   unlock: (() => Promise<void>) | undefined
-  rows: unknown[]
+  /** The rows of each statement of `then`, in order. */
+  rows: unknown[][]
+  /** Whether this process still has the session that took the lock (it was not lost since). */
+  held: () => boolean
 }
 
 /** An advisory key as a SQL literal: the digits of a signed 64-bit integer, nothing else. */
@@ -37,6 +40,8 @@ export class LockSession {
   private session: Promise<PinnedConnection> | undefined
   private queued: Queued[] = []
   private flushing = false
+  /** Counts sessions lost: a lock taken in one generation is gone in the next. */
+  private generation = 0
 
   constructor(
     // biome-ignore lint/suspicious/noExplicitAny: raw SQL only.
@@ -50,31 +55,35 @@ export class LockSession {
    * holds it, undefined when another session does (exclusively, or at all for an exclusive try).
    */
   async tryLock(key: string, shared = false): Promise<(() => Promise<void>) | undefined> {
-    return (await this.tryLockThen(key, undefined, shared)).unlock
+    return (await this.tryLockThen(key, [], shared)).unlock
   }
 
   /**
-   * `tryLock`, then `then` (a statement without parameters) in the same round trip, run after
-   * the lock statement with a snapshot of its own: its rows, whether the lock was had or not.
+   * `tryLock`, then `then` (statements without parameters) in the same round trip, each run
+   * after the lock statement with a snapshot of its own (READ COMMITTED): it sees every commit
+   * made before the lock was granted. Their rows, whether the lock was had or not.
    */
-  async tryLockThen(key: string, then: string | undefined, shared = false): Promise<TryLock> {
+  async tryLockThen(key: string, then: string[], shared = false): Promise<TryLock> {
     const how = shared ? '_shared' : ''
+    const generation = this.generation
     const locking = this.run(
       `select pg_try_advisory_lock${how}(${keyLiteral(key)}) as locked`,
       undefined,
     )
-    const reading = then === undefined ? undefined : this.run(then, undefined)
-    const [{ rows, session }, read] = await Promise.all([locking, reading])
-    const rowsOf = read?.rows ?? []
+    const reads = then.map((statement) => this.run(statement, undefined))
+    const [{ rows, session }, ...read] = await Promise.all([locking, ...reads])
+    const rowsOf = read.map((r) => r.rows)
+    // A batch runs on one session: lost before it ran, the generation moved on.
+    const held = () => this.generation === generation && this.session !== undefined
     if ((rows[0] as { locked?: boolean } | undefined)?.locked !== true || !session) {
-      return { unlock: undefined, rows: rowsOf }
+      return { unlock: undefined, rows: rowsOf, held: () => false }
     }
     // The lock lives and dies with this session: a lost one has nothing left to release (and an
     // unlock on a newer session could release another request's hold of the same key).
     const unlock = async () => {
       await this.run(`select pg_advisory_unlock${how}(${keyLiteral(key)})`, session)
     }
-    return { unlock, rows: rowsOf }
+    return { unlock, rows: rowsOf, held }
   }
 
   /** Releases every lock of this session and returns its connection to the pool. */
@@ -144,6 +153,7 @@ export class LockSession {
       (current) => {
         if (current !== session) return
         this.session = undefined
+        this.generation++
         // Closed, not pooled: should it still be alive, its locks go with it.
         session.release(true)
         this.log.error({ err }, 'tus lock session lost its connection; reconnecting on next use')

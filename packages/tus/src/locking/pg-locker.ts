@@ -6,7 +6,7 @@ import { type Kysely, sql } from 'kysely'
 import { requestState, takeLockAhead } from '../protocol/request-state.ts'
 import { InstanceGuard } from './instance-guard.ts'
 import { LocalLocks, lockTimeout, waitUntil } from './local-locks.ts'
-import { LockSession } from './lock-session.ts'
+import { LockSession, type TryLock } from './lock-session.ts'
 import { ReleaseChannel } from './release-channel.ts'
 
 export interface PgLockerOptions {
@@ -107,12 +107,12 @@ export class PgLocker implements Locker {
    * the request's ownership check instead of after it; the request's `lock()` picks it up (a
    * session holds an advisory lock re-entrantly, so a lock of another request of this process
    * on the same upload still waits for the in-process lock). A request that never locks
-   * releases it when it ends (UplinkTusServer). `then`, a statement without parameters (the
-   * ownership check's read), goes in the same round trip, after the lock statement: resolves
-   * to its rows, or undefined when it did not run there (no advisory lock taken: read it
-   * elsewhere).
+   * releases it when it ends (UplinkTusServer). `then`, statements without parameters (the
+   * ownership check's reads), go in the same round trip, after the lock statement: resolves to
+   * the attempt (their rows, whether the lock was had), or undefined when no advisory lock was
+   * tried (read them elsewhere).
    */
-  lockAhead(id: string, then?: string): Promise<unknown[] | undefined> {
+  lockAhead(id: string, then: string[] = []): Promise<TryLock | undefined> {
     const state = requestState()
     if (!state || state.made.has(id) || state.locksAhead.has(id)) {
       return Promise.resolve(undefined)
@@ -129,10 +129,7 @@ export class PgLocker implements Locker {
     // A failed attempt is taken again by lock(), which answers for it.
     release.catch(() => {})
     state.locksAhead.set(id, release)
-    return attempt.then(
-      (tried) => (tried && then !== undefined ? tried.rows : undefined),
-      () => undefined,
-    )
+    return attempt.catch(() => undefined)
   }
 
   /** PGlite is one session inside this process: advisory locks would add nothing there. */
