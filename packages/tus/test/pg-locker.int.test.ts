@@ -1,11 +1,14 @@
 import { ERRORS } from '@tus/utils'
-import { createDb } from '@uplink/db'
+import { createDb, migrateToLatest, recordTusPart } from '@uplink/db'
 import { testDatabase } from '@uplink/testing'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { advisoryKey, PgLocker, type PgLockerOptions } from '../src/index.ts'
+import { LedgerBesideLock } from '../src/locking/ledger-beside-lock.ts'
 import { RELEASE_CHANNEL } from '../src/locking/release-channel.ts'
+import { withRequestState } from '../src/protocol/request-state.ts'
+import { createPgPartLedger } from '../src/store/part-ledger.ts'
 
 const never = () => new AbortController().signal
 const noop = () => {}
@@ -170,6 +173,29 @@ describe('PgLocker on Postgres', () => {
       await lock.lock(never(), noop)
       await lock.unlock()
     }
+  })
+
+  it('keeps no ledger read beside a lock another instance holds: the parts it records before letting go are read', async () => {
+    const a = locker({ acquireTimeoutMs: 5000, pollIntervalMs: 20 })
+    const b = locker({ acquireTimeoutMs: 5000, pollIntervalMs: 20 })
+    await migrateToLatest(a.db)
+    const id = 'ledger/1'
+    const ledger = new LedgerBesideLock(createPgPartLedger(a.db))
+    const holding = a.newLock(id)
+    await holding.lock(never(), noop)
+    await withRequestState({}, async () => {
+      const ahead = ledger.readAhead(id)
+      const tried = await b.lockAhead(id, [ahead!.statement])
+      expect(tried?.unlock).toBeUndefined()
+      ahead!.keep(tried!.rows[0] ?? [], tried!.held)
+      // The holder records a part (another instance's ledger write), then lets go.
+      await recordTusPart(a.db, id, { partNumber: 1, size: 5, checksum: 'AA==', etag: '"e"' })
+      await holding.unlock()
+      const waiting = b.newLock(id)
+      await waiting.lock(never(), noop)
+      expect([...(await ledger.list(id)).keys()]).toEqual([1])
+      await waiting.unlock()
+    })
   })
 
   it('asks a holder in another instance to release (LISTEN/NOTIFY) instead of waiting it out', async () => {
