@@ -2,8 +2,14 @@ import { defineConfig } from 'vitest/config'
 
 /** The integration project's settings, on versitygw (`int`) and again on MinIO (`minio`). */
 const integration = {
-  // The tus test server bundle is built once per run for both (`oncePerRun`).
-  globalSetup: ['@uplink/testing/global-setup', './test/fixtures/bundle-serve.ts'],
+  // The tus test server bundle is built once per run for both (`oncePerRun`), and in-memory
+  // PGlite instances start from the run's initialised data directory, not initdb.
+  globalSetup: [
+    '@uplink/testing/global-setup',
+    './test/fixtures/bundle-serve.ts',
+    '@uplink/db/test/pglite-template',
+  ],
+  setupFiles: ['@uplink/db/test/pglite-seed'],
   testTimeout: 120_000,
   hookTimeout: 180_000,
   // One module graph per worker here too: each file starts and stops its own tus
