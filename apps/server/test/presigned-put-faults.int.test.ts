@@ -2,7 +2,7 @@
  * Fault suite for presigned PUTs (issues #10, #24): a body cut, or cut short and padded, between
  * the client and S3 with the client gone, then confirmed as the S3 event worker would. What a
  * store keeps of a damaged body is what differs between stores (versitygw pads a cut part, MinIO
- * stores nothing), so this file runs on MinIO too (`test:minio`). No document is ever confirmed
+ * stores nothing), so this file runs on MinIO too (project `minio`). No document is ever confirmed
  * with other bytes than the file's. Replay the offsets with FAULT_SEED=<seed>.
  */
 import { writeFile } from 'node:fs/promises'

@@ -9,6 +9,19 @@ import { PGlite, type PGliteOptions } from '@electric-sql/pglite'
 let initialised: Promise<Blob> | undefined
 
 /**
+ * Starts this process's in-memory PGlite instances from `dump` (`dumpDataDir('gzip')` of a fresh,
+ * never-queried PGlite) instead of running initdb for the first one: the test suites make one
+ * per run and hand it to every process. Ignored once an instance has started.
+ */
+export function startPgliteFrom(dump: Promise<Blob>): void {
+  initialised ??= dump.catch((err: unknown) => {
+    // A dump that cannot be read is not kept: the next instance runs initdb.
+    initialised = undefined
+    throw err
+  })
+}
+
+/**
  * A PGlite on `where`: a directory (file-backed; initdb runs once, on its first start) or
  * `memory`. Resolves once it is ready.
  */

@@ -1,5 +1,13 @@
+import { execFile } from 'node:child_process'
+import { openAsBlob } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { PGlite } from '@electric-sql/pglite'
 import { type Kysely, sql } from 'kysely'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, inject, it } from 'vitest'
 import { createDb, type Database, insertPendingDocument, migrateToLatest } from '../src/index.ts'
 
 const opened: Kysely<Database>[] = []
@@ -53,5 +61,38 @@ describe('PGlite', { timeout: 180_000 }, () => {
     expect(own.sizeBytes).toBe(2 ** 40)
     const owners = await first.selectFrom('documents').select('ownerId').execute()
     expect(owners.map((r) => r.ownerId)).toEqual(['alice'])
+  })
+
+  it('starts a process from a given data directory instead of running initdb (the run’s template)', async () => {
+    // A fresh process (this one is seeded already), started from a template that holds a marker
+    // table: its first in-memory instance shows the marker, so it loaded the template.
+    const marked = await PGlite.create({
+      loadDataDir: await openAsBlob(inject('pgliteTemplate'), { type: 'application/x-gzip' }),
+    })
+    await marked.exec('create table from_template (id int)')
+    const dump = await marked.dumpDataDir('gzip')
+    await marked.close()
+    const dir = await mkdtemp(join(tmpdir(), 'uplink-pglite-seed-'))
+    try {
+      const file = join(dir, 'pgdata.tar.gz')
+      await writeFile(file, Buffer.from(await dump.arrayBuffer()))
+      const pglite = fileURLToPath(new URL('../src/pglite.ts', import.meta.url))
+      const script = `
+        import { openAsBlob } from 'node:fs'
+        import { openPglite, startPgliteFrom } from ${JSON.stringify(pglite)}
+        startPgliteFrom(openAsBlob(${JSON.stringify(file)}, { type: 'application/x-gzip' }))
+        const db = await openPglite('memory', {})
+        const { rows } = await db.query("select table_name from information_schema.tables where table_schema = 'public'")
+        console.log(JSON.stringify(rows.map((r) => r.table_name)))
+        await db.close()`
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--experimental-strip-types', '--no-warnings', '--input-type=module', '-e', script],
+        { cwd: dir, timeout: 120_000 },
+      )
+      expect(JSON.parse(stdout)).toEqual(['from_template'])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })

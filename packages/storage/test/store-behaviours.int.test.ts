@@ -1,6 +1,6 @@
 /**
  * The store behaviours of src/store-behaviours.ts against the S3 this run uses (versitygw, and
- * MinIO in `test:minio`): each predicate recognises what this store answers.
+ * MinIO in the `minio` project): each predicate recognises what this store answers.
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { crc32 as zlibCrc32 } from 'node:zlib'

@@ -28,7 +28,8 @@ const S3_SERVERS = { versitygw: startVersitygw, minio: startMinio } as const
 
 /**
  * Vitest global setup: real Postgres and real S3 for the whole run. In order of preference: the
- * S3 server named by UPLINK_TEST_S3 (`minio`, `versitygw`), started for this run; the pair the
+ * S3 server named by UPLINK_TEST_S3 (`minio`, `versitygw`) in the project's `test.env` (one
+ * vitest run holds a project per store) or the environment, started for this run; the pair the
  * root `pnpm test` started for every package (UPLINK_TEST_SERVICES; this run gets its own
  * bucket there), the ones named by DATABASE_URL / S3_ENDPOINT (+ S3_ACCESS_KEY_ID,
  * S3_SECRET_ACCESS_KEY, S3_BUCKET, S3_REGION), or servers of its own (`vitest` in one package).
@@ -36,7 +37,7 @@ const S3_SERVERS = { versitygw: startVersitygw, minio: startMinio } as const
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const env = process.env
   const shared = sharedServices(env)
-  const chosen = env.UPLINK_TEST_S3
+  const chosen = project.config.env?.UPLINK_TEST_S3 ?? env.UPLINK_TEST_S3
   if (chosen !== undefined && !(chosen in S3_SERVERS)) {
     throw new Error(`UPLINK_TEST_S3 must be ${Object.keys(S3_SERVERS).join(' or ')}, got ${chosen}`)
   }

@@ -39,6 +39,7 @@ export {
   type TrialFamily,
 } from './fault-trials.ts'
 export type { TestServices } from './global-setup.ts'
+export { oncePerRun, type Prepared, RUN_DIR_ENV } from './once-per-run.ts'
 export { testDatabase, testServices } from './services.ts'
 export { serverHoldsConnection } from './socket-held.ts'
 export { type WaitForOptions, waitFor } from './wait-for.ts'

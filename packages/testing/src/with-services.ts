@@ -6,10 +6,15 @@
  * package's global setup starts its own pair, ~14 servers at once on a 2-core machine.
  *
  * It also sets UPLINK_TEST_NODE_VERSION, which turbo.json puts in the `test` cache key: a run
- * on another Node version must run the tests again, not replay the first run's logs.
+ * on another Node version must run the tests again, not replay the first run's logs; and
+ * UPLINK_TEST_RUN_DIR, a scratch directory for the run, where what one task prepares
+ * (`oncePerRun`: the packed client, …) another reuses. It is removed at the end.
  */
 import { spawn } from 'node:child_process'
-import { constants } from 'node:os'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { constants, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { RUN_DIR_ENV } from './once-per-run.ts'
 import { startSharedServices } from './shared-services.ts'
 
 const [command, ...args] = process.argv.slice(2)
@@ -19,9 +24,15 @@ if (!command) {
 }
 
 const services = await startSharedServices()
+const runDir = await mkdtemp(join(tmpdir(), 'uplink-test-run-'))
 const child = spawn(command, args, {
   stdio: 'inherit',
-  env: { ...process.env, ...services.env, UPLINK_TEST_NODE_VERSION: process.version },
+  env: {
+    ...process.env,
+    ...services.env,
+    UPLINK_TEST_NODE_VERSION: process.version,
+    [RUN_DIR_ENV]: runDir,
+  },
 })
 // Ctrl-C reaches turbo through the terminal's process group; a plain `kill` of us is forwarded.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -37,4 +48,5 @@ const code = await new Promise<number>((resolve) => {
   )
 })
 await services.stop()
+await rm(runDir, { recursive: true, force: true })
 process.exit(code)

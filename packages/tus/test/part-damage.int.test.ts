@@ -2,8 +2,8 @@
  * Fault suite for tus, the store's part (issue #10, #24): part uploads padded or flipped on the
  * way to S3 by a proxy. How S3 answers a damaged body is what differs between stores (versitygw
  * pads a cut part, MinIO stores nothing; the refusal codes differ), so this file runs on MinIO
- * too (`test:minio`). Every trial ends with the stored object SHA-256-identical to the file, or
- * with an error and a document that is not `uploaded`/`ready`. Replay with FAULT_SEED=<seed>.
+ * too (project `minio`). Every trial ends with the stored object SHA-256-identical to the file,
+ * or with an error and a document that is not `uploaded`/`ready`. Replay with FAULT_SEED=<seed>.
  */
 import {
   type FaultProxy,

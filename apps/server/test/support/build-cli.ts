@@ -1,7 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { oncePerRun } from '@uplink/testing/once-per-run'
 import { buildSync } from 'esbuild'
 import type { TestProject } from 'vitest/node'
 
@@ -17,13 +16,17 @@ const cliSource = fileURLToPath(
 )
 
 /**
- * Vitest global setup: the client CLI bundled once per run, so each `uplink …` a test spawns
- * is plain Node (0.15 CPU s to start) instead of tsx compiling the sources again (0.5 CPU s).
- * Like the published dist/cli.mjs, it is the same sources bundled.
+ * Vitest global setup: the client CLI bundled once per run (whichever projects list it), so each
+ * `uplink …` a test spawns is plain Node (0.15 CPU s to start) instead of tsx compiling the
+ * sources again (0.5 CPU s). Like the published dist/cli.mjs, it is the same sources bundled.
  */
-export default function setup(project: TestProject): () => void {
-  const dir = mkdtempSync(join(tmpdir(), 'uplink-cli-bundle-'))
-  const outfile = resolve(dir, 'cli.mjs')
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const bundle = await oncePerRun('uplink-cli', async (dir) => bundleCli(resolve(dir, 'cli.mjs')))
+  project.provide('uplinkCli', resolve(bundle.dir, 'cli.mjs'))
+  return bundle.release
+}
+
+function bundleCli(outfile: string): void {
   buildSync({
     entryPoints: [cliSource],
     outfile,
@@ -37,6 +40,4 @@ export default function setup(project: TestProject): () => void {
     },
     logLevel: 'warning',
   })
-  project.provide('uplinkCli', outfile)
-  return () => rmSync(dir, { recursive: true, force: true })
 }

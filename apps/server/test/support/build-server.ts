@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { oncePerRun } from '@uplink/testing/once-per-run'
 
 const serverDir = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -9,10 +10,12 @@ export function buildServer(): void {
 }
 
 /**
- * Vitest global setup: dist/main.js built once before any file runs, so tests that start the
- * production bundle (scale) or check what the Dockerfile copies never race a rebuild. It imports
- * nothing of the server: vitest's own process then loads neither the server nor Playwright.
+ * Vitest global setup: dist/main.js built once before any file runs (once per run, whichever
+ * projects list it), so tests that start the production bundle (scale) or check what the
+ * Dockerfile copies never race a rebuild. It imports nothing of the server: vitest's own
+ * process then loads neither the server nor Playwright.
  */
-export default function setup(): void {
-  buildServer()
+export default async function setup(): Promise<() => Promise<void>> {
+  const built = await oncePerRun('server-dist', async () => buildServer())
+  return built.release
 }
