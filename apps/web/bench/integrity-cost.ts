@@ -3,8 +3,8 @@
  *
  *   pnpm --filter @uplink/web bench:integrity [--size 1536] [--rounds 3] [--before <checkout>]
  *
- * The same code built twice: as shipped (a SHA-256 per PATCH and the whole file's, hashed in a
- * worker while the file uploads, the latter declared by the last PATCH's Repr-Digest) and with
+ * The same code built twice: as shipped (a CRC32 per PATCH and the whole file's SHA-256, hashed
+ * in a worker while the file uploads, the latter declared by the last PATCH's Repr-Digest) and with
  * `VITE_UPLINK_BROWSER_HASH=off` (no hashing at all), run side by side on the
  * same server, Postgres, S3, Chromium and file, hashing on and off alternating each round.
  * Per upload: wall time from "Upload" to the last PATCH's answer and the MB/s it makes, the time

@@ -14,7 +14,7 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('base64'
 interface Timeline {
   creation: number
   patches: number[]
-  /** `uplink:sha256-piece` marks: each PATCH body's digest arriving from the worker. */
+  /** `uplink:piece-hashed` marks: each PATCH body's CRC32 arriving from the worker. */
   hashed: { start: number; at: number }[]
 }
 
@@ -57,7 +57,7 @@ describe('the browser hashes while it uploads (issue #26)', () => {
         patches: files
           .filter((e) => new URL(e.name).pathname.startsWith('/files/'))
           .map((e) => e.startTime),
-        hashed: performance.getEntriesByName('uplink:sha256-piece').map((e) => ({
+        hashed: performance.getEntriesByName('uplink:piece-hashed').map((e) => ({
           start: (e as PerformanceMark).detail.start as number,
           at: e.startTime,
         })),

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { chooseFiles, documentRow, signIn } from './support/browser.ts'
 import { useBrowser } from './support/harness.ts'
+import { SAFETY_MS } from './support/safety.ts'
 
 // The worker runs the content check, which compares the stored bytes with the declared SHA-256.
 const h = useBrowser({ UPLINK_WORKER: 'true' })
@@ -28,7 +29,7 @@ describe('the card tells whether the stored bytes are the ones the browser sent'
     await chooseFiles(page, [video.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
     const card = documentRow(page, 'verified.webm')
-    await card.getByText('Ready', { exact: true }).waitFor({ timeout: 60_000 })
+    await card.getByText('Ready', { exact: true }).waitFor({ timeout: SAFETY_MS })
     const verified = card.getByText('Verified', { exact: true })
     await verified.click()
     await card.getByText(video.sha256).waitFor()
@@ -54,7 +55,7 @@ describe('the card tells whether the stored bytes are the ones the browser sent'
       .getByText(
         `Rejected: the stored bytes have SHA-256 ${video.sha256} but the client declared ${wrong}`,
       )
-      .waitFor({ timeout: 60_000 })
+      .waitFor({ timeout: SAFETY_MS })
     expect(await card.getByText('Verified', { exact: true }).count()).toBe(0)
   })
 })

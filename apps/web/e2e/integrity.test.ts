@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto'
+import { crc32 } from 'node:zlib'
 import type { Page, Request } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { chooseFiles, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { throttleTus, useBrowser } from './support/harness.ts'
+import { SAFETY_MS } from './support/safety.ts'
 
 const h = useBrowser()
 // Three tus PATCHes (8 + 8 + 1 MiB): a full one to damage and retry, one after it, a short last.
@@ -12,9 +14,15 @@ const TUS_CHUNK = 8 * 1024 * 1024
 const { bytes } = files.video
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('base64')
+/** tus clients' crc32: base64 of the 4-byte big-endian value. */
+const crc32Base64 = (b: Uint8Array) => {
+  const out = Buffer.alloc(4)
+  out.writeUInt32BE(crc32(b))
+  return out.toString('base64')
+}
 /** What the browser must send as Upload-Checksum for the PATCH at `offset`. */
 const expectedChecksum = (offset: number) =>
-  `sha256 ${sha256(bytes.subarray(offset, offset + TUS_CHUNK))}`
+  `crc32 ${crc32Base64(bytes.subarray(offset, offset + TUS_CHUNK))}`
 /** What the last PATCH must declare as the whole file's digest (RFC 9530 Repr-Digest). */
 const expectedReprDigest = () => `sha-256=:${sha256(bytes)}:`
 /** Whether the PATCH at `offset` is the one that ends the file. */
@@ -53,7 +61,7 @@ function recordTus(page: Page) {
 /** The recorded PATCHes once `count` of them are in (answers are recorded asynchronously). */
 async function patchesWhen(sent: ReturnType<typeof recordTus>, count: number) {
   const patches = () => sent.filter((r) => r.method === 'PATCH')
-  await expect.poll(() => patches().length, { timeout: 30_000 }).toBeGreaterThanOrEqual(count)
+  await expect.poll(() => patches().length, { timeout: SAFETY_MS }).toBeGreaterThanOrEqual(count)
   return patches()
 }
 
@@ -62,7 +70,7 @@ async function documentOf(userId: string, status: string) {
   const api = await h.api(userId)
   await expect
     .poll(async () => (await api.documents.list.query()).items.map((d) => d.status), {
-      timeout: 60_000,
+      timeout: SAFETY_MS,
     })
     .toEqual([status])
   const [doc] = (await api.documents.list.query()).items
@@ -89,7 +97,7 @@ async function damagePatches(page: Page, damage: (nth: number) => boolean) {
 }
 
 describe('integrity from the browser (tus)', () => {
-  it('every PATCH carries the SHA-256 of its body, and the last one the whole file’s, which is stored as declared', async () => {
+  it('every PATCH carries the CRC32 of its body, and the last one the whole file’s SHA-256, which is stored as declared', async () => {
     const { page } = h
     await signIn(page, h.server.baseUrl, h.user('ines'))
     const sent = recordTus(page)
@@ -140,7 +148,7 @@ describe('integrity from the browser (tus)', () => {
 
     const tile = page.locator('.uppy-Dashboard-Item', { hasText: 'clip.mp4' })
     const details = tile.locator('.uppy-Dashboard-Item-errorDetails')
-    await details.waitFor({ timeout: 60_000 })
+    await details.waitFor({ timeout: SAFETY_MS })
     expect(await details.getAttribute('aria-label')).toMatch(
       /^the bytes kept arriving damaged .* 3 times in a row\) and none of them were kept; check the connection, then retry$/,
     )
@@ -158,7 +166,7 @@ describe('integrity from the browser (tus)', () => {
     await chooseFiles(page, [files.video.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
     await expect
-      .poll(() => sent.filter((r) => r.method === 'PATCH').length, { timeout: 60_000 })
+      .poll(() => sent.filter((r) => r.method === 'PATCH').length, { timeout: SAFETY_MS })
       .toBeGreaterThan(0)
     await page.reload()
     await page.unrouteAll({ behavior: 'ignoreErrors' })

@@ -137,7 +137,7 @@ describe('leaving and coming back', () => {
     await expect.poll(() => held).toBe(1)
     // Golden Retriever writes its state throttled (localStorage) and the bytes to IndexedDB:
     // reload only once both hold the file, as a person's reload after that moment would.
-    await expect.poll(() => storedForRestore(page, 'report.pdf'), { timeout: 20_000 }).toBe(true)
+    await expect.poll(() => storedForRestore(page, 'report.pdf'), { timeout: SAFETY_MS }).toBe(true)
     let sentAgain = 0
     page.on('request', (req) => {
       if (req.method() === 'PUT' && !req.url().startsWith(h.server.baseUrl)) sentAgain++

@@ -8,7 +8,7 @@ export interface IncrementalSha256 {
 export interface FileDigestsDeps {
   /** The bytes `[start, end)` of the file. */
   read(start: number, end: number): Promise<Uint8Array<ArrayBuffer>>
-  /** Base64 SHA-256 of one piece (Web Crypto: one buffer, the CPU's SHA instructions). */
+  /** Base64 CRC32 of one piece (hash-wasm's), for its PATCH's `Upload-Checksum`. */
   digest(piece: Uint8Array<ArrayBuffer>): Promise<string>
   /** A fresh incremental SHA-256 for the whole file. */
   createSha256(): Promise<IncrementalSha256>
@@ -20,8 +20,8 @@ const CATCH_UP_BYTES = 8 * 1024 * 1024
 const MAX_WAITING = 2
 
 /**
- * The digests of one file being uploaded: each PATCH body's SHA-256 (`piece`) and the whole
- * file's (`whole`), from **one read** of every byte. A piece read for its PATCH also feeds the
+ * The digests of one file being uploaded: each PATCH body's CRC32 (`piece`) and the whole
+ * file's SHA-256 (`whole`), from **one read** of every byte. A piece read for its PATCH also feeds the
  * whole-file SHA-256, in file order, behind the piece's own digest (so the PATCH does not wait
  * for it). Bytes before the first piece asked for (a resume after a reload: the server has
  * them, this page never read them) are read once, in order, to catch up; bytes fed already
@@ -48,7 +48,7 @@ export class FileDigests {
     this.#sha.catch(() => {})
   }
 
-  /** Base64 SHA-256 of `[start, end)`; its bytes then feed the whole-file digest. */
+  /** Base64 CRC32 of `[start, end)`; its bytes then feed the whole-file SHA-256. */
   async piece(start: number, end: number): Promise<string> {
     const read = this.deps.read(start, end)
     this.#waiting++

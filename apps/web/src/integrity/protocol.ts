@@ -1,9 +1,9 @@
-/** Messages between the page and the SHA-256 worker (`sha256-worker.ts`). */
+/** Messages between the page and the hashing worker (`sha256-worker.ts`). */
 
 /**
  * `open` starts the digests of one file being uploaded (`file` names it from then on); `piece`
- * asks for the SHA-256 of its bytes `[start, end)` (a PATCH body), which then also feed the
- * whole file's; `whole` for the whole file's once every byte was fed; `close` forgets the file.
+ * asks for the CRC32 of its bytes `[start, end)` (a PATCH body), which then also feed the
+ * whole file's SHA-256; `whole` for the whole file's once every byte was fed; `close` forgets the file.
  */
 export type HashRequest =
   | { kind: 'open'; file: number; blob: Blob }
@@ -11,7 +11,10 @@ export type HashRequest =
   | { kind: 'whole'; id: number; file: number }
   | { kind: 'close'; file: number }
 
-/** The base64 digest a request asked for, or why it could not be made. */
+/**
+ * The base64 digest a request asked for (a piece's CRC32, a whole file's SHA-256), or why it
+ * could not be made.
+ */
 export type HashReply =
-  | { kind: 'done'; id: number; sha256: string }
+  | { kind: 'done'; id: number; digest: string }
   | { kind: 'error'; id: number; message: string }

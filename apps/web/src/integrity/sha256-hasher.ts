@@ -2,7 +2,7 @@ import type { HashReply, HashRequest } from './protocol.ts'
 
 /** The digests of one file being uploaded, made in the worker (see `FileDigests`). */
 export interface FileHashing {
-  /** Base64 SHA-256 of `[start, end)`; those bytes then feed the whole file's digest. */
+  /** Base64 CRC32 of `[start, end)`; those bytes then feed the whole file's SHA-256. */
   piece(start: number, end: number): Promise<string>
   /** Base64 SHA-256 of the whole file, once every byte was fed. */
   whole(): Promise<string>
@@ -11,13 +11,13 @@ export interface FileHashing {
 }
 
 interface Job {
-  resolve(sha256: string): void
+  resolve(digest: string): void
   reject(err: Error): void
 }
 
 /**
- * SHA-256 of files being uploaded, in a Web Worker (started on first use, stopped when no file
- * is open): base64 digests, as tus's `Upload-Checksum` and `Repr-Digest` want them.
+ * Digests of files being uploaded, in a Web Worker (started on first use, stopped when no file
+ * is open): base64, as tus's `Upload-Checksum` (CRC32) and `Repr-Digest` (SHA-256) want them.
  */
 export class Sha256Hasher {
   #worker: Worker | undefined
@@ -73,7 +73,7 @@ export class Sha256Hasher {
       const job = this.#jobs.get(reply.id)
       if (!job) return
       this.#jobs.delete(reply.id)
-      if (reply.kind === 'done') job.resolve(reply.sha256)
+      if (reply.kind === 'done') job.resolve(reply.digest)
       else job.reject(new Error(`SHA-256 failed: ${reply.message}`))
       this.#stopWhenIdle()
     })

@@ -7,7 +7,7 @@ export const MAX_CHECKSUM_MISMATCHES = 3
 
 /** What the tile says when the same bytes keep arriving damaged. */
 export const DAMAGED_IN_TRANSIT =
-  'the bytes kept arriving damaged (the server’s SHA-256 did not match this browser’s ' +
+  'the bytes kept arriving damaged (the server’s checksum did not match this browser’s ' +
   `${MAX_CHECKSUM_MISMATCHES} times in a row) and none of them were kept; check the connection, then retry`
 
 /** tus: "460 Checksum Mismatch: The checksum does not match the one computed by the server". */
@@ -35,10 +35,10 @@ const bytesOf = (file: { data?: unknown }) => (file.data instanceof Blob ? file.
 /**
  * Integrity from the browser for Uppy's tus uploads, all hashing in a Web Worker while the file
  * uploads (the upload is created at once, nothing is hashed before):
- * - each PATCH carries `Upload-Checksum: sha256 <base64>` of its body (tus checksum extension),
+ * - each PATCH carries `Upload-Checksum: crc32 <base64>` of its body (tus checksum extension),
  *   so a body damaged on the way is refused with 460 and sent again;
  * - the last PATCH carries `Repr-Digest: sha-256=:<base64>:` of the whole file (RFC 9530), from
- *   the same reads: the server records it as the upload's declared SHA-256 and checks the
+ *   the same reads (a CRC32 proves a body's transfer; the SHA-256 proves the document): the server records it as the upload's declared SHA-256 and checks the
  *   stored bytes against it (a mismatch rejects the document);
  * - the same body refused `MAX_CHECKSUM_MISMATCHES` times fails the file with a clear reason.
  * Returns the options to give @uppy/tus.

@@ -47,18 +47,18 @@ describe('UploadDigests (the integrity headers of each PATCH, hashed while the f
     expect(events).toEqual(['asked 0-10', 'asked 10-20'])
     await settle('0-10')
     // The first PATCH goes with its own digest, while the next body is still being hashed.
-    expect(await first).toEqual({ 'Upload-Checksum': 'sha256 0-10' })
+    expect(await first).toEqual({ 'Upload-Checksum': 'crc32 0-10' })
     expect(events).not.toContain('hashed 10-20')
 
     await settle('10-20')
     const second = digests.headers(10)
     await settle('20-25')
-    expect(await second).toEqual({ 'Upload-Checksum': 'sha256 10-20' })
+    expect(await second).toEqual({ 'Upload-Checksum': 'crc32 10-20' })
 
     const last = digests.headers(20)
     await settle('whole')
     expect(await last).toEqual({
-      'Upload-Checksum': 'sha256 20-25',
+      'Upload-Checksum': 'crc32 20-25',
       'Repr-Digest': 'sha-256=:whole:',
     })
     // Each body asked for once, in file order, the whole file's digest last.
@@ -75,12 +75,12 @@ describe('UploadDigests (the integrity headers of each PATCH, hashed while the f
     const digests = new UploadDigests(25, 10, hashing)
     const resumed = digests.headers(13)
     await settle('13-23')
-    expect(await resumed).toEqual({ 'Upload-Checksum': 'sha256 13-23' })
+    expect(await resumed).toEqual({ 'Upload-Checksum': 'crc32 13-23' })
     const last = digests.headers(23)
     await settle('23-25')
     await settle('whole')
     expect(await last).toEqual({
-      'Upload-Checksum': 'sha256 23-25',
+      'Upload-Checksum': 'crc32 23-25',
       'Repr-Digest': 'sha-256=:whole:',
     })
     expect(events.filter((e) => e.startsWith('asked'))).toEqual([
@@ -96,7 +96,7 @@ describe('UploadDigests (the integrity headers of each PATCH, hashed while the f
     await settle('0-7')
     await settle('whole')
     expect(await only).toEqual({
-      'Upload-Checksum': 'sha256 0-7',
+      'Upload-Checksum': 'crc32 0-7',
       'Repr-Digest': 'sha-256=:whole:',
     })
   })
