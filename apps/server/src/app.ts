@@ -17,12 +17,13 @@ import { documentsPostRoute } from './routes/documents-post.ts'
 import { type DownloadMode, downloadRoute } from './routes/download.ts'
 import { openApiMethods, openApiRoutes } from './routes/openapi.ts'
 import { buildOpenApiDocument } from './routes/openapi-document.ts'
+import type { TrustProxy } from './trust-proxy.ts'
 
 export interface AppDeps extends Omit<ApiDeps, 'log'> {
   log: Logger
   /** The tus server's request handler, mounted at /files with no body parser in front. */
   tus?: { handle(req: IncomingMessage, res: ServerResponse): Promise<void> | void }
-  trustProxy?: boolean
+  trustProxy?: TrustProxy
   /** True while the server shuts down: `/readyz` answers 503 so balancers stop sending. */
   draining?: () => boolean
   /**
@@ -49,7 +50,8 @@ export const MAX_TRPC_BODY_BYTES = 64 * 1024
 export function createApp(deps: AppDeps): Express {
   const app = express()
   app.disable('x-powered-by')
-  if (deps.trustProxy) app.set('trust proxy', true)
+  // A number trusts that many hops; a list, those addresses (never `true`: every hop).
+  if (deps.trustProxy) app.set('trust proxy', deps.trustProxy)
   app.use(requestContext(deps.log))
 
   app.use((_req, res, next) => {

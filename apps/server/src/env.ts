@@ -11,6 +11,7 @@ import { DEFAULT_SCAN_MAX_BYTES } from '@uplink/events'
 import type { Credentials } from '@uplink/storage'
 import { z } from 'zod'
 import { type CdnConfig, resolveCdnConfig } from './env-cdn.ts'
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.ts'
 
 export type Mode = 'development' | 'production'
 
@@ -91,7 +92,17 @@ const schema = z.object({
     })
     .pipe(policiesSchema)
     .optional(),
-  UPLINK_TRUST_PROXY: bool.default(false),
+  UPLINK_TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((text, ctx) => {
+      const trust = parseTrustProxy(text)
+      if (typeof trust === 'object' && 'error' in trust) {
+        ctx.addIssue({ code: 'custom', message: trust.error })
+        return z.NEVER
+      }
+      return trust
+    }),
   UPLINK_DRAIN_DELAY_SECONDS: z.coerce.number().min(0).max(300).default(0),
   UPLINK_DRAIN_TIMEOUT_SECONDS: z.coerce.number().min(0).max(3600).default(10),
   UPLINK_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
@@ -189,7 +200,8 @@ export interface Config {
   /** `/documents/:id/download`: 302 to a signed GET, or the bytes streamed by the server. */
   downloadMode: 'redirect' | 'stream'
   policies: Policies
-  trustProxy: boolean
+  /** Who may speak for the client in X-Forwarded-* (see trust-proxy.ts). */
+  trustProxy: TrustProxy
   /** A connection that moves no bytes for this long is closed (slow or stalled clients). */
   idleTimeoutSeconds: number
   /** SIGTERM: `/readyz` is 503 this long before the listener closes, then requests get `timeout`. */

@@ -111,7 +111,7 @@ export function createServices(
     s3Client: config.tus.s3Client,
     expirationPeriodInMilliseconds: config.tus.expirationPeriodInMilliseconds,
     singleInstance: config.tus.singleInstance,
-    respectForwardedHeaders: config.trustProxy,
+    respectForwardedHeaders: config.trustProxy !== false,
     ...(config.tus.maxDeferredLength ? { maxDeferredLength: config.tus.maxDeferredLength } : {}),
     ...(config.tus.tempDir ? { tempDir: config.tus.tempDir } : {}),
     // No origins configured: no CORS headers at all (never `*`).

@@ -22,6 +22,8 @@ beforeAll(async () => {
       UPLINK_CLOUDFRONT_KEY_PAIR_ID: KEY_PAIR_ID,
       UPLINK_CLOUDFRONT_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       UPLINK_CDN_COOKIE_TTL: '300',
+      // Behind one proxy: the client's address is the entry that proxy appended.
+      UPLINK_TRUST_PROXY: 'true',
     },
     { port },
   )
@@ -42,7 +44,8 @@ async function cookiesOf(userId: string): Promise<string> {
   return cookieHeader(access.setCookies)
 }
 
-const getCdn = (path: string, cookie: string) => fetch(`${cdn}/${path}`, { headers: { cookie } })
+const getCdn = (path: string, cookie: string, headers: Record<string, string> = {}) =>
+  fetch(`${cdn}/${path}`, { headers: { cookie, ...headers } })
 const sha = (bytes: Buffer | ArrayBuffer) =>
   createHash('sha256')
     .update(Buffer.from(bytes as ArrayBuffer))
@@ -264,6 +267,32 @@ describe('GET /cdn/* (the CloudFront-compatible verifier)', () => {
       message: 'access denied: ip not allowed',
     })
     expect((await getCdn(`alice/image/${id}`, fromRange('127.0.0.0/8'))).status).toBe(200)
+  })
+
+  it('takes the client address a trusted proxy appended, not one the client put in X-Forwarded-For', async () => {
+    const id = await uploadImage(h, 'alice', png(8, [6, 7, 8]))
+    const cookies = craftedCookies(
+      {
+        Statement: [
+          {
+            Resource: `${cdn}/alice/image/*`,
+            Condition: {
+              DateLessThan: { 'AWS:EpochTime': epochIn(600) },
+              IpAddress: { 'AWS:SourceIp': '192.0.2.0/24' },
+            },
+          },
+        ],
+      },
+      privateKey,
+      KEY_PAIR_ID,
+    )
+    // A client at 203.0.113.9 sent "X-Forwarded-For: 192.0.2.7"; the proxy appended its address.
+    const spoofed = await getCdn(`alice/image/${id}`, cookies, {
+      'X-Forwarded-For': '192.0.2.7, 203.0.113.9',
+    })
+    expect(spoofed.status).toBe(403)
+    const fromRange = await getCdn(`alice/image/${id}`, cookies, { 'X-Forwarded-For': '192.0.2.7' })
+    expect(fromRange.status).toBe(200)
   })
 
   it('serves no staging object, other purpose, pending upload or deleted document, even under a wide policy', async () => {

@@ -12,24 +12,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Harness, startHarness } from './support/harness.ts'
 import { cleanPdf, keysOf, newUser, row, SYNC_POLICIES, sha256 } from './support/inspection.ts'
 
-// Two instances on one database and bucket (a resume may land on either), and a third
-// whose clamd is unreachable.
+// Two instances on one database and bucket (a resume may land on either), a third whose clamd
+// is unreachable, and a fourth that sends parts without checksums (S3_CHECKSUMS=false).
 let clamd: RunningClamd
 let a: Harness
 let b: Harness
 let down: Harness
+let unchecked: Harness
 beforeAll(async () => {
   clamd = await startClamd()
   const shared = { DATABASE_URL: await testDatabase(), UPLINK_POLICIES: SYNC_POLICIES }
   const clamdAt = `${clamd.tcp.host}:${clamd.tcp.port}`
-  ;[a, b, down] = await Promise.all([
+  ;[a, b, down, unchecked] = await Promise.all([
     startHarness({ ...shared, UPLINK_CLAMD: clamdAt }),
     startHarness({ ...shared, UPLINK_CLAMD: clamdAt }),
     startHarness({ ...shared, UPLINK_CLAMD: `127.0.0.1:${await freePort()}` }),
+    startHarness({ ...shared, UPLINK_CLAMD: clamdAt, S3_CHECKSUMS: 'false' }),
   ])
 })
 afterAll(async () => {
-  await Promise.all([a?.close(), b?.close(), down?.close()])
+  await Promise.all([a?.close(), b?.close(), down?.close(), unchecked?.close()])
   await clamd?.stop()
 })
 
@@ -136,6 +138,16 @@ describe('tus uploads of a purpose inspected synchronously', () => {
     expect(doc).toMatchObject({ status: 'ready', sha256: sha256(pdf), sizeBytes: pdf.length })
     // Every byte passed through this instance: inspected as it streamed, not read back.
     expect(readBack(a, result.id!)).toBe(false)
+  })
+
+  it('reads a clean upload back when its parts were sent without checksums (S3_CHECKSUMS=false)', async () => {
+    // Nothing proved the stored bytes equal the ones that streamed through: the verdict and the
+    // SHA-256 must come from the object itself.
+    const pdf = cleanPdf(50_000)
+    const result = await upload(unchecked, await unchecked.token(newUser()), pdf)
+    expect(result.error).toBeUndefined()
+    expect(await row(unchecked, result.id!)).toMatchObject({ status: 'ready', sha256: sha256(pdf) })
+    expect(readBack(unchecked, result.id!)).toBe(true)
   })
 
   it('keeps one inspection across the PATCHes of an upload of several S3 parts', async () => {

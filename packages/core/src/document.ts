@@ -36,7 +36,10 @@ export interface DocumentView {
   createdAt: string
   confirmedAt: string | null
   rejectionReason: string | null
-  /** Whole-object SHA-256 (base64) computed from the stored bytes; null until the content check. */
+  /**
+   * Whole-object SHA-256 (base64) of the stored bytes; null until the content check — or, for a
+   * tus upload checked on its PATCH stream, already set while `uploaded` (the check is done then).
+   */
   sha256: string | null
   /** The whole-file SHA-256 (base64) the client declared at upload, or null if it declared none. */
   declaredSha256: string | null

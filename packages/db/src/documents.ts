@@ -23,7 +23,7 @@ export type NewPendingDocument = Omit<
   'status' | 'confirmedAt' | 'rejectionReason' | 'updatedAt'
 >
 
-/** Inserts a `pending` document (the verified `sha256` is never set here, only by the content check). */
+/** Inserts a `pending` document (the verified `sha256` is never set here, only by a content check). */
 export async function insertPendingDocument(db: Db, doc: NewPendingDocument): Promise<Document> {
   const row = { ...doc, status: 'pending' as const }
   // Concurrent starts share one INSERT (see InsertBatcher); inside a transaction, alone.

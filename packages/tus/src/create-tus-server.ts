@@ -216,6 +216,7 @@ export function createTusServer(options: TusServerOptions): TusServer {
         policies,
         scanner: options.scanner,
         inspections,
+        trusted: () => trust.trusted(),
         forget: (uploadId) => store.forgetFinished(uploadId),
         log,
       },

@@ -17,6 +17,11 @@ export interface FinishInspectedDeps {
   policies: Policies
   scanner: Scanner | undefined
   inspections: SyncInspections
+  /**
+   * Whether the store refuses a part whose checksum is wrong (the once-per-process probe of
+   * ChecksumTrust): only then may the bytes that streamed through stand for the stored ones.
+   */
+  trusted: () => Promise<boolean>
   /** Deletes what the store keeps beside the object (info object, part ledger). */
   forget: (uploadId: string) => Promise<void>
   log: Logger
@@ -29,7 +34,8 @@ const RETRY_AFTER_SECONDS = 5
  * The end of a tus upload whose purpose has `inspection: sync`: the verdict of the inspection
  * the PATCHes streamed through, or — when this process did not see every byte (a resume on
  * another instance, a restart) or its scan connection broke — an inspection of the assembled
- * object read back from S3. Never skipped. Passed: `ready` with the digest. Failed: the object
+ * object read back from S3. Never skipped. The streamed verdict stands for the stored object only
+ * when the store verifies every part's checksum; otherwise it is read back too. Passed: `ready` with the digest. Failed: the object
  * and the upload are deleted and a 413/422 names the reason. clamd unreachable: 503, the
  * object kept and the document `pending`, so asking again inspects again.
  */
@@ -40,7 +46,12 @@ export async function finishInspected(
   size: number,
 ): Promise<Document> {
   const rules = inspectionRules(deps.policies, doc, size)
-  let verdict = await deps.inspections.take(uploadId, size)?.end(rules)
+  let streamed = deps.inspections.take(uploadId, size)
+  if (streamed && !(await deps.trusted())) {
+    streamed.abort()
+    streamed = undefined
+  }
+  let verdict = await streamed?.end(rules)
   if (!verdict || (!verdict.ok && verdict.code === 'scanner_unavailable')) {
     deps.log.info({ documentId: doc.id }, 'inspecting the upload from storage')
     verdict = await inspectStored(deps, { ...doc, sizeBytes: size }, size)
