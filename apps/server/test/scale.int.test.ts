@@ -16,6 +16,7 @@ const CHUNK = 64 * 1024
 // Safety nets, not limits (nothing waits for them): at load 40-95 a start, the first 30 % of
 // the bytes and a whole test each took longer than the 60-240 s they had.
 const NET = 600_000
+const RETRY_TAIL = Array<number>(27).fill(5000)
 const seed = Number(process.env.UPLINK_SCALE_SEED ?? Date.now() % 1_000_000)
 const random = seededRandom(seed)
 
@@ -109,8 +110,9 @@ function upload(
           chunkSize: CHUNK,
           headers: { Authorization: `Bearer ${token}` },
           metadata: { filename: `${userId}.mp4`, filetype: 'video/mp4', purpose: 'video' },
-          // A killed or draining instance: resume on another from the stored offset.
-          retryDelays: [100, 300, 600, 1000, 1000, 2000, 2000, 3000, 3000],
+          // A killed or draining instance: resume on another from the stored offset. ~2.5 min
+          // of retries, a net: at load 80-95 the 13 s schedule ran out on HAProxy's 502s.
+          retryDelays: [100, 300, 600, 1000, 1000, 2000, 2000, 3000, 3000, ...RETRY_TAIL],
           onBeforeRequest: async (req) => {
             if (req.getMethod() === 'PATCH' && chunksDone >= gateAt) await opened
           },
