@@ -2,8 +2,9 @@ import { defineConfig } from 'vitest/config'
 
 /** The integration project's settings, on versitygw (`int`) and again on MinIO (`minio`). */
 const integration = {
-  // The tus test server bundle is built once per run for both (`oncePerRun`), and in-memory
-  // PGlite instances start from the run's initialised data directory, not initdb.
+  // The tus test server is bundled into one file at its first spawn in a test process (the
+  // setup gives the directory), and in-memory PGlite instances start from the run's initialised
+  // data directory, not initdb.
   globalSetup: [
     '@uplink/testing/global-setup',
     './test/fixtures/bundle-serve.ts',

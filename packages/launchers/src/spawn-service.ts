@@ -60,19 +60,40 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Runnin
     else child.kill('SIGTERM')
     await done
   }
-  try {
-    await waitFor(
-      `${options.name} to answer`,
-      async () => {
-        if (!running()) throw new Error(`${options.name} exited: ${stderr}`)
-        return options.ready()
-      },
-      // A safety net (it returns as soon as the service answers) sized for a loaded machine.
-      options.timeoutMs ?? 120_000,
+  const exitNote = () =>
+    `${options.name} exited (${child.signalCode ?? `code ${child.exitCode}`}): ${stderr}`
+  // An exit or a failed spawn ends the wait at once (once its stderr is read to the end).
+  const ended = new Promise<never>((_, reject) => {
+    child.once('exit', () => {
+      const report = () => reject(new Error(exitNote()))
+      if (!child.stderr || child.stderr.readableEnded) report()
+      else child.stderr.once('end', report)
+    })
+    child.once('error', (err) =>
+      reject(new Error(`${options.name} could not start: ${err.message}`)),
     )
+  })
+  ended.catch(() => {})
+  let settled = false
+  const answered = waitFor(
+    `${options.name} to answer`,
+    async () => settled || options.ready(),
+    // A safety net (it returns as soon as the service answers) sized for a loaded machine.
+    options.timeoutMs ?? 120_000,
+  ).catch((err: Error) => {
+    // Say what the process was doing: the tail of what it printed, and whether it still runs.
+    const state = running()
+      ? `it is still running (pid ${child.pid}), its stderr ends: ${stderr.slice(-1500) || '(nothing)'}`
+      : exitNote()
+    throw new Error(`${err.message}; ${state}`, { cause: err.cause })
+  })
+  try {
+    await Promise.race([ended, answered])
   } catch (err) {
     await kill()
     throw err
+  } finally {
+    settled = true
   }
   return { child, stop, kill }
 }

@@ -5,6 +5,10 @@
  * failure is safe, not a working resume). Part uploads padded or flipped on the way to S3 are in
  * part-damage.int.test.ts. Replay the offsets with FAULT_SEED=<seed> (printed at the start, and
  * with each non-intact trial).
+ *
+ * Trials upload 12 MiB (parts of 5, 5 and 2 MiB; PATCHes of 8 and 4 MiB, or one PATCH): every
+ * path 24 MiB crossed, at half the bytes: a part boundary inside a PATCH (5 MiB), a part that
+ * spans two PATCHes (part 2, 5-10 MiB, the PATCH boundary at 8), and a short last part.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -27,6 +31,13 @@ import { MiB, randomFile, type ServerProcess, spawnServer, tusUpload } from './h
 const trials = faultTrials('tus faults')
 const { cleanups, expectIntact, appOn } = faultKit(trials)
 
+const SIZE = 12 * MiB
+/** Where a part upload to S3 is stalled: inside part 1 or 2 (the full ones; between excludes its max). */
+const stallPoint = () => ({
+  partNumber: trials.between(1, Math.ceil(SIZE / PART)),
+  partOffset: trials.between(1, PART),
+})
+
 describe('tus fault suite', () => {
   it('ends intact, or clearly failed in at most 20 % of trials, when the server is SIGKILLed at random offsets and restarted', async () => {
     const { s3 } = testServices()
@@ -37,18 +48,19 @@ describe('tus fault suite', () => {
       s3: { ...s3, endpoint: proxy.endpoint },
     }
     const family = trials.family('server SIGKILL', { trials: 4 })
+    // One port and one server for the family: each trial kills the server the previous trial
+    // restarted (a fresh start per trial would prove nothing a restart does not).
+    const port = await freePort()
+    let server: ServerProcess = await spawnServer({ ...config, port })
+    cleanups.push(() => server.stop('SIGKILL'))
     for (let t = 1; t <= 4; t++) {
-      const size = 24 * MiB
+      const size = SIZE
       // Trials 1-2 kill at a random client offset; 3-4 while a part upload to S3 is mid-body.
       const midPart = t > 2
       const killAt = trials.between(MiB, size - MiB)
-      const partNumber = trials.between(1, 5)
-      const partOffset = trials.between(1, PART)
+      const { partNumber, partOffset } = stallPoint()
       const trial = `server SIGKILL #${t}`
       trials.log(trial, midPart ? { size, partNumber, partOffset } : { size, killAt })
-      const port = await freePort()
-      let server: ServerProcess = await spawnServer({ ...config, port })
-      cleanups.push(() => server.stop('SIGKILL'))
       const data = randomFile(size)
       let restarted: Promise<void> | undefined
       const killAndRestart = () => {
@@ -79,7 +91,6 @@ describe('tus fault suite', () => {
       await restarted
       expect(restarted).toBeDefined()
       await expectIntact(family, trial, config, data, outcome)
-      await server.stop('SIGKILL')
     }
     family.expectEnoughIntact()
   }, 600_000)
@@ -94,12 +105,11 @@ describe('tus fault suite', () => {
     const { app, config } = await appOn({ ...pickConfig(s3), endpoint: proxy.endpoint })
     const family = trials.family('S3 SIGKILL', { trials: 2 })
     for (let t = 1; t <= 2; t++) {
-      const size = 24 * MiB
+      const size = SIZE
       // Trial 1 kills at a random client offset; trial 2 while a part upload is mid-body.
       const midPart = t === 2
       const killAt = trials.between(MiB, size - MiB)
-      const partNumber = trials.between(1, 5)
-      const partOffset = trials.between(1, PART)
+      const { partNumber, partOffset } = stallPoint()
       const downMs = trials.between(200, 1500)
       const trial = `S3 SIGKILL #${t}`
       trials.log(
@@ -145,7 +155,7 @@ describe('tus fault suite', () => {
     const { app, config } = await appOn(testServices().s3)
     const family = trials.family('client abort', { trials: 2 })
     for (let t = 1; t <= 2; t++) {
-      const size = 20 * MiB
+      const size = SIZE
       const abortAt = trials.between(MiB, size - MiB)
       const trial = `client abort #${t}`
       trials.log(trial, { size, abortAt })

@@ -4,8 +4,8 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { shouldRetryTus } from '@uplink/core'
 import { freePort, spawnService, testDatabase, testServices } from '@uplink/testing'
 import { DetailedError, Upload, type UploadOptions } from 'tus-js-client'
-import { inject } from 'vitest'
 import type { AppConfig } from './fixtures/app.ts'
+import { serveBundle } from './fixtures/bundle-serve.ts'
 
 const MiB = 1024 * 1024
 
@@ -110,13 +110,13 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<void>
 }
 
-/** Spawns test/fixtures/serve.ts (bundled once per run) on `config.port` (or a free one); resolves once tus answers. */
+/** Spawns test/fixtures/serve.ts (bundled once per process) on `config.port` (or a free one); resolves once tus answers. */
 export async function spawnServer(config: AppConfig): Promise<ServerProcess> {
   const port = config.port ?? (await freePort())
   const service = await spawnService({
     name: `the tus test server on ${port}`,
     command: process.execPath,
-    args: [inject('tusServeBundle')],
+    args: [await serveBundle()],
     env: { ...process.env, UPLINK_TUS_TEST_CONFIG: JSON.stringify({ ...config, port }) },
     // tus: OPTIONS answers with Tus-Version once the server handles requests.
     ready: async () =>

@@ -65,7 +65,7 @@ export async function startInstance(env: Record<string, string>): Promise<Instan
         UPLINK_TUS_TEMP_DIR: tempDir,
       },
       ready: async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
-      timeoutMs: 120_000, // a safety net for a loaded machine
+      timeoutMs: 600_000, // a safety net for a loaded machine (over 120 s at load 45-65)
       onOutput: (chunk) => {
         output += chunk.toString()
       },
