@@ -4,6 +4,7 @@ import type { Body } from '@uppy/core'
 import Tus from '@uppy/tus'
 import type { ApiClient } from '../api/client.ts'
 import { BROWSER_HASH } from '../integrity/browser-hash.ts'
+import { sha256Hasher } from '../integrity/sha256-hasher.ts'
 import { tusIntegrity } from '../integrity/tus-integrity.ts'
 import { confirmDirectUploads } from './confirm-direct-uploads.ts'
 import { policyText } from './human.ts'
@@ -114,7 +115,9 @@ export function createUppy({
     },
     {
       accepts: (file) => file.meta.method === 'multipart',
-      install: () => uppy.use(UplinkMultipart, { api }),
+      // Each part's SHA-256 and the whole file's (declared at complete), hashed in a worker.
+      install: () =>
+        uppy.use(UplinkMultipart, { api, hasher: BROWSER_HASH ? sha256Hasher : undefined }),
     },
     {
       accepts: (file) => file.meta.method === 'put' || file.meta.method === 'post',
