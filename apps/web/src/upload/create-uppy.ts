@@ -36,8 +36,8 @@ export interface UploaderOptions {
 }
 
 /**
- * One Uppy for the page: tus to /files for tus-method files (videos), presigned S3 uploads for
- * the rest. Each file is checked against the purpose policies as it is added.
+ * One Uppy for the page: presigned multipart for multipart-method files (videos), tus to /files
+ * for tus-method ones, presigned single uploads for the rest. Each file is checked against the purpose policies as it is added.
  */
 export function createUppy({
   api,
