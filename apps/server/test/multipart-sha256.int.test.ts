@@ -73,7 +73,8 @@ async function trpcError(promise: Promise<unknown>) {
     (e: unknown) => e,
   )
   if (!(err instanceof TRPCClientError)) throw new Error(`expected a tRPC error, got ${err}`)
-  return err as TRPCClientError<never> & {
+  return err as unknown as {
+    message: string
     data?: { code?: string; httpStatus?: number; error?: { code?: string } }
   }
 }
