@@ -1,6 +1,6 @@
 # Uplink server image. Build: docker build -t uplink .
 # Web servers: the default command. The job worker as its own process: the same image with
-#   command ["node", "apps/server/dist/worker.js"] and UPLINK_WORKER=false
+#   command ["node", "--heap-growing-percent=300", "apps/server/dist/worker.js"] and UPLINK_WORKER=false
 #   on the web servers. Configuration is the environment (docs/configuration.md, docs/operations.md).
 
 # --- build: install with the lockfile, build the server bundle and the web app ---
@@ -32,4 +32,5 @@ EXPOSE 3000
 # /readyz: 503 while draining or when Postgres or S3 is unreachable.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "apps/server/dist/main.js"]
+# --heap-growing-percent=300: see docs/operations.md ("Node flags"); the same flags as `pnpm start`.
+CMD ["node", "--heap-growing-percent=300", "apps/server/dist/main.js"]

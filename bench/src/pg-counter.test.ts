@@ -41,6 +41,23 @@ describe('frontendParser', () => {
     expect(labels).toEqual(['begin', 'update documents'])
   })
 
+  it('counts a simple Query of several statements as one round trip, naming each', () => {
+    const labels: string[] = []
+    const parse = frontendParser((l) => labels.push(l))
+    parse(startup())
+    parse(
+      message(
+        'Q',
+        cstr(
+          "select pg_try_advisory_lock(42::bigint) as locked;\nselect * from documents where object_key = 'k';\nselect part_number from tus_parts where upload_id = 'k'",
+        ),
+      ),
+    )
+    expect(labels).toEqual([
+      'select pg_try_advisory_lock() + select from documents + select from tus_parts',
+    ])
+  })
+
   it('labels the Sync of a named statement bound again without a Parse by that statement', () => {
     const labels: string[] = []
     const parse = frontendParser((l) => labels.push(l))

@@ -57,7 +57,7 @@ export function frontendParser(count: (label: string) => void): (chunk: Buffer) 
       const length = buffered.readInt32BE(1)
       if (buffered.length < 1 + length) return
       const body = buffered.subarray(5, 1 + length)
-      if (type === 'Q') count(statementLabel(cString(body, 0)))
+      if (type === 'Q') count(queryLabel(cString(body, 0)))
       else if (type === 'P') {
         lastParse = statementLabel(cString(body, body.indexOf(0) + 1))
         const name = cString(body, 0)
@@ -70,6 +70,15 @@ export function frontendParser(count: (label: string) => void): (chunk: Buffer) 
       buffered = buffered.subarray(1 + length)
     }
   }
+}
+
+/** A simple Query's label; several statements in it (one round trip) are joined by ' + '. */
+function queryLabel(text: string): string {
+  return text
+    .split(/;\s*\n/)
+    .filter((statement) => statement.trim() !== '')
+    .map(statementLabel)
+    .join(' + ')
 }
 
 function cString(body: Buffer, start: number): string {

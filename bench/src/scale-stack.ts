@@ -12,8 +12,10 @@ import {
   startPostgres,
   startVersitygw,
 } from '@uplink/testing'
+import { startFlags } from './server-flags.ts'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const serverEntry = join(root, 'apps/server/dist/main.js')
 const JWT_SECRET = 'bench-secret-that-is-at-least-32-characters'
 
 export interface ScaleStack {
@@ -50,7 +52,7 @@ export async function startScaleStack(options: {
       const service = await spawnService({
         name: `uplink ${i + 1}`,
         command: 'node',
-        args: [join(root, 'apps/server/dist/main.js')],
+        args: [...startFlags(serverEntry), serverEntry],
         env: {
           ...process.env,
           PORT: String(port),

@@ -17,6 +17,7 @@ import {
   startPostgres,
   startVersitygw,
 } from '@uplink/testing'
+import { startFlags } from './server-flags.ts'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const JWT_SECRET = 'bench-secret-that-is-at-least-32-characters'
@@ -127,13 +128,15 @@ export async function startServer(options: {
 }): Promise<{ baseUrl: string; server: RunningService }> {
   const port = await freePort()
   const baseUrl = `http://127.0.0.1:${port}`
+  const entry = options.entry ?? join(root, 'apps/server/dist/main.js')
   const server = await spawnService({
     name: 'the server',
     command: 'node',
     args: [
-      // As in production (`pnpm start`, the Dockerfile): no --enable-source-maps.
+      // As in production (`pnpm start`, the Dockerfile): its node flags, no --enable-source-maps.
+      ...startFlags(entry),
       ...(options.nodeArgs ?? []),
-      options.entry ?? join(root, 'apps/server/dist/main.js'),
+      entry,
     ],
     env: {
       ...process.env,

@@ -87,4 +87,23 @@ describe('Dockerfile', () => {
     // The copy of dist lands where the entry path points (WORKDIR /app).
     expect(runtime.find((i) => i.op === 'WORKDIR')?.args).toBe('/app')
   })
+
+  it('starts the server with the node flags of pnpm start, the heap growing by a fixed factor', () => {
+    const cmd = JSON.parse(runtime.find((i) => i.op === 'CMD')!.args) as string[]
+    const flags = cmd.slice(
+      1,
+      cmd.findIndex((a) => a.endsWith('.js')),
+    )
+    const pkg = JSON.parse(readFileSync(join(root, 'apps/server/package.json'), 'utf8'))
+    const start = (pkg.scripts.start as string).split(/\s+/)
+    // V8's own factor leaves a small heap's next GC limit within the young generation's size,
+    // and a large PATCH then runs a full GC every ~16 MiB of body (docs/operations.md).
+    expect(flags).toContain('--heap-growing-percent=300')
+    expect(
+      start.slice(
+        1,
+        start.findIndex((a) => a.endsWith('.js')),
+      ),
+    ).toEqual(flags)
+  })
 })

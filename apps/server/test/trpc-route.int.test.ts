@@ -1,6 +1,8 @@
 import { request } from 'node:http'
+import { appRouter } from '@uplink/api'
 import { ERROR_CATALOGUE } from '@uplink/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { z } from 'zod'
 import { MAX_TRPC_BODY_BYTES } from '../src/app.ts'
 import { type Harness, startHarness } from './support/harness.ts'
 
@@ -143,6 +145,10 @@ describe('a plain one-call mutation answers as tRPC answers it in a batch', () =
       Object.keys(manyBody.result.data).sort(),
     )
     expect(oneBody.result.data.headers).toEqual(manyBody.result.data.headers)
+    // The one-call path does not parse presignPut's answer again (serverBuiltOutput): what it
+    // sends is still exactly what its declared output schema accepts, nothing more.
+    const output = (appRouter.uploads.presignPut._def as { output?: z.ZodType }).output!
+    expect(output.parse(oneBody.result.data)).toEqual(oneBody.result.data)
   })
 
   it('an input error: the same status, message, fields and error body', async () => {

@@ -98,14 +98,17 @@ export function createContextFactory(deps: ApiDeps) {
   const { authenticate, ...rest } = deps
   return async ({ req, res }: HttpExchange) => {
     const user = await authenticate(req.headers.authorization)
-    const host = req.host ?? req.headers.host
     return {
       ...rest,
       user,
       setCookie: res
         ? (serialized: string) => void res.appendHeader('Set-Cookie', serialized)
         : undefined,
-      requestOrigin: host ? `${req.protocol ?? 'http'}://${host}` : undefined,
+      // Read when asked (gallery cookies): Express's host and protocol consult `trust proxy`.
+      get requestOrigin() {
+        const host = req.host ?? req.headers.host
+        return host ? `${req.protocol ?? 'http'}://${host}` : undefined
+      },
       requestId: req.id,
     } satisfies Context
   }
@@ -168,7 +171,8 @@ type MiddlewareOptions = Parameters<Parameters<typeof t.middleware>[0]>[0]
 
 /**
  * Maps errors to the catalogue around `call`, then reports the call to `ctx.onProcedure`, so
- * the hook sees the final result.
+ * the hook sees the final result. One await for the call and one for the raw input: every
+ * procedure call passes here.
  */
 async function observe<R extends MiddlewareResult<object>>(
   { ctx, path, getRawInput }: MiddlewareOptions,
@@ -177,23 +181,28 @@ async function observe<R extends MiddlewareResult<object>>(
   const { onProcedure } = ctx
   if (!onProcedure) return toCatalogueResult(await call())
   const started = performance.now()
-  const report = async (ok: boolean, code: string | undefined, output: unknown) => {
-    const seconds = (performance.now() - started) / 1000
-    const input = await getRawInput().catch(() => undefined)
-    onProcedure({ path, ok, code, seconds, input, output })
-  }
-  let result: R
+  let result: R | undefined
+  let failure: unknown
   try {
     result = toCatalogueResult(await call())
   } catch (err) {
-    await report(false, err instanceof TRPCError ? err.code : 'INTERNAL_SERVER_ERROR', undefined)
-    throw err
+    failure = err
   }
-  await report(
-    result.ok,
-    result.ok ? undefined : result.error.code,
-    result.ok ? result.data : undefined,
-  )
+  const seconds = (performance.now() - started) / 1000
+  const input = await getRawInput().catch(() => undefined)
+  if (!result) {
+    const code = failure instanceof TRPCError ? failure.code : 'INTERNAL_SERVER_ERROR'
+    onProcedure({ path, ok: false, code, seconds, input, output: undefined })
+    throw failure
+  }
+  onProcedure({
+    path,
+    ok: result.ok,
+    code: result.ok ? undefined : result.error.code,
+    seconds,
+    input,
+    output: result.ok ? result.data : undefined,
+  })
   return result
 }
 
@@ -205,7 +214,7 @@ export const publicProcedure = t.procedure.use((opts) => observe(opts, () => opt
 
 /** Procedures that need a signed-in user; narrows `ctx.user` (the same one middleware). */
 export const protectedProcedure = t.procedure.use((opts) =>
-  observe(opts, async () => {
+  observe(opts, () => {
     if (!opts.ctx.user) throw toCatalogueError(new AppError('unauthorized'))
     // The context already holds the user: `next()` without a ctx spares tRPC a copy of the
     // whole context per call; the cast only narrows `ctx.user` for the procedures.

@@ -7,6 +7,7 @@ export {
   listDocumentsForOwner,
   type Page,
 } from './document-list.ts'
+export { documentByKeyStatement, documentFromRow } from './document-statement.ts'
 export * from './documents.ts'
 export { migrateToLatest } from './migrate.ts'
 export {

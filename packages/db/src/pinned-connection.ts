@@ -1,9 +1,15 @@
 import type { Kysely } from 'kysely'
+import type pg from 'pg'
 import { poolOf } from './create-db.ts'
 
 /** One connection taken out of a `createDb` pool, for state that lives in a session. */
 export interface PinnedConnection {
   query<R>(text: string, values?: unknown[]): Promise<R[]>
+  /**
+   * Several statements (`;`-separated, no parameters) in one round trip, run in order, each
+   * with its own snapshot under READ COMMITTED: the rows of each, in order.
+   */
+  queryAll(text: string): Promise<unknown[][]>
   /** Settles once the connection broke (Postgres stopped or restarted, network cut). */
   readonly lost: Promise<Error>
   /** Returns it to the pool; closes it instead when it broke or `drop` is set (session state). */
@@ -42,6 +48,12 @@ export async function pinConnection(db: Kysely<any>): Promise<PinnedConnection> 
     async query<R>(text: string, values?: unknown[]) {
       if (broken) throw broken
       return (await client.query(text, values)).rows as R[]
+    },
+    async queryAll(text: string) {
+      if (broken) throw broken
+      // pg answers one result for one statement, an array of them for several.
+      const results: pg.QueryResult | pg.QueryResult[] = await client.query(text)
+      return (Array.isArray(results) ? results : [results]).map((r) => r.rows)
     },
     release(drop = false) {
       if (released) return

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import pg from 'pg'
 import type { Database } from './schema.ts'
 
 type Db = Kysely<Database>
@@ -42,6 +43,24 @@ export async function listTusParts(db: Db, uploadId: string): Promise<Map<number
     .where('uploadId', '=', uploadId)
     .execute()
   return new Map(rows.map((r) => [r.partNumber, { ...r, size: Number(r.size) }]))
+}
+
+/**
+ * The statement `listTusParts` runs, with the id as a literal: for a connection that sends it
+ * beside other statements in one round trip (the tus lock session); `tusPartsFromRows` reads it.
+ */
+export function tusPartsStatement(uploadId: string): string {
+  return `select part_number, size, coalesce(checksum, sha256) as checksum, etag from tus_parts where upload_id = ${pg.escapeLiteral(uploadId)}`
+}
+
+/** The rows of `tusPartsStatement`, as `listTusParts` answers them. */
+export function tusPartsFromRows(rows: unknown[]): Map<number, LedgerPart> {
+  return new Map(
+    (rows as { part_number: number; size: number; checksum: string; etag: string }[]).map((r) => [
+      r.part_number,
+      { partNumber: r.part_number, size: Number(r.size), checksum: r.checksum, etag: r.etag },
+    ]),
+  )
 }
 
 /** Forgets one part (`partNumber`) or all parts of an upload. */

@@ -7,11 +7,15 @@ import {
   type Database,
   DocumentTransitionError,
   declareSha256,
+  documentByKeyStatement,
+  documentFromRow,
+  findDocumentByKey,
   findDocumentForOwner,
   InvalidCursorError,
   insertPendingDocument,
   listDocumentsForOwner,
   migrateToLatest,
+  pinConnection,
   transitionDocument,
 } from '../src/index.ts'
 
@@ -140,5 +144,48 @@ describe.each(backends)('documents repository on $name', ({ url }) => {
     await expect(
       listDocumentsForOwner(db, 'alice', { cursor: 'garbage', limit: 2 }),
     ).rejects.toBeInstanceOf(InvalidCursorError)
+  })
+})
+
+describe('a document read beside other statements (the tus lock session)', () => {
+  let db: Kysely<Database>
+  beforeAll(async () => {
+    db = createDb({ url: await testDatabase() })
+    await migrateToLatest(db)
+  })
+  afterAll(() => db?.destroy())
+
+  it('reads the same row as findDocumentByKey, in one round trip with the statement before it, whatever the key holds', async () => {
+    const id = randomUUID()
+    // A quote and a backslash: the key is a literal in the statement, never SQL.
+    const objectKey = `o'brien\\x/document/${id}`
+    await insertPendingDocument(db, {
+      id,
+      ownerId: "o'brien",
+      purpose: 'document',
+      objectKey,
+      filename: 'a.pdf',
+      contentType: 'application/pdf',
+      sizeBytes: 6 * 1024 ** 3,
+      method: 'tus',
+      uploadRef: objectKey,
+      expiresAt: new Date(Date.now() + 600_000),
+      declaredSha256: 'c2hh',
+    })
+    const session = await pinConnection(db)
+    try {
+      const [first, rows] = await session.queryAll(
+        `select 1 as one;\n${documentByKeyStatement(objectKey)}`,
+      )
+      expect(first).toEqual([{ one: 1 }])
+      expect(rows).toHaveLength(1)
+      const read = documentFromRow(rows![0] as Record<string, unknown>)
+      expect(read).toEqual(await findDocumentByKey(db, objectKey))
+      expect(read.sizeBytes).toBe(6 * 1024 ** 3)
+      const [none] = await session.queryAll(documentByKeyStatement(`${objectKey}' or '1'='1`))
+      expect(none).toEqual([])
+    } finally {
+      session.release()
+    }
   })
 })

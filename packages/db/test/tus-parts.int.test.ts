@@ -1,7 +1,16 @@
 import { testDatabase } from '@uplink/testing'
 import { type Kysely, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDb, type Database, listTusParts, recordTusPart } from '../src/index.ts'
+import {
+  createDb,
+  type Database,
+  listTusParts,
+  migrateToLatest,
+  pinConnection,
+  recordTusPart,
+  tusPartsFromRows,
+  tusPartsStatement,
+} from '../src/index.ts'
 import * as createTusParts from '../src/migrations/2026-11-29-0001-tus-parts.ts'
 import * as addChecksum from '../src/migrations/2026-12-07-0020-tus-parts-checksum.ts'
 
@@ -51,5 +60,36 @@ describe('tus part ledger across the checksum column change', () => {
       { uploadId: 'after', checksum: 'AAAAAA==', sha256: null },
       { uploadId: 'during', checksum: 'BBBBBB==', sha256: null },
     ])
+  })
+})
+
+describe('tus part ledger read beside other statements (the tus lock session)', () => {
+  let db: Kysely<Database>
+  beforeAll(async () => {
+    db = createDb({ url: await testDatabase() })
+    await migrateToLatest(db)
+  })
+  afterAll(() => db.destroy())
+
+  it('reads what listTusParts reads, old-release rows included, whatever the id holds', async () => {
+    const id = "o'brien\\x/video/1"
+    await recordTusPart(db, id, {
+      partNumber: 1,
+      size: 6 * 1024 ** 3,
+      checksum: 'AA==',
+      etag: '"a"',
+    })
+    await sql`INSERT INTO tus_parts (upload_id, part_number, size, sha256, etag)
+              VALUES (${id}, 2, 7, 'b2xk', '"b"')`.execute(db)
+    const session = await pinConnection(db)
+    try {
+      const [rows] = await session.queryAll(tusPartsStatement(id))
+      expect(tusPartsFromRows(rows!)).toEqual(await listTusParts(db, id))
+      expect(tusPartsFromRows(rows!).get(2)?.checksum).toBe('b2xk')
+      const [none] = await session.queryAll(tusPartsStatement(`${id}' or '1'='1`))
+      expect(none).toEqual([])
+    } finally {
+      session.release()
+    }
   })
 })

@@ -15,7 +15,13 @@ import {
   type RateLimit,
   silentLogger,
 } from '@uplink/core'
-import { type Database, findDocumentByKey } from '@uplink/db'
+import {
+  type Database,
+  type Document,
+  documentByKeyStatement,
+  documentFromRow,
+  findDocumentByKey,
+} from '@uplink/db'
 import { createLeanS3, type Storage } from '@uplink/storage'
 import { ChecksumTrust, type Scanner } from '@uplink/uploads'
 import type { Kysely } from 'kysely'
@@ -26,6 +32,7 @@ import { createOnUploadCreate, DOCUMENT_ID_HEADER } from './hooks/on-upload-crea
 import { createOnUploadFinish } from './hooks/on-upload-finish.ts'
 import { createRequestUser } from './hooks/request-user.ts'
 import { streamedCheck } from './hooks/streamed-check.ts'
+import { LedgerBesideLock } from './locking/ledger-beside-lock.ts'
 import { PgLocker } from './locking/pg-locker.ts'
 import { knownAnswer } from './protocol/error-answers.ts'
 import { tusError } from './protocol/errors.ts'
@@ -180,6 +187,8 @@ export function createTusServer(options: TusServerOptions): TusServer {
     },
   })
 
+  // The tus_parts ledger, whose first read in a PATCH can ride in its lock's round trip.
+  const pgLedger = options.ledger ? undefined : new LedgerBesideLock(createPgPartLedger(db))
   const store = new UplinkS3Store({
     lean,
     partSize: options.partSize ?? DEFAULT_PART_SIZE,
@@ -190,7 +199,7 @@ export function createTusServer(options: TusServerOptions): TusServer {
     useTags: options.useTags ?? true,
     expirationPeriodInMilliseconds,
     tempDir: options.tempDir ?? join(tmpdir(), 'uplink-tus'),
-    ledger: options.ledger ?? createPgPartLedger(db),
+    ledger: options.ledger ?? pgLedger ?? createPgPartLedger(db),
     checksums,
     maxDeferredLength: options.maxDeferredLength,
     allowDeferredLength,
@@ -266,7 +275,9 @@ export function createTusServer(options: TusServerOptions): TusServer {
     onIncomingRequest: createOnIncomingRequest({
       db,
       requireUser,
-      ...(locker instanceof PgLocker ? { lockAhead: (id: string) => locker.lockAhead(id) } : {}),
+      ...(locker instanceof PgLocker
+        ? { findDocument: documentBesideLock(db, locker, pgLedger) }
+        : {}),
     }),
     onUploadCreate: createOnUploadCreate({
       db,
@@ -344,6 +355,30 @@ export function createTusServer(options: TusServerOptions): TusServer {
       log,
       expirationPeriodInMilliseconds,
     }),
+  }
+}
+
+/**
+ * The ownership check's read of an upload's document, sent in the round trip that starts taking
+ * the upload's advisory lock (after the lock statement), and with it the part ledger for the
+ * store's first read of it (see LedgerBesideLock); through the pool when no advisory lock is
+ * tried (in-process modes, an outage of the lock session).
+ */
+function documentBesideLock(
+  db: Kysely<Database>,
+  locker: PgLocker,
+  ledger: LedgerBesideLock | undefined,
+) {
+  return async (id: string): Promise<Document | undefined> => {
+    const ahead = ledger?.readAhead(id)
+    const tried = await locker.lockAhead(id, [
+      documentByKeyStatement(id),
+      ...(ahead ? [ahead.statement] : []),
+    ])
+    if (!tried) return findDocumentByKey(db, id)
+    if (ahead) ahead.keep(tried.rows[1] ?? [], tried.held)
+    const row = tried.rows[0]?.[0] as Record<string, unknown> | undefined
+    return row ? documentFromRow(row) : undefined
   }
 }
 

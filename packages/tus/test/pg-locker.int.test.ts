@@ -1,11 +1,14 @@
 import { ERRORS } from '@tus/utils'
-import { createDb } from '@uplink/db'
+import { createDb, migrateToLatest, recordTusPart } from '@uplink/db'
 import { testDatabase } from '@uplink/testing'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { advisoryKey, PgLocker, type PgLockerOptions } from '../src/index.ts'
+import { LedgerBesideLock } from '../src/locking/ledger-beside-lock.ts'
 import { RELEASE_CHANNEL } from '../src/locking/release-channel.ts'
+import { withRequestState } from '../src/protocol/request-state.ts'
+import { createPgPartLedger } from '../src/store/part-ledger.ts'
 
 const never = () => new AbortController().signal
 const noop = () => {}
@@ -134,6 +137,65 @@ describe('PgLocker on Postgres', () => {
     const again = locker({ acquireTimeoutMs: 10_000, pollIntervalMs: 20 }).newLock('upload/7')
     await again.lock(never(), noop)
     await again.unlock()
+  })
+
+  it('sends the locks and unlocks of uploads asked for at once in one round trip, and another instance still waits for each', async () => {
+    const busy = locker({ acquireTimeoutMs: 5000 })
+    const other = locker({ acquireTimeoutMs: 200, pollIntervalMs: 20 })
+    // Warm up what a process does once (its lock mode, the instances key).
+    const warm = busy.newLock('batch/warm')
+    await warm.lock(never(), noop)
+    await warm.unlock()
+    const sent: string[] = []
+    const query = pg.Client.prototype.query as (...args: unknown[]) => unknown
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      if (typeof args[0] === 'string' && args[0].includes('advisory')) sent.push(args[0])
+      return query.apply(this, args)
+    } as typeof pg.Client.prototype.query
+    const held = Array.from({ length: 8 }, (_, i) => busy.newLock(`batch/${i}`))
+    try {
+      await Promise.all(held.map((lock) => lock.lock(never(), noop)))
+    } finally {
+      pg.Client.prototype.query = query as typeof pg.Client.prototype.query
+    }
+    // One round trip each before; now those asked while one is in flight share the next.
+    expect(sent.length).toBeLessThanOrEqual(2)
+    expect(sent.join(';\n').match(/pg_try_advisory_lock\(/g)).toHaveLength(8)
+    for (const i of [0, 7]) {
+      await expect(other.newLock(`batch/${i}`).lock(never(), noop)).rejects.toMatchObject({
+        status_code: 423,
+      })
+    }
+    await Promise.all(held.map((lock) => lock.unlock()))
+    const again = locker({ acquireTimeoutMs: 10_000, pollIntervalMs: 20 })
+    for (const i of [0, 7]) {
+      const lock = again.newLock(`batch/${i}`)
+      await lock.lock(never(), noop)
+      await lock.unlock()
+    }
+  })
+
+  it('keeps no ledger read beside a lock another instance holds: the parts it records before letting go are read', async () => {
+    const a = locker({ acquireTimeoutMs: 5000, pollIntervalMs: 20 })
+    const b = locker({ acquireTimeoutMs: 5000, pollIntervalMs: 20 })
+    await migrateToLatest(a.db)
+    const id = 'ledger/1'
+    const ledger = new LedgerBesideLock(createPgPartLedger(a.db))
+    const holding = a.newLock(id)
+    await holding.lock(never(), noop)
+    await withRequestState({}, async () => {
+      const ahead = ledger.readAhead(id)
+      const tried = await b.lockAhead(id, [ahead!.statement])
+      expect(tried?.unlock).toBeUndefined()
+      ahead!.keep(tried!.rows[0] ?? [], tried!.held)
+      // The holder records a part (another instance's ledger write), then lets go.
+      await recordTusPart(a.db, id, { partNumber: 1, size: 5, checksum: 'AA==', etag: '"e"' })
+      await holding.unlock()
+      const waiting = b.newLock(id)
+      await waiting.lock(never(), noop)
+      expect([...(await ledger.list(id)).keys()]).toEqual([1])
+      await waiting.unlock()
+    })
   })
 
   it('asks a holder in another instance to release (LISTEN/NOTIFY) instead of waiting it out', async () => {

@@ -7,7 +7,7 @@ interface Ctx {
   user?: string
   trace: string[]
 }
-const t = initTRPC.context<Ctx>().meta<{ label: string }>().create()
+const t = initTRPC.context<Ctx>().meta<{ label: string; serverBuiltOutput?: boolean }>().create()
 
 /** Middlewares that use every part of `next`: a ctx added, input replaced, a raw input swapped. */
 const procedure = t.procedure
@@ -41,6 +41,11 @@ const router = t.router({
   refused: procedure
     .output(z.object({ n: z.string() }))
     .mutation(({ input }) => ({ n: input.n }) as unknown as { n: string }),
+  // Marked as built by the server: the one-call path does not parse the result again.
+  built: procedure
+    .meta({ label: 'seen', serverBuiltOutput: true })
+    .output(z.object({ n: z.number() }))
+    .mutation(({ input }) => ({ n: input.n, kept: 'not parsed' })),
   fail: procedure.mutation(() => {
     throw new TRPCError({ code: 'CONFLICT', message: 'no' })
   }),
@@ -49,9 +54,11 @@ const router = t.router({
   }),
 })
 
-const options = (input: unknown, path: string): CallOptions => ({
+const options = (input: unknown, path: string, known = false): CallOptions => ({
   ctx: { trace: [] },
   getRawInput: async () => input,
+  // As the one-call path passes it: the parsed body, read without a promise.
+  rawInput: known ? { value: input } : undefined,
   path,
   type: 'mutation',
   signal: new AbortController().signal,
@@ -66,10 +73,11 @@ async function both(path: keyof typeof router._def.procedures, input: unknown) {
       (error: TRPCError) => ({ error: { code: error.code, message: error.message } }),
     )
   const proc = router._def.procedures[path]
-  return {
-    theirs: await settle(proc(options(input, path) as never)),
-    ours: await settle(callProcedure(proc, options(input, path))),
-  }
+  const theirs = await settle(proc(options(input, path) as never))
+  const ours = await settle(callProcedure(proc, options(input, path)))
+  // With the raw input handed over, the same answer (a middleware that swaps getRawInput wins).
+  expect(await settle(callProcedure(proc, options(input, path, true)))).toEqual(ours)
+  return { theirs, ours }
 }
 
 describe('callProcedure answers as calling the procedure does', () => {
@@ -97,6 +105,12 @@ describe('callProcedure answers as calling the procedure does', () => {
       error: { code: 'INTERNAL_SERVER_ERROR', message: 'Output validation failed' },
     })
     expect(refused.ours).toEqual(refused.theirs)
+  })
+
+  it('except that a procedure marked serverBuiltOutput gets its result back unparsed', async () => {
+    const { theirs, ours } = await both('built', { n: 1 })
+    expect(theirs).toEqual({ value: { wrapped: { n: 2 } } })
+    expect(ours).toEqual({ value: { wrapped: { n: 2, kept: 'not parsed' } } })
   })
 
   it('with an input the parser refuses, a TRPCError and an unexpected throw', async () => {

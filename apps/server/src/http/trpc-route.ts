@@ -44,9 +44,11 @@ export function trpcRoute(options: TrpcRouteOptions): RequestHandler {
   async function serve(req: Request, res: Response, hasBody: boolean): Promise<void> {
     const body = hasBody ? await readBody(req) : undefined
     // The procedure path after the mount point, as the stock adapter takes it.
-    const path = req.path.slice(req.path.lastIndexOf('/') + 1)
+    const { path: url } = req
+    const path = url.slice(url.lastIndexOf('/') + 1)
     // The common plain call (one mutation, a JSON body) skips the fetch objects entirely.
-    const procedure = await singleMutation(options.router, req, path)
+    const found = singleMutation(options.router, req, path)
+    const procedure = found instanceof Promise ? await found : found
     const parsed = procedure && body !== undefined ? parseInput(body) : 'failed'
     if (procedure && parsed !== 'failed') {
       return answerSingleMutation(options, { req, res, path, procedure }, parsed.input)
@@ -113,7 +115,10 @@ function readBody(req: Request): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    // A small body comes in one chunk: decoded as it is, not copied first.
+    req.once('end', () =>
+      resolve((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8')),
+    )
     req.once('error', reject)
   })
 }

@@ -22,11 +22,11 @@ const PLAIN_PATH = /^[\w.]+$/
  * same way: one call (no `?batch`, no query string), POST with a JSON body, no streaming accept
  * header, a procedure that exists and is a mutation. Anything else goes to `resolveResponse`.
  */
-export async function singleMutation(
+export function singleMutation(
   router: AnyTRPCRouter,
   req: Request,
   path: string,
-): Promise<AnyTRPCProcedure | undefined> {
+): AnyTRPCProcedure | undefined | Promise<AnyTRPCProcedure | undefined> {
   if (req.method !== 'POST' || req.originalUrl.includes('?') || !PLAIN_PATH.test(path)) return
   if (req.headers['trpc-accept'] !== undefined) return
   const type = req.headers['content-type']
@@ -37,14 +37,15 @@ export async function singleMutation(
     known = new Map()
     mutations.set(router, known)
   }
-  let procedure = known.get(path)
-  if (procedure === undefined) {
-    const found = await getProcedureAtPath(router, path)
-    procedure = found?._def.type === 'mutation' ? found : null
+  const procedure = known.get(path)
+  // A path seen before is answered without a promise.
+  if (procedure !== undefined) return procedure ?? undefined
+  return getProcedureAtPath(router, path).then((found) => {
+    const mutation = found?._def.type === 'mutation' ? found : null
     // A router's procedures are fixed once built: remember the answer for its known paths only.
-    if (found) known.set(path, procedure)
-  }
-  return procedure ?? undefined
+    if (found) known.set(path, mutation)
+    return mutation ?? undefined
+  })
 }
 
 /** Each router's mutations by path (null: a procedure that is not a mutation). */
@@ -85,6 +86,7 @@ export async function answerSingleMutation(
     data = await callProcedure(procedure, {
       path,
       getRawInput,
+      rawInput: { value: input },
       ctx,
       type: 'mutation',
       signal: abort.signal,

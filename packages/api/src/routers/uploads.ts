@@ -26,6 +26,9 @@ export const uploadsRouter = router({
         tags: ['uploads'],
         summary: 'Start a single-PUT upload: a pending document and a signed URL',
       },
+      // Every field below is the server's own (its id, its signed URL): not parsed again on
+      // the one-call path (apps/server trpc-call-chain.ts); its type is checked at build.
+      serverBuiltOutput: true,
     })
     .input(uploadRequestInput.extend({ sha256: sha256Input.optional() }))
     .output(presignPutOutput)
@@ -44,7 +47,7 @@ export const uploadsRouter = router({
         method: signed.method,
         headers: signed.headers,
         expiresAt: signed.expiresAt.toISOString(),
-      }
+      } satisfies z.output<typeof presignPutOutput>
     }),
 
   /** Step 1 of a browser form POST: a policy with exact Content-Type and length range, for the staging key. */

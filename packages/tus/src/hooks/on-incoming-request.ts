@@ -1,4 +1,4 @@
-import { type Database, findDocumentByKey } from '@uplink/db'
+import { type Database, type Document, findDocumentByKey } from '@uplink/db'
 import type { Kysely } from 'kysely'
 import { FREED, GONE, NOT_FOUND } from '../protocol/errors.ts'
 import { recordReprDigest } from '../protocol/repr-digest.ts'
@@ -14,9 +14,13 @@ import type { RequireUser } from './request-user.ts'
 export function createOnIncomingRequest(deps: {
   db: Kysely<Database>
   requireUser: RequireUser
-  /** Starts taking the upload's lock now, beside the ownership check (released if refused). */
-  lockAhead?: ((uploadId: string) => void) | undefined
+  /**
+   * The upload's document (default: findDocumentByKey). The server's reads it in the round trip
+   * that starts taking the upload's lock (released if refused): one wait, one round trip.
+   */
+  findDocument?: ((uploadId: string) => Promise<Document | undefined>) | undefined
 }) {
+  const findDocument = deps.findDocument ?? ((id: string) => findDocumentByKey(deps.db, id))
   return async (req: Request, uploadId: string): Promise<void> => {
     const user = await deps.requireUser(req)
     // POST: the id was just made by the naming function for this user.
@@ -24,9 +28,7 @@ export function createOnIncomingRequest(deps: {
 
     const parts = parseUploadId(uploadId)
     if (!parts || !belongsTo(parts, user.id)) throw NOT_FOUND
-    // The lock's round trip and the ownership check's go at once: one wait instead of two.
-    deps.lockAhead?.(uploadId)
-    const doc = await findDocumentByKey(deps.db, uploadId)
+    const doc = await findDocument(uploadId)
     if (!doc || doc.ownerId !== user.id || doc.method !== 'tus') throw NOT_FOUND
     // "If a Client does attempt to resume an upload which has since been removed by the
     // Server, the Server SHOULD respond with 404 Not Found or 410 Gone."

@@ -2,10 +2,35 @@ import type { Logger } from '@uplink/core'
 import { type PinnedConnection, pinConnection } from '@uplink/db'
 import type { Kysely } from 'kysely'
 
+/** A statement waiting for the session; `on` binds it to one session (an unlock). */
+interface Queued {
+  statement: string
+  on: PinnedConnection | undefined
+  resolve: (done: { rows: unknown[]; session: PinnedConnection | undefined }) => void
+  reject: (err: unknown) => void
+}
+
+/** What `tryLockThen` answers: how to unlock (undefined: held elsewhere), the rows of `then`. */
+export interface TryLock {
+  unlock: (() => Promise<void>) | undefined
+  /** The rows of each statement of `then`, in order. */
+  rows: unknown[][]
+  /** Whether this process still has the session that took the lock (it was not lost since). */
+  held: () => boolean
+}
+
+/** An advisory key as a SQL literal: the digits of a signed 64-bit integer, nothing else. */
+function keyLiteral(key: string): string {
+  if (!/^-?\d{1,19}$/.test(key)) throw new Error(`not an advisory lock key: ${key}`)
+  return `${key}::bigint`
+}
+
 /**
  * One Postgres connection per process that holds session-level advisory locks for all of this
  * process's uploads, so locks cost one connection, not one per active PATCH. Locks are released
  * by `unlock`, and all at once by Postgres when the connection (or the process) dies.
+ * Statements asked for while one batch is in flight go together in the next (one round trip for
+ * every lock and unlock of a busy moment, instead of one each); they run in the order asked.
  * A broken connection (Postgres stopped, network cut) is noticed at once: `onLost` is told that
  * every lock is gone, and the next call connects again. There is no heartbeat or query timeout on
  * purpose: only a broken connection loses the session, never a slow event loop or Postgres (a
@@ -13,6 +38,10 @@ import type { Kysely } from 'kysely'
  */
 export class LockSession {
   private session: Promise<PinnedConnection> | undefined
+  private queued: Queued[] = []
+  private flushing = false
+  /** Counts sessions lost: a lock taken in one generation is gone in the next. */
+  private generation = 0
 
   constructor(
     // biome-ignore lint/suspicious/noExplicitAny: raw SQL only.
@@ -26,20 +55,35 @@ export class LockSession {
    * holds it, undefined when another session does (exclusively, or at all for an exclusive try).
    */
   async tryLock(key: string, shared = false): Promise<(() => Promise<void>) | undefined> {
+    return (await this.tryLockThen(key, [], shared)).unlock
+  }
+
+  /**
+   * `tryLock`, then `then` (statements without parameters) in the same round trip, each run
+   * after the lock statement with a snapshot of its own (READ COMMITTED): it sees every commit
+   * made before the lock was granted. Their rows, whether the lock was had or not.
+   */
+  async tryLockThen(key: string, then: string[], shared = false): Promise<TryLock> {
     const how = shared ? '_shared' : ''
-    const session = await this.open()
-    const rows = await this.query(
-      session,
-      `select pg_try_advisory_lock${how}($1::bigint) as locked`,
-      [key],
+    const generation = this.generation
+    const locking = this.run(
+      `select pg_try_advisory_lock${how}(${keyLiteral(key)}) as locked`,
+      undefined,
     )
-    if ((rows[0] as { locked?: boolean } | undefined)?.locked !== true) return undefined
-    // The lock lives and dies with this session: a lost one has nothing left to release.
-    return async () => {
-      if (this.session !== undefined && (await this.session.catch(() => undefined)) === session) {
-        await this.query(session, `select pg_advisory_unlock${how}($1::bigint)`, [key])
-      }
+    const reads = then.map((statement) => this.run(statement, undefined))
+    const [{ rows, session }, ...read] = await Promise.all([locking, ...reads])
+    const rowsOf = read.map((r) => r.rows)
+    // A batch runs on one session: lost before it ran, the generation moved on.
+    const held = () => this.generation === generation && this.session !== undefined
+    if ((rows[0] as { locked?: boolean } | undefined)?.locked !== true || !session) {
+      return { unlock: undefined, rows: rowsOf, held: () => false }
     }
+    // The lock lives and dies with this session: a lost one has nothing left to release (and an
+    // unlock on a newer session could release another request's hold of the same key).
+    const unlock = async () => {
+      await this.run(`select pg_advisory_unlock${how}(${keyLiteral(key)})`, session)
+    }
+    return { unlock, rows: rowsOf, held }
   }
 
   /** Releases every lock of this session and returns its connection to the pool. */
@@ -53,12 +97,52 @@ export class LockSession {
     session.release()
   }
 
-  private async query(session: PinnedConnection, text: string, values: unknown[]) {
+  /** Queues `statement` for the next batch; `on` set: only on that session (skipped if lost). */
+  private run(statement: string, on: PinnedConnection | undefined) {
+    return new Promise<{ rows: unknown[]; session: PinnedConnection | undefined }>(
+      (resolve, reject) => {
+        this.queued.push({ statement, on, resolve, reject })
+        if (this.flushing) return
+        this.flushing = true
+        // Whatever else this turn of the event loop asks goes in the same batch.
+        queueMicrotask(() => void this.flush())
+      },
+    )
+  }
+
+  /** Sends the queued statements, one batch per round trip, until none are left. */
+  private async flush(): Promise<void> {
     try {
-      return await session.query(text, values)
-    } catch (err) {
-      this.lose(session, err)
-      throw err
+      while (this.queued.length > 0) {
+        const batch = this.queued
+        this.queued = []
+        let session: PinnedConnection
+        try {
+          session = await this.open()
+        } catch (err) {
+          for (const q of batch) q.on ? q.resolve({ rows: [], session: q.on }) : q.reject(err)
+          continue
+        }
+        const current = batch.filter((q) => {
+          if (!q.on || q.on === session) return true
+          q.resolve({ rows: [], session: q.on })
+          return false
+        })
+        if (current.length === 0) continue
+        try {
+          const results = await session.queryAll(current.map((q) => q.statement).join(';\n'))
+          current.forEach((q, i) => {
+            q.resolve({ rows: results[i] ?? [], session })
+          })
+        } catch (err) {
+          // Whatever the error, the batch's locks are in an unknown state: the session goes
+          // (closed, so Postgres drops them) and every lock of it counts as lost.
+          this.lose(session, err)
+          for (const q of current) q.reject(err)
+        }
+      }
+    } finally {
+      this.flushing = false
     }
   }
 
@@ -69,6 +153,7 @@ export class LockSession {
       (current) => {
         if (current !== session) return
         this.session = undefined
+        this.generation++
         // Closed, not pooled: should it still be alive, its locks go with it.
         session.release(true)
         this.log.error({ err }, 'tus lock session lost its connection; reconnecting on next use')

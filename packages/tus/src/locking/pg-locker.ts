@@ -6,7 +6,7 @@ import { type Kysely, sql } from 'kysely'
 import { requestState, takeLockAhead } from '../protocol/request-state.ts'
 import { InstanceGuard } from './instance-guard.ts'
 import { LocalLocks, lockTimeout, waitUntil } from './local-locks.ts'
-import { LockSession } from './lock-session.ts'
+import { LockSession, type TryLock } from './lock-session.ts'
 import { ReleaseChannel } from './release-channel.ts'
 
 export interface PgLockerOptions {
@@ -107,22 +107,29 @@ export class PgLocker implements Locker {
    * the request's ownership check instead of after it; the request's `lock()` picks it up (a
    * session holds an advisory lock re-entrantly, so a lock of another request of this process
    * on the same upload still waits for the in-process lock). A request that never locks
-   * releases it when it ends (UplinkTusServer).
+   * releases it when it ends (UplinkTusServer). `then`, statements without parameters (the
+   * ownership check's reads), go in the same round trip, after the lock statement: resolves to
+   * the attempt (their rows, whether the lock was had), or undefined when no advisory lock was
+   * tried (read them elsewhere).
    */
-  lockAhead(id: string): void {
+  lockAhead(id: string, then: string[] = []): Promise<TryLock | undefined> {
     const state = requestState()
-    if (!state || state.made.has(id) || state.locksAhead.has(id)) return
+    if (!state || state.made.has(id) || state.locksAhead.has(id)) {
+      return Promise.resolve(undefined)
+    }
     const attempt = this.mode().then(async (mode) => {
       if (mode !== 'advisory') return undefined
       await this.channel
         ?.listen()
         .catch((err: unknown) => this.log.warn({ err }, 'tus release channel down'))
       await this.guard.ensure()
-      return this.session.tryLock(advisoryKey(id))
+      return this.session.tryLockThen(advisoryKey(id), then)
     })
+    const release = attempt.then((tried) => tried?.unlock)
     // A failed attempt is taken again by lock(), which answers for it.
-    attempt.catch(() => {})
-    state.locksAhead.set(id, attempt)
+    release.catch(() => {})
+    state.locksAhead.set(id, release)
+    return attempt.catch(() => undefined)
   }
 
   /** PGlite is one session inside this process: advisory locks would add nothing there. */

@@ -41,6 +41,11 @@ export interface RequestState {
    * check ran: each resolves to its release once held, or undefined (held elsewhere, not needed).
    */
   locksAhead: Map<string, Promise<(() => Promise<void>) | undefined>>
+  /**
+   * Part ledgers read in the round trip that took the upload's cross-instance lock, for the
+   * request's first ledger read; `valid` says whether nothing can have written it since.
+   */
+  ledgersRead: Map<string, { parts: Map<number, LedgerPart>; valid: () => boolean }>
 }
 
 const storage = new AsyncLocalStorage<RequestState>()
@@ -60,6 +65,7 @@ export function withRequestState<T>(
       documents: new Map(),
       completed: new Map(),
       locksAhead: new Map(),
+      ledgersRead: new Map(),
     },
     run,
   )

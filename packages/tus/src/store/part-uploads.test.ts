@@ -326,4 +326,35 @@ describe('PartFiles', () => {
     expect(partial?.data?.equals(data.subarray(20_000))).toBe(true)
     expect(partial?.checksum).toBe(crc32(data.subarray(20_000)))
   })
+
+  it('takes a chunk that fits in the part being filled in memory at once, without queueing it', async () => {
+    const data = randomBytes(25_000)
+    const parts: PartFile[] = []
+    const files = new PartFiles({
+      partSize: 10_000,
+      checksum: 'CRC32',
+      directory: mkdtempSync(join(tmpdir(), 'uplink-part-memory-')),
+      acquire: async () => () => {},
+      onPart: (part) => parts.push(part),
+      memory: new PartMemory(100_000),
+    })
+    // The first chunk opens the part (asynchronously: it waits for a slot).
+    await new Promise<void>((resolve, reject) =>
+      files.write(data.subarray(0, 1_000), (err) => (err ? reject(err) : resolve())),
+    )
+    // Each next chunk that fits is copied and hashed before write() returns.
+    for (let at = 1_000; at < 9_000; at += 1_000) {
+      files.write(data.subarray(at, at + 1_000))
+      expect(files.writableLength).toBe(0)
+    }
+    files.end(data.subarray(9_000))
+    await closed(files)
+    expect(parts.map((p) => p.size)).toEqual([10_000, 10_000, 5_000])
+    expect(Buffer.concat(parts.map((p) => p.data ?? Buffer.alloc(0))).equals(data)).toBe(true)
+    expect(parts.map((p) => p.checksum)).toEqual([
+      crc32(data.subarray(0, 10_000)),
+      crc32(data.subarray(10_000, 20_000)),
+      crc32(data.subarray(20_000)),
+    ])
+  })
 })

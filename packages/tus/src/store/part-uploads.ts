@@ -213,6 +213,21 @@ export class PartFiles extends Writable {
     return part && toPartFile(part)
   }
 
+  /**
+   * One chunk that fits in the part being filled in memory is copied and hashed at once: no
+   * promise per chunk (the body arrives in ~64 KiB chunks, thousands per part). Anything else
+   * (a chunk that fills or opens a part, a part on disk) takes the asynchronous path.
+   */
+  override _write(chunk: Uint8Array, _encoding: string, done: (err?: Error | null) => void): void {
+    const part = this.current
+    if (part?.buffer && part.size + chunk.length < this.options.partSize) {
+      copyInto(part, chunk)
+      done()
+      return
+    }
+    this._writev([{ chunk }], done)
+  }
+
   override _writev(chunks: { chunk: Uint8Array }[], done: (err?: Error | null) => void): void {
     const run = this.writeAll(chunks.map((c) => c.chunk))
     this.writing = run.catch(() => {})
@@ -312,12 +327,7 @@ const toPartFile = (part: OpenPart): PartFile => ({
  */
 async function append(part: OpenPart, chunks: Uint8Array[]): Promise<void> {
   if (part.buffer) {
-    for (const chunk of chunks) {
-      part.buffer.set(chunk, part.size)
-      part.hash.update(chunk)
-      part.md5?.update(chunk)
-      part.size += chunk.length
-    }
+    for (const chunk of chunks) copyInto(part, chunk)
     return
   }
   let rest = chunks
@@ -332,6 +342,14 @@ async function append(part: OpenPart, chunks: Uint8Array[]): Promise<void> {
     part.md5?.update(chunk)
     part.size += chunk.length
   }
+}
+
+/** Copies `chunk` into the in-memory part after its bytes, then counts and hashes it. */
+function copyInto(part: OpenPart, chunk: Uint8Array): void {
+  ;(part.buffer as Buffer).set(chunk, part.size)
+  part.hash.update(chunk)
+  part.md5?.update(chunk)
+  part.size += chunk.length
 }
 
 /** `chunks` without their first `n` bytes. */
