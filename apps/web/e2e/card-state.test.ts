@@ -5,8 +5,9 @@ import { makeFiles } from './support/files.ts'
 import { useBrowser } from './support/harness.ts'
 import { holdTusPatches } from './support/hold.ts'
 import { SAFETY_MS } from './support/safety.ts'
+import { TUS_VIDEOS } from './support/tus-videos.ts'
 
-const h = useBrowser()
+const h = useBrowser(TUS_VIDEOS)
 // One tus PATCH (2 MiB) is enough: the video's PATCHes are held, the test is about its states.
 const files = makeFiles({ videoMiB: 2 })
 

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest'
 import { chooseFiles, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { useBrowser } from './support/harness.ts'
+import { TUS_VIDEOS } from './support/tus-videos.ts'
 
-const h = useBrowser()
+const h = useBrowser(TUS_VIDEOS)
 // Four tus PATCHes (8 + 8 + 8 + 1 MiB).
 const files = makeFiles({ videoMiB: 25 })
 const TUS_CHUNK = 8 * 1024 * 1024

@@ -7,9 +7,10 @@ import { describe, expect, it } from 'vitest'
 import { chooseFiles, documentRow, signIn } from './support/browser.ts'
 import { useBrowser } from './support/harness.ts'
 import { SAFETY_MS } from './support/safety.ts'
+import { TUS_VIDEOS } from './support/tus-videos.ts'
 
 // The worker runs the content check, which compares the stored bytes with the declared SHA-256.
-const h = useBrowser({ UPLINK_WORKER: 'true' })
+const h = useBrowser({ ...TUS_VIDEOS, UPLINK_WORKER: 'true' })
 
 /** A 2-second WebM made by ffmpeg: a real video, so the content check can make it ready. */
 function makeVideo(name: string): { path: string; sha256: string } {

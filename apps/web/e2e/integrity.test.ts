@@ -6,8 +6,9 @@ import { chooseFiles, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { throttleTus, useBrowser } from './support/harness.ts'
 import { SAFETY_MS } from './support/safety.ts'
+import { TUS_VIDEOS } from './support/tus-videos.ts'
 
-const h = useBrowser()
+const h = useBrowser(TUS_VIDEOS)
 // Three tus PATCHes (8 + 8 + 1 MiB): a full one to damage and retry, one after it, a short last.
 const files = makeFiles({ videoMiB: 17 })
 const TUS_CHUNK = 8 * 1024 * 1024

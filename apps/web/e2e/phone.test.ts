@@ -9,8 +9,9 @@ import { useBrowser } from './support/harness.ts'
 import { holdTusPatches } from './support/hold.ts'
 import { SAFETY_MS } from './support/safety.ts'
 import { overflows, smallTargets } from './support/targets.ts'
+import { TUS_VIDEOS } from './support/tus-videos.ts'
 
-const h = useBrowser()
+const h = useBrowser(TUS_VIDEOS)
 // One tus PATCH (2 MiB) is enough: the test is about the tiles and bar at each stage.
 const files = makeFiles({ videoMiB: 2 })
 const longName = `${'quarterly-report-final-version-2-reviewed-by-legal'.repeat(4)}.html`

@@ -4,8 +4,9 @@ import { chooseFiles, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { throttleTus, useBrowser } from './support/harness.ts'
 import { SAFETY_MS } from './support/safety.ts'
+import { TUS_VIDEOS } from './support/tus-videos.ts'
 
-const h = useBrowser()
+const h = useBrowser(TUS_VIDEOS)
 // Three tus PATCHes (8 + 8 + 1 MiB): one done before the reload, the rest resumed after it.
 const files = makeFiles({ videoMiB: 17 })
 

@@ -3,8 +3,9 @@ import { chooseFiles, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { throttleTus, useBrowser } from './support/harness.ts'
 import { SAFETY_MS } from './support/safety.ts'
+import { TUS_VIDEOS } from './support/tus-videos.ts'
 
-const h = useBrowser()
+const h = useBrowser(TUS_VIDEOS)
 // clip.mp4 in three PATCHes (8 + 8 + 1 MiB, one every 2 s) beside holiday.mp4's three (20 MiB):
 // a speed from the first answer on, with seconds of upload left to show it.
 const files = makeFiles({ videoMiB: 17 })

@@ -5,8 +5,9 @@ import { makeFiles } from './support/files.ts'
 import { useBrowser } from './support/harness.ts'
 import { holdTusPatches } from './support/hold.ts'
 import { SAFETY_MS } from './support/safety.ts'
+import { TUS_VIDEOS } from './support/tus-videos.ts'
 
-const h = useBrowser()
+const h = useBrowser(TUS_VIDEOS)
 const TUS_CHUNK = 8 * 1024 * 1024
 // One tus PATCH (2 MiB) is enough: each test holds or refuses it (the last PATCH is the first).
 const files = makeFiles({ videoMiB: 2 })

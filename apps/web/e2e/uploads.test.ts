@@ -6,12 +6,13 @@ import { chooseFiles, documentRow, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { artifacts, useBrowser } from './support/harness.ts'
 import { SAFETY_MS } from './support/safety.ts'
+import { TUS_VIDEOS } from './support/tus-videos.ts'
 
 /** Download URLs live 2 s here, so a test can hold one past its expiry. */
 const DOWNLOAD_TTL_SECONDS = 2
 
 const h = useBrowser(
-  { UPLINK_DOWNLOAD_URL_TTL: String(DOWNLOAD_TTL_SECONDS) },
+  { ...TUS_VIDEOS, UPLINK_DOWNLOAD_URL_TTL: String(DOWNLOAD_TTL_SECONDS) },
   { acceptDownloads: true, viewport: { width: 1200, height: 900 } },
 )
 // clip.mp4 in three PATCHes (8 + 8 + 1 MiB): the 2nd and 3rd attempts are cut, then it resumes.

@@ -4,6 +4,7 @@ import type { Body } from '@uppy/core'
 import Tus from '@uppy/tus'
 import type { ApiClient } from '../api/client.ts'
 import { BROWSER_HASH } from '../integrity/browser-hash.ts'
+import { sha256Hasher } from '../integrity/sha256-hasher.ts'
 import { tusIntegrity } from '../integrity/tus-integrity.ts'
 import { confirmDirectUploads } from './confirm-direct-uploads.ts'
 import { policyText } from './human.ts'
@@ -35,8 +36,8 @@ export interface UploaderOptions {
 }
 
 /**
- * One Uppy for the page: tus to /files for tus-method files (videos), presigned S3 uploads for
- * the rest. Each file is checked against the purpose policies as it is added.
+ * One Uppy for the page: presigned multipart for multipart-method files (videos), tus to /files
+ * for tus-method ones, presigned single uploads for the rest. Each file is checked against the purpose policies as it is added.
  */
 export function createUppy({
   api,
@@ -114,7 +115,9 @@ export function createUppy({
     },
     {
       accepts: (file) => file.meta.method === 'multipart',
-      install: () => uppy.use(UplinkMultipart, { api }),
+      // Each part's SHA-256 and the whole file's (declared at complete), hashed in a worker.
+      install: () =>
+        uppy.use(UplinkMultipart, { api, hasher: BROWSER_HASH ? sha256Hasher : undefined }),
     },
     {
       accepts: (file) => file.meta.method === 'put' || file.meta.method === 'post',

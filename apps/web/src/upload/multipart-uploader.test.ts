@@ -3,6 +3,8 @@ import { Uppy } from '@uppy/core'
 import type { Body } from '@uppy/core/utils'
 import { describe, expect, it } from 'vitest'
 import type { ApiClient } from '../api/client.ts'
+import { FileDigests } from '../integrity/file-digests.ts'
+import type { Hasher } from './multipart-digests.ts'
 import { PartError, type SendPart, UplinkMultipart } from './multipart-uploader.ts'
 import { partSizeFor } from './s3-options.ts'
 import type { UplinkMeta } from './uplink-meta.ts'
@@ -67,9 +69,35 @@ function fakeS3(fail: number[] = []) {
   return { send, stored, maxInFlight: () => maxInFlight }
 }
 
-function uppyWith(api: ApiClient, send: SendPart, meta: Partial<UplinkMeta> = {}) {
+/** The worker's `FileDigests` in this thread, recording each read as `start-end`. */
+function fakeHasher() {
+  const reads: string[] = []
+  const hasher: Hasher = {
+    open: (blob) => {
+      const digests = new FileDigests(blob.size, {
+        read: async (start, end) => {
+          reads.push(`${start}-${end}`)
+          return new Uint8Array(await blob.slice(start, end).arrayBuffer())
+        },
+        digest: async (piece) => sha256(piece),
+        createSha256: async () => {
+          const hash = createHash('sha256')
+          return { update: (b) => void hash.update(b), digest: () => hash.digest('base64') }
+        },
+      })
+      return {
+        piece: (start, end) => digests.piece(start, end),
+        whole: () => digests.whole(),
+        close: () => {},
+      }
+    },
+  }
+  return { hasher, reads }
+}
+
+function uppyWith(api: ApiClient, send: SendPart, meta: Partial<UplinkMeta> = {}, hasher?: Hasher) {
   const uppy = new Uppy<UplinkMeta, Body>()
-  uppy.use(UplinkMultipart, { api, sendPart: send, limit: 2, retryDelays: [0, 0, 0] })
+  uppy.use(UplinkMultipart, { api, sendPart: send, limit: 2, retryDelays: [0, 0, 0], hasher })
   const id = uppy.addFile({
     name: 'big.bin',
     type: 'application/octet-stream',
@@ -143,6 +171,51 @@ describe('UplinkMultipart', () => {
         { partNumber: 3, etag: '"etag-3"' },
       ],
     })
+  })
+
+  it('declares the whole file’s SHA-256 at complete, hashed from the same reads as its parts', async () => {
+    const { api, calls } = fakeApi()
+    const { hasher, reads } = fakeHasher()
+    const { uppy } = uppyWith(api, fakeS3().send, {}, hasher)
+    const result = await uppy.upload()
+    expect(result?.failed).toEqual([])
+    expect(calls.at(-1)).toMatchObject({ procedure: 'complete', input: { sha256: sha256(bytes) } })
+    // Each byte read once, part by part: no read before the first part is signed.
+    expect(reads).toEqual(
+      [1, 2, 3].map((n) => `${(n - 1) * partSize}-${Math.min(n * partSize, size)}`),
+    )
+  })
+
+  it('after a reload, declares the whole file’s SHA-256 too, reading the parts already in S3 once', async () => {
+    const { api, calls } = fakeApi([
+      { partNumber: 2, etag: '"kept"', size: partSize, sha256: sha256(chunk(2)) },
+    ])
+    const { hasher, reads } = fakeHasher()
+    const s3 = fakeS3()
+    const { uppy } = uppyWith(api, s3.send, { documentId: 'doc1' }, hasher)
+    await uppy.upload()
+    expect([...s3.stored.keys()].sort()).toEqual([1, 3])
+    expect(calls.at(-1)).toMatchObject({
+      procedure: 'complete',
+      input: {
+        sha256: sha256(bytes),
+        parts: [
+          { partNumber: 1, etag: '"etag-1"' },
+          { partNumber: 2, etag: '"kept"' },
+          { partNumber: 3, etag: '"etag-3"' },
+        ],
+      },
+    })
+    // Part 2 was read to check it (which needed part 1 first for the whole digest): no byte twice
+    // for the whole digest, and part 1's bytes for its own digest once more at most.
+    expect(reads.filter((r) => r === `${partSize}-${2 * partSize}`)).toHaveLength(1)
+  })
+
+  it('declares no whole-file SHA-256 without a hasher (parts are still signed with theirs)', async () => {
+    const { api, calls } = fakeApi()
+    const { uppy } = uppyWith(api, fakeS3().send)
+    await uppy.upload()
+    expect(calls.at(-1)?.input).not.toHaveProperty('sha256')
   })
 
   it('aborts the multipart upload when its file is removed', async () => {

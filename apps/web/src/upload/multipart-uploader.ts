@@ -12,9 +12,9 @@ import {
   filterFilesToUpload,
 } from '@uppy/core/utils'
 import type { ApiClient } from '../api/client.ts'
+import { type Hasher, MultipartDigests } from './multipart-digests.ts'
 import { RETRY_DELAYS } from './network.ts'
 import { dataOf, partSizeFor, uploadRequest } from './s3-options.ts'
-import { sha256Base64 } from './sha256.ts'
 import { isTransient } from './transient.ts'
 import type { UplinkFile, UplinkMeta } from './uplink-meta.ts'
 import { verifiedParts } from './verified-parts.ts'
@@ -66,6 +66,11 @@ export interface UplinkMultipartOptions extends PluginOpts {
   /** Waits before each retry of a part (RETRY_DELAYS: about 30 minutes in all). */
   retryDelays?: readonly number[]
   sendPart?: SendPart
+  /**
+   * Hashes each file in a worker while it uploads (`sha256Hasher`): the parts' SHA-256 and the
+   * whole file's, which `multipart.complete` declares. Without one, only the parts are hashed.
+   */
+  hasher?: Hasher | undefined
 }
 
 type Opts = DefinePluginOpts<UplinkMultipartOptions, 'limit' | 'retryDelays' | 'sendPart'>
@@ -92,9 +97,11 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
 /**
  * Presigned multipart on Uplink's procedures, as an Uppy uploader: `multipart.create` makes the
  * pending row, each part is signed with its SHA-256 (`multipart.signParts`) and PUT to S3 up to
- * `limit` at a time, with backoff on transient failures; `multipart.complete` lets the server
- * check every part and finish. A retried or restored file resumes from the parts
- * `multipart.listParts` reports that hold exactly its bytes (`verifiedParts`).
+ * `limit` at a time, with backoff on transient failures; `multipart.complete` declares the
+ * whole file's SHA-256, hashed alongside the parts (`MultipartDigests`), and lets the server check
+ * every part and finish. A retried or restored file resumes from the parts `multipart.listParts`
+ * reports that hold exactly its bytes (`verifiedParts`), whose bytes also catch the whole-file
+ * digest up.
  */
 export class UplinkMultipart extends BasePlugin<Opts, UplinkMeta, Body> {
   /** Per file: ETags of the parts S3 holds, by part number. */
@@ -102,6 +109,8 @@ export class UplinkMultipart extends BasePlugin<Opts, UplinkMeta, Body> {
   #running = new Map<string, AbortController>()
   /** Per file: its pending document, until the server has completed it. */
   #documents = new Map<string, string>()
+  /** Per file: its digests, until it succeeds, fails or goes (a pause keeps them). */
+  #digests = new Map<string, MultipartDigests>()
   #slots: number
   #waiting: (() => void)[] = []
 
@@ -136,6 +145,7 @@ export class UplinkMultipart extends BasePlugin<Opts, UplinkMeta, Body> {
       const events = new EventManager(this.uppy)
       const finish = () => {
         events.remove()
+        this.#closeDigests(fileId)
         this.#running.get(fileId)?.abort()
         this.#running.delete(fileId)
         resolve()
@@ -152,6 +162,8 @@ export class UplinkMultipart extends BasePlugin<Opts, UplinkMeta, Body> {
           },
           (err: unknown) => {
             if (controller.signal.aborted || isAbort(err)) return
+            // A retry hashes anew (a failed digest may be what failed).
+            this.#closeDigests(fileId)
             this.uppy.emit('upload-error', this.uppy.getFile(fileId), err as Error)
             finish()
           },
@@ -173,6 +185,11 @@ export class UplinkMultipart extends BasePlugin<Opts, UplinkMeta, Body> {
     })
   }
 
+  #closeDigests(fileId: string): void {
+    this.#digests.get(fileId)?.close()
+    this.#digests.delete(fileId)
+  }
+
   /** A removed or cancelled file: its multipart upload and pending row go too. */
   #cancel(fileId: string): void {
     this.#running.get(fileId)?.abort()
@@ -188,6 +205,12 @@ export class UplinkMultipart extends BasePlugin<Opts, UplinkMeta, Body> {
     const partSize = partSizeFor(data.size)
     let documentId = file.meta.documentId
     let done = this.#done.get(fileId)
+    let digests = this.#digests.get(fileId)
+    if (!digests) {
+      digests = new MultipartDigests(data, partSize, this.opts.hasher)
+      this.#digests.set(fileId, digests)
+    }
+    const hashed = digests
     if (!documentId) {
       const created = await this.opts.api.multipart.create.mutate(uploadRequest(file), { signal })
       documentId = created.documentId
@@ -196,7 +219,7 @@ export class UplinkMultipart extends BasePlugin<Opts, UplinkMeta, Body> {
     } else if (!done) {
       // Restored after a reload, or retried: only the parts holding exactly our bytes count.
       const { parts } = await this.opts.api.multipart.listParts.query({ documentId }, { signal })
-      const kept = await verifiedParts(data, partSize, parts)
+      const kept = await verifiedParts(data, partSize, parts, (n) => hashed.part(n))
       done = new Map(kept.map((p) => [p.PartNumber ?? 0, p.ETag ?? '']))
     }
     this.#done.set(fileId, done)
@@ -221,7 +244,8 @@ export class UplinkMultipart extends BasePlugin<Opts, UplinkMeta, Body> {
       todo.map((partNumber) =>
         this.#withSlot(signal, async () => {
           const body = data.slice((partNumber - 1) * partSize, partNumber * partSize)
-          const etag = await this.#sendWithRetries(id, partNumber, body, signal, (sent) => {
+          const sha256 = () => hashed.part(partNumber)
+          const etag = await this.#sendWithRetries(id, partNumber, body, sha256, signal, (sent) => {
             sending.set(partNumber, sent)
             progress()
           })
@@ -234,7 +258,13 @@ export class UplinkMultipart extends BasePlugin<Opts, UplinkMeta, Body> {
     const parts = [...done]
       .sort(([a], [b]) => a - b)
       .map(([partNumber, etag]) => ({ partNumber, etag }))
-    await this.opts.api.multipart.complete.mutate({ documentId: id, parts }, { signal })
+    // The whole file's SHA-256, once the worker has had every byte (declared: the content
+    // check compares the stored bytes with it, and the card says Verified).
+    const sha256 = await hashed.whole()
+    await this.opts.api.multipart.complete.mutate(
+      { documentId: id, parts, ...(sha256 ? { sha256 } : {}) },
+      { signal },
+    )
     this.#documents.delete(fileId)
     return this.uppy.getFile(fileId)
   }
@@ -244,12 +274,13 @@ export class UplinkMultipart extends BasePlugin<Opts, UplinkMeta, Body> {
     documentId: string,
     partNumber: number,
     body: Blob,
+    digest: () => Promise<string>,
     signal: AbortSignal,
     onProgress: (sent: number) => void,
   ): Promise<string> {
-    const sha256 = await sha256Base64(body)
     for (let attempt = 1; ; attempt++) {
       try {
+        const sha256 = await digest()
         const signed = await this.opts.api.multipart.signParts.mutate(
           { documentId, parts: [{ partNumber, sha256 }] },
           { signal },

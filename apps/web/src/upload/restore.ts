@@ -18,7 +18,8 @@ export function ghostPrompt(file: UplinkFile): string {
 /**
  * After a reload or a crashed tab, unfinished uploads come back (Golden Retriever: file state in
  * localStorage, bytes in IndexedDB up to 10 MiB a file) and resume by themselves once every
- * restored file has its bytes again; tus continues from the server's offset.
+ * restored file has its bytes again; tus continues from the server's offset, multipart from the
+ * parts `multipart.listParts` reports holding exactly its bytes.
  */
 export function restoreUnfinished(uppy: Uppy<UplinkMeta, Body>): void {
   uppy.use(GoldenRetriever)

@@ -15,12 +15,22 @@ function refusal(file: { type: string; size: number }): PolicyError {
 }
 
 describe('planUpload', () => {
-  it('sends videos through tus', () => {
-    expect(planUpload(defaultPolicies, { type: 'video/mp4', size: 30 * MiB })).toEqual({
-      purpose: 'video',
-      contentType: 'video/mp4',
-      method: 'tus',
-    })
+  it('sends videos by presigned multipart, small or large, when their policy allows it', () => {
+    for (const size of [30 * MiB, LARGE_FILE_BYTES, 1536 * MiB]) {
+      expect(planUpload(defaultPolicies, { type: 'video/mp4', size })).toEqual({
+        purpose: 'video',
+        contentType: 'video/mp4',
+        method: 'multipart',
+      })
+    }
+  })
+
+  it('sends videos through tus when their policy allows only tus', () => {
+    const video = defaultPolicies.video!
+    const policies: Policies = { ...defaultPolicies, video: { ...video, methods: ['tus'] } }
+    for (const size of [30 * MiB, 1536 * MiB]) {
+      expect(planUpload(policies, { type: 'video/mp4', size }).method).toBe('tus')
+    }
   })
 
   it('sends a PDF as a document with a presigned PUT and an image with a POST', () => {

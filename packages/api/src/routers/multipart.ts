@@ -15,6 +15,7 @@ import {
   checkPartList,
   checkSignRequest,
   createPendingUpload,
+  declareFinalSha256,
   MULTIPART_ROW_TTL_SECONDS,
   ownMultipart,
   pendingMultipart,
@@ -47,7 +48,8 @@ const byDocument = z.object({ documentId: documentIdInput })
  *   matches the local chunk to `{ PartNumber: partNumber, ETag: etag, Size: size }` (drop the
  *   others: Uppy sends them again).
  * - `completeMultipartUpload(file, { key, parts })` → `complete({ documentId: key, parts: parts.map(
- *   (p) => ({ partNumber: p.PartNumber, etag: p.ETag })) })`, return `{}`.
+ *   (p) => ({ partNumber: p.PartNumber, etag: p.ETag })), sha256? })`, return `{}`: the whole
+ *   file's SHA-256 may be declared here, hashed alongside the parts, instead of at create.
  * - `abortMultipartUpload(file, { key })` → `abort({ documentId: key })`.
  * The bucket's CORS must allow `x-amz-checksum-sha256` and expose `ETag` (`configureBucketCors`).
  */
@@ -176,9 +178,11 @@ export const multipartRouter = router({
     }),
 
   /**
-   * Checks the part list against ListParts (ETag, size and, when sent, SHA-256), completes
-   * with the checksums S3 holds, then verifies with HeadObject (rule 6). A bad list is a
-   * BAD_REQUEST naming the part and aborts nothing. Idempotent.
+   * Records the whole file's `sha256` when sent (as tus's Repr-Digest: another digest than one
+   * declared at create is `digest_conflict`), checks the part list against ListParts (ETag,
+   * size and, when sent, SHA-256), completes with the checksums S3 holds, then verifies with
+   * HeadObject (rule 6); the content check compares the bytes with the declared SHA-256. A bad
+   * list is a BAD_REQUEST naming the part and aborts nothing. Idempotent.
    */
   complete: protectedProcedure
     .meta({
@@ -201,11 +205,15 @@ export const multipartRouter = router({
           )
           .min(1, 'send at least one part')
           .max(MULTIPART_LIMITS.maxParts),
+        /** The whole file's SHA-256 (base64), hashed while the parts went up. */
+        sha256: sha256Input.optional(),
       }),
     )
     .output(documentViewOutput)
     .mutation(async ({ ctx, input }) => {
-      const current = await ownMultipart(ctx, input.documentId)
+      let current = await ownMultipart(ctx, input.documentId)
+      // Declared before anything is verified, so the content check compares the bytes with it.
+      if (input.sha256) current = await declareFinalSha256(ctx.db, current, input.sha256)
       if (current.status !== 'pending') return toDocumentView(await verifyUpload(ctx, current))
       const doc = await pendingMultipart(ctx, input.documentId)
       const upload = { key: doc.objectKey, uploadId: doc.uploadRef }
