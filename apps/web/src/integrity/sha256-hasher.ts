@@ -1,8 +1,8 @@
-import type { HashReply, HashRequest } from './protocol.ts'
+import type { HashReply, HashRequest, PieceDigest } from './protocol.ts'
 
 /** The digests of one file being uploaded, made in the worker (see `FileDigests`). */
 export interface FileHashing {
-  /** Base64 CRC32 of `[start, end)`; those bytes then feed the whole file's SHA-256. */
+  /** Base64 digest (as opened: CRC32 or SHA-256) of `[start, end)`; those bytes then feed the whole file's SHA-256. */
   piece(start: number, end: number): Promise<string>
   /** Base64 SHA-256 of the whole file, once every byte was fed. */
   whole(): Promise<string>
@@ -26,12 +26,12 @@ export class Sha256Hasher {
   #jobs = new Map<number, Job>()
   #nextId = 1
 
-  /** Starts the digests of `blob`. */
-  open(blob: Blob): FileHashing {
+  /** Starts the digests of `blob`; each piece's own digest is `pieceDigest` (tus: CRC32). */
+  open(blob: Blob, pieceDigest: PieceDigest = 'crc32'): FileHashing {
     const worker = this.#start()
     const file = this.#nextId++
     this.#open.add(file)
-    worker.postMessage({ kind: 'open', file, blob } satisfies HashRequest)
+    worker.postMessage({ kind: 'open', file, blob, pieceDigest } satisfies HashRequest)
     return {
       piece: (start, end) => this.#ask(file, (id) => ({ kind: 'piece', id, file, start, end })),
       whole: () => this.#ask(file, (id) => ({ kind: 'whole', id, file })),

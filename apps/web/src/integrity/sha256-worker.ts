@@ -1,7 +1,7 @@
 import { createSHA256 } from 'hash-wasm'
 import { base64, crc32Base64 } from './crc32.ts'
 import { FileDigests } from './file-digests.ts'
-import type { HashReply, HashRequest } from './protocol.ts'
+import type { HashReply, HashRequest, PieceDigest } from './protocol.ts'
 
 /**
  * The page's hashing thread: the digests of the files being uploaded (`FileDigests`), so the
@@ -15,10 +15,15 @@ import type { HashReply, HashRequest } from './protocol.ts'
 const files = new Map<number, FileDigests>()
 const reply = (message: HashReply) => self.postMessage(message)
 
-function open(blob: Blob): FileDigests {
+/** A multipart part's SHA-256 in one step: Web Crypto's, ~2.7x hash-wasm's per CPU-second. */
+async function sha256Base64(piece: Uint8Array<ArrayBuffer>): Promise<string> {
+  return base64(new Uint8Array(await crypto.subtle.digest('SHA-256', piece)))
+}
+
+function open(blob: Blob, pieceDigest: PieceDigest): FileDigests {
   return new FileDigests(blob.size, {
     read: async (start, end) => new Uint8Array(await blob.slice(start, end).arrayBuffer()),
-    digest: crc32Base64,
+    digest: pieceDigest === 'sha256' ? sha256Base64 : crc32Base64,
     createSha256: async () => {
       const sha = await createSHA256()
       return {
@@ -39,7 +44,7 @@ async function answer(id: number, work: () => Promise<string>): Promise<void> {
 
 self.addEventListener('message', (event: MessageEvent<HashRequest>) => {
   const request = event.data
-  if (request.kind === 'open') files.set(request.file, open(request.blob))
+  if (request.kind === 'open') files.set(request.file, open(request.blob, request.pieceDigest))
   else if (request.kind === 'close') files.delete(request.file)
   else {
     const digests = files.get(request.file)

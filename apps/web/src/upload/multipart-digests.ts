@@ -1,9 +1,10 @@
+import type { PieceDigest } from '../integrity/protocol.ts'
 import type { FileHashing } from '../integrity/sha256-hasher.ts'
 import { sha256Base64 } from './sha256.ts'
 
 /** Starts the digests of a file (the page's `sha256Hasher`: a Web Worker). */
 export interface Hasher {
-  open(blob: Blob): FileHashing
+  open(blob: Blob, pieceDigest: PieceDigest): FileHashing
 }
 
 /**
@@ -24,7 +25,8 @@ export class MultipartDigests {
     private readonly partSize: number,
     hasher: Hasher | undefined,
   ) {
-    this.#hashing = hasher?.open(data)
+    // A part's SHA-256 is signed into its URL: S3 checks it (CRC32 is tus's PATCH check).
+    this.#hashing = hasher?.open(data, 'sha256')
   }
 
   /** Base64 SHA-256 of part `partNumber` (1-based), asked for once however often it is sent. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { crc32 } from 'node:zlib'
 import { Uppy } from '@uppy/core'
 import type { Body } from '@uppy/core/utils'
 import { describe, expect, it } from 'vitest'
@@ -69,17 +70,26 @@ function fakeS3(fail: number[] = []) {
   return { send, stored, maxInFlight: () => maxInFlight }
 }
 
-/** The worker's `FileDigests` in this thread, recording each read as `start-end`. */
+const crc32Of = (piece: Uint8Array) => {
+  const value = Buffer.alloc(4)
+  value.writeUInt32BE(crc32(piece))
+  return value.toString('base64')
+}
+
+/**
+ * The worker's `FileDigests` in this thread, recording each read as `start-end`; pieces get the
+ * digest the uploader opened the file with (the worker's default, CRC32, is tus's).
+ */
 function fakeHasher() {
   const reads: string[] = []
   const hasher: Hasher = {
-    open: (blob) => {
+    open: (blob, pieceDigest) => {
       const digests = new FileDigests(blob.size, {
         read: async (start, end) => {
           reads.push(`${start}-${end}`)
           return new Uint8Array(await blob.slice(start, end).arrayBuffer())
         },
-        digest: async (piece) => sha256(piece),
+        digest: async (piece) => (pieceDigest === 'sha256' ? sha256(piece) : crc32Of(piece)),
         createSha256: async () => {
           const hash = createHash('sha256')
           return { update: (b) => void hash.update(b), digest: () => hash.digest('base64') }
