@@ -4,7 +4,11 @@ export {
   type PendingUploadContext,
   type UploadInput,
 } from './create-pending-upload.ts'
-export { declareFinalSha256 } from './declared-sha256.ts'
+export {
+  declareFinalSha256,
+  declareWholeSha256,
+  type WholeSha256Outcome,
+} from './declared-sha256.ts'
 export { type DocumentContent, documentContent } from './document-content.ts'
 export { toDocumentView, videoFacts, viewDocument } from './document-view.ts'
 export {

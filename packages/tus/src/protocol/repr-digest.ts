@@ -1,5 +1,6 @@
 import { sha256Input } from '@uplink/core'
-import { type Database, type Document, declareSha256, findDocumentById } from '@uplink/db'
+import type { Database, Document } from '@uplink/db'
+import { declareWholeSha256 } from '@uplink/uploads'
 import type { Kysely } from 'kysely'
 import { NOT_FOUND, type TusError, tusError } from './errors.ts'
 import { dictionaryByteSequences } from './structured-dictionary.ts'
@@ -38,32 +39,27 @@ export function parseReprDigest(field: string): string | undefined | TusError {
 /**
  * Records the SHA-256 a PATCH declared in Repr-Digest on the upload's document (before the
  * PATCH writes, so before the last byte's PATCH finishes the upload), where the content check
- * compares it with the stored bytes as it does the creation metadata's `sha256`. The same
- * digest again is fine; another one than the upload's declared digest is a 400
- * `digest_conflict`; a document past `pending` without one can no longer take one (409).
+ * compares it with the stored bytes as it does the creation metadata's `sha256` — by the rule
+ * multipart `complete` follows too (`declareWholeSha256`). The same digest again is fine;
+ * another one than the upload's declared digest is a 400 `digest_conflict`; a document past
+ * `pending` without one can no longer take one (409).
  */
 export async function recordReprDigest(
   db: Kysely<Database>,
   doc: Document,
   sha256: string,
 ): Promise<Document> {
-  let current: Document | undefined = doc
-  if (current.declaredSha256 === null && current.status === 'pending') {
-    const recorded = await declareSha256(db, doc.id, sha256)
-    if (recorded) return recorded
-    // Changed since this request read it (another request declared or finished it).
-    current = await findDocumentById(db, doc.id)
-    if (!current) throw NOT_FOUND
-  }
-  if (current.declaredSha256 === sha256) return current
-  if (current.declaredSha256 !== null) {
+  const outcome = await declareWholeSha256(db, doc, sha256)
+  if ('declared' in outcome) return outcome.declared
+  if ('missing' in outcome) throw NOT_FOUND
+  if ('conflict' in outcome) {
     throw tusError(
       'digest_conflict',
-      `Repr-Digest declares SHA-256 ${sha256}, but this upload was declared with ${current.declaredSha256} (at creation or by an earlier PATCH); a file whose bytes changed needs a new upload`,
+      `Repr-Digest declares SHA-256 ${sha256}, but this upload was declared with ${outcome.conflict} (at creation or by an earlier PATCH); a file whose bytes changed needs a new upload`,
     )
   }
   throw tusError(
     'state_conflict',
-    `document ${doc.id} is ${current.status}: the whole file's SHA-256 can be declared only until the upload's last byte`,
+    `document ${doc.id} is ${outcome.tooLate}: the whole file's SHA-256 can be declared only until the upload's last byte`,
   )
 }
