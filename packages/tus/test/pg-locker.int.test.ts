@@ -1,11 +1,13 @@
 import { ERRORS } from '@tus/utils'
-import { createDb, migrateToLatest, recordTusPart } from '@uplink/db'
+import { silentLogger } from '@uplink/core'
+import { createDb, migrateToLatest, poolOf, recordTusPart } from '@uplink/db'
 import { testDatabase } from '@uplink/testing'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { advisoryKey, PgLocker, type PgLockerOptions } from '../src/index.ts'
 import { LedgerBesideLock } from '../src/locking/ledger-beside-lock.ts'
+import { LockSession } from '../src/locking/lock-session.ts'
 import { RELEASE_CHANNEL } from '../src/locking/release-channel.ts'
 import { withRequestState } from '../src/protocol/request-state.ts'
 import { createPgPartLedger } from '../src/store/part-ledger.ts'
@@ -278,6 +280,27 @@ describe('PgLocker on Postgres', () => {
     const next = other.newLock('crash/1')
     await next.lock(never(), noop)
     await next.unlock()
+  })
+
+  it('opens no connection once closed: unlocks and locks of requests that outlive it leave the pool free to end', async () => {
+    const d = db()
+    const session = new LockSession(d, silentLogger)
+    const first = await session.tryLockThen(advisoryKey('late/1'), [])
+    const second = await session.tryLockThen(advisoryKey('late/2'), [])
+    // The server shuts down while requests still hold their locks: one unlocks as the close
+    // starts, one after it, and one more asks for a lock.
+    const racing = first.unlock?.()
+    await session.close()
+    await racing
+    await second.unlock?.()
+    // Nothing is checked out of the pool, so ending it (db.destroy) does not wait forever.
+    const checkedOut = () => {
+      const pool = poolOf(d)
+      return pool && pool.totalCount - pool.idleCount
+    }
+    expect(checkedOut()).toBe(0)
+    await expect(session.tryLock(advisoryKey('late/3'))).rejects.toThrow(/closed/)
+    expect(checkedOut()).toBe(0)
   })
 })
 

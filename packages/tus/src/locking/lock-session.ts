@@ -42,6 +42,8 @@ export class LockSession {
   private flushing = false
   /** Counts sessions lost: a lock taken in one generation is gone in the next. */
   private generation = 0
+  /** Set by `close`: no session is opened again (a pinned one would keep the pool from ending). */
+  private closed = false
 
   constructor(
     // biome-ignore lint/suspicious/noExplicitAny: raw SQL only.
@@ -88,6 +90,7 @@ export class LockSession {
 
   /** Releases every lock of this session and returns its connection to the pool. */
   async close(): Promise<void> {
+    this.closed = true
     const pending = this.session
     this.session = undefined
     const session = await pending?.catch(() => undefined)
@@ -114,8 +117,15 @@ export class LockSession {
   private async flush(): Promise<void> {
     try {
       while (this.queued.length > 0) {
-        const batch = this.queued
+        // An unlock bound to a session that is gone (lost, or closed at shutdown) has nothing
+        // left to release: it must not open a new one.
+        const batch = this.queued.filter((q) => {
+          if (!q.on || this.session) return true
+          q.resolve({ rows: [], session: q.on })
+          return false
+        })
         this.queued = []
+        if (batch.length === 0) continue
         let session: PinnedConnection
         try {
           session = await this.open()
@@ -165,6 +175,9 @@ export class LockSession {
 
   private open(): Promise<PinnedConnection> {
     if (this.session) return this.session
+    if (this.closed) {
+      return Promise.reject(new Error('the tus lock session is closed: the server is shutting down'))
+    }
     const opening = pinConnection(this.db).then(
       (session) => {
         void session.lost.then((err) => this.lose(session, err))
