@@ -176,7 +176,9 @@ export class LockSession {
   private open(): Promise<PinnedConnection> {
     if (this.session) return this.session
     if (this.closed) {
-      return Promise.reject(new Error('the tus lock session is closed: the server is shutting down'))
+      return Promise.reject(
+        new Error('the tus lock session is closed: the server is shutting down'),
+      )
     }
     const opening = pinConnection(this.db).then(
       (session) => {
