@@ -66,11 +66,7 @@ export async function preparedInsert(
   const values: unknown[] = []
   for (const row of rows) {
     const r = row as Record<string, unknown>
-    for (const key of COLUMNS) {
-      const value = r[key]
-      // An ISO string, not a Date: pg would format the Date in local time, field by field.
-      values.push(value instanceof Date ? value.toISOString() : (value ?? null))
-    }
+    for (const key of COLUMNS) values.push(r[key] ?? null)
   }
   const result = await pool.query<Stored>({
     ...(rows.length <= MAX_PREPARED_ROWS ? { name: `uplink_insert_documents_${rows.length}` } : {}),
