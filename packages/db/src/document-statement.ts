@@ -1,6 +1,51 @@
 import { CamelCasePlugin } from 'kysely'
 import pg from 'pg'
-import type { Document } from './schema.ts'
+import type { Document, DocumentTable } from './schema.ts'
+
+/** Every column this release knows, in SQL (snake_case). */
+const COLUMNS = [
+  'id',
+  'ownerId',
+  'purpose',
+  'objectKey',
+  'filename',
+  'contentType',
+  'sizeBytes',
+  'status',
+  'method',
+  'uploadRef',
+  'rejectionReason',
+  'createdAt',
+  'updatedAt',
+  'confirmedAt',
+  'expiresAt',
+  'sha256',
+  'streamRejection',
+  'scanNote',
+  'declaredSha256',
+  'videoDurationSeconds',
+  'videoWidth',
+  'videoHeight',
+  'videoCodec',
+  'videoAudioCodec',
+  'videoBitrate',
+  'posterKey',
+] as const satisfies readonly (keyof DocumentTable)[]
+// A column added to DocumentTable but not above fails to compile here.
+const everyColumn: Exclude<keyof DocumentTable, (typeof COLUMNS)[number]> extends never
+  ? true
+  : never = true
+void everyColumn
+
+/**
+ * The columns a prepared statement selects or returns, named, never `*`: a named statement's
+ * plan is cached per connection, and Postgres refuses to run it once its result type changed
+ * ("cached plan must not change result type"), as it would when a newer release's additive
+ * migration adds a column while this one still serves (a rolling deploy).
+ */
+export const DOCUMENT_COLUMN_LIST = COLUMNS.map((c) =>
+  c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`),
+).join(', ')
 
 /**
  * The statement `findDocumentByKey` runs, with the key as a literal: for a connection that sends

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { documentFromRow } from './document-statement.ts'
+import { DOCUMENT_COLUMN_LIST, documentFromRow } from './document-statement.ts'
 import type { Document } from './schema.ts'
 
 /** Distinct transition shapes given a name (prepared once per connection); others are parsed each time. */
@@ -32,7 +32,7 @@ function plainValue(value: unknown): boolean {
  * Kysely compiles nothing (the hot read of every finish and content check).
  */
 export async function preparedFindById(pool: pg.Pool, id: string): Promise<Document | undefined> {
-  const text = 'select * from documents where id = $1'
+  const text = `select ${DOCUMENT_COLUMN_LIST} from documents where id = $1`
   const { rows } = await pool.query({ name: nameOf(text), text, values: [id] })
   return rows[0] ? documentFromRow(rows[0]) : undefined
 }
@@ -48,7 +48,7 @@ export interface PreparedTransition {
 
 /**
  * `transitionDocument`'s update, prepared, the same statement Kysely builds (`update … set …
- * where id and [owner_id] and status in (…) returning *`); undefined when `set` holds a value
+ * where id and [owner_id] and status in (…) returning <columns>`); undefined when `set` holds a value
  * Kysely would render otherwise (the caller lets Kysely run it). Resolves `{ row }`, row
  * undefined when no row moved.
  */
@@ -71,7 +71,7 @@ export async function preparedTransition(
     values.push(s)
     return `$${values.length}`
   })
-  const text = `update documents set ${sets.join(', ')} where ${where} and status in (${statuses.join(', ')}) returning *`
+  const text = `update documents set ${sets.join(', ')} where ${where} and status in (${statuses.join(', ')}) returning ${DOCUMENT_COLUMN_LIST}`
   const { rows } = await pool.query({ name: nameOf(text), text, values })
   return { row: rows[0] ? documentFromRow(rows[0]) : undefined }
 }

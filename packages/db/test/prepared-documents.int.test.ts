@@ -48,8 +48,10 @@ describe('documents statements on a Postgres pool', () => {
     const { rows } = await sql<{ statement: string }>`
       select statement from pg_prepared_statements where name like 'uplink_documents_%'`.execute(db)
     const statements = rows.map((r) => r.statement).join('\n')
-    expect(statements).toMatch(/^update documents set .* returning \*$/m)
-    expect(statements).toMatch(/^select \* from documents where id = \$1$/m)
+    expect(statements).toMatch(/^update documents set .* returning id, owner_id, .*, poster_key$/m)
+    expect(statements).toMatch(
+      /^select id, owner_id, .*, poster_key from documents where id = \$1$/m,
+    )
   })
 
   it('a prepared transition returns and stores what Kysely’s statement does (inside a transaction)', async () => {
@@ -88,5 +90,23 @@ describe('documents statements on a Postgres pool', () => {
       DocumentTransitionError,
     )
     expect(await findDocumentById(db, randomUUID())).toBeUndefined()
+  })
+  it('keeps working when a newer release adds a column while this one serves (rolling deploy)', async () => {
+    const doc = await insertPendingDocument(db, pendingRow(randomUUID()))
+    await findDocumentById(db, doc.id)
+    // A newer instance's additive migration, while this instance's statements stay prepared.
+    await sql`alter table documents add column rolling_extra text`.execute(db)
+    try {
+      expect((await findDocumentById(db, doc.id))?.id).toBe(doc.id)
+      const moved = await transitionDocument(db, doc.id, {
+        to: 'uploaded',
+        from: ['pending'],
+        set: uploadedSet(),
+      })
+      expect(moved?.status).toBe('uploaded')
+      expect(Object.keys(moved ?? {})).not.toContain('rollingExtra')
+    } finally {
+      await sql`alter table documents drop column rolling_extra`.execute(db)
+    }
   })
 })
