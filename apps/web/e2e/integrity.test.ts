@@ -42,9 +42,10 @@ function recordTus(page: Page) {
     checksum?: string
     reprDigest?: string
     meta?: string
-    status?: number
+    /** The answer's status, or why no answer came (a failed request is recorded too). */
+    status?: number | string
   }[] = []
-  page.on('requestfinished', async (req: Request) => {
+  const record = async (req: Request, failed: boolean) => {
     if (!new URL(req.url()).pathname.startsWith('/files')) return
     const headers = await req.allHeaders()
     sent.push({
@@ -53,9 +54,11 @@ function recordTus(page: Page) {
       checksum: headers['upload-checksum'],
       reprDigest: headers['repr-digest'],
       meta: headers['upload-metadata'],
-      status: (await req.response())?.status(),
+      status: failed ? `failed: ${req.failure()?.errorText}` : (await req.response())?.status(),
     })
-  })
+  }
+  page.on('requestfinished', (req) => void record(req, false))
+  page.on('requestfailed', (req) => void record(req, true))
   return sent
 }
 
