@@ -1,14 +1,19 @@
 /**
- * What browser-side integrity costs a large tus upload, in Chromium:
+ * What browser-side integrity costs a large video upload, in Chromium, on each path:
  *
- *   pnpm --filter @uplink/web bench:integrity [--size 1536] [--rounds 3] [--before <checkout>]
+ *   pnpm --filter @uplink/web bench:integrity [--size 1536] [--rounds 3] [--paths multipart,tus]
+ *     [--before <checkout>]
  *
- * The same code built twice: as shipped (a CRC32 per PATCH and the whole file's SHA-256, hashed
- * in a worker while the file uploads, the latter declared by the last PATCH's Repr-Digest) and with
- * `VITE_UPLINK_BROWSER_HASH=off` (no hashing at all), run side by side on the
- * same server, Postgres, S3, Chromium and file, hashing on and off alternating each round.
- * Per upload: wall time from "Upload" to the last PATCH's answer and the MB/s it makes, the time
- * before the upload was created (the whole-file SHA-256 until issue #26; now ~0), main-thread long tasks
+ * `multipart` is what the web app does for a video (presigned parts, each signed with its
+ * SHA-256, the whole file's SHA-256 declared at `multipart.complete`); `tus` is the fallback
+ * (a CRC32 per PATCH, the whole file's SHA-256 in the last PATCH's Repr-Digest), measured with a
+ * video policy pinned to that one method. The same code built twice: as shipped (hashing in a
+ * worker while the file uploads) and with `VITE_UPLINK_BROWSER_HASH=off` (no whole-file digest;
+ * multipart parts are still hashed, S3 needs them), run side by side on the same server,
+ * Postgres, S3, Chromium and file, the variants' order rotating each round.
+ * Per upload: wall time from "Upload" to the answer that completes it (tus: the last PATCH's;
+ * multipart: `multipart.complete`'s) and the MB/s it makes, the time to the first byte sent
+ * (a PATCH or a part PUT), main-thread long tasks
  * (PerformanceObserver `longtask`), and CPU seconds of Chromium's processes and of the server,
  * the load-proof figures. Prints one row per run, the medians and the ratios on / off.
  * `--before <checkout>` adds a third variant in the same rounds: another checkout's server and
@@ -37,28 +42,37 @@ const { values } = parseArgs({
     mib: { type: 'string' },
     rounds: { type: 'string', default: '3' },
     before: { type: 'string' },
+    paths: { type: 'string', default: 'multipart,tus' },
   },
 })
 const size = parseSize(values.mib ?? values.size)
 const rounds = Number(values.rounds)
 if (!(rounds >= 1)) throw new Error('--rounds must be at least 1')
-type Variant = 'hash on' | 'hash off' | 'before'
-const variants: Variant[] = values.before
-  ? ['hash on', 'hash off', 'before']
-  : ['hash on', 'hash off']
+const PATHS = ['multipart', 'tus'] as const
+type Path = (typeof PATHS)[number]
+const paths = (values.paths ?? '').split(',').map((p) => p.trim()) as Path[]
+for (const p of paths) {
+  if (!PATHS.includes(p)) throw new Error(`--paths: ${p} is not one of ${PATHS.join(', ')}`)
+}
+type Hashing = 'on' | 'off' | 'before'
+type Variant = `${Path} ${Hashing}`
+const hashings: Hashing[] = values.before ? ['on', 'off', 'before'] : ['on', 'off']
+const variants: Variant[] = paths.flatMap((p) => hashings.map((h): Variant => `${p} ${h}`))
+const pathOf = (v: Variant) => v.split(' ')[0] as Path
+const hashingOf = (v: Variant) => v.split(' ')[1] as Hashing
 
-/** This bench measures the tus path's hashing: videos go by presigned multipart where allowed. */
-const TUS_VIDEOS = {
+/** The video policy pinned to one method, so the web app takes `path`. */
+const videosBy = (path: Path) => ({
   UPLINK_POLICIES: JSON.stringify({
     ...defaultPolicies,
-    video: { ...defaultPolicies.video, methods: ['tus'] },
+    video: { ...defaultPolicies.video, methods: [path] },
   }),
-}
+})
 
 interface Run {
   variant: Variant
   seconds: number
-  beforeCreate: number
+  firstByte: number
   longTasks: number
   longTaskMs: number
   maxLongTaskMs: number
@@ -73,14 +87,16 @@ async function uploadOnce(
   services: { pg: string; s3: RunningS3; noHashDist: string; before: string | undefined },
 ): Promise<Run> {
   const { s3 } = services
+  const path = pathOf(variant)
+  const hashing = hashingOf(variant)
   const server = await startBenchServer(services.pg, s3, {
-    ...(variant === 'before' && services.before ? { checkout: services.before } : {}),
-    env: TUS_VIDEOS,
+    ...(hashing === 'before' && services.before ? { checkout: services.before } : {}),
+    env: videosBy(path),
   })
   const context = await browser.newContext()
   try {
     const stopServing =
-      variant === 'hash off'
+      hashing === 'off'
         ? await servePageFrom(context, server.baseUrl, services.noHashDist)
         : async () => {}
     await context.addInitScript(() => {
@@ -95,21 +111,29 @@ async function uploadOnce(
     await chooseFiles(page, [file])
     // The page and its uploader are loaded: the upload's requests go untouched.
     await stopServing()
-    let createdAt = 0
-    // Whether the PATCHes carried Upload-Checksum, and the last one Repr-Digest: proof the
-    // variant is the one measured.
+    let firstByteAt = 0
+    // Whether the bodies carried their checksum (tus: Upload-Checksum; parts: always, S3 needs
+    // it), and whether the whole file's SHA-256 was declared: proof the variant is the one measured.
     const checksummed = new Set<boolean>()
-    let declared = false
     page.on('request', (req) => {
-      if (req.method() === 'POST' && new URL(req.url()).pathname === '/files')
-        createdAt = Date.now()
-      if (req.method() !== 'PATCH') return
-      checksummed.add(req.headers()['upload-checksum'] !== undefined)
-      if (req.headers()['repr-digest'] !== undefined) declared = true
+      const body =
+        path === 'tus'
+          ? req.method() === 'PATCH'
+          : req.url().startsWith(s3.endpoint) && req.url().includes('partNumber=')
+      if (!body) return
+      firstByteAt ||= Date.now()
+      checksummed.add(
+        path === 'tus'
+          ? req.headers()['upload-checksum'] !== undefined
+          : req.headers()['x-amz-checksum-sha256'] !== undefined ||
+              req.url().includes('x-amz-checksum-sha256'),
+      )
     })
-    const lastPatch = page.waitForResponse(
+    const done = page.waitForResponse(
       (res) =>
-        res.request().method() === 'PATCH' && Number(res.headers()['upload-offset']) === size,
+        path === 'tus'
+          ? res.request().method() === 'PATCH' && Number(res.headers()['upload-offset']) === size
+          : new URL(res.url()).pathname.includes('multipart.complete') && res.ok(),
       { timeout: 3_600_000 },
     )
     const chromium = childPid('chromium')
@@ -118,14 +142,20 @@ async function uploadOnce(
     const pageStart = await page.evaluate(() => performance.now())
     const start = Date.now()
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
-    await lastPatch
+    const answer = await done
     const end = Date.now()
     const cpu1 = [treeCpuSeconds(chromium), treeCpuSeconds(serverPid)]
-    if (checksummed.size !== 1 || checksummed.has(variant === 'hash off')) {
-      throw new Error(`${variant}: PATCHes with Upload-Checksum: ${[...checksummed]}`)
+    const request = answer.request()
+    const declared =
+      path === 'tus'
+        ? request.headers()['repr-digest'] !== undefined
+        : (request.postData() ?? '').includes('"sha256"')
+    const bodiesChecked = path === 'multipart' || hashing !== 'off'
+    if (checksummed.size !== 1 || !checksummed.has(bodiesChecked)) {
+      throw new Error(`${variant}: bodies with their checksum: ${[...checksummed]}`)
     }
-    if (variant !== 'before' && declared !== (variant === 'hash on')) {
-      throw new Error(`${variant}: a PATCH with Repr-Digest: ${declared}`)
+    if (hashing !== 'before' && declared !== (hashing === 'on')) {
+      throw new Error(`${variant}: whole-file SHA-256 declared: ${declared}`)
     }
     const tasks = (
       await page.evaluate(() => (window as unknown as { longTasks: [number, number][] }).longTasks)
@@ -133,7 +163,7 @@ async function uploadOnce(
     return {
       variant,
       seconds: (end - start) / 1000,
-      beforeCreate: (createdAt - start) / 1000,
+      firstByte: (firstByteAt - start) / 1000,
       longTasks: tasks.length,
       longTaskMs: tasks.reduce((n, [, d]) => n + d, 0),
       maxLongTaskMs: Math.max(0, ...tasks.map(([, d]) => d)),
@@ -149,10 +179,10 @@ async function uploadOnce(
 
 const row = (r: Omit<Run, 'variant'> & { variant: string }) =>
   [
-    r.variant.padEnd(16),
+    r.variant.padEnd(23),
     r.seconds.toFixed(1).padStart(7),
     mbPerSecond(size, r.seconds).toFixed(1).padStart(6),
-    r.beforeCreate.toFixed(1).padStart(6),
+    r.firstByte.toFixed(1).padStart(6),
     String(Math.round(r.longTasks)).padStart(6),
     r.longTaskMs.toFixed(0).padStart(8),
     r.maxLongTaskMs.toFixed(0).padStart(7),
@@ -176,7 +206,9 @@ const browser = await launchChromium()
 try {
   await writeVideoFile(file, size)
   console.log(`${size / 1024 / 1024} MiB, ${rounds} rounds, load: ${loadAverage()}`)
-  console.log('variant            wall s   MB/s  pre s  tasks  task ms  max ms  chr cpu  srv cpu')
+  console.log(
+    `${'variant'.padEnd(23)}  wall s   MB/s  1st B  tasks  task ms  max ms  chr cpu  srv cpu`,
+  )
   const runs: Run[] = []
   for (let round = 0; round < rounds; round++) {
     // Each round starts with the next variant: none is always first (or last).
@@ -198,7 +230,7 @@ try {
     return {
       variant: `median ${variant}`,
       seconds: m('seconds'),
-      beforeCreate: m('beforeCreate'),
+      firstByte: m('firstByte'),
       longTasks: m('longTasks'),
       longTaskMs: m('longTaskMs'),
       maxLongTaskMs: m('maxLongTaskMs'),
@@ -217,10 +249,12 @@ try {
       `server CPU ${(x.serverCpu / y.serverCpu).toFixed(2)}`
     )
   }
-  console.log(`${ratio('hash on', 'hash off')} (wall target <= 1.10)`)
-  if (values.before) {
-    console.log(ratio('before', 'hash off'))
-    console.log(ratio('hash on', 'before'))
+  for (const p of paths) {
+    console.log(`${ratio(`${p} on`, `${p} off`)} (wall target <= 1.10)`)
+    if (values.before) {
+      console.log(ratio(`${p} before`, `${p} off`))
+      console.log(ratio(`${p} on`, `${p} before`))
+    }
   }
   console.log(`load: ${loadAverage()}`)
 } finally {

@@ -50,6 +50,27 @@ export class FileDigests {
 
   /** Base64 CRC32 of `[start, end)`; its bytes then feed the whole-file SHA-256. */
   async piece(start: number, end: number): Promise<string> {
+    const { digest, fed } = this.#piece(start, end)
+    const d = await digest
+    // The upload is ahead of the whole-file digest: it waits rather than pile up pieces.
+    if (this.#waiting > MAX_WAITING) await fed
+    return d
+  }
+
+  /**
+   * The digest of `[start, end)` and its bytes, once they also fed the whole-file SHA-256: the
+   * upload sends these very bytes (what was hashed is what is sent, read once).
+   */
+  async pieceWithBytes(
+    start: number,
+    end: number,
+  ): Promise<{ digest: string; bytes: Uint8Array<ArrayBuffer> }> {
+    const { digest, fed, read } = this.#piece(start, end)
+    const [d, bytes] = await Promise.all([digest, read, fed])
+    return { digest: d, bytes }
+  }
+
+  #piece(start: number, end: number) {
     const read = this.deps.read(start, end)
     this.#waiting++
     const fed = this.#then(async () => {
@@ -60,10 +81,10 @@ export class FileDigests {
       () => this.#waiting--,
       () => this.#waiting--,
     )
-    const digest = await this.deps.digest(await read)
-    // The upload is ahead of the whole-file digest: it waits rather than pile up pieces.
-    if (this.#waiting > MAX_WAITING) await fed
-    return digest
+    // Unhandled only if the caller stops caring; `whole` reports a failed feed.
+    fed.catch(() => {})
+    const digest = read.then((bytes) => this.deps.digest(bytes))
+    return { read, fed, digest }
   }
 
   /** Base64 SHA-256 of the whole file, once every byte has been fed (catching up if need be). */

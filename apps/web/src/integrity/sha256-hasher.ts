@@ -4,6 +4,11 @@ import type { HashReply, HashRequest, PieceDigest } from './protocol.ts'
 export interface FileHashing {
   /** Base64 digest (as opened: CRC32 or SHA-256) of `[start, end)`; those bytes then feed the whole file's SHA-256. */
   piece(start: number, end: number): Promise<string>
+  /**
+   * The digest of `[start, end)` and those very bytes (read once, in the worker, and handed
+   * over once they also fed the whole file's SHA-256): what an upload sends is what was hashed.
+   */
+  pieceWithBytes(start: number, end: number): Promise<{ digest: string; bytes: ArrayBuffer }>
   /** Base64 SHA-256 of the whole file, once every byte was fed. */
   whole(): Promise<string>
   /** Forgets the file (its digests are no longer wanted). */
@@ -11,7 +16,7 @@ export interface FileHashing {
 }
 
 interface Job {
-  resolve(digest: string): void
+  resolve(reply: { digest: string; bytes?: ArrayBuffer }): void
   reject(err: Error): void
 }
 
@@ -33,8 +38,21 @@ export class Sha256Hasher {
     this.#open.add(file)
     worker.postMessage({ kind: 'open', file, blob, pieceDigest } satisfies HashRequest)
     return {
-      piece: (start, end) => this.#ask(file, (id) => ({ kind: 'piece', id, file, start, end })),
-      whole: () => this.#ask(file, (id) => ({ kind: 'whole', id, file })),
+      piece: async (start, end) =>
+        (await this.#ask(file, (id) => ({ kind: 'piece', id, file, start, end }))).digest,
+      pieceWithBytes: async (start, end) => {
+        const { digest, bytes } = await this.#ask(file, (id) => ({
+          kind: 'piece',
+          id,
+          file,
+          start,
+          end,
+          withBytes: true,
+        }))
+        if (!bytes) throw new Error('the SHA-256 worker sent no bytes')
+        return { digest, bytes }
+      },
+      whole: async () => (await this.#ask(file, (id) => ({ kind: 'whole', id, file }))).digest,
       close: () => {
         if (!this.#open.delete(file)) return
         this.#worker?.postMessage({ kind: 'close', file } satisfies HashRequest)
@@ -43,13 +61,16 @@ export class Sha256Hasher {
     }
   }
 
-  #ask(file: number, request: (id: number) => HashRequest): Promise<string> {
+  #ask(
+    file: number,
+    request: (id: number) => HashRequest,
+  ): Promise<{ digest: string; bytes?: ArrayBuffer }> {
     const worker = this.#worker
     if (!worker || !this.#open.has(file)) {
       return Promise.reject(new Error('the file’s SHA-256 was lost (its worker stopped)'))
     }
     const id = this.#nextId++
-    return new Promise<string>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       this.#jobs.set(id, { resolve, reject })
       worker.postMessage(request(id))
     })
@@ -73,7 +94,7 @@ export class Sha256Hasher {
       const job = this.#jobs.get(reply.id)
       if (!job) return
       this.#jobs.delete(reply.id)
-      if (reply.kind === 'done') job.resolve(reply.digest)
+      if (reply.kind === 'done') job.resolve(reply)
       else job.reject(new Error(`SHA-256 failed: ${reply.message}`))
       this.#stopWhenIdle()
     })

@@ -13,7 +13,11 @@ import type { HashReply, HashRequest, PieceDigest } from './protocol.ts'
  */
 
 const files = new Map<number, FileDigests>()
-const reply = (message: HashReply) => self.postMessage(message)
+const reply = (message: HashReply) =>
+  // A piece's bytes move to the page (transferred, not copied).
+  self.postMessage(message, {
+    transfer: message.kind === 'done' && message.bytes ? [message.bytes] : [],
+  })
 
 /** A multipart part's SHA-256 in one step: Web Crypto's, ~2.7x hash-wasm's per CPU-second. */
 async function sha256Base64(piece: Uint8Array<ArrayBuffer>): Promise<string> {
@@ -34,9 +38,12 @@ function open(blob: Blob, pieceDigest: PieceDigest): FileDigests {
   })
 }
 
-async function answer(id: number, work: () => Promise<string>): Promise<void> {
+async function answer(
+  id: number,
+  work: () => Promise<{ digest: string; bytes?: ArrayBuffer }>,
+): Promise<void> {
   try {
-    reply({ kind: 'done', id, digest: await work() })
+    reply({ kind: 'done', id, ...(await work()) })
   } catch (err) {
     reply({ kind: 'error', id, message: err instanceof Error ? err.message : String(err) })
   }
@@ -50,7 +57,11 @@ self.addEventListener('message', (event: MessageEvent<HashRequest>) => {
     const digests = files.get(request.file)
     void answer(request.id, async () => {
       if (!digests) throw new Error('the file is not open')
-      return request.kind === 'piece' ? digests.piece(request.start, request.end) : digests.whole()
+      if (request.kind === 'whole') return { digest: await digests.whole() }
+      if (!request.withBytes) return { digest: await digests.piece(request.start, request.end) }
+      const { digest, bytes } = await digests.pieceWithBytes(request.start, request.end)
+      const whole = bytes.byteLength === bytes.buffer.byteLength
+      return { digest, bytes: whole ? bytes.buffer : bytes.slice().buffer }
     })
   }
 })

@@ -7,17 +7,25 @@ export interface Hasher {
   open(blob: Blob, pieceDigest: PieceDigest): FileHashing
 }
 
+/** A part ready to go: its SHA-256 (signed into its URL) and the very bytes hashed. */
+export interface HashedPart {
+  sha256: string
+  body: Blob | ArrayBuffer
+}
+
 /**
  * The digests of one file going up by presigned multipart: each part's SHA-256, which
  * `multipart.signParts` signs into its URL, and the whole file's, which `multipart.complete`
- * declares. With a hasher both come from one read of each byte in the worker (a part's bytes
- * also feed the incremental whole-file SHA-256, in file order; bytes of parts this page never
- * read, e.g. ones already in S3 before a reload, are read once to catch up). Without one
- * (a build measuring the upload without browser hashing), parts are hashed on their own with
- * Web Crypto and there is no whole-file digest.
+ * declares. With a hasher, each part is read once, in the worker: its SHA-256 and the whole
+ * file's (fed in file order) come from that read, and the same bytes come back to be the part's
+ * body, so what S3 and the declared digest check is exactly what was sent (bytes of parts this
+ * page never read, e.g. ones already in S3 before a reload, are read once to catch up). Without
+ * one (a build measuring the upload without browser hashing), parts are hashed on their own with
+ * Web Crypto, the body is read again to send it, and there is no whole-file digest.
  */
 export class MultipartDigests {
-  #parts = new Map<number, Promise<string>>()
+  /** Parts hashed or being hashed, with their bytes, until sent (`sent`) or the file closes. */
+  #parts = new Map<number, Promise<HashedPart>>()
   #hashing: FileHashing | undefined
 
   constructor(
@@ -29,23 +37,38 @@ export class MultipartDigests {
     this.#hashing = hasher?.open(data, 'sha256')
   }
 
-  /** Base64 SHA-256 of part `partNumber` (1-based), asked for once however often it is sent. */
-  part(partNumber: number): Promise<string> {
-    let digest = this.#parts.get(partNumber)
-    if (!digest) {
+  /**
+   * Part `partNumber` (1-based): its SHA-256 and body, hashed once however often it is sent.
+   * Ask for parts in file order (the whole-file digest is fed in the order asked).
+   */
+  part(partNumber: number): Promise<HashedPart> {
+    let part = this.#parts.get(partNumber)
+    if (!part) {
       const start = (partNumber - 1) * this.partSize
       const end = Math.min(start + this.partSize, this.data.size)
-      digest = this.#hashing
-        ? this.#hashing.piece(start, end)
-        : sha256Base64(this.data.slice(start, end))
-      this.#parts.set(partNumber, digest)
+      part = this.#hashing
+        ? this.#hashing
+            .pieceWithBytes(start, end)
+            .then(({ digest, bytes }) => ({ sha256: digest, body: bytes }))
+        : this.#alone(start, end)
+      this.#parts.set(partNumber, part)
       // A failed digest is not kept: the part's next attempt hashes again.
-      const failed = digest
+      const failed = part
       failed.catch(() => {
         if (this.#parts.get(partNumber) === failed) this.#parts.delete(partNumber)
       })
     }
-    return digest
+    return part
+  }
+
+  /** Starts hashing `partNumber` ahead of its send, so the send does not wait for it. */
+  ahead(partNumber: number): void {
+    this.part(partNumber).catch(() => {})
+  }
+
+  /** Part `partNumber` is in S3: its bytes are no longer held. */
+  sent(partNumber: number): void {
+    this.#parts.delete(partNumber)
   }
 
   /** Base64 SHA-256 of the whole file, or undefined when this page does not hash files. */
@@ -55,6 +78,12 @@ export class MultipartDigests {
 
   /** The digests are no longer wanted (the file finished, failed or went). */
   close(): void {
+    this.#parts.clear()
     this.#hashing?.close()
+  }
+
+  async #alone(start: number, end: number): Promise<HashedPart> {
+    const body = this.data.slice(start, end)
+    return { sha256: await sha256Base64(body), body }
   }
 }

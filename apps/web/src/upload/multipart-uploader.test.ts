@@ -57,7 +57,7 @@ function fakeS3(fail: number[] = []) {
     inFlight++
     maxInFlight = Math.max(maxInFlight, inFlight)
     try {
-      const got = new Uint8Array(await body.arrayBuffer())
+      const got = new Uint8Array(body instanceof Blob ? await body.arrayBuffer() : body)
       const status = fail.shift()
       if (status !== undefined) throw new PartError(`S3 answered ${status}`, status)
       if (headers['x-amz-checksum-sha256'] !== sha256(got)) throw new PartError('BadDigest', 400)
@@ -98,6 +98,10 @@ function fakeHasher() {
       })
       return {
         piece: (start, end) => digests.piece(start, end),
+        pieceWithBytes: async (start, end) => {
+          const { digest, bytes } = await digests.pieceWithBytes(start, end)
+          return { digest, bytes: bytes.buffer }
+        },
         whole: () => digests.whole(),
         close: () => {},
       }
@@ -215,6 +219,62 @@ describe('UplinkMultipart', () => {
     expect(reads).toEqual(
       [1, 2, 3].map((n) => `${(n - 1) * partSize}-${Math.min(n * partSize, size)}`),
     )
+  })
+
+  it('sends the very bytes it hashed: a file that changes while it uploads still gets parts and a whole-file SHA-256 that match what S3 holds', async () => {
+    const { api, calls } = fakeApi()
+    const { hasher } = fakeHasher()
+    const s3 = fakeS3()
+    const { uppy } = uppyWith(api, s3.send, {}, hasher)
+    // Each range reads as the file was the first time, then as edited on disk since.
+    const seen = new Set<string>()
+    const file = uppy.getFiles()[0]
+    const data = file?.data as Blob
+    const edited = new Uint8Array(size)
+    const changing = Object.assign(new Blob([bytes]), {
+      slice(start = 0, end = size) {
+        const key = `${start}-${end}`
+        const again = seen.has(key)
+        seen.add(key)
+        return new Blob([(again ? edited : bytes).subarray(start, end)])
+      },
+    })
+    expect(data.size).toBe(size)
+    uppy.setFileState(file?.id ?? '', { data: changing })
+    const result = await uppy.upload()
+    expect(result?.failed).toEqual([])
+    const stored = Buffer.concat([1, 2, 3].map((n) => s3.stored.get(n) ?? new Uint8Array()))
+    expect(calls.at(-1)).toMatchObject({ procedure: 'complete', input: { sha256: sha256(stored) } })
+  })
+
+  it('hashes the next parts while a part is on its way, so a freed slot does not wait', async () => {
+    const { api } = fakeApi()
+    const { hasher, reads } = fakeHasher()
+    let release: () => void = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const s3 = fakeS3()
+    const { uppy } = uppyWith(
+      api,
+      async (part) => {
+        await held
+        return s3.send(part)
+      },
+      {},
+      hasher,
+    )
+    const upload = uppy.upload()
+    // Two parts in flight (limit 2), held: part 3 is read and hashed meanwhile.
+    await new Promise<void>((resolve) => {
+      const check = () => (reads.length === 3 ? resolve() : setImmediate(check))
+      check()
+    })
+    expect(reads).toEqual(
+      [1, 2, 3].map((n) => `${(n - 1) * partSize}-${Math.min(n * partSize, size)}`),
+    )
+    release()
+    expect((await upload)?.failed).toEqual([])
   })
 
   it('after a reload, declares the whole file’s SHA-256 too, reading the parts already in S3 once', async () => {

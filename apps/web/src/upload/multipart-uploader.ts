@@ -12,7 +12,7 @@ import {
   filterFilesToUpload,
 } from '@uppy/core/utils'
 import type { ApiClient } from '../api/client.ts'
-import { type Hasher, MultipartDigests } from './multipart-digests.ts'
+import { type HashedPart, type Hasher, MultipartDigests } from './multipart-digests.ts'
 import { RETRY_DELAYS } from './network.ts'
 import { dataOf, partSizeFor, uploadRequest } from './s3-options.ts'
 import { isTransient } from './transient.ts'
@@ -23,7 +23,8 @@ import { verifiedParts } from './verified-parts.ts'
 export type SendPart = (part: {
   url: string
   headers: Record<string, string>
-  body: Blob
+  /** The bytes hashed for the part's signed SHA-256 (a Blob when this page does not hash). */
+  body: Blob | ArrayBuffer
   signal: AbortSignal
   onProgress(sent: number): void
 }) => Promise<string>
@@ -75,6 +76,9 @@ export interface UplinkMultipartOptions extends PluginOpts {
 
 type Opts = DefinePluginOpts<UplinkMultipartOptions, 'limit' | 'retryDelays' | 'sendPart'>
 
+/** Parts hashed ahead of the ones being sent, so a freed slot never waits for a hash. */
+const HASH_AHEAD = 2
+
 const abortError = () => new DOMException('Aborted', 'AbortError')
 const isAbort = (err: unknown) => err instanceof DOMException && err.name === 'AbortError'
 
@@ -97,8 +101,9 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
 /**
  * Presigned multipart on Uplink's procedures, as an Uppy uploader: `multipart.create` makes the
  * pending row, each part is signed with its SHA-256 (`multipart.signParts`) and PUT to S3 up to
- * `limit` at a time, with backoff on transient failures; `multipart.complete` declares the
- * whole file's SHA-256, hashed alongside the parts (`MultipartDigests`), and lets the server check
+ * `limit` at a time, with backoff on transient failures; each part is read once, hashed
+ * `HASH_AHEAD` parts ahead of its send, and its body is the bytes hashed; `multipart.complete`
+ * declares the whole file's SHA-256, hashed alongside the parts (`MultipartDigests`), and lets the server check
  * every part and finish. A retried or restored file resumes from the parts `multipart.listParts`
  * reports that hold exactly its bytes (`verifiedParts`), whose bytes also catch the whole-file
  * digest up.
@@ -219,8 +224,14 @@ export class UplinkMultipart extends BasePlugin<Opts, UplinkMeta, Body> {
     } else if (!done) {
       // Restored after a reload, or retried: only the parts holding exactly our bytes count.
       const { parts } = await this.opts.api.multipart.listParts.query({ documentId }, { signal })
-      const kept = await verifiedParts(data, partSize, parts, (n) => hashed.part(n))
+      const kept = await verifiedParts(
+        data,
+        partSize,
+        parts,
+        async (n) => (await hashed.part(n)).sha256,
+      )
       done = new Map(kept.map((p) => [p.PartNumber ?? 0, p.ETag ?? '']))
+      for (const n of done.keys()) hashed.sent(n)
     }
     this.#done.set(fileId, done)
     this.#documents.set(fileId, documentId)
@@ -241,14 +252,17 @@ export class UplinkMultipart extends BasePlugin<Opts, UplinkMeta, Body> {
     const todo = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !done.has(n))
     const id = documentId
     await Promise.all(
-      todo.map((partNumber) =>
+      todo.map((partNumber, i) =>
         this.#withSlot(signal, async () => {
-          const body = data.slice((partNumber - 1) * partSize, partNumber * partSize)
-          const sha256 = () => hashed.part(partNumber)
-          const etag = await this.#sendWithRetries(id, partNumber, body, sha256, signal, (sent) => {
+          // Slots are taken in part order, so parts are hashed in file order: this one (unless
+          // hashed ahead already), then the next few, while this one is signed and sent.
+          const part = () => hashed.part(partNumber)
+          for (const next of todo.slice(i, i + 1 + HASH_AHEAD)) hashed.ahead(next)
+          const etag = await this.#sendWithRetries(id, partNumber, part, signal, (sent) => {
             sending.set(partNumber, sent)
             progress()
           })
+          hashed.sent(partNumber)
           sending.delete(partNumber)
           done.set(partNumber, etag)
           progress()
@@ -304,14 +318,13 @@ export class UplinkMultipart extends BasePlugin<Opts, UplinkMeta, Body> {
   async #sendWithRetries(
     documentId: string,
     partNumber: number,
-    body: Blob,
-    digest: () => Promise<string>,
+    hashedPart: () => Promise<HashedPart>,
     signal: AbortSignal,
     onProgress: (sent: number) => void,
   ): Promise<string> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const sha256 = await digest()
+        const { sha256, body } = await hashedPart()
         const signed = await this.opts.api.multipart.signParts.mutate(
           { documentId, parts: [{ partNumber, sha256 }] },
           { signal },
