@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs'
 import { type RunningTusd, type S3Config, startTusd } from '@uplink/launchers'
-import pg from 'pg'
+import { QueueWatch } from './peer-queue.ts'
 import { cpuSeconds } from './sampler.ts'
 import { makeVideoFile, SMALL_DOCUMENT_METADATA, smallDocument } from './source-file.ts'
 import type { Stack } from './stack.ts'
@@ -110,20 +110,11 @@ export async function runPeer(
     upload(side, () => small, o.smallSize, undefined, SMALL_DOCUMENT_METADATA)
   const big = (chunkSize?: number) => (side: TusSide) =>
     upload(side, () => createReadStream(file), o.size, chunkSize)
-  const checks = new pg.Client({ connectionString: stack.databaseUrl })
-  await checks.connect()
+  const queue = new QueueWatch(stack.databaseUrl, say)
   // Uplink's content checks of one side's uploads run before the next side starts (and before
   // the bucket is emptied under them): they are its cost, not the next side's.
   const drained = async () => {
-    const until = Date.now() + 300_000
-    while (Date.now() < until) {
-      const { rows } = await checks.query<{ n: number }>(
-        "select count(*)::int as n from jobs where status in ('queued', 'running')",
-      )
-      if (rows[0]?.n === 0) return
-      await new Promise((r) => setTimeout(r, 100))
-    }
-    say('content checks still queued after 5 minutes; going on')
+    if (!(await queue.drained())) say('content checks still queued after 5 minutes; going on')
   }
   const timedMs = async (run: () => Promise<unknown>) => {
     const started = performance.now()
@@ -252,7 +243,7 @@ export async function runPeer(
     })
   }
 
-  await checks.end()
+  await queue.end()
   for (const m of measures) {
     for (const [name, runs] of Object.entries(m.runs)) {
       if (runs.length === 0) continue

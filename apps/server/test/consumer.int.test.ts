@@ -38,7 +38,6 @@ describe('@uplink/client installed from its tarball outside the monorepo, run on
     const { stdout } = await run(process.execPath, [join(cjs, 'dist/app.js')], {
       cwd: cjs,
       env,
-      timeout: 60_000,
     })
     expect(JSON.parse(stdout)).toEqual({ listed: expect.any(Number), missing: 'NOT_FOUND' })
     expect(await readFile(join(cjs, 'dist/app.js'), 'utf8')).toContain('require("@uplink/client")')
@@ -50,7 +49,6 @@ describe('@uplink/client installed from its tarball outside the monorepo, run on
     const { stdout } = await run(process.execPath, [join(dir, 'dist/app.js')], {
       cwd: work,
       env,
-      timeout: 60_000,
     })
     const out = JSON.parse(stdout)
     expect(out).toMatchObject({ status: 'uploaded', listed: true, bytes: 36 })
@@ -63,7 +61,7 @@ describe('@uplink/client installed from its tarball outside the monorepo, run on
 
   it('its uplink bin runs on plain Node', async () => {
     const bin = join(dir, 'node_modules/@uplink/client/dist/cli.mjs')
-    const { stdout } = await run(process.execPath, [bin, 'ls'], { cwd: dir, env, timeout: 60_000 })
+    const { stdout } = await run(process.execPath, [bin, 'ls'], { cwd: dir, env })
     expect(stdout).toContain('hello.pdf')
     const viaLink = await run(join(dir, 'node_modules/.bin/uplink'), ['--help'], { cwd: dir, env })
     expect(viaLink.stdout).toContain('Usage: uplink')

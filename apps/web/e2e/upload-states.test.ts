@@ -1,4 +1,4 @@
-import type { Page, Route } from 'playwright-core'
+import type { Page, Request, Route } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { chooseFiles, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
@@ -98,6 +98,12 @@ describe('an upload tells the truth at every moment', () => {
     await page.clock.install()
     await signIn(page, h.server.baseUrl, h.user('sven'))
     const server = await switchableServer(page)
+    // Probes sent and not yet answered.
+    let probesOut = 0
+    page.on('request', (req) => req.url().includes('/healthz') && probesOut++)
+    const answered = (req: Request) => req.url().includes('/healthz') && probesOut--
+    page.on('requestfailed', answered)
+    page.on('requestfinished', answered)
     await chooseFiles(page, [files.video.path])
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
     await expect.poll(server.patches, { timeout: SAFETY_MS }).toBeGreaterThan(0)
@@ -116,9 +122,18 @@ describe('an upload tells the truth at every moment', () => {
     // With the page's clock stopped, a probe can only come from the button.
     // (A margin: the page's time moves on while this call travels, and the past is refused.)
     await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 5000)
+    // A probe the jump started has had its answer; one page millisecond on, only the button
+    // probes, and its answer is known by the time it schedules the next (1 ms apart).
+    await expect.poll(() => probesOut, { timeout: SAFETY_MS }).toBe(0)
+    await page.clock.runFor(1)
+    const clickedAt = await page.evaluate(() => Date.now())
     const probe = page.waitForRequest('**/healthz', { timeout: SAFETY_MS })
     await banner.getByRole('button', { name: 'Retry now' }).click()
     await probe
+    // The page has taken the refused probe in (the next is due 2 s of page time later) before
+    // the server comes back: else that answer could land after the clock moved on.
+    const nextProbeAt = () => page.locator('.server-status').getAttribute('data-next-probe-at')
+    await expect.poll(nextProbeAt, { timeout: SAFETY_MS }).toBe(String(clickedAt + 2000))
 
     // The server is back; 2 s of page time later the page knows it (probes back off to 2 s).
     server.start()

@@ -37,11 +37,6 @@ interface CatalogueEntry {
  */
 export const ERROR_CATALOGUE = {
   bad_input: { status: 400, rpc: 'BAD_REQUEST', message: 'the request is invalid' },
-  request_aborted: {
-    status: 400,
-    rpc: 'BAD_REQUEST',
-    message: 'another request for this upload took it over; this one was stopped',
-  },
   policy_violation: { status: 400, rpc: 'BAD_REQUEST', message: 'the upload breaks its policy' },
   part_list_invalid: { status: 400, rpc: 'BAD_REQUEST', message: 'the part list is invalid' },
   not_multipart: { status: 400, rpc: 'BAD_REQUEST', message: 'not a multipart upload' },

@@ -1,6 +1,8 @@
 import { AppError, canTransition, DOCUMENT_STATUSES, type DocumentStatus } from '@uplink/core'
 import type { Kysely } from 'kysely'
+import { poolOf } from './create-db.ts'
 import { insertBatcher } from './insert-batcher.ts'
+import { preparedFindById, preparedTransition } from './prepared-documents.ts'
 import type { Database, Document, DocumentUpdate, NewDocument } from './schema.ts'
 
 type Db = Kysely<Database>
@@ -47,6 +49,9 @@ export async function findDocumentForOwner(
 }
 
 export async function findDocumentById(db: Db, id: string): Promise<Document | undefined> {
+  // On the process's pool (not in a transaction): the prepared statement, compiled by no one.
+  const pool = poolOf(db)
+  if (pool) return preparedFindById(pool, id)
   return db.selectFrom('documents').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
@@ -91,20 +96,14 @@ export async function transitionDocument(
   const allowed = DOCUMENT_STATUSES.filter(
     (s) => canTransition(s, options.to) && (!options.from || options.from.includes(s)),
   )
-  let update = db
-    .updateTable('documents')
-    .set({
-      ...options.set,
-      status: options.to,
-      updatedAt: new Date(),
-      ...(options.to !== 'pending' ? { expiresAt: null } : {}),
-    })
-    .where('id', '=', id)
-  if (options.ownerId) update = update.where('ownerId', '=', options.ownerId)
+  const set = {
+    ...options.set,
+    status: options.to,
+    updatedAt: new Date(),
+    ...(options.to !== 'pending' ? { expiresAt: null } : {}),
+  }
   const updated =
-    allowed.length > 0
-      ? await update.where('status', 'in', allowed).returningAll().executeTakeFirst()
-      : undefined
+    allowed.length > 0 ? await update(db, id, set, allowed, options.ownerId) : undefined
   if (updated) return updated
 
   const current = options.ownerId
@@ -112,6 +111,22 @@ export async function transitionDocument(
     : await findDocumentById(db, id)
   if (!current) return undefined
   throw new DocumentTransitionError(id, current.status, options.to)
+}
+
+/** The transition's update: prepared on the process's pool, else built by Kysely. */
+async function update(
+  db: Db,
+  id: string,
+  set: NonNullable<TransitionOptions['set']> & { status: DocumentStatus },
+  allowed: readonly DocumentStatus[],
+  ownerId: string | undefined,
+): Promise<Document | undefined> {
+  const pool = poolOf(db)
+  const prepared = pool && (await preparedTransition(pool, { id, set, allowed, ownerId }))
+  if (prepared) return prepared.row
+  let query = db.updateTable('documents').set(set).where('id', '=', id)
+  if (ownerId) query = query.where('ownerId', '=', ownerId)
+  return query.where('status', 'in', allowed).returningAll().executeTakeFirst()
 }
 
 /** Updates in-flight bookkeeping (e.g. the tus id / UploadId) of a pending document. */

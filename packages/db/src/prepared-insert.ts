@@ -26,8 +26,10 @@ const COLUMN_LIST = COLUMNS.map(snake).join(', ')
 const texts = new Map<number, string>()
 
 /**
- * `INSERT … VALUES ($1…$12), ($13…) RETURNING id, created_at, updated_at` for `rows` rows, built
- * once per count. Only what Postgres decides comes back; the rest of the row is what was sent.
+ * `INSERT … VALUES ($1…$12), ($13…) RETURNING id, created_at` for `rows` rows, built once per
+ * count. Only what Postgres decides comes back; the rest of the row is what was sent.
+ * `updated_at` is not asked for: both columns default to `now()`, "the start time of the current
+ * transaction", so a new row's two are the same value.
  */
 function statementText(rows: number): string {
   let text = texts.get(rows)
@@ -36,7 +38,7 @@ function statementText(rows: number): string {
     { length: rows },
     (_, r) => `(${COLUMNS.map((_, c) => `$${r * COLUMNS.length + c + 1}`).join(', ')})`,
   )
-  text = `insert into documents (${COLUMN_LIST}) values ${tuples.join(', ')} returning id, created_at, updated_at`
+  text = `insert into documents (${COLUMN_LIST}) values ${tuples.join(', ')} returning id, created_at`
   if (rows <= MAX_PREPARED_ROWS) texts.set(rows, text)
   return text
 }
@@ -78,7 +80,6 @@ export async function preparedInsert(
 interface Stored {
   id: string
   created_at: Date
-  updated_at: Date
 }
 
 function toDocument(row: NewDocument, stored: Stored): Document {
@@ -95,7 +96,7 @@ function toDocument(row: NewDocument, stored: Stored): Document {
     uploadRef: row.uploadRef ?? null,
     rejectionReason: null,
     createdAt: stored.created_at,
-    updatedAt: stored.updated_at,
+    updatedAt: stored.created_at,
     confirmedAt: null,
     expiresAt: row.expiresAt ?? null,
     sha256: null,

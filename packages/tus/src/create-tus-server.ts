@@ -98,6 +98,8 @@ export interface TusServerOptions {
   locker?: Locker
   /** How long a request waits for another request on the same upload (default 20 s). */
   lockTimeoutMs?: number
+  /** PgLocker `unlockLingerMs`: how long a completed upload's unlock may wait to ride along. */
+  unlockLingerMs?: number
   /**
    * This process is the only one serving tus on its database: uploads are locked in process,
    * with no Postgres round trip per request; a second instance is refused (PgLocker
@@ -161,6 +163,7 @@ export function createTusServer(options: TusServerOptions): TusServer {
         ? { onLockWait: (s: number) => options.metrics?.lockWaitSeconds(s) }
         : {}),
       ...(options.lockTimeoutMs ? { acquireTimeoutMs: options.lockTimeoutMs } : {}),
+      ...(options.unlockLingerMs ? { unlockLingerMs: options.unlockLingerMs } : {}),
       ...(options.singleInstance ? { mode: 'single-instance' as const } : {}),
       ...(options.databaseUrl?.startsWith('postgres')
         ? { connectionString: options.databaseUrl }

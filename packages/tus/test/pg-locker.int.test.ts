@@ -1,7 +1,7 @@
 import { ERRORS } from '@tus/utils'
 import { silentLogger } from '@uplink/core'
 import { createDb, migrateToLatest, poolOf, recordTusPart } from '@uplink/db'
-import { testDatabase } from '@uplink/testing'
+import { testDatabase, waitFor } from '@uplink/testing'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -9,7 +9,7 @@ import { advisoryKey, PgLocker, type PgLockerOptions } from '../src/index.ts'
 import { LedgerBesideLock } from '../src/locking/ledger-beside-lock.ts'
 import { LockSession } from '../src/locking/lock-session.ts'
 import { RELEASE_CHANNEL } from '../src/locking/release-channel.ts'
-import { withRequestState } from '../src/protocol/request-state.ts'
+import { requestState, withRequestState } from '../src/protocol/request-state.ts'
 import { createPgPartLedger } from '../src/store/part-ledger.ts'
 
 const never = () => new AbortController().signal
@@ -175,6 +175,68 @@ describe('PgLocker on Postgres', () => {
       await lock.lock(never(), noop)
       await lock.unlock()
     }
+  })
+
+  describe('the unlock of an upload its request completed', () => {
+    /** Whether a connection outside the locker can take `id`'s advisory lock (and gives it back). */
+    const free = async (id: string) => {
+      const { rows } = await sql<{
+        ok: boolean
+      }>`select pg_try_advisory_lock(${advisoryKey(id)}::bigint) as ok`.execute(outside)
+      if (rows[0]?.ok)
+        await sql`select pg_advisory_unlock(${advisoryKey(id)}::bigint)`.execute(outside)
+      return rows[0]?.ok === true
+    }
+    let outside: ReturnType<typeof createDb>
+    beforeAll(() => {
+      // One connection: a lock it takes, it gives back on the same session.
+      outside = createDb({ url, maxConnections: 1 })
+      dbs.push(outside)
+    })
+    /** Locks and unlocks `id` in a request that completed the upload (or not). */
+    const write = (l: PgLocker, id: string, completed: boolean) =>
+      withRequestState({}, async () => {
+        const lock = l.newLock(id)
+        await lock.lock(never(), noop)
+        if (completed) requestState()?.completed.set(id, { size: 1, contentType: undefined })
+        await lock.unlock()
+      })
+
+    it("rides with the lock session's next statement: held until then, one round trip for both", async () => {
+      const l = locker({ unlockLingerMs: 600_000 })
+      await write(l, 'linger/warm', false)
+      await write(l, 'linger/1', true)
+      // Nothing else went: the lock is still held (nobody can write a complete upload anyway).
+      expect(await free('linger/1')).toBe(false)
+      const sent: string[] = []
+      const query = pg.Client.prototype.query as (...args: unknown[]) => unknown
+      pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+        if (typeof args[0] === 'string' && args[0].includes('advisory')) sent.push(args[0])
+        return query.apply(this, args)
+      } as typeof pg.Client.prototype.query
+      const next = l.newLock('linger/2')
+      try {
+        await next.lock(never(), noop)
+      } finally {
+        pg.Client.prototype.query = query as typeof pg.Client.prototype.query
+      }
+      expect(sent).toHaveLength(1)
+      expect(sent[0]).toMatch(/pg_advisory_unlock\(.*\n.*pg_try_advisory_lock\(/s)
+      expect(await free('linger/1')).toBe(true)
+      await next.unlock()
+    })
+
+    it('goes alone once the linger is over when nothing else is sent', async () => {
+      const l = locker({ unlockLingerMs: 20 })
+      await write(l, 'linger/3', true)
+      await waitFor(() => free('linger/3'), { what: 'the lingering unlock to be sent' })
+    })
+
+    it('of an upload not complete goes at once: another instance may resume it now', async () => {
+      const l = locker({ unlockLingerMs: 600_000 })
+      await write(l, 'linger/4', false)
+      await waitFor(() => free('linger/4'), { what: 'the unlock to be sent' })
+    })
   })
 
   it('keeps no ledger read beside a lock another instance holds: the parts it records before letting go are read', async () => {

@@ -19,7 +19,25 @@ declare module 'vitest' {
   }
 }
 
-const run = promisify(execFile)
+const execFileAsync = promisify(execFile)
+/** A safety net only: a loaded machine must not reach it (the suite's nets are 600 s). */
+const SAFETY_MS = 600_000
+
+/**
+ * `execFile` that fails when its time ran out: a child stopped by the timeout may still exit 0
+ * (pnpm does), which execFile takes for success (the "pack left no tarball" of a loaded run).
+ */
+async function run(file: string, args: string[], options: { cwd: string; timeout?: number }) {
+  const timeout = options.timeout ?? SAFETY_MS
+  const running = execFileAsync(file, args, { ...options, timeout })
+  const result = await running
+  if (running.child.killed) {
+    throw new Error(
+      `${file} ${args.join(' ')} was stopped after ${timeout / 1000} s in ${options.cwd}`,
+    )
+  }
+  return result
+}
 const clientDir = fileURLToPath(new URL('../../../../packages/client', import.meta.url))
 const require = createRequire(import.meta.url)
 const version = (pkg: string) => (require(`${pkg}/package.json`) as { version: string }).version
@@ -49,7 +67,7 @@ const TSCONFIGS = {
 /** Packs, installs and writes the consumer projects into `dir`. */
 async function prepare(dir: string): Promise<void> {
   // `pnpm pack` runs the package's prepack (the build) and rewrites it as published.
-  await run('pnpm', ['pack', '--pack-destination', dir], { cwd: clientDir, timeout: 180_000 })
+  await run('pnpm', ['pack', '--pack-destination', dir], { cwd: clientDir })
   const tarball = (await readdir(dir)).find((f) => f.endsWith('.tgz'))
   if (!tarball) throw new Error(`pnpm pack left no tarball in ${dir}`)
   await writeFile(
@@ -67,7 +85,7 @@ async function prepare(dir: string): Promise<void> {
       `typescript@${version('typescript')}`,
       `@types/node@${version('@types/node')}`,
     ],
-    { cwd: dir, timeout: 180_000 },
+    { cwd: dir },
   )
   await writeFile(join(dir, 'app.ts'), readmeExample('typescript-client'))
   await writeFile(join(dir, 'check.ts'), CHECKS)
@@ -105,8 +123,5 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
 /** Runs TypeScript's compiler of the consumer project on `args` in `cwd`. */
 export function consumerTsc(dir: string, args: string[], cwd = dir) {
-  return run(process.execPath, [join(dir, 'node_modules/typescript/bin/tsc'), ...args], {
-    cwd,
-    timeout: 120_000,
-  })
+  return run(process.execPath, [join(dir, 'node_modules/typescript/bin/tsc'), ...args], { cwd })
 }

@@ -11,7 +11,12 @@ export function ServerBanner({ watch, states }: { watch: ServerWatch; states: Fi
   const health = useSyncExternalStore(watch.subscribe, () => watch.health())
   const waiting = states.find((s) => s.state.kind === 'waiting')?.state
   return (
-    <div role="status" className="connection server-status">
+    <div
+      role="status"
+      className="connection server-status"
+      // When the next probe is due (page time): lets a test see that a probe's answer was taken in.
+      data-next-probe-at={health.kind === 'down' ? health.nextProbeAt : undefined}
+    >
       {health.kind === 'down' && waiting?.kind === 'waiting' && (
         <>
           <span>

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { crc32 } from 'node:zlib'
+import { TRPCClientError } from '@trpc/client'
 import { Uppy } from '@uppy/core'
 import type { Body } from '@uppy/core/utils'
 import { describe, expect, it } from 'vitest'
@@ -152,6 +153,26 @@ describe('UplinkMultipart', () => {
     expect(result?.failed).toEqual([])
     expect(calls.filter((c) => c.procedure === 'signParts')).toHaveLength(5)
     expect(s3.stored.size).toBe(3)
+  })
+
+  it('completes again while the server does not answer, reporting stalls, not an error', async () => {
+    const { api, calls } = fakeApi()
+    // The server is down for the first two tries of complete (fetch fails: no answer at all).
+    let down = 2
+    const complete = api.multipart.complete.mutate
+    api.multipart.complete.mutate = (async (...args: Parameters<typeof complete>) => {
+      if (down-- > 0) throw new TRPCClientError('Failed to fetch')
+      return complete(...args)
+    }) as typeof complete
+    const { uppy, id } = uppyWith(api, fakeS3().send)
+    const stalls: string[] = []
+    const errors: string[] = []
+    uppy.on('upload-stalled', (_err, files) => stalls.push(...files.map((f) => f.id)))
+    uppy.on('upload-error', (file) => errors.push(file?.id ?? ''))
+    const result = await uppy.upload()
+    expect(result?.successful?.map((f) => f.id)).toEqual([id])
+    expect([stalls, errors]).toEqual([[id, id], []])
+    expect(calls.filter((c) => c.procedure === 'complete')).toHaveLength(1)
   })
 
   it('fails the file, without retrying, when S3 refuses a part', async () => {

@@ -261,12 +261,43 @@ export class UplinkMultipart extends BasePlugin<Opts, UplinkMeta, Body> {
     // The whole file's SHA-256, once the worker has had every byte (declared: the content
     // check compares the stored bytes with it, and the card says Verified).
     const sha256 = await hashed.whole()
-    await this.opts.api.multipart.complete.mutate(
+    await this.#completeWithRetries(
+      fileId,
       { documentId: id, parts, ...(sha256 ? { sha256 } : {}) },
-      { signal },
+      signal,
     )
     this.#documents.delete(fileId)
     return this.uppy.getFile(fileId)
+  }
+
+  /**
+   * `multipart.complete` (idempotent), again with backoff while the server does not answer: every
+   * byte is in S3, so an outage now is a wait, not a failure. Each miss is reported as a stall,
+   * so the page asks whether the server is there and says it is waiting for it.
+   */
+  async #completeWithRetries(
+    fileId: string,
+    input: Parameters<ApiClient['multipart']['complete']['mutate']>[0],
+    signal: AbortSignal,
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.opts.api.multipart.complete.mutate(input, { signal })
+        return
+      } catch (err) {
+        const delay = this.opts.retryDelays[attempt]
+        if (signal.aborted || !isTransient(err) || delay === undefined) throw err
+        const file = this.uppy.getFile(fileId)
+        if (file) {
+          this.uppy.emit(
+            'upload-stalled',
+            { message: 'the server did not answer while completing the upload; trying again' },
+            [file],
+          )
+        }
+        await wait(delay, signal)
+      }
+    }
   }
 
   /** Signs (afresh each time: URLs expire) and sends one part, backing off on transient failures. */

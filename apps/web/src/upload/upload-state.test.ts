@@ -71,6 +71,21 @@ describe('the state of one upload', () => {
     expect(at({ started: true, sent: 1000, complete: true })).toEqual({ kind: 'done' })
   })
 
+  it('waits for the server, not finishing, when every byte is sent but the server is down', () => {
+    const down: ServerHealth = { kind: 'down', nextProbeAt: 2000 }
+    expect(at({ started: true, sent: 1000 }, true, down, 500)).toEqual({
+      kind: 'waiting',
+      sent: 1000,
+      total: 1000,
+      retryInSeconds: 2,
+    })
+    // Offline, nothing is known about the server; complete, the upload is the server's already.
+    expect(at({ started: true, sent: 1000 }, false, down).kind).toBe('finishing')
+    expect(
+      at({ started: true, sent: 1000, complete: true, confirming: true }, true, down).kind,
+    ).toBe('finishing')
+  })
+
   it('fails with the reason from any state', () => {
     for (const facts of [{}, { started: true }, { started: true, sent: 1000, complete: true }]) {
       expect(at({ ...facts, error: 'the file is larger than declared' })).toEqual({

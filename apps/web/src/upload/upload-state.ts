@@ -46,6 +46,15 @@ export function uploadState(
   if (file.error !== undefined) return { kind: 'failed', reason: file.error }
   if (file.complete && !file.confirming) return { kind: 'done' }
   if (file.complete || (file.started && file.total > 0 && file.sent >= file.total)) {
+    // Every byte is sent, but the server that must complete the upload does not answer.
+    if (!file.complete && online && server.kind === 'down') {
+      return {
+        kind: 'waiting',
+        sent: file.sent,
+        total: file.total,
+        retryInSeconds: retryIn(server, now),
+      }
+    }
     // From the last byte until the server says the document is there.
     return { kind: 'finishing' }
   }
@@ -53,11 +62,14 @@ export function uploadState(
   const { sent, total } = file
   if (file.paused) return { kind: 'paused', sent, total }
   if (!online) return { kind: 'offline', sent, total }
-  if (server.kind === 'down') {
-    const retryInSeconds = Math.max(0, Math.ceil((server.nextProbeAt - now) / 1000))
-    return { kind: 'waiting', sent, total, retryInSeconds }
-  }
+  if (server.kind === 'down')
+    return { kind: 'waiting', sent, total, retryInSeconds: retryIn(server, now) }
   return { kind: 'uploading', sent, total }
+}
+
+/** Whole seconds until the next probe of a server that is down. */
+function retryIn(server: { nextProbeAt: number }, now: number): number {
+  return Math.max(0, Math.ceil((server.nextProbeAt - now) / 1000))
 }
 
 /** Only a file that is moving has a speed and a time left; any other state shows neither. */

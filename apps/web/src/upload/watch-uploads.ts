@@ -62,9 +62,12 @@ export function watchServerForUploads(uppy: Uppy<UplinkMeta, Body>, watch: Serve
     if (navigator.onLine) watch.suspect()
   }
   uppy.on('upload-error', onError)
+  // An uploader that retries by itself (multipart's complete) reports each miss as a stall.
+  uppy.on('upload-stalled', onError)
   return () => {
     clearInterval(timer)
     uppy.off('upload-error', onError)
+    uppy.off('upload-stalled', onError)
   }
 }
 

@@ -6,18 +6,29 @@ import type { Kysely } from 'kysely'
 interface Queued {
   statement: string
   on: PinnedConnection | undefined
+  /** Waits for the next batch (or the linger's end) instead of starting one. */
+  linger: boolean
   resolve: (done: { rows: unknown[]; session: PinnedConnection | undefined }) => void
   reject: (err: unknown) => void
 }
 
+/**
+ * Releases a lock. `later`: the unlock need not go at once (nobody waits for it, e.g. the upload
+ * is complete): it rides with the session's next batch, or goes alone after `lingerMs`.
+ */
+export type Unlock = (later?: boolean) => Promise<void>
+
 /** What `tryLockThen` answers: how to unlock (undefined: held elsewhere), the rows of `then`. */
 export interface TryLock {
-  unlock: (() => Promise<void>) | undefined
+  unlock: Unlock | undefined
   /** The rows of each statement of `then`, in order. */
   rows: unknown[][]
   /** Whether this process still has the session that took the lock (it was not lost since). */
   held: () => boolean
 }
+
+/** How long an unlock that nobody waits for may wait for a batch to ride with (ms). */
+export const DEFAULT_LINGER_MS = 100
 
 /** An advisory key as a SQL literal: the digits of a signed 64-bit integer, nothing else. */
 function keyLiteral(key: string): string {
@@ -44,19 +55,23 @@ export class LockSession {
   private generation = 0
   /** Set by `close`: no session is opened again (a pinned one would keep the pool from ending). */
   private closed = false
+  /** Sends lingering unlocks that no other batch took along. */
+  private lingerTimer: NodeJS.Timeout | undefined
 
   constructor(
     // biome-ignore lint/suspicious/noExplicitAny: raw SQL only.
     private readonly db: Kysely<any>,
     private readonly log: Logger,
     private readonly onLost: () => void = () => {},
+    /** How long an unlock asked `later` may wait for a batch to ride with. */
+    private readonly lingerMs = DEFAULT_LINGER_MS,
   ) {}
 
   /**
    * `pg_try_advisory_lock` (or `_shared`): resolves how to unlock `key` when this session now
    * holds it, undefined when another session does (exclusively, or at all for an exclusive try).
    */
-  async tryLock(key: string, shared = false): Promise<(() => Promise<void>) | undefined> {
+  async tryLock(key: string, shared = false): Promise<Unlock | undefined> {
     return (await this.tryLockThen(key, [], shared)).unlock
   }
 
@@ -82,8 +97,8 @@ export class LockSession {
     }
     // The lock lives and dies with this session: a lost one has nothing left to release (and an
     // unlock on a newer session could release another request's hold of the same key).
-    const unlock = async () => {
-      await this.run(`select pg_advisory_unlock${how}(${keyLiteral(key)})`, session)
+    const unlock = async (later = false) => {
+      await this.run(`select pg_advisory_unlock${how}(${keyLiteral(key)})`, session, later)
     }
     return { unlock, rows: rowsOf, held }
   }
@@ -100,11 +115,15 @@ export class LockSession {
     session.release()
   }
 
-  /** Queues `statement` for the next batch; `on` set: only on that session (skipped if lost). */
-  private run(statement: string, on: PinnedConnection | undefined) {
+  /**
+   * Queues `statement` for the next batch; `on` set: only on that session (skipped if lost);
+   * `linger`: the next batch another statement starts, or the linger's end.
+   */
+  private run(statement: string, on: PinnedConnection | undefined, linger = false) {
     return new Promise<{ rows: unknown[]; session: PinnedConnection | undefined }>(
       (resolve, reject) => {
-        this.queued.push({ statement, on, resolve, reject })
+        this.queued.push({ statement, on, linger, resolve, reject })
+        if (linger) return this.armLinger()
         if (this.flushing) return
         this.flushing = true
         // Whatever else this turn of the event loop asks goes in the same batch.
@@ -113,10 +132,28 @@ export class LockSession {
     )
   }
 
-  /** Sends the queued statements, one batch per round trip, until none are left. */
+  /** At the linger's end, statements still waiting go (with whatever else is queued by then). */
+  private armLinger() {
+    if (this.lingerTimer) return
+    this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = undefined
+      for (const q of this.queued) q.linger = false
+      if (this.flushing || this.queued.length === 0) return
+      this.flushing = true
+      void this.flush()
+    }, this.lingerMs)
+    // A process ending does not wait for it: its connection's end releases every lock.
+    this.lingerTimer.unref()
+  }
+
+  /**
+   * Sends the queued statements, one batch per round trip, while any is not lingering; a batch
+   * takes the lingering ones along (one round trip for a finished upload's unlock and the next
+   * upload's lock).
+   */
   private async flush(): Promise<void> {
     try {
-      while (this.queued.length > 0) {
+      while (this.queued.some((q) => !q.linger)) {
         // An unlock bound to a session that is gone (lost, or closed at shutdown) has nothing
         // left to release: it must not open a new one.
         const batch = this.queued.filter((q) => {
@@ -153,6 +190,7 @@ export class LockSession {
       }
     } finally {
       this.flushing = false
+      if (this.queued.length > 0) this.armLinger()
     }
   }
 

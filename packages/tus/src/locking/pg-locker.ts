@@ -6,7 +6,7 @@ import { type Kysely, sql } from 'kysely'
 import { requestState, takeLockAhead } from '../protocol/request-state.ts'
 import { InstanceGuard } from './instance-guard.ts'
 import { LocalLocks, lockTimeout, waitUntil } from './local-locks.ts'
-import { LockSession, type TryLock } from './lock-session.ts'
+import { LockSession, type TryLock, type Unlock } from './lock-session.ts'
 import { ReleaseChannel } from './release-channel.ts'
 
 export interface PgLockerOptions {
@@ -33,6 +33,11 @@ export interface PgLockerOptions {
   log?: Logger
   /** Told how long each acquired lock was waited for, in seconds (metrics). */
   onLockWait?: ((seconds: number) => void) | undefined
+  /**
+   * How long the advisory unlock of an upload its request completed may wait to ride with the
+   * lock session's next statements (default 100 ms, the default poll of a waiting instance).
+   */
+  unlockLingerMs?: number
 }
 
 export type LockMode = 'auto' | 'advisory' | 'single-instance' | 'in-process'
@@ -71,10 +76,15 @@ export class PgLocker implements Locker {
     this.log = options.log ?? silentLogger
     // Locks held on a lost session no longer keep other instances out: their PATCHes stop
     // (they answer the offset stored so far) and the client resumes under a new lock.
-    this.session = new LockSession(this.db, this.log, () => {
-      this.guard.lost()
-      this.local.requestReleaseAll()
-    })
+    this.session = new LockSession(
+      this.db,
+      this.log,
+      () => {
+        this.guard.lost()
+        this.local.requestReleaseAll()
+      },
+      options.unlockLingerMs,
+    )
     this.guard = new InstanceGuard(this.session, options.mode === 'single-instance', this.log)
     this.onLockWait = options.onLockWait
     this.channel = options.connectionString
@@ -148,7 +158,7 @@ export class PgLocker implements Locker {
 }
 
 class PgLock implements Lock {
-  private releases: (() => Promise<void>)[] = []
+  private releases: Unlock[] = []
 
   constructor(
     private readonly locker: PgLocker,
@@ -188,23 +198,24 @@ class PgLock implements Lock {
   /**
    * Passes the upload on without waiting for Postgres: the advisory unlock is queued on the lock
    * session, where any later lock of this process runs after it, and the in-process lock is
-   * released at once (another instance sees the upload free one round trip later).
+   * released at once (another instance sees the upload free one round trip later). An upload
+   * this request completed takes no more bytes: its unlock rides with the session's next
+   * statements (the next upload's lock) instead of costing a round trip alone; another
+   * instance's HEAD of it waits at most `unlockLingerMs` longer.
    */
   async unlock(): Promise<void> {
     const releases = this.releases
     this.releases = []
+    const later = requestState()?.completed.has(this.id) ?? false
     for (const release of releases) {
-      void release().catch((err: unknown) =>
+      void release(later).catch((err: unknown) =>
         this.locker.log.error({ err, uploadId: this.id }, 'releasing a tus lock failed'),
       )
     }
   }
 
   /** Polls `pg_try_advisory_lock` on the process's lock session until held or out of time. */
-  private async acquireAdvisory(
-    signal: AbortSignal,
-    deadline: number,
-  ): Promise<() => Promise<void>> {
+  private async acquireAdvisory(signal: AbortSignal, deadline: number): Promise<Unlock> {
     const { session, channel, pollMs, timeoutMs, log } = this.locker
     const key = advisoryKey(this.id)
     await channel?.listen().catch((err: unknown) => log.warn({ err }, 'tus release channel down'))

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type { Part } from '@aws-sdk/client-s3'
 import type { Document, LedgerPart } from '@uplink/db'
+import type { Unlock } from '../locking/lock-session.ts'
 import type { DeclaredChecksum } from './checksum.ts'
 
 /**
@@ -40,7 +41,7 @@ export interface RequestState {
    * Cross-instance locks this request started taking ahead of its lock, while its ownership
    * check ran: each resolves to its release once held, or undefined (held elsewhere, not needed).
    */
-  locksAhead: Map<string, Promise<(() => Promise<void>) | undefined>>
+  locksAhead: Map<string, Promise<Unlock | undefined>>
   /**
    * Part ledgers read in the round trip that took the upload's cross-instance lock, for the
    * request's first ledger read; `valid` says whether nothing can have written it since.
@@ -72,7 +73,7 @@ export function withRequestState<T>(
 }
 
 /** Takes the lock this request started taking ahead for `id`, if any (its lock() holds it now). */
-export function takeLockAhead(id: string): Promise<(() => Promise<void>) | undefined> | undefined {
+export function takeLockAhead(id: string): Promise<Unlock | undefined> | undefined {
   const state = storage.getStore()
   const ahead = state?.locksAhead.get(id)
   state?.locksAhead.delete(id)
