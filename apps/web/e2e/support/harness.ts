@@ -10,6 +10,9 @@ import type { RunningServer } from './server.ts'
 import { sharedChromium, sharedServer } from './shared.ts'
 import { stopAnimations } from './still.ts'
 
+/** Where Debian's Chromium (crashpad) writes a dump when its browser process crashes. */
+const CRASH_REPORTS = '~/.config/chromium/Crash Reports/pending'
+
 export const artifacts = join(dirname(fileURLToPath(import.meta.url)), '../artifacts')
 
 /**
@@ -47,9 +50,11 @@ export function useBrowser(
   }
   let consoleLines: string[] = []
   beforeAll(async () => {
-    ;[h.server, h.browser] = await Promise.all([sharedServer(env), sharedChromium()])
+    ;[h.server] = await Promise.all([sharedServer(env), sharedChromium()])
   })
   beforeEach(async () => {
+    // Asked again per test: a Chromium that died during an earlier test is replaced, not reused.
+    h.browser = await sharedChromium()
     h.context = await h.browser.newContext(contextOptions)
     // Every Playwright wait (waitFor, events) gives up only after the shared safety net.
     h.context.setDefaultTimeout(SAFETY_MS)
@@ -81,6 +86,11 @@ export function useBrowser(
           `browser console:\n${consoleLines.join('\n')}`,
           `server output:\n${h.server.output()}`,
         ].join('\n'),
+      )
+    }
+    if (!h.browser.isConnected()) {
+      throw new Error(
+        `Chromium's browser process went away during this test (crash dumps: ${CRASH_REPORTS}); the next test gets a new one`,
       )
     }
     await h.context.close()

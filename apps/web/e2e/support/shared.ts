@@ -23,21 +23,34 @@ function shared(): Shared {
   return global[KEY]
 }
 
-/** The run's Chromium, launched on first use (again if it went away). */
-export function sharedChromium(): Promise<Browser> {
+/**
+ * The run's Chromium, launched on first use, and again when the one before went away (crashed
+ * or closed): a caller never gets a disconnected browser.
+ */
+export async function sharedChromium(): Promise<Browser> {
   const s = shared()
-  s.chromium ??= launchChromium().then(
-    (browser) => {
-      browser.on('disconnected', () => {
-        s.chromium = undefined
-      })
-      return browser
-    },
-    (err) => {
-      s.chromium = undefined
-      throw err
-    },
-  )
+  const launched = s.chromium
+  if (launched) {
+    const browser = await launched.catch(() => undefined)
+    if (browser?.isConnected()) return browser
+    // Its 'disconnected' event may not have been handled yet: forget it now.
+    if (s.chromium === launched) s.chromium = undefined
+  }
+  if (!s.chromium) {
+    const launching: Promise<Browser> = launchChromium().then(
+      (browser) => {
+        browser.on('disconnected', () => {
+          if (s.chromium === launching) s.chromium = undefined
+        })
+        return browser
+      },
+      (err) => {
+        if (s.chromium === launching) s.chromium = undefined
+        throw err
+      },
+    )
+    s.chromium = launching
+  }
   return s.chromium
 }
 
