@@ -107,6 +107,11 @@ async function uploadOnce(
       }).observe({ type: 'longtask', buffered: true })
     })
     const page = await context.newPage()
+    // A run that never ends says why: the page's errors as they happen.
+    page.on('pageerror', (err) => console.error(`${variant}: page error: ${err.message}`))
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') console.error(`${variant}: console: ${msg.text()}`)
+    })
     await signIn(page, server.baseUrl, 'bench')
     await chooseFiles(page, [file])
     // The page and its uploader are loaded: the upload's requests go untouched.

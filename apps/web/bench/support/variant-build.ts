@@ -43,6 +43,9 @@ export async function servePageFrom(
   baseUrl: string,
   dist: string,
 ): Promise<() => Promise<void>> {
+  // A document a test fulfils has no address: Chromium counts it as public and refuses its
+  // requests to a loopback S3 ("Permission was denied … the `loopback` address space").
+  await context.grantPermissions(['local-network-access'], { origin: baseUrl })
   await context.route(
     (url) =>
       url.origin === baseUrl && (url.pathname === '/' || url.pathname.startsWith('/assets/')),

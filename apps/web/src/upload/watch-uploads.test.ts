@@ -44,4 +44,21 @@ describe('watchServerForUploads', () => {
   it('never probes for a finishing upload: every byte is sent and the server is at work', () => {
     expect(suspects(100)).toBe(0)
   })
+
+  it('takes bytes gained as a sign of the server, not bytes dropped (a retry starting over)', () => {
+    const uppy = uppyWithFile(40)
+    const [file] = uppy.getFiles()
+    const watch = { suspect: vi.fn(), alive: vi.fn() }
+    const stop = watchServerForUploads(uppy, watch as unknown as ServerWatch)
+    const progressTo = (bytes: number) => {
+      if (file) file.progress.bytesUploaded = bytes
+      vi.advanceTimersByTime(500)
+    }
+    progressTo(40)
+    progressTo(10)
+    expect(watch.alive).not.toHaveBeenCalled()
+    progressTo(60)
+    expect(watch.alive).toHaveBeenCalledTimes(1)
+    stop()
+  })
 })

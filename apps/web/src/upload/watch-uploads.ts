@@ -49,7 +49,9 @@ export function watchServerForUploads(uppy: Uppy<UplinkMeta, Body>, watch: Serve
       const seen = lastMove.get(file.id)
       if (!seen || seen.bytes !== bytes) {
         lastMove.set(file.id, { bytes, at: now })
-        if (seen) watch.alive()
+        // Only bytes gained show the server is there: a drop is a retry starting a PATCH or part
+        // over, which is what a failing server makes (taken as alive, it hid the outage).
+        if (seen && bytes > seen.bytes) watch.alive()
       } else if (navigator.onLine && now - seen.at >= STALL_MS) {
         // One probe per 2 s of stall: a slow link that stalls often costs a request in 2 s.
         lastMove.set(file.id, { bytes, at: now })
