@@ -4,6 +4,7 @@ import { chooseFiles, documentRow, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { useBrowser } from './support/harness.ts'
 import { holdTusPatches } from './support/hold.ts'
+import { networkSwitch } from './support/network.ts'
 import { SAFETY_MS } from './support/safety.ts'
 import { TUS_VIDEOS } from './support/tus-videos.ts'
 
@@ -31,14 +32,7 @@ describe("a pending document's card", () => {
     const status = documentRow(page, 'clip.mp4').locator('.status')
     await status.filter({ hasText: /^Uploading: \d+ %$/ }).waitFor({ timeout: SAFETY_MS })
 
-    const cdp = await h.context.newCDPSession(page)
-    const network = (offline: boolean) =>
-      cdp.send('Network.emulateNetworkConditions', {
-        offline,
-        latency: 0,
-        downloadThroughput: -1,
-        uploadThroughput: -1,
-      })
+    const network = await networkSwitch(h.context, page)
     await network(true)
     const line = speedLine(page).filter({ hasText: 'clip.mp4' })
     await line

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { chooseFiles, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { throttleTus, useBrowser } from './support/harness.ts'
+import { networkSwitch } from './support/network.ts'
 import { SAFETY_MS } from './support/safety.ts'
 import { TUS_VIDEOS } from './support/tus-videos.ts'
 
@@ -25,14 +26,7 @@ describe('network loss', () => {
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
     await expect.poll(() => patched, { timeout: SAFETY_MS }).toBeGreaterThanOrEqual(1)
 
-    const cdp = await h.context.newCDPSession(page)
-    const network = (offline: boolean) =>
-      cdp.send('Network.emulateNetworkConditions', {
-        offline,
-        latency: 0,
-        downloadThroughput: -1,
-        uploadThroughput: -1,
-      })
+    const network = await networkSwitch(h.context, page)
     await network(true)
     const status = page.getByRole('status').filter({ hasText: /offline/ })
     await status.waitFor({ timeout: SAFETY_MS })

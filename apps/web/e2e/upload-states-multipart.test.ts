@@ -2,6 +2,7 @@ import type { Page, Route } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { chooseFiles, documentRow, signIn } from './support/browser.ts'
 import { useBrowser } from './support/harness.ts'
+import { networkSwitch } from './support/network.ts'
 import { SAFETY_MS } from './support/safety.ts'
 import { makeVideo, partNumberOf } from './support/upload-requests.ts'
 
@@ -41,14 +42,7 @@ describe('a video by multipart tells the truth at every moment', () => {
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
     await expect.poll(parts.held, { timeout: SAFETY_MS }).toBeGreaterThan(0)
 
-    const cdp = await h.context.newCDPSession(page)
-    const network = (offline: boolean) =>
-      cdp.send('Network.emulateNetworkConditions', {
-        offline,
-        latency: 0,
-        downloadThroughput: -1,
-        uploadThroughput: -1,
-      })
+    const network = await networkSwitch(h.context, page)
     await network(true)
     const line = speedLine(page).filter({ hasText: 'offline.mp4' })
     await line

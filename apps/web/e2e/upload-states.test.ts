@@ -4,6 +4,7 @@ import { chooseFiles, signIn } from './support/browser.ts'
 import { makeFiles } from './support/files.ts'
 import { useBrowser } from './support/harness.ts'
 import { holdTusPatches } from './support/hold.ts'
+import { networkSwitch } from './support/network.ts'
 import { SAFETY_MS } from './support/safety.ts'
 import { TUS_VIDEOS } from './support/tus-videos.ts'
 
@@ -66,14 +67,7 @@ describe('an upload tells the truth at every moment', () => {
     await expect.poll(held.held, { timeout: SAFETY_MS }).toBeGreaterThan(0)
     await speedLine(page).filter({ hasText: 'clip.mp4' }).waitFor()
 
-    const cdp = await h.context.newCDPSession(page)
-    const network = (offline: boolean) =>
-      cdp.send('Network.emulateNetworkConditions', {
-        offline,
-        latency: 0,
-        downloadThroughput: -1,
-        uploadThroughput: -1,
-      })
+    const network = await networkSwitch(h.context, page)
     await network(true)
     const line = speedLine(page).filter({ hasText: 'clip.mp4' })
     await line
