@@ -95,6 +95,8 @@ export async function runContent(
   }).done()
   const sha256 = src.digest()
   const db = new pg.Client({ connectionString: stack.databaseUrl })
+  // Without a listener, a connection Postgres ends (57P01 under load) throws on the event loop.
+  db.on('error', (err) => console.error(`content: database connection ended: ${err.message}`))
   await db.connect()
   try {
     await db.query(

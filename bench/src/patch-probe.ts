@@ -84,10 +84,13 @@ const file = values.video
   : await makeSourceFile(work, size)
 say(`sides: ${sides.map((s) => `${s.name} pid ${s.pid}`).join(', ')}`)
 const checks = new pg.Client({ connectionString: stack.databaseUrl })
+// Without a listener, a connection Postgres ends (57P01 under load) throws on the event loop.
+checks.on('error', (err) => say(`checks connection ended: ${err.message}`))
 await checks.connect()
 const baseChecks = baseDatabaseUrl
   ? new pg.Client({ connectionString: baseDatabaseUrl })
   : undefined
+baseChecks?.on('error', (err) => say(`baseline checks connection ended: ${err.message}`))
 await baseChecks?.connect()
 /** The database of a side's server (tusd has none: its queue is the main one's, empty). */
 const dbOf = (side: TusSide) => (side.name === 'Uplink baseline' && baseChecks) || checks

@@ -106,6 +106,8 @@ function cpuBetween(before: Map<number, number>, after: Map<number, number>): nu
 }
 
 const db = new pg.Client({ connectionString: stack.databaseUrl })
+// Without a listener, a connection Postgres ends (57P01 under load) throws on the event loop.
+db.on('error', (err) => console.error(`presign-cpu: database connection ended: ${err.message}`))
 await db.connect()
 try {
   const names = values.targets.split(',') as TargetName[]

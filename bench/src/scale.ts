@@ -84,6 +84,8 @@ function presignLoad(url: string, token: string) {
 
 async function run(stack: ScaleStack, target: string, url: string, o: ScaleOptions) {
   const watcher = new pg.Client({ connectionString: stack.databaseUrl })
+  // Without a listener, a connection Postgres ends (57P01 under load) throws on the event loop.
+  watcher.on('error', (err) => console.error(`scale: watcher connection ended: ${err.message}`))
   await watcher.connect()
   try {
     const pgPeak = peakSampler(async () => {
