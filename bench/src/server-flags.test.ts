@@ -14,13 +14,16 @@ describe('startFlags', () => {
     )
   })
 
-  it('reads the flags between node and the script, and none from a bundle without a package', () => {
+  it("reads the flags between node and the script; a bundle without a package gets this checkout's", () => {
     expect(flagsOf('node --a --b=1 dist/main.js')).toEqual(['--a', '--b=1'])
     expect(flagsOf('node dist/main.js')).toEqual([])
     expect(flagsOf('tsx src/main.ts')).toEqual([])
     const dir = mkdtempSync(join(tmpdir(), 'uplink-flags-'))
     mkdirSync(join(dir, 'dist'))
     writeFileSync(join(dir, 'dist/main.js'), '')
-    expect(startFlags(join(dir, 'dist/main.js'))).toEqual([])
+    expect(startFlags(join(dir, 'dist/main.js'))).toEqual(
+      startFlags(join(root, 'apps/server/dist/main.js')),
+    )
+    expect(startFlags(join(dir, 'dist/main.js'))).toContain('--heap-growing-percent=300')
   })
 })
