@@ -46,10 +46,15 @@ export class MultipartDigests {
     if (!part) {
       const start = (partNumber - 1) * this.partSize
       const end = Math.min(start + this.partSize, this.data.size)
+      // The body is the file's own slice (read again by the network stack: cheap, and no part
+      // is held in memory). Held bytes were sent as ArrayBuffers, which DevTools copies into its
+      // events, or as Blobs made of them, which ran Chromium's blob memory out at 1.5 GiB
+      // (ERR_BLOB_OUT_OF_MEMORY). Should the file change between the two reads, S3 refuses the
+      // part: its SHA-256 is signed into the URL.
       part = this.#hashing
         ? this.#hashing
-            .pieceWithBytes(start, end)
-            .then(({ digest, bytes }) => ({ sha256: digest, body: bytes }))
+            .piece(start, end)
+            .then((digest) => ({ sha256: digest, body: this.data.slice(start, end) }))
         : this.#alone(start, end)
       this.#parts.set(partNumber, part)
       // A failed digest is not kept: the part's next attempt hashes again.
